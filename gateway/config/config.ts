@@ -1,0 +1,75 @@
+// The gateway's configuration, read once from the environment and passed down; never read elsewhere.
+import path from 'node:path';
+
+export interface Config {
+  /** PostgreSQL connection string; absent means the embedded default (PGlite in `dataDir`). */
+  readonly databaseUrl: string | undefined;
+  /** Schema to work in (tests isolate themselves this way); `public` by default. */
+  readonly databaseSchema: string;
+  readonly redisUrl: string | undefined;
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  /** Base URL the gateway is reached at: the token issuer and every link in responses derive from it. */
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  readonly accessTokenTtlSeconds: number;
+  /** Seconds that in-flight requests get to finish on SIGTERM. */
+  readonly shutdownGraceSeconds: number;
+  /** Loads demo data into an empty store at start (the embedded default does). */
+  readonly loadDemoData: boolean;
+}
+
+export class ConfigError extends Error {}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = env.HOST || '127.0.0.1';
+  const databaseUrl = env.DATABASE_URL || undefined;
+  const databaseSchema = env.DATABASE_SCHEMA || 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError(`DATABASE_SCHEMA must be a lower-case SQL identifier (got ${JSON.stringify(databaseSchema)})`);
+  }
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
+  const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL (got ${JSON.stringify(publicUrl)})`);
+  }
+  return Object.freeze({
+    databaseUrl,
+    databaseSchema,
+    redisUrl,
+    dataDir: path.resolve(env.PASSERELLE_DATA_DIR || 'data'),
+    host,
+    port,
+    publicUrl,
+    logLevel: env.LOG_LEVEL || 'info',
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 300, 30, 3600),
+    shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE', 10, 0, 300),
+    loadDemoData: flag(env, 'DEMO_DATA', !databaseUrl),
+  });
+}

@@ -1,0 +1,133 @@
+// Validates canonical records against the JSON Schemas in schemas/, compiled once. Every record that enters
+// the store goes through here; problems come back as JSON pointers with a sentence naming what was expected.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import _addFormats from 'ajv-formats';
+import { isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
+
+const addFormats = _addFormats as unknown as typeof _addFormats.default;
+
+export const ENTITIES = [
+  'establishment', 'person', 'group', 'membership', 'guardianLink', 'subject', 'room', 'academicYear',
+] as const;
+export type Entity = (typeof ENTITIES)[number];
+
+export interface FieldProblem {
+  /** JSON pointer into the validated value, such as `/ine`. */
+  pointer: string;
+  detail: string;
+}
+
+export function schemasDirectory(): string {
+  // Works from the sources (gateway/model) and from the build (dist/gateway/model).
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'schemas', 'common.schema.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('schemas/ folder not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return path.join(dir, 'schemas');
+}
+
+/** Registers the formats the schemas use beyond ajv-formats: `uai` and `ine`, checked by their keys. */
+export function addPasserelleFormats(ajv: Ajv2020): Ajv2020 {
+  addFormats(ajv);
+  ajv.addFormat('uai', { type: 'string', validate: isValidUai });
+  ajv.addFormat('ine', { type: 'string', validate: isValidIne });
+  return ajv;
+}
+
+export function loadSchemas(): Record<string, object> {
+  const dir = schemasDirectory();
+  const schemas: Record<string, object> = {};
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort()) {
+    schemas[file] = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as object;
+  }
+  return schemas;
+}
+
+function createAjv(): Ajv2020 {
+  const ajv = addPasserelleFormats(new Ajv2020({ allErrors: true, strict: true, useDefaults: false }));
+  ajv.addKeyword('examples');
+  for (const [file, schema] of Object.entries(loadSchemas())) ajv.addSchema(schema, file);
+  return ajv;
+}
+
+let validators: Map<Entity, ValidateFunction> | undefined;
+
+function validatorFor(entity: Entity): ValidateFunction {
+  if (!validators) {
+    const ajv = createAjv();
+    validators = new Map(ENTITIES.map((e) => [e, ajv.getSchema(`${e}.schema.json`)!]));
+  }
+  return validators.get(entity)!;
+}
+
+/** Checks one record of an entity; an empty list means the record is valid. */
+export function validateRecord(entity: Entity, record: unknown): FieldProblem[] {
+  const validate = validatorFor(entity);
+  if (validate(record)) return [];
+  return describeErrors(validate.errors ?? [], record);
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let value = root;
+  for (const token of pointer.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
+}
+
+/** Turns ajv errors into one problem per field, worded for the person who sent the data. */
+export function describeErrors(errors: ErrorObject[], root: unknown): FieldProblem[] {
+  const problems = new Map<string, string>();
+  for (const error of errors) {
+    if (error.keyword === 'if') continue; // the failing `then` branch says what is wrong
+    let pointer = error.instancePath;
+    let detail: string;
+    const params = error.params as Record<string, unknown>;
+    switch (error.keyword) {
+      case 'required':
+        pointer = `${pointer}/${String(params.missingProperty)}`;
+        detail = 'is required';
+        break;
+      case 'unevaluatedProperties':
+      case 'additionalProperties': {
+        const name = String(params.unevaluatedProperty ?? params.additionalProperty);
+        pointer = `${pointer}/${name}`;
+        detail = 'is not a known field of this record';
+        break;
+      }
+      case 'format':
+        detail = describeFormat(String(params.format), valueAt(root, pointer));
+        break;
+      case 'enum':
+        detail = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'not':
+        detail = error.schemaPath.includes('then') ? 'is only allowed on pupils' : 'is not allowed here';
+        break;
+      default:
+        detail = error.message ?? 'is invalid';
+    }
+    if (!problems.has(pointer)) problems.set(pointer, detail);
+  }
+  return [...problems].map(([pointer, detail]) => ({ pointer, detail }));
+}
+
+function describeFormat(format: string, value: unknown): string {
+  const shown = JSON.stringify(value);
+  if (format === 'uai') {
+    const expected = typeof value === 'string' && /^[0-9]{7}[A-Z]$/.test(value)
+      ? `; its check letter should be ${uaiCheckLetter(value.slice(0, 7))}`
+      : '';
+    return `must be a UAI: 7 digits and a check letter, upper case (got ${shown}${expected})`;
+  }
+  if (format === 'ine') return `must be an INE: 11 characters with a valid key, such as 0494004062M (got ${shown})`;
+  if (format === 'date') return `must be a date as YYYY-MM-DD (got ${shown})`;
+  if (format === 'uuid') return `must be a UUID (got ${shown})`;
+  return `must be a valid ${format} (got ${shown})`;
+}

@@ -1,0 +1,143 @@
+// Row types of every table, in kysely's naming: `XTable` for the shape, `X`/`NewX`/`XUpdate` derived.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Json = ColumnType<unknown, string, string>;
+/** int8 comes back from pg as a string: kept as such so no precision is lost. */
+type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface EstablishmentTable {
+  id: string;
+  uai: string;
+  status: 'active' | 'deleted';
+  name: string;
+  type: string;
+  sector: string;
+  commune_code: string;
+  departement_code: string;
+  region_code: string;
+  academie_code: string;
+  source_ids: Json;
+  data: Json;
+  updated_at: Timestamp;
+  seq: Int8;
+}
+
+/** Every record that belongs to one establishment (people, groups, memberships…), one row each. */
+export interface RosterRecordTable {
+  id: string;
+  entity: string;
+  uai: string;
+  /** Person kind or group kind, the one column the feeds filter on besides links. */
+  kind: string | null;
+  status: 'active' | 'deleted';
+  source_ids: Json;
+  data: Json;
+  updated_at: Timestamp;
+  seq: Int8;
+}
+
+/** Which record a source's identifier designates, per establishment and entity: unique, for matching. */
+export interface SourceKeyTable {
+  uai: string;
+  entity: string;
+  source: string;
+  source_id: string;
+  record_id: string;
+}
+
+/** One row per change, in commit order (see changelog.ts for why the order holds). */
+export interface ChangeLogTable {
+  seq: Int8;
+  entity: string;
+  record_id: string;
+  uai: string;
+  op: 'upsert' | 'delete';
+  changed_at: Timestamp;
+}
+
+export interface ChangeCounterTable {
+  id: number;
+  seq: Int8;
+}
+
+/** The territory each establishment had from a sequence number on, so perimeters can be evaluated in the past. */
+export interface EstablishmentTerritoryTable {
+  uai: string;
+  seq: Int8;
+  status: 'active' | 'deleted';
+  commune_code: string;
+  departement_code: string;
+  region_code: string;
+  academie_code: string;
+}
+
+export interface ApiClientTable {
+  client_id: string;
+  name: string;
+  scopes: string[];
+  perimeter: string[];
+  auth_method: 'client_secret_basic' | 'private_key_jwt';
+  secret_hash: string | null;
+  jwks: Json | null;
+  status: 'active' | 'revoked';
+  created_at: Generated<Timestamp>;
+  updated_at: Generated<Timestamp>;
+}
+
+/** A client's perimeter from a sequence number on, so its change feed can announce what entered and left. */
+export interface ClientPerimeterVersionTable {
+  client_id: string;
+  seq: Int8;
+  perimeter: string[];
+}
+
+export interface OidcPayloadTable {
+  model: string;
+  id: string;
+  payload: Json;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  private_jwk: Json;
+  created_at: Generated<Timestamp>;
+  retired_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<Int8>;
+  at: Generated<Timestamp>;
+  client_id: string;
+  uai: string | null;
+  entity: string;
+  count: number;
+  request_id: string | null;
+}
+
+export interface Database {
+  establishment: EstablishmentTable;
+  roster_record: RosterRecordTable;
+  source_key: SourceKeyTable;
+  change_log: ChangeLogTable;
+  change_counter: ChangeCounterTable;
+  establishment_territory: EstablishmentTerritoryTable;
+  api_client: ApiClientTable;
+  client_perimeter_version: ClientPerimeterVersionTable;
+  oidc_payload: OidcPayloadTable;
+  signing_key: SigningKeyTable;
+  audit_log: AuditLogTable;
+}
+
+export type EstablishmentRow = Selectable<EstablishmentTable>;
+export type RosterRecordRow = Selectable<RosterRecordTable>;
+export type NewRosterRecord = Insertable<RosterRecordTable>;
+export type ApiClient = Selectable<ApiClientTable>;
+export type NewApiClient = Insertable<ApiClientTable>;
+export type ApiClientUpdate = Updateable<ApiClientTable>;
