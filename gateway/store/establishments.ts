@@ -1,0 +1,90 @@
+// Establishments: the records every other one belongs to, and whose territory perimeters are resolved against.
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { validateRecord, type FieldProblem } from '../model/validate.js';
+import type { Database } from './tables.js';
+import { recordFromRow } from './record-shape.js';
+import { canonicalJson } from './canonical-json.js';
+import { reserveSequence } from './changelog.js';
+
+export class EstablishmentRejected extends Error {
+  constructor(readonly problems: FieldProblem[]) {
+    super(`invalid establishment: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
+  }
+}
+
+/** Writers of one establishment take turns: matching by source id and reconciliation need a stable view. */
+export async function lockEstablishment(trx: Transaction<Database>, uai: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${'establishment:' + uai}))`.execute(trx);
+}
+
+const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode'] as const;
+const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
+
+/**
+ * Creates or updates an establishment (matched by UAI). A change of territory is recorded with its sequence
+ * number, so the change feed can tell which clients' perimeters it entered or left.
+ */
+export async function putEstablishment(
+  db: Kysely<Database>,
+  input: Record<string, unknown>,
+): Promise<{ record: Record<string, unknown>; outcome: 'created' | 'updated' | 'unchanged' }> {
+  const problems = validateRecord('establishment', input);
+  if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
+  if (problems.length) throw new EstablishmentRejected(problems);
+  const uai = input.uai as string;
+  const data = Object.fromEntries(Object.entries(input).filter(([k]) => !ENVELOPE.has(k)));
+  data.timeZone ??= 'Europe/Paris';
+
+  return db.transaction().execute(async (trx) => {
+    await lockEstablishment(trx, uai);
+    const existing = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirst();
+    if (existing && input.id !== undefined && input.id !== existing.id) {
+      throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
+    }
+    const sourceIds = { ...((existing?.source_ids ?? {}) as Record<string, string>), ...((input.sourceIds ?? {}) as Record<string, string>) };
+    if (existing && existing.status === 'active' && canonicalJson(existing.data) === canonicalJson(data) &&
+      canonicalJson(existing.source_ids) === canonicalJson(sourceIds)) {
+      return { record: recordFromRow(existing), outcome: 'unchanged' as const };
+    }
+    const seq = String(await reserveSequence(trx, 1));
+    const row = {
+      id: existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID()),
+      uai,
+      status: 'active' as const,
+      name: data.name as string,
+      type: data.type as string,
+      sector: data.sector as string,
+      commune_code: data.communeCode as string,
+      departement_code: data.departementCode as string,
+      region_code: data.regionCode as string,
+      academie_code: data.academieCode as string,
+      source_ids: JSON.stringify(sourceIds),
+      data: JSON.stringify(data),
+      updated_at: new Date(),
+      seq,
+    };
+    const stored = await trx
+      .insertInto('establishment')
+      .values(row)
+      .onConflict((oc) => oc.column('uai').doUpdateSet((eb) => ({
+        status: eb.ref('excluded.status'), name: eb.ref('excluded.name'), type: eb.ref('excluded.type'),
+        sector: eb.ref('excluded.sector'), commune_code: eb.ref('excluded.commune_code'),
+        departement_code: eb.ref('excluded.departement_code'), region_code: eb.ref('excluded.region_code'),
+        academie_code: eb.ref('excluded.academie_code'), source_ids: eb.ref('excluded.source_ids'),
+        data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at'), seq: eb.ref('excluded.seq'),
+      })))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const territoryMoved = !existing || existing.status !== 'active' ||
+      TERRITORY_FIELDS.some((f) => (existing.data as Record<string, unknown>)[f] !== data[f]);
+    if (territoryMoved) {
+      await trx.insertInto('establishment_territory').values({
+        uai, seq, status: 'active', commune_code: row.commune_code, departement_code: row.departement_code,
+        region_code: row.region_code, academie_code: row.academie_code,
+      }).execute();
+    }
+    await trx.insertInto('change_log').values({ seq, entity: 'establishment', record_id: row.id, uai, op: 'upsert', changed_at: row.updated_at }).execute();
+    return { record: recordFromRow(stored), outcome: existing ? ('updated' as const) : ('created' as const) };
+  });
+}

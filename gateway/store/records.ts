@@ -1,0 +1,299 @@
+// The one write path for canonical records: the batch API, connectors and sync jobs all come through here.
+// A batch is checked whole first (schemas, identifiers, matching, references) and written in one transaction,
+// so an invalid record means nothing is written. Unchanged records are not rewritten: no change-log noise.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import { validateRecord, type Entity, type FieldProblem } from '../model/validate.js';
+import type { Database, RosterRecordRow } from './tables.js';
+import { canonicalJson } from './canonical-json.js';
+import { reserveSequence } from './changelog.js';
+import { lockEstablishment } from './establishments.js';
+
+export type RosterEntity = Exclude<Entity, 'establishment'>;
+export const ROSTER_ENTITIES: readonly RosterEntity[] = [
+  'person', 'group', 'membership', 'guardianLink', 'subject', 'room', 'academicYear',
+];
+
+export interface RecordOperation {
+  entity: RosterEntity;
+  op: 'upsert' | 'delete';
+  record: Record<string, unknown>;
+}
+
+export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
+
+export interface BatchResult {
+  results: { index: number; entity: RosterEntity; op: 'upsert' | 'delete'; id: string; outcome: Outcome }[];
+  counts: Record<Outcome, number>;
+}
+
+export interface BatchProblem extends FieldProblem {
+  /** Index of the operation in the batch. */
+  index: number;
+}
+
+/** The batch was not applied: every problem found is listed, each naming its operation and field. */
+export class BatchRejected extends Error {
+  constructor(readonly problems: BatchProblem[]) {
+    super(`${problems.length} invalid record(s); nothing was written`);
+  }
+}
+
+export class UnknownEstablishment extends Error {
+  constructor(readonly uai: string) {
+    super(`no establishment ${uai}`);
+  }
+}
+
+/** Fields the gateway owns: accepted on input for convenience, never stored in `data`. */
+const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
+
+/** Links from one record to others: they must name records of the right entity (and kind) in the establishment. */
+const REFERENCES: Partial<Record<RosterEntity, { field: string; entity: RosterEntity; kind?: string }[]>> = {
+  membership: [{ field: 'personId', entity: 'person' }, { field: 'groupId', entity: 'group' }],
+  guardianLink: [{ field: 'guardianId', entity: 'person', kind: 'guardian' }, { field: 'pupilId', entity: 'person', kind: 'pupil' }],
+};
+
+/** The column the feeds filter on besides links: person kind, group kind, membership role. */
+export function kindOf(entity: string, data: Record<string, unknown>): string | null {
+  const value = entity === 'membership' ? data.role : entity === 'person' || entity === 'group' ? data.kind : undefined;
+  return typeof value === 'string' ? value : null;
+}
+
+interface Planned {
+  index: number;
+  operation: RecordOperation;
+  existing: RosterRecordRow | undefined;
+  id: string;
+  data: Record<string, unknown>;
+  sourceIds: Record<string, string>;
+  outcome: Outcome;
+}
+
+/**
+ * Applies a batch of operations to one establishment, in one transaction. Throws BatchRejected (nothing
+ * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist.
+ */
+export async function applyBatch(db: Kysely<Database>, uai: string, operations: RecordOperation[]): Promise<BatchResult> {
+  const shapeProblems = operations.flatMap((operation, index) => checkShape(operation, index, uai));
+  if (shapeProblems.length) throw new BatchRejected(shapeProblems);
+
+  return db.transaction().execute(async (trx) => {
+    await lockEstablishment(trx, uai);
+    const exists = await trx.selectFrom('establishment').select('uai').where('uai', '=', uai).where('status', '=', 'active').executeTakeFirst();
+    if (!exists) throw new UnknownEstablishment(uai);
+
+    const plan = await planBatch(trx, uai, operations);
+    const changed = plan.filter((p) => p.outcome !== 'unchanged');
+    if (changed.length) await writePlan(trx, uai, changed);
+
+    const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0 };
+    for (const p of plan) counts[p.outcome] += 1;
+    return {
+      results: plan.map((p) => ({ index: p.index, entity: p.operation.entity, op: p.operation.op, id: p.id, outcome: p.outcome })),
+      counts,
+    };
+  });
+}
+
+function checkShape(operation: RecordOperation, index: number, uai: string): BatchProblem[] {
+  const at = (pointer: string, detail: string): BatchProblem => ({ index, pointer: `/records/${index}${pointer}`, detail });
+  if (!ROSTER_ENTITIES.includes(operation.entity)) {
+    return [at('/entity', `must be one of ${ROSTER_ENTITIES.join(', ')} (establishments are written with PUT /v1/establishments/{uai})`)];
+  }
+  if (operation.op !== 'upsert' && operation.op !== 'delete') return [at('/op', 'must be "upsert" or "delete"')];
+  const record = operation.record;
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return [at('/record', 'must be an object')];
+  const problems: BatchProblem[] = [];
+  if (record.uai !== undefined && record.uai !== uai) problems.push(at('/record/uai', `must be ${uai}, the establishment of the batch, or be left out`));
+  if (record.id === undefined && (record.sourceIds === undefined || Object.keys(record.sourceIds as object).length === 0)) {
+    problems.push(at('/record/id', 'an id or at least one sourceIds entry is required to match the record'));
+  }
+  if (operation.op === 'upsert') {
+    if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
+    for (const p of validateRecord(operation.entity, record)) problems.push(at(`/record${p.pointer}`, p.detail));
+  } else {
+    // A delete only needs its keys; validate just those.
+    const keys = Object.fromEntries(Object.entries(record).filter(([k]) => k === 'id' || k === 'sourceIds'));
+    for (const p of validateRecord(operation.entity, keys)) {
+      if (p.pointer.startsWith('/id') || p.pointer.startsWith('/sourceIds')) problems.push(at(`/record${p.pointer}`, p.detail));
+    }
+  }
+  return problems;
+}
+
+async function planBatch(trx: Transaction<Database>, uai: string, operations: RecordOperation[]): Promise<Planned[]> {
+  const problems: BatchProblem[] = [];
+  const problem = (index: number, pointer: string, detail: string) =>
+    problems.push({ index, pointer: `/records/${index}${pointer}`, detail });
+
+  const ids = operations.map((o) => o.record.id).filter((id): id is string => typeof id === 'string');
+  const byId = new Map<string, RosterRecordRow>();
+  const sourceKeys = new Map<string, string>(); // `${entity}\u0000${source}\u0000${sourceId}` → record id
+  const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
+
+  for (const chunk of chunks(ids, 5000)) {
+    for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
+  }
+  const wantedKeys = operations.flatMap((o) =>
+    Object.entries((o.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: o.entity, source, sourceId })),
+  );
+  for (const chunk of chunks(wantedKeys, 2000)) {
+    const rows = await trx
+      .selectFrom('source_key')
+      .select(['entity', 'source', 'source_id', 'record_id'])
+      .where('uai', '=', uai)
+      .where((eb) => eb.or(chunk.map((k) => eb.and([eb('entity', '=', k.entity), eb('source', '=', k.source), eb('source_id', '=', k.sourceId)]))))
+      .execute();
+    for (const row of rows) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
+  }
+  const matchedIds = [...new Set(sourceKeys.values())].filter((id) => !byId.has(id));
+  for (const chunk of chunks(matchedIds, 5000)) {
+    for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
+  }
+
+  const plan: Planned[] = [];
+  const claimed = new Map<string, number>(); // record id → index of the operation that targets it
+  const claimedKeys = new Map<string, string>(); // source key → record id, for records created in this batch
+  operations.forEach((operation, index) => {
+    const record = operation.record;
+    const sourceIds = (record.sourceIds ?? {}) as Record<string, string>;
+    let existing: RosterRecordRow | undefined;
+    let id = typeof record.id === 'string' ? record.id : undefined;
+    if (id !== undefined) {
+      existing = byId.get(id);
+      if (existing && (existing.uai !== uai || existing.entity !== operation.entity)) {
+        problem(index, '/record/id', `is the id of a ${existing.entity} of establishment ${existing.uai}, not of a ${operation.entity} of ${uai}`);
+        return;
+      }
+    }
+    for (const [source, sourceId] of Object.entries(sourceIds)) {
+      const key = keyOf(operation.entity, source, sourceId);
+      const match = sourceKeys.get(key) ?? claimedKeys.get(key);
+      if (match === undefined) continue;
+      if (id !== undefined && match !== id) {
+        problem(index, `/record/sourceIds/${source}`, `"${sourceId}" already designates another ${operation.entity} (${match})`);
+        return;
+      }
+      id = match;
+      existing = byId.get(match);
+    }
+    if (operation.op === 'delete' && !existing) {
+      problem(index, record.id !== undefined ? '/record/id' : '/record/sourceIds', `no ${operation.entity} of ${uai} matches this record`);
+      return;
+    }
+    id ??= randomUUID();
+    const previous = claimed.get(id);
+    if (previous !== undefined) {
+      problem(index, '/record', `designates the same ${operation.entity} as operation ${previous}; send each record once per batch`);
+      return;
+    }
+    claimed.set(id, index);
+    for (const [source, sourceId] of Object.entries(sourceIds)) claimedKeys.set(keyOf(operation.entity, source, sourceId), id);
+
+    const mergedSourceIds = { ...((existing?.source_ids ?? {}) as Record<string, string>), ...sourceIds };
+    if (operation.op === 'delete') {
+      plan.push({ index, operation, existing, id, data: existing!.data as Record<string, unknown>, sourceIds: mergedSourceIds, outcome: existing!.status === 'deleted' ? 'unchanged' : 'deleted' });
+      return;
+    }
+    const data = Object.fromEntries(Object.entries(record).filter(([k]) => !ENVELOPE.has(k)));
+    const unchanged = existing !== undefined && existing.status === 'active' &&
+      canonicalJson(existing.data) === canonicalJson(data) && canonicalJson(existing.source_ids) === canonicalJson(mergedSourceIds);
+    plan.push({ index, operation, existing, id, data, sourceIds: mergedSourceIds, outcome: unchanged ? 'unchanged' : existing ? 'updated' : 'created' });
+  });
+
+  await checkReferences(trx, uai, plan, problem);
+  if (problems.length) throw new BatchRejected(problems.sort((a, b) => a.index - b.index));
+  return plan;
+}
+
+async function checkReferences(
+  trx: Transaction<Database>,
+  uai: string,
+  plan: Planned[],
+  problem: (index: number, pointer: string, detail: string) => void,
+): Promise<void> {
+  // What the batch itself leaves behind, then what the store holds for the rest.
+  const inBatch = new Map<string, { entity: string; kind: string | null; active: boolean }>();
+  for (const p of plan) {
+    inBatch.set(p.id, { entity: p.operation.entity, kind: kindOf(p.operation.entity, p.data), active: p.operation.op === 'upsert' });
+  }
+  const wanted = new Set<string>();
+  for (const p of plan) {
+    if (p.operation.op !== 'upsert') continue;
+    for (const ref of REFERENCES[p.operation.entity] ?? []) {
+      const target = p.data[ref.field];
+      if (typeof target === 'string' && !inBatch.has(target)) wanted.add(target);
+    }
+  }
+  const stored = new Map<string, { entity: string; kind: string | null; active: boolean }>();
+  for (const chunk of chunks([...wanted], 5000)) {
+    const rows = await trx.selectFrom('roster_record').select(['id', 'entity', 'kind', 'status']).where('uai', '=', uai).where('id', 'in', chunk).execute();
+    for (const row of rows) stored.set(row.id, { entity: row.entity, kind: row.kind, active: row.status === 'active' });
+  }
+  for (const p of plan) {
+    if (p.operation.op !== 'upsert') continue;
+    for (const ref of REFERENCES[p.operation.entity] ?? []) {
+      const targetId = p.data[ref.field] as string;
+      const target = inBatch.get(targetId) ?? stored.get(targetId);
+      const expected = ref.kind ? `a ${ref.kind}` : `a ${ref.entity}`;
+      if (!target || target.entity !== ref.entity || !target.active) {
+        problem(p.index, `/record/${ref.field}`, `must be the id of ${expected} of establishment ${uai} (no such active record)`);
+      } else if (ref.kind && target.kind !== ref.kind) {
+        problem(p.index, `/record/${ref.field}`, `must be the id of ${expected}, not of a ${target.kind ?? target.entity}`);
+      }
+    }
+  }
+}
+
+async function writePlan(trx: Transaction<Database>, uai: string, changed: Planned[]): Promise<void> {
+  // The counter is taken last: it serialises all writers until this transaction commits.
+  const first = await reserveSequence(trx, changed.length);
+  const now = new Date();
+  const rows = changed.map((p, i) => ({
+    id: p.id,
+    entity: p.operation.entity,
+    uai,
+    kind: kindOf(p.operation.entity, p.data),
+    status: p.outcome === 'deleted' ? ('deleted' as const) : ('active' as const),
+    source_ids: JSON.stringify(p.sourceIds),
+    data: JSON.stringify(p.data),
+    updated_at: now,
+    seq: String(first + BigInt(i)),
+  }));
+  for (const chunk of chunks(rows, 1000)) {
+    await trx
+      .insertInto('roster_record')
+      .values(chunk)
+      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
+        kind: eb.ref('excluded.kind'),
+        status: eb.ref('excluded.status'),
+        source_ids: eb.ref('excluded.source_ids'),
+        data: eb.ref('excluded.data'),
+        updated_at: eb.ref('excluded.updated_at'),
+        seq: eb.ref('excluded.seq'),
+      })))
+      .execute();
+  }
+  const keys = changed.flatMap((p) =>
+    Object.entries(p.sourceIds).map(([source, sourceId]) => ({ uai, entity: p.operation.entity, source, source_id: sourceId, record_id: p.id })),
+  );
+  for (const chunk of chunks(keys, 1000)) {
+    await trx.insertInto('source_key').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+  }
+  const log = changed.map((p, i) => ({
+    seq: String(first + BigInt(i)),
+    entity: p.operation.entity,
+    record_id: p.id,
+    uai,
+    op: p.outcome === 'deleted' ? ('delete' as const) : ('upsert' as const),
+    changed_at: now,
+  }));
+  for (const chunk of chunks(log, 1000)) await trx.insertInto('change_log').values(chunk).execute();
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
