@@ -1,0 +1,38 @@
+// The change-feed cursor. Opaque to clients; inside, a change-log position and, while the caller's
+// visibility is changing, where the feed is in announcing what entered and left the perimeter.
+import { decodeCursor, encodeCursor } from '../../http/paging.js';
+
+export type Phase = 'changes' | 'leave' | 'enter';
+
+export interface ChangeCursor {
+  /** Everything visible up to this position has been delivered. */
+  s: string;
+  /** While catching up to a new visibility: the position being caught up to, the phase, and the last key. */
+  t?: string;
+  p?: Phase;
+  /** Last delivered key: a sequence number in the `changes` phase, `uai/id` in the others. */
+  a?: string;
+}
+
+const DIGITS = /^[0-9]{1,19}$/;
+
+function isChangeCursor(value: Record<string, unknown>): value is ChangeCursor & Record<string, unknown> {
+  if (typeof value.s !== 'string' || !DIGITS.test(value.s)) return false;
+  if (value.t === undefined) return value.p === undefined && value.a === undefined;
+  return typeof value.t === 'string' && DIGITS.test(value.t) && BigInt(value.t) >= BigInt(value.s) &&
+    (value.p === 'changes' || value.p === 'leave' || value.p === 'enter') &&
+    (value.a === undefined || typeof value.a === 'string');
+}
+
+export function encodeChangeCursor(cursor: ChangeCursor): string {
+  return encodeCursor({ ...cursor });
+}
+
+export function decodeChangeCursor(text: string, parameter: string): ChangeCursor {
+  return decodeCursor(text, parameter, isChangeCursor);
+}
+
+/** The cursor a listing hands out: the change-log position its first page was read at. */
+export function changeCursorAt(position: bigint): string {
+  return encodeChangeCursor({ s: String(position) });
+}

@@ -1,0 +1,76 @@
+// Which establishments a perimeter covers, now or as of a past sequence number. The SQL predicate is built
+// here and nowhere else, so every query that reads establishment data filters the same way.
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { Database } from '../store/tables.js';
+import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
+
+const COLUMN = {
+  uai: 'uai', commune: 'commune_code', departement: 'departement_code', region: 'region_code', academie: 'academie_code',
+} as const;
+
+type TerritoryRow = 'establishment' | 'establishment_territory';
+
+/** The perimeter as a predicate on an establishment (or establishment_territory) row. */
+export function coversEstablishment<T extends TerritoryRow>(
+  eb: ExpressionBuilder<Database, T>,
+  perimeter: readonly PerimeterEntry[],
+): Expression<SqlBool> {
+  if (perimeter.some((e) => e.kind === 'national')) return sql<SqlBool>`true`;
+  const byColumn = new Map<string, string[]>();
+  for (const entry of perimeter) {
+    if (entry.kind === 'national') continue;
+    const column = COLUMN[entry.kind];
+    byColumn.set(column, [...(byColumn.get(column) ?? []), entry.code]);
+  }
+  if (byColumn.size === 0) return sql<SqlBool>`false`;
+  const e = eb as unknown as ExpressionBuilder<Database, 'establishment'>;
+  return e.or([...byColumn].map(([column, codes]) => e(column as 'uai', 'in', codes)));
+}
+
+/** The perimeter a client had as of a sequence number (empty before it existed). */
+export async function perimeterAt(db: Kysely<Database>, clientId: string, seq: bigint): Promise<PerimeterEntry[]> {
+  const row = await db
+    .selectFrom('client_perimeter_version')
+    .select('perimeter')
+    .where('client_id', '=', clientId)
+    .where('seq', '<=', String(seq))
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? parsePerimeter(row.perimeter) : [];
+}
+
+/** True when the client's perimeter or some establishment's territory changed in (from, to]. */
+export async function visibilityMayHaveChanged(db: Kysely<Database>, clientId: string, from: bigint, to: bigint): Promise<boolean> {
+  const { changed } = await db
+    .selectNoFrom((eb) => [
+      eb.or([
+        eb.exists(eb.selectFrom('client_perimeter_version').select('seq').where('client_id', '=', clientId)
+          .where('seq', '>', String(from)).where('seq', '<=', String(to))),
+        eb.exists(eb.selectFrom('establishment_territory').select('seq').where('seq', '>', String(from)).where('seq', '<=', String(to))),
+      ]).as('changed'),
+    ])
+    .executeTakeFirstOrThrow();
+  return Boolean(changed);
+}
+
+/** The UAIs a client could see as of a sequence number, from the perimeter and territory histories. */
+export async function visibleUaisAt(db: Kysely<Database>, clientId: string, seq: bigint): Promise<Set<string>> {
+  const perimeter = await perimeterAt(db, clientId, seq);
+  if (perimeter.length === 0) return new Set();
+  const rows = await db
+    .selectFrom((qb) =>
+      qb.selectFrom('establishment_territory')
+        .distinctOn('uai')
+        .selectAll()
+        .where('seq', '<=', String(seq))
+        .orderBy('uai')
+        .orderBy('seq', 'desc')
+        .as('establishment_territory'),
+    )
+    .select('uai')
+    .where('status', '=', 'active')
+    .where((eb) => coversEstablishment(eb, perimeter))
+    .execute();
+  return new Set(rows.map((r) => r.uai));
+}
