@@ -46,9 +46,11 @@ export class UnauthorizedProblem extends ProblemError {
 }
 
 export class ForbiddenProblem extends ProblemError {
-  constructor(scope: string) {
-    super(403, 'insufficient-scope', 'Insufficient scope', `this operation needs the scope ${scope}`, [], {
-      'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${scope}"`,
+  /** `scopes`: the scope the operation needs, or several of which any one would do. */
+  constructor(scopes: string | readonly string[]) {
+    const list = typeof scopes === 'string' ? [scopes] : [...scopes];
+    super(403, 'insufficient-scope', 'Insufficient scope', `this operation needs the scope ${list.join(' or ')}`, [], {
+      'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${list.join(' ')}"`,
     });
   }
 }

@@ -74,3 +74,15 @@ export async function visibleUaisAt(db: Kysely<Database>, clientId: string, seq:
     .execute();
   return new Set(rows.map((r) => r.uai));
 }
+
+/** The same test as coversEstablishment, on an establishment record in memory (before it is written). */
+export function perimeterCovers(
+  perimeter: readonly PerimeterEntry[],
+  establishment: { uai: string; communeCode: string; departementCode: string; regionCode: string; academieCode: string },
+): boolean {
+  const codes = {
+    uai: establishment.uai, commune: establishment.communeCode, departement: establishment.departementCode,
+    region: establishment.regionCode, academie: establishment.academieCode,
+  };
+  return perimeter.some((entry) => entry.kind === 'national' || codes[entry.kind] === entry.code);
+}

@@ -5,6 +5,8 @@ type Json = ColumnType<unknown, string, string>;
 /** int8 comes back from pg as a string: kept as such so no precision is lost. */
 type Int8 = ColumnType<string, string | number | bigint, string | number | bigint>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** A timestamp the database fills in by default. */
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface EstablishmentTable {
   id: string;
@@ -81,8 +83,8 @@ export interface ApiClientTable {
   secret_hash: string | null;
   jwks: Json | null;
   status: 'active' | 'revoked';
-  created_at: Generated<Timestamp>;
-  updated_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
 }
 
 /** A client's perimeter from a sequence number on, so its change feed can announce what entered and left. */
@@ -107,13 +109,13 @@ export interface SigningKeyTable {
   kid: string;
   alg: string;
   private_jwk: Json;
-  created_at: Generated<Timestamp>;
+  created_at: DefaultedTimestamp;
   retired_at: Timestamp | null;
 }
 
 export interface AuditLogTable {
   id: Generated<Int8>;
-  at: Generated<Timestamp>;
+  at: DefaultedTimestamp;
   client_id: string;
   uai: string | null;
   entity: string;

@@ -1,0 +1,117 @@
+// The composition root: opens every resource the gateway needs, wires the HTTP app, and closes them in reverse.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { Redis } from 'ioredis';
+import type { Config } from './config/config.js';
+import { createAuthorizationServer, type AuthorizationServer } from './auth/authorization-server.js';
+import { changesRoutes } from './feeds/changes/routes.js';
+import { rosterRoutes } from './feeds/roster/routes.js';
+import { rosterWriteRoutes } from './feeds/roster/write-routes.js';
+import { scopedAccess } from './http/context.js';
+import { docsRouter } from './http/docs.js';
+import { loadOpenApiDocument } from './http/openapi-document.js';
+import { NotFoundProblem, problemHandler } from './http/problem.js';
+import { requestValidator } from './http/request-validation.js';
+import { healthRoutes } from './observability/health.js';
+import { createLogger, requestLogger, type Logger } from './observability/logger.js';
+import { openStore, type Store } from './store/db.js';
+
+export interface Gateway {
+  readonly app: Express;
+  readonly store: Store;
+  readonly auth: AuthorizationServer;
+  readonly logger: Logger;
+  readonly config: Config;
+  /** Starts listening; resolves with the base URL actually bound. */
+  start(): Promise<string>;
+  /** Stops taking requests, lets in-flight ones finish (up to the grace period), then closes everything. */
+  close(): Promise<void>;
+}
+
+export async function createGateway(config: Config, options: { logger?: Logger } = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.error({ err }, 'error while closing'));
+  };
+  try {
+    const store = await openStore(config);
+    cleanups.push(() => store.close());
+    const applied = await store.migrate();
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+
+    let redis: Redis | undefined;
+    if (config.redisUrl) {
+      const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+      client.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+      await client.connect().catch((err) => logger.warn({ err: (err as Error).message }, 'redis not reachable at start'));
+      redis = client;
+      cleanups.push(async () => void (await client.quit().catch(() => client.disconnect())));
+    }
+
+    const auth = await createAuthorizationServer({ config, db: store.db, logger });
+    cleanups.push(() => auth.close());
+
+    let closing = false;
+    const app = buildApp(config, store, auth, redis, logger, () => closing);
+    let server: http.Server | undefined;
+
+    return {
+      app, store, auth, logger, config,
+      async start() {
+        server = http.createServer(app);
+        server.keepAliveTimeout = 65_000;
+        await new Promise<void>((resolve, reject) => {
+          server!.once('error', reject);
+          server!.listen(config.port, config.host, () => resolve());
+        });
+        const { port } = server.address() as AddressInfo;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+        return `http://${host}:${port}`;
+      },
+      async close() {
+        closing = true;
+        if (server) {
+          const done = new Promise<void>((resolve) => server!.close(() => resolve()));
+          server.closeIdleConnections();
+          const grace = setTimeout(() => server!.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+          await done;
+          clearTimeout(grace);
+        }
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function buildApp(config: Config, store: Store, auth: AuthorizationServer, redis: Redis | undefined, logger: Logger, isClosing: () => boolean): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLogger(logger));
+  app.use(helmet());
+  // The authorization server parses its own bodies: it comes before any body parser.
+  app.use(auth.handler);
+  app.use(healthRoutes(store.db, redis, isClosing));
+  const document = loadOpenApiDocument(config.publicUrl);
+  app.use(docsRouter(document));
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] }));
+  v1.use(auth.authenticate);
+  v1.use(scopedAccess(store.db));
+  v1.use(...requestValidator(document));
+  v1.use(rosterRoutes(config.publicUrl));
+  v1.use(rosterWriteRoutes());
+  v1.use(changesRoutes());
+  app.use('/v1', v1);
+
+  app.use((req, _res, next) => next(new NotFoundProblem(`nothing at ${req.method} ${req.path}`)));
+  app.use(problemHandler);
+  return app;
+}

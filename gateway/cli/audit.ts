@@ -1,0 +1,52 @@
+// `passerelle audit`: who read which personal data, newest first.
+import { Command, InvalidArgumentError } from 'commander';
+import Table from 'cli-table3';
+import { isValidUai } from '../model/identifiers.js';
+import { readAudit } from '../store/audit.js';
+import { withStore } from './context.js';
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('expected an integer from 1 to 100000');
+  return n;
+}
+
+function instant(value: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected a date or an instant, such as 2026-11-23 or 2026-11-23T08:00:00Z');
+  return date;
+}
+
+function uai(value: string): string {
+  if (!isValidUai(value)) throw new InvalidArgumentError('expected a UAI: 7 digits and its check letter');
+  return value;
+}
+
+export function auditCommand(): Command {
+  return new Command('audit')
+    .description('Show the audit log of personal-data reads (client, establishment, entity, count, time), newest first.')
+    .option('--client <clientId>', 'only this API client')
+    .option('--uai <uai>', 'only this establishment', uai)
+    .option('--since <instant>', 'only reads at or after this date or instant', instant)
+    .option('--limit <n>', 'at most this many entries (default 100)', positive, 100)
+    .option('--json', 'one JSON object per line')
+    .action(async (options: { client?: string; uai?: string; since?: Date; limit: number; json?: boolean }) => {
+      const rows = await withStore((store) =>
+        readAudit(store.db, { clientId: options.client, uai: options.uai, since: options.since, limit: options.limit }));
+      if (options.json) {
+        for (const row of rows) {
+          process.stdout.write(JSON.stringify({
+            at: row.at.toISOString(), clientId: row.client_id, uai: row.uai, entity: row.entity, count: row.count, requestId: row.request_id,
+          }) + '\n');
+        }
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write('no personal-data reads recorded for this filter\n');
+        return;
+      }
+      const table = new Table({ head: ['at', 'client', 'uai', 'entity', 'count', 'request'] });
+      for (const row of rows) table.push([row.at.toISOString(), row.client_id, row.uai ?? '', row.entity, row.count, row.request_id ?? '']);
+      process.stdout.write(table.toString() + '\n');
+    });
+}

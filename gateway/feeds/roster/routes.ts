@@ -1,0 +1,76 @@
+// The roster feed: establishments, and per establishment its people, groups, memberships, guardian links,
+// subjects, rooms and academic years. Each listing is declared as data; one pipeline serves them all.
+import { Router, type Request } from 'express';
+import { accessOf, requireAnyScope } from '../../http/context.js';
+import { etagOf, notModified } from '../../http/etag.js';
+import { queryString } from '../../http/query.js';
+import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES, project } from '../../perimeter/projection.js';
+import { appendAudit } from '../../store/audit.js';
+import type { RosterEntity } from '../../store/records.js';
+import { recordFromRow } from '../../store/record-shape.js';
+import { listEstablishments, listRecords, type RecordFilters } from './queries.js';
+import { pageRequest, sendPage } from './listing.js';
+
+interface Listing {
+  path: string;
+  entity: RosterEntity;
+  filters: (req: Request) => RecordFilters;
+}
+
+const link = (req: Request, field: string) => {
+  const value = queryString(req, field);
+  return value === undefined ? [] : [{ field, value }];
+};
+
+export const LISTINGS: readonly Listing[] = [
+  { path: 'people', entity: 'person', filters: (req) => ({ kind: queryString(req, 'kind'), memberOf: queryString(req, 'groupId') }) },
+  { path: 'groups', entity: 'group', filters: (req) => ({ kind: queryString(req, 'kind') }) },
+  {
+    path: 'memberships', entity: 'membership',
+    filters: (req) => ({ kind: queryString(req, 'role'), links: [...link(req, 'personId'), ...link(req, 'groupId')] }),
+  },
+  { path: 'guardian-links', entity: 'guardianLink', filters: (req) => ({ links: [...link(req, 'guardianId'), ...link(req, 'pupilId')] }) },
+  { path: 'subjects', entity: 'subject', filters: () => ({}) },
+  { path: 'rooms', entity: 'room', filters: () => ({}) },
+  { path: 'academic-years', entity: 'academicYear', filters: () => ({}) },
+];
+
+export function rosterRoutes(publicUrl: string): Router {
+  const router = Router();
+
+  router.get('/establishments', async (req, res) => {
+    const access = accessOf(res);
+    const request = await pageRequest(req, access);
+    const page = await listEstablishments(access, {
+      type: queryString(req, 'type'),
+      communeCode: queryString(req, 'communeCode'),
+      departementCode: queryString(req, 'departementCode'),
+      regionCode: queryString(req, 'regionCode'),
+      academieCode: queryString(req, 'academieCode'),
+    }, request);
+    sendPage(req, res, publicUrl, request, page, (row) => row.uai, recordFromRow);
+  });
+
+  router.get('/establishments/:uai', async (req, res) => {
+    const row = await accessOf(res).establishment(req.params.uai as string);
+    if (notModified(req, res, etagOf(['establishment', row.uai, row.seq]))) return;
+    res.json(recordFromRow(row));
+  });
+
+  for (const listing of LISTINGS) {
+    router.get(`/establishments/:uai/${listing.path}`, requireAnyScope(ENTITY_READ_SCOPES[listing.entity]), async (req, res) => {
+      const access = accessOf(res);
+      const uai = (await access.establishment(req.params.uai as string)).uai;
+      const request = await pageRequest(req, access);
+      const page = await listRecords(access, uai, listing.entity, listing.filters(req), request);
+      if (PERSONAL_ENTITIES.has(listing.entity)) {
+        await appendAudit(access.db, [{
+          clientId: access.caller.clientId, uai, entity: listing.entity, count: page.rows.length, requestId: String(req.id ?? ''),
+        }]);
+      }
+      const scopes = access.caller.scopes;
+      sendPage(req, res, publicUrl, request, page, (row) => row.id, (row) => project(listing.entity, recordFromRow(row), scopes));
+    });
+  }
+  return router;
+}

@@ -1,0 +1,67 @@
+// Writes into the roster: an establishment by UAI (admin), and batches of records for one establishment
+// (sync.write), both through the store's single write path.
+import { Router } from 'express';
+import { accessOf, requireAnyScope } from '../../http/context.js';
+import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
+import { committedSequence } from '../../store/changelog.js';
+import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
+import { applyBatch, BatchRejected, UnknownEstablishment, type RecordOperation } from '../../store/records.js';
+import { changeCursorAt } from '../changes/cursor.js';
+import { perimeterCovers } from '../../perimeter/visibility.js';
+import { validateRecord } from '../../model/validate.js';
+
+export function rosterWriteRoutes(): Router {
+  const router = Router();
+
+  router.put('/establishments/:uai', requireAnyScope(['admin']), async (req, res) => {
+    const access = accessOf(res);
+    const body = req.body as Record<string, unknown>;
+    if (body.uai !== undefined && body.uai !== (req.params.uai as string)) {
+      const errors = [{ pointer: '/body/uai', detail: `must be ${(req.params.uai as string)}, the UAI in the path, or be left out` }];
+      throw new ValidationProblem(summarise(errors), errors);
+    }
+    const record = { ...body, uai: (req.params.uai as string) };
+    const invalid = validateRecord('establishment', record).map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
+    if (invalid.length) throw new ValidationProblem(summarise(invalid), invalid);
+    // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
+    // and an establishment may not be created or moved out of it.
+    const known = await access.db.selectFrom('establishment').select('uai').where('uai', '=', (req.params.uai as string)).executeTakeFirst();
+    if (known) await access.establishment((req.params.uai as string));
+    if (!perimeterCovers(access.perimeter, record as Parameters<typeof perimeterCovers>[1])) {
+      throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
+        `establishment ${(req.params.uai as string)} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
+    }
+    let result;
+    try {
+      result = await putEstablishment(access.db, record);
+    } catch (error) {
+      if (error instanceof EstablishmentRejected) {
+        const errors = error.problems.map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
+        throw new ValidationProblem(summarise(errors), errors);
+      }
+      throw error;
+    }
+    res.status(result.outcome === 'created' ? 201 : 200).json(result.record);
+  });
+
+  router.post('/establishments/:uai/batch', requireAnyScope(['sync.write']), async (req, res) => {
+    const access = accessOf(res);
+    const uai = (await access.establishment((req.params.uai as string))).uai;
+    const operations = (req.body as { records: RecordOperation[] }).records;
+    try {
+      const result = await applyBatch(access.db, uai, operations);
+      res.json({ ...result, changeCursor: changeCursorAt(await committedSequence(access.db)) });
+    } catch (error) {
+      if (error instanceof BatchRejected) {
+        throw new ValidationProblem(
+          `${error.problems.length} invalid record(s), nothing was written: ${summarise(error.problems)}`,
+          error.problems.map(({ pointer, detail }) => ({ pointer, detail })),
+        );
+      }
+      if (error instanceof UnknownEstablishment) throw new NotFoundProblem(`no establishment ${uai} in your perimeter`);
+      throw error;
+    }
+  });
+  return router;
+}
+

@@ -1,0 +1,39 @@
+// What a /v1 request carries once authenticated: the caller, and the perimeter-scoped door to the data.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Caller, Scope } from '../auth/scopes.js';
+import { ScopedAccess } from '../perimeter/scoped-access.js';
+import type { Database } from '../store/tables.js';
+import { ForbiddenProblem } from './problem.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      caller?: Caller;
+      access?: ScopedAccess;
+    }
+  }
+}
+
+/** After authentication: gives the request its perimeter-scoped access. */
+export function scopedAccess(db: Kysely<Database>): RequestHandler {
+  return (_req: Request, res: Response, next: NextFunction) => {
+    res.locals.access = new ScopedAccess(db, res.locals.caller!);
+    next();
+  };
+}
+
+export function accessOf(res: Response): ScopedAccess {
+  if (!res.locals.access) throw new Error('route reached without authentication');
+  return res.locals.access;
+}
+
+/** Lets the request through when the caller holds at least one of the scopes (none listed: any caller). */
+export function requireAnyScope(scopes: readonly Scope[]): RequestHandler {
+  return (_req, res, next) => {
+    const held = res.locals.caller?.scopes;
+    if (scopes.length === 0 || scopes.some((s) => held?.has(s))) return next();
+    next(new ForbiddenProblem(scopes));
+  };
+}

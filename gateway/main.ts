@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// The `passerelle` command: one sub-command per job, each with its own --help.
+import { Command } from 'commander';
+import { ConfigError } from './config/config.js';
+import { auditCommand } from './cli/audit.js';
+import { clientsCommand } from './cli/clients.js';
+import { demoCommand } from './cli/demo.js';
+import { migrateCommand } from './cli/migrate.js';
+import { serveCommand } from './cli/serve.js';
+import { StoreError } from './store/db.js';
+
+const program = new Command('passerelle')
+  .description('Passerelle: the interoperability gateway for French schools (rosters, timetables, occupancy, SSO).')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .addCommand(serveCommand())
+  .addCommand(migrateCommand())
+  .addCommand(clientsCommand())
+  .addCommand(demoCommand())
+  .addCommand(auditCommand());
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StoreError) {
+    process.stderr.write(`passerelle: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+});
