@@ -50,7 +50,6 @@ export function loadSchemas(): Record<string, object> {
 
 function createAjv(): Ajv2020 {
   const ajv = addPasserelleFormats(new Ajv2020({ allErrors: true, strict: true, useDefaults: false }));
-  ajv.addKeyword('examples');
   for (const [file, schema] of Object.entries(loadSchemas())) ajv.addSchema(schema, file);
   return ajv;
 }
@@ -107,8 +106,8 @@ export function describeErrors(errors: ErrorObject[], root: unknown): FieldProbl
       case 'enum':
         detail = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
         break;
-      case 'not':
-        detail = error.schemaPath.includes('then') ? 'is only allowed on pupils' : 'is not allowed here';
+      case 'false schema':
+        detail = 'is not allowed on this kind of record';
         break;
       default:
         detail = error.message ?? 'is invalid';
