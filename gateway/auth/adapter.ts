@@ -1,0 +1,141 @@
+// oidc-provider's storage: one kysely adapter over table `oidc_payload` for every model it persists (grants,
+// codes, sessions, interactions, replay detection…), and the `Client` model read from `api_client`, which the
+// gateway manages itself (see clients.ts). Works the same on PostgreSQL and on embedded PGlite.
+import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { sql, type Kysely } from 'kysely';
+import type { ApiClient, Database } from '../store/tables.js';
+import { findActiveClientRow } from './clients.js';
+
+/** Stores one oidc-provider model's payloads in `oidc_payload`; expired rows are never returned. */
+export class OidcPayloadAdapter implements Adapter {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly model: string,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
+    const row = {
+      model: this.model,
+      id,
+      payload: JSON.stringify(payload),
+      grant_id: payload.grantId ?? null,
+      user_code: payload.userCode ?? null,
+      uid: payload.uid ?? null,
+      expires_at: expiresAt,
+    };
+    await this.db
+      .insertInto('oidc_payload')
+      .values({ ...row, consumed_at: null })
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
+      .execute();
+  }
+
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere('id', id);
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere('user_code', userCode);
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findWhere('uid', uid);
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db
+      .updateTable('oidc_payload')
+      .set({ consumed_at: sql`now()` })
+      .where('model', '=', this.model)
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.deleteFrom('oidc_payload').where('model', '=', this.model).where('id', '=', id).execute();
+  }
+
+  /** Removes everything issued under a grant, whatever its model (codes, access and refresh tokens). */
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
+  }
+
+  private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
+    const row = await this.db
+      .selectFrom('oidc_payload')
+      .select(['payload', 'consumed_at'])
+      .where('model', '=', this.model)
+      .where(column, '=', value)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const payload = row.payload as AdapterPayload;
+    // oidc-provider reads `consumed` (epoch seconds) to detect a replayed authorization code.
+    return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
+  }
+}
+
+/**
+ * oidc-provider's metadata for an API client. `client_secret` carries the stored scrypt hash, never a clear
+ * secret: the authorization server replaces `compareClientSecret` to verify against it, and allows no
+ * algorithm (HS*, client_secret_jwt, symmetric encryption) that would use the secret as a key.
+ */
+export function clientMetadata(row: ApiClient): AdapterPayload {
+  return {
+    client_id: row.client_id,
+    client_name: row.name,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: row.auth_method,
+    scope: row.scopes.join(' '),
+    ...(row.auth_method === 'private_key_jwt'
+      ? { jwks: row.jwks as AdapterPayload['jwks'] }
+      : { client_secret: row.secret_hash ?? undefined }),
+  };
+}
+
+/** Reads clients from `api_client`; a revoked or unknown client is not found. oidc-provider never writes clients here. */
+export class ApiClientAdapter implements Adapter {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const row = await findActiveClientRow(this.db, id);
+    return row ? clientMetadata(row) : undefined;
+  }
+
+  async upsert(): Promise<void> {
+    throw new Error('API clients are managed with `passerelle clients`, not through the authorization server');
+  }
+
+  async findByUserCode(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findByUid(): Promise<undefined> {
+    return undefined;
+  }
+
+  async consume(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    throw new Error('API clients are managed with `passerelle clients`, not through the authorization server');
+  }
+
+  async revokeByGrantId(): Promise<void> {}
+}
+
+/** The factory given to oidc-provider's `adapter` option. */
+export function createAdapterFactory(db: Kysely<Database>): AdapterFactory {
+  return (model: string) => (model === 'Client' ? new ApiClientAdapter(db) : new OidcPayloadAdapter(db, model));
+}
+
+/** Deletes payloads that expired more than `graceSeconds` ago; returns how many. Reads already ignore them. */
+export async function deleteExpiredOidcPayloads(db: Kysely<Database>, graceSeconds = 60): Promise<number> {
+  const result = await db
+    .deleteFrom('oidc_payload')
+    .where('expires_at', '<', sql<Date>`now() - make_interval(secs => ${graceSeconds})`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,151 @@
+// Bearer-token checks for the API (/v1): verifies the JWT access token against the authorization server's own
+// keys (in process, no HTTP fetch), then the client's current record, and hands the route a `Caller`. Tokens are
+// never logged nor echoed in errors.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ForbiddenProblem, UnauthorizedProblem } from '../http/problem.js';
+import type { ApiClient } from '../store/tables.js';
+import { isScope, type Caller, type Scope } from './scopes.js';
+import { SIGNING_ALG } from './keys.js';
+
+export interface BearerOptions {
+  /** The `iss` every token must carry: the gateway's public URL. */
+  readonly issuer: string;
+  /** The `aud` every token must carry: `${publicUrl}/v1`. */
+  readonly audience: string;
+  /** The current public keys, as a jose key resolver (rebuilt by the server when keys change). */
+  keys(): JWTVerifyGetKey;
+  /**
+   * Called when a token names a key we do not have (another replica may have rotated): reloads the keys and
+   * resolves true when they changed. The caller throttles it.
+   */
+  refreshKeys?(): Promise<boolean>;
+  /** The client's active row, or undefined when it is unknown or revoked. */
+  loadClient(clientId: string): Promise<ApiClient | undefined>;
+  /** How long a client row may be reused (ms): a revoked client is refused at most this long after. Default 2000. */
+  readonly clientCacheMs?: number;
+  /** Clock for the client cache (ms since epoch); tests freeze it. */
+  now?(): number;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/** The middleware that authenticates every /v1 request and sets `res.locals.caller`. */
+export function createBearerAuthenticator(options: BearerOptions): RequestHandler {
+  const cacheMs = options.clientCacheMs ?? 2000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { row: ApiClient | undefined; at: number }>();
+
+  async function clientRow(clientId: string): Promise<ApiClient | undefined> {
+    const hit = cache.get(clientId);
+    if (hit && now() - hit.at < cacheMs) return hit.row;
+    const row = await options.loadClient(clientId);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    if (cacheMs > 0) cache.set(clientId, { row, at: now() });
+    return row;
+  }
+
+  async function verify(token: string): Promise<JWTPayload> {
+    const verifyOnce = () =>
+      jwtVerify(token, options.keys(), {
+        issuer: options.issuer,
+        audience: options.audience,
+        typ: 'at+jwt',
+        algorithms: [SIGNING_ALG],
+        requiredClaims: ['exp', 'client_id'],
+      });
+    try {
+      return (await verifyOnce()).payload;
+    } catch (error) {
+      if (error instanceof errors.JWKSNoMatchingKey && options.refreshKeys && (await options.refreshKeys())) {
+        return (await verifyOnce()).payload;
+      }
+      throw error;
+    }
+  }
+
+  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+    try {
+      const token = bearerToken(req);
+      let payload: JWTPayload;
+      try {
+        payload = await verify(token);
+      } catch (error) {
+        throw new UnauthorizedProblem(describeJoseError(error, options));
+      }
+      const clientId = payload.client_id;
+      if (typeof clientId !== 'string' || !clientId) throw new UnauthorizedProblem('the bearer token names no client (client_id)');
+      const row = await clientRow(clientId);
+      if (!row || row.status !== 'active') {
+        throw new UnauthorizedProblem(`the client ${clientId} this token was issued to is unknown or revoked`);
+      }
+      const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+      const held = new Set(row.scopes);
+      const caller: Caller = {
+        clientId,
+        // The client's current scopes bound the token's: a scope removed since issuance no longer counts.
+        scopes: new Set(granted.filter((s): s is Scope => isScope(s) && held.has(s))),
+        perimeter: row.perimeter,
+      };
+      res.locals.caller = caller;
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Refuses with 403 insufficient-scope unless the authenticated caller holds `scope`. */
+export function requireScope(scope: Scope): RequestHandler {
+  return (_req, res, next) => {
+    const caller = res.locals.caller as Caller | undefined;
+    if (!caller) return next(new UnauthorizedProblem('missing bearer token: this route needs authentication'));
+    if (!caller.scopes.has(scope)) return next(new ForbiddenProblem(scope));
+    next();
+  };
+}
+
+/** The authenticated caller of a request that went through `authenticate`; throws if it did not. */
+export function callerOf(res: Response): Caller {
+  const caller = res.locals.caller as Caller | undefined;
+  if (!caller) throw new UnauthorizedProblem('missing bearer token: this route needs authentication');
+  return caller;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+function bearerToken(req: Request): string {
+  const header = req.headers.authorization;
+  if (!header) throw new UnauthorizedProblem('missing bearer token: send "Authorization: Bearer <access token>"');
+  const match = /^(\S+)\s+(\S+)\s*$/.exec(header);
+  if (!match || match[1].toLowerCase() !== 'bearer') {
+    throw new UnauthorizedProblem('malformed Authorization header: expected "Bearer <access token>"');
+  }
+  if (!JWT_SHAPE.test(match[2])) throw new UnauthorizedProblem('malformed bearer token: expected a JWT access token');
+  return match[2];
+}
+
+function describeJoseError(error: unknown, options: BearerOptions): string {
+  if (error instanceof errors.JWTExpired) return 'the bearer token has expired: request a new one at the token endpoint';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'the bearer token has a bad signature';
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return 'the bearer token has a bad signature: it is signed with a key this server does not publish (forged, or retired)';
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return `the bearer token must be signed with ${SIGNING_ALG}`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'iss':
+        return `the bearer token was not issued by this server (iss must be ${options.issuer})`;
+      case 'aud':
+        return `the bearer token is not meant for this API (aud must be ${options.audience})`;
+      case 'typ':
+        return 'the bearer token is not an access token (typ must be at+jwt)';
+      case 'nbf':
+      case 'iat':
+        return 'the bearer token is not valid yet';
+      default:
+        return `the bearer token has an invalid or missing ${error.claim} claim`;
+    }
+  }
+  return 'malformed bearer token: expected a JWT access token';
+}

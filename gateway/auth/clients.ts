@@ -1,0 +1,297 @@
+// API clients: the repository behind `passerelle clients` and the authorization server. A client holds scopes
+// and a perimeter; every change of perimeter is versioned by change-log sequence so the change feed can tell a
+// client which records entered or left what it may see.
+import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { reserveSequence } from '../store/changelog.js';
+import type { ApiClient, Database } from '../store/tables.js';
+import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
+import { isScope, SCOPES, type Scope } from './scopes.js';
+import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'private_key_jwt'];
+
+/** Algorithms a client may sign its `private_key_jwt` assertions with (asymmetric only). */
+export const CLIENT_ASSERTION_ALGS = ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA', 'Ed25519'] as const;
+
+/** A client as the rest of the gateway sees it: never its secret hash. */
+export interface RegisteredClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly scopes: readonly Scope[];
+  /** Canonical perimeter entries (`uai:0750655E`, `departement:069`, `national`). */
+  readonly perimeter: readonly string[];
+  readonly authMethod: ClientAuthMethod;
+  /** The public keys of a `private_key_jwt` client; null for secret-based clients. */
+  readonly jwks: JSONWebKeySet | null;
+  readonly status: 'active' | 'revoked';
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface NewClientInput {
+  name: string;
+  scopes: readonly string[];
+  perimeter: readonly string[];
+  authMethod?: ClientAuthMethod;
+  jwks?: unknown;
+}
+
+export interface ClientUpdateInput {
+  name?: string;
+  scopes?: readonly string[];
+  perimeter?: readonly string[];
+}
+
+/** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
+export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId';
+
+/** Bad input or an impossible operation on a client; `reason` lets an HTTP layer pick 400 or 404. */
+export class ClientError extends Error {
+  readonly reason: 'invalid' | 'not-found' | 'revoked';
+  readonly field: ClientField | undefined;
+  constructor(message: string, options: { reason?: ClientError['reason']; field?: ClientField } = {}) {
+    super(message);
+    this.name = 'ClientError';
+    this.reason = options.reason ?? 'invalid';
+    this.field = options.field;
+  }
+}
+
+export async function createClient(
+  db: Kysely<Database>,
+  input: NewClientInput,
+): Promise<{ client: RegisteredClient; clientSecret?: string }> {
+  const name = validateName(input.name);
+  const scopes = validateScopes(input.scopes);
+  const perimeter = validatePerimeter(input.perimeter);
+  const authMethod = input.authMethod ?? 'client_secret_basic';
+  if (!CLIENT_AUTH_METHODS.includes(authMethod)) {
+    throw new ClientError(`auth method "${String(authMethod)}": expected one of ${CLIENT_AUTH_METHODS.join(', ')}`, { field: 'authMethod' });
+  }
+  let jwks: JSONWebKeySet | null = null;
+  let clientSecret: string | undefined;
+  let secretHash: string | null = null;
+  if (authMethod === 'private_key_jwt') {
+    if (input.jwks === undefined) throw new ClientError('private_key_jwt needs the client\'s public keys (a JWKS)', { field: 'jwks' });
+    jwks = await validatePublicJwks(input.jwks);
+  } else {
+    if (input.jwks !== undefined) throw new ClientError('a JWKS is only used with private_key_jwt; client_secret_basic uses a secret', { field: 'jwks' });
+    clientSecret = generateClientSecret();
+    secretHash = await hashClientSecret(clientSecret);
+  }
+  const clientId = generateClientId();
+  const row = await db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('api_client')
+      .values({
+        client_id: clientId,
+        name,
+        scopes,
+        perimeter,
+        auth_method: authMethod,
+        secret_hash: secretHash,
+        jwks: jwks ? JSON.stringify(jwks) : null,
+        status: 'active',
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendPerimeterVersion(trx, clientId, perimeter);
+    return inserted;
+  });
+  return { client: toRegisteredClient(row), ...(clientSecret ? { clientSecret } : {}) };
+}
+
+/** Every client, revoked ones included, oldest first. */
+export async function listClients(db: Kysely<Database>): Promise<RegisteredClient[]> {
+  const rows = await db.selectFrom('api_client').selectAll().orderBy('created_at').orderBy('client_id').execute();
+  return rows.map(toRegisteredClient);
+}
+
+/** The client, or undefined when there is none with that id (revoked clients are returned, with their status). */
+export async function getClient(db: Kysely<Database>, clientId: string): Promise<RegisteredClient | undefined> {
+  const row = await findRow(db, clientId);
+  return row ? toRegisteredClient(row) : undefined;
+}
+
+/** The raw row of an active client, for the authorization server and bearer checks; undefined if unknown or revoked. */
+export async function findActiveClientRow(db: Kysely<Database>, clientId: string): Promise<ApiClient | undefined> {
+  return db
+    .selectFrom('api_client')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+}
+
+/**
+ * Changes a client's name, scopes or perimeter. A perimeter that differs from the current one is versioned in
+ * the same transaction (one change-log sequence number), so the change feed sees exactly when it changed.
+ */
+export async function updateClient(
+  db: Kysely<Database>,
+  clientId: string,
+  changes: ClientUpdateInput,
+): Promise<RegisteredClient> {
+  const name = changes.name === undefined ? undefined : validateName(changes.name);
+  const scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes);
+  const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
+  const row = await db.transaction().execute(async (trx) => {
+    const current = await lockActive(trx, clientId);
+    const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
+    const updated = await trx
+      .updateTable('api_client')
+      .set({
+        ...(name !== undefined ? { name } : {}),
+        ...(scopes !== undefined ? { scopes } : {}),
+        ...(perimeterChanged ? { perimeter } : {}),
+        updated_at: sql<any>`now()`,
+      })
+      .where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (perimeterChanged) await appendPerimeterVersion(trx, clientId, perimeter);
+    return updated;
+  });
+  return toRegisteredClient(row);
+}
+
+/** Revokes a client: its tokens are refused from then on (within the bearer check's short cache). */
+export async function revokeClient(db: Kysely<Database>, clientId: string): Promise<RegisteredClient> {
+  const row = await db.transaction().execute(async (trx) => {
+    const current = await lockRow(trx, clientId);
+    if (current.status === 'revoked') return current;
+    return trx
+      .updateTable('api_client')
+      .set({ status: 'revoked', updated_at: sql<any>`now()` })
+      .where('client_id', '=', clientId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  return toRegisteredClient(row);
+}
+
+/** Replaces a secret-based client's secret and returns the new one; the old one stops working at once. */
+export async function rotateClientSecret(db: Kysely<Database>, clientId: string): Promise<string> {
+  const secret = generateClientSecret();
+  const hash = await hashClientSecret(secret);
+  await db.transaction().execute(async (trx) => {
+    const current = await lockActive(trx, clientId);
+    if (current.auth_method !== 'client_secret_basic') {
+      throw new ClientError(`client ${clientId} authenticates with ${current.auth_method}; it has no secret to rotate`, { field: 'clientId' });
+    }
+    await trx
+      .updateTable('api_client')
+      .set({ secret_hash: hash, updated_at: sql<any>`now()` })
+      .where('client_id', '=', clientId)
+      .execute();
+  });
+  return secret;
+}
+
+export function toRegisteredClient(row: ApiClient): RegisteredClient {
+  return {
+    clientId: row.client_id,
+    name: row.name,
+    scopes: row.scopes.filter(isScope),
+    perimeter: row.perimeter,
+    authMethod: row.auth_method,
+    jwks: (row.jwks as JSONWebKeySet | null) ?? null,
+    status: row.status,
+    // tables.ts wraps these in Generated<ColumnType<Date…>>, which kysely does not unwrap; pg returns Dates.
+    createdAt: row.created_at as unknown as Date,
+    updatedAt: row.updated_at as unknown as Date,
+  };
+}
+
+async function appendPerimeterVersion(trx: Transaction<Database>, clientId: string, perimeter: string[]): Promise<void> {
+  // Taken last in the transaction: reserveSequence serialises writers until commit (see changelog.ts).
+  const seq = await reserveSequence(trx, 1);
+  await trx.insertInto('client_perimeter_version').values({ client_id: clientId, seq: seq.toString(), perimeter }).execute();
+}
+
+async function findRow(db: Kysely<Database> | Transaction<Database>, clientId: string): Promise<ApiClient | undefined> {
+  return db.selectFrom('api_client').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+}
+
+async function lockRow(trx: Transaction<Database>, clientId: string): Promise<ApiClient> {
+  const row = await trx.selectFrom('api_client').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+  if (!row) throw new ClientError(`no client with id ${clientId}`, { reason: 'not-found', field: 'clientId' });
+  return row;
+}
+
+async function lockActive(trx: Transaction<Database>, clientId: string): Promise<ApiClient> {
+  const row = await lockRow(trx, clientId);
+  if (row.status === 'revoked') throw new ClientError(`client ${clientId} is revoked`, { reason: 'revoked', field: 'clientId' });
+  return row;
+}
+
+function validateName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed) throw new ClientError('name: expected a non-empty name, such as "ENT Lyon"', { field: 'name' });
+  if (trimmed.length > 200) throw new ClientError('name: expected at most 200 characters', { field: 'name' });
+  return trimmed;
+}
+
+function validateScopes(scopes: readonly string[]): Scope[] {
+  const cleaned = scopes.map((s) => s.trim()).filter((s) => s !== '');
+  for (const scope of cleaned) {
+    if (!isScope(scope)) throw new ClientError(`scope "${scope}": expected one of ${SCOPES.join(', ')}`, { field: 'scopes' });
+  }
+  if (!cleaned.length) throw new ClientError(`scopes: expected at least one of ${SCOPES.join(', ')}`, { field: 'scopes' });
+  // Stored in the order of SCOPES, so equal sets compare equal.
+  return SCOPES.filter((s) => cleaned.includes(s));
+}
+
+function validatePerimeter(perimeter: readonly string[]): string[] {
+  try {
+    return formatPerimeter(parsePerimeter(perimeter));
+  } catch (error) {
+    if (error instanceof PerimeterError) throw new ClientError(error.message, { field: 'perimeter' });
+    throw error;
+  }
+}
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
+
+async function validatePublicJwks(value: unknown): Promise<JSONWebKeySet> {
+  const keys = (value as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) {
+    throw new ClientError('jwks: expected a JSON Web Key Set, {"keys": [ … ]}, with at least one public key', { field: 'jwks' });
+  }
+  const cleaned: JWK[] = [];
+  for (const [i, key] of keys.entries()) {
+    if (!key || typeof key !== 'object') throw new ClientError(`jwks.keys[${i}]: expected a JSON Web Key object`, { field: 'jwks' });
+    const jwk = key as JWK;
+    const secretMember = PRIVATE_JWK_MEMBERS.find((m) => m in jwk);
+    if (secretMember) {
+      throw new ClientError(`jwks.keys[${i}]: contains private or symmetric key material ("${secretMember}"); register the public key only`, { field: 'jwks' });
+    }
+    if (jwk.use !== undefined && jwk.use !== 'sig') throw new ClientError(`jwks.keys[${i}]: "use" must be "sig"`, { field: 'jwks' });
+    const alg = jwk.alg ?? defaultAlg(jwk);
+    if (!alg || !(CLIENT_ASSERTION_ALGS as readonly string[]).includes(alg)) {
+      throw new ClientError(`jwks.keys[${i}]: expected an EC (P-256/P-384), RSA or Ed25519 public key usable with ${CLIENT_ASSERTION_ALGS.join(', ')}`, { field: 'jwks' });
+    }
+    try {
+      await importJWK(jwk, alg);
+    } catch (error) {
+      throw new ClientError(`jwks.keys[${i}]: not a valid ${alg} public key (${(error as Error).message})`, { field: 'jwks' });
+    }
+    cleaned.push(jwk);
+  }
+  return { keys: cleaned };
+}
+
+function defaultAlg(jwk: JWK): string | undefined {
+  if (jwk.kty === 'EC') return jwk.crv === 'P-256' ? 'ES256' : jwk.crv === 'P-384' ? 'ES384' : undefined;
+  if (jwk.kty === 'RSA') return 'PS256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'Ed25519';
+  return undefined;
+}
+
+/** Same entries, in any order: a reordered perimeter is not a change of what the client sees. */
+function sameEntries(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(b);
+  return a.length === set.size && a.every((v) => set.has(v));
+}

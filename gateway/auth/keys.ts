@@ -1,0 +1,134 @@
+// The authorization server's keys, kept in table `signing_key` so that every replica signs and verifies with
+// the same ones and a restart keeps issued tokens valid.
+//
+// Two kinds of rows share the table, told apart by `alg`:
+// - `ES256`: a token-signing key pair; `private_jwk` is the private JWK, `kid` its RFC 7638 thumbprint. The
+//   newest non-retired key is the current one (it signs); every non-retired key is published in the JWKS, so a
+//   token signed before a rotation still verifies until its key is retired.
+// - `HS256-cookie`: a secret for oidc-provider's signed cookies (`cookies.keys`, a keygrip); `private_jwk` is
+//   `{kty:'oct', k}`. The newest signs, older ones still verify.
+import { randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../store/tables.js';
+
+export const SIGNING_ALG = 'ES256';
+export const COOKIE_KEY_ALG = 'HS256-cookie';
+
+export interface KeyMaterial {
+  /** Private signing JWKs (with `kid`, `alg`, `use`), the current key first. */
+  readonly signingKeys: readonly JWK[];
+  /** Cookie secrets, the current one first. */
+  readonly cookieKeys: readonly string[];
+}
+
+export class KeyError extends Error {}
+
+/**
+ * The keys in use, generating the first signing key and cookie key if there are none. Safe to call from
+ * several processes at once: generation happens under a transaction-scoped advisory lock.
+ */
+export async function loadKeys(db: Kysely<Database>): Promise<KeyMaterial> {
+  let keys = await readKeys(db);
+  if (keys.signingKeys.length && keys.cookieKeys.length) return keys;
+  await db.transaction().execute(async (trx) => {
+    await lockKeys(trx);
+    const current = await readKeys(trx);
+    if (!current.signingKeys.length) await insertSigningKey(trx);
+    if (!current.cookieKeys.length) await insertCookieKey(trx);
+  });
+  keys = await readKeys(db);
+  return keys;
+}
+
+/**
+ * Adds a new signing key, which becomes the current one as soon as each server reloads its keys; the previous
+ * keys stay published (and keep verifying) until `retireSigningKey`. Returns the new key's kid.
+ */
+export async function rotateSigningKey(db: Kysely<Database>): Promise<string> {
+  return db.transaction().execute(async (trx) => {
+    await lockKeys(trx);
+    return insertSigningKey(trx);
+  });
+}
+
+/**
+ * Stops publishing a signing key: tokens it signed are refused from then on. Retire a key only once the
+ * access-token lifetime has passed since the rotation that replaced it.
+ */
+export async function retireSigningKey(db: Kysely<Database>, kid: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await lockKeys(trx);
+    const active = await trx
+      .selectFrom('signing_key')
+      .select('kid')
+      .where('alg', '=', SIGNING_ALG)
+      .where('retired_at', 'is', null)
+      .execute();
+    if (!active.some((k) => k.kid === kid)) throw new KeyError(`no active signing key with kid ${kid}`);
+    if (active.length === 1) throw new KeyError(`signing key ${kid} is the only active one; rotate first`);
+    await trx.updateTable('signing_key').set({ retired_at: new Date() }).where('kid', '=', kid).execute();
+  });
+}
+
+/** Adds a new cookie secret; older ones keep verifying existing cookies. */
+export async function rotateCookieKey(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await lockKeys(trx);
+    await insertCookieKey(trx);
+  });
+}
+
+/** The public half of the signing keys, as published at the JWKS endpoint. */
+export function publicJwks(keys: KeyMaterial): JSONWebKeySet {
+  return {
+    keys: keys.signingKeys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, y, kid, alg, use })),
+  };
+}
+
+/** A string that changes whenever the key set does, to know when a server must reload. */
+export function keysFingerprint(keys: KeyMaterial): string {
+  return JSON.stringify([keys.signingKeys.map((k) => k.kid), keys.cookieKeys.length, keys.cookieKeys[0]]);
+}
+
+async function readKeys(db: Kysely<Database> | Transaction<Database>): Promise<KeyMaterial> {
+  const rows = await db
+    .selectFrom('signing_key')
+    .select(['kid', 'alg', 'private_jwk'])
+    .where('retired_at', 'is', null)
+    .where('alg', 'in', [SIGNING_ALG, COOKIE_KEY_ALG])
+    .orderBy('created_at', 'desc')
+    .orderBy('kid', 'desc')
+    .execute();
+  return {
+    signingKeys: rows
+      .filter((r) => r.alg === SIGNING_ALG)
+      .map((r) => ({ ...(r.private_jwk as JWK), kid: r.kid, alg: SIGNING_ALG, use: 'sig' })),
+    cookieKeys: rows.filter((r) => r.alg === COOKIE_KEY_ALG).map((r) => (r.private_jwk as { k: string }).k),
+  };
+}
+
+async function lockKeys(trx: Transaction<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('passerelle.signing_key'))`.execute(trx);
+}
+
+// clock_timestamp(), not now(): "newest" must follow the order in which rotations took the lock, not the
+// order in which their transactions began.
+async function insertSigningKey(trx: Transaction<Database>): Promise<string> {
+  const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  await trx
+    .insertInto('signing_key')
+    .values({ kid, alg: SIGNING_ALG, private_jwk: JSON.stringify({ ...jwk, kid, alg: SIGNING_ALG, use: 'sig' }), created_at: sql`clock_timestamp()`, retired_at: null })
+    .execute();
+  return kid;
+}
+
+async function insertCookieKey(trx: Transaction<Database>): Promise<void> {
+  const k = randomBytes(32).toString('base64url');
+  await trx
+    .insertInto('signing_key')
+    .values({ kid: `cookie-${randomBytes(8).toString('hex')}`, alg: COOKIE_KEY_ALG, private_jwk: JSON.stringify({ kty: 'oct', k }), created_at: sql`clock_timestamp()`, retired_at: null })
+    .execute();
+}
