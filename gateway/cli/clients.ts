@@ -1,0 +1,240 @@
+// `passerelle clients`: create, list, update and revoke API clients, and rotate their secrets. A secret is
+// printed once, when it is made; the store keeps only its hash.
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import Table from 'cli-table3';
+import {
+  ClientError,
+  CLIENT_AUTH_METHODS,
+  createClient,
+  getClient,
+  listClients,
+  revokeClient,
+  rotateClientSecret,
+  updateClient,
+  type ClientAuthMethod,
+  type ClientField,
+  type RegisteredClient,
+} from '../auth/clients.js';
+import { SCOPES } from '../auth/scopes.js';
+import { fail, withStore } from './context.js';
+
+/** The option a bad value came from; the client id is an argument and its messages already name it. */
+const OPTION_OF: Record<ClientField, string | undefined> = {
+  name: '--name',
+  scopes: '--scopes',
+  perimeter: '--perimeter',
+  authMethod: '--auth',
+  jwks: '--jwks',
+  clientId: undefined,
+};
+
+const PERIMETER_HELP =
+  'comma-separated perimeter entries: uai:CODE, commune:CODE, departement:CODE, region:CODE, academie:CODE or national';
+
+export function clientsCommand(): Command {
+  const clients = new Command('clients')
+    .description('Manage API clients: their scopes, perimeter and credentials')
+    .addHelpText(
+      'after',
+      `
+A client authenticates at the token endpoint (/oauth/token) with its id and secret (client_secret_basic) or
+with a JWT signed by its own key (private_key_jwt), and gets short-lived access tokens for the API (/v1).
+Reads DATABASE_URL (and DATABASE_SCHEMA) like the server; without DATABASE_URL it uses the embedded database.
+
+Scopes: ${SCOPES.join(', ')}
+`,
+    );
+
+  clients
+    .command('create')
+    .description('Create a client and print its id and, for client_secret_basic, its secret (shown once)')
+    .requiredOption('--name <name>', 'a name people recognise, such as "ENT Lyon Métropole"')
+    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SCOPES.join(', ')})`)
+    .requiredOption('--perimeter <entries>', PERIMETER_HELP)
+    .addOption(
+      new Option('--auth <method>', 'how the client authenticates').choices([...CLIENT_AUTH_METHODS]).default('client_secret_basic'),
+    )
+    .option('--jwks <file>', 'JSON file with the client\'s public keys (JWKS), required with --auth private_key_jwt')
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  passerelle clients create --name "ENT Lyon" --scopes roster.read,timetable.read --perimeter departement:069
+  passerelle clients create --name "Mairie de Paris" --scopes occupancy.read --perimeter commune:75056 --json
+  passerelle clients create --name "App X" --scopes roster.read --perimeter uai:0750655E \\
+      --auth private_key_jwt --jwks ./app-x-public.jwks.json
+`,
+    )
+    .action(async (opts: { name: string; scopes: string; perimeter: string; auth: ClientAuthMethod; jwks?: string; json?: boolean }) => {
+      const jwks = opts.jwks === undefined ? undefined : readJwksFile(opts.jwks);
+      const { client, clientSecret } = await run(() =>
+        withStore(({ db }) =>
+          createClient(db, {
+            name: opts.name,
+            scopes: list(opts.scopes),
+            perimeter: list(opts.perimeter),
+            authMethod: opts.auth,
+            ...(jwks !== undefined ? { jwks } : {}),
+          }),
+        ),
+      );
+      if (opts.json) return printJson({ ...view(client), ...(clientSecret ? { clientSecret } : {}) });
+      print(`Created client ${client.clientId} (${client.name})`);
+      printDetails(client);
+      if (clientSecret) printSecret(clientSecret);
+    });
+
+  clients
+    .command('list')
+    .description('List every client, revoked ones included')
+    .option('--json', 'print one JSON object, {"clients": [...]}')
+    .addHelpText('after', '\nExamples:\n  passerelle clients list\n  passerelle clients list --json\n')
+    .action(async (opts: { json?: boolean }) => {
+      const all = await run(() => withStore(({ db }) => listClients(db)));
+      if (opts.json) return printJson({ clients: all.map(view) });
+      if (!all.length) return print('No clients yet. Create one with: passerelle clients create --help');
+      const table = new Table({
+        head: ['id', 'name', 'status', 'auth', 'scopes', 'perimeter', 'created'],
+        // Colours only on a terminal, so piped output stays plain text.
+        ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }),
+      });
+      for (const c of all) {
+        table.push([c.clientId, c.name, c.status, c.authMethod, c.scopes.join('\n'), c.perimeter.join('\n') || '(none)', c.createdAt.toISOString().slice(0, 10)]);
+      }
+      print(table.toString());
+    });
+
+  clients
+    .command('update')
+    .description('Change a client\'s name, scopes or perimeter (each option replaces the whole value)')
+    .argument('<id>', 'the client id, such as pas_abcdefghijklmnop')
+    .option('--name <name>', 'new name')
+    .option('--scopes <scopes>', `new comma-separated scopes (${SCOPES.join(', ')})`)
+    .option('--perimeter <entries>', `new perimeter: ${PERIMETER_HELP}`)
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  passerelle clients update pas_abcdefghijklmnop --perimeter departement:069,departement:001
+  passerelle clients update pas_abcdefghijklmnop --scopes roster.read,roster.identifiers --json
+`,
+    )
+    .action(async (id: string, opts: { name?: string; scopes?: string; perimeter?: string; json?: boolean }) => {
+      if (opts.name === undefined && opts.scopes === undefined && opts.perimeter === undefined) {
+        fail('update: give at least one of --name, --scopes, --perimeter');
+      }
+      const client = await run(() =>
+        withStore(({ db }) =>
+          updateClient(db, id, {
+            ...(opts.name !== undefined ? { name: opts.name } : {}),
+            ...(opts.scopes !== undefined ? { scopes: list(opts.scopes) } : {}),
+            ...(opts.perimeter !== undefined ? { perimeter: list(opts.perimeter) } : {}),
+          }),
+        ),
+      );
+      if (opts.json) return printJson(view(client));
+      print(`Updated client ${client.clientId} (${client.name})`);
+      printDetails(client);
+    });
+
+  clients
+    .command('revoke')
+    .description('Revoke a client: it can no longer get tokens, and its current tokens are refused within seconds')
+    .argument('<id>', 'the client id')
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', '\nExample:\n  passerelle clients revoke pas_abcdefghijklmnop\n')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const client = await run(() => withStore(({ db }) => revokeClient(db, id)));
+      if (opts.json) return printJson(view(client));
+      print(`Revoked client ${client.clientId} (${client.name}). This cannot be undone.`);
+    });
+
+  clients
+    .command('rotate-secret')
+    .description('Give a client_secret_basic client a new secret; the old one stops working at once')
+    .argument('<id>', 'the client id')
+    .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', '\nExamples:\n  passerelle clients rotate-secret pas_abcdefghijklmnop\n  passerelle clients rotate-secret pas_abcdefghijklmnop --json\n')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { client, clientSecret } = await run(() =>
+        withStore(async ({ db }) => {
+          const clientSecret = await rotateClientSecret(db, id);
+          return { client: (await getClient(db, id))!, clientSecret };
+        }),
+      );
+      if (opts.json) return printJson({ ...view(client), clientSecret });
+      print(`New secret for client ${client.clientId} (${client.name}); the previous one no longer works.`);
+      printSecret(clientSecret);
+    });
+
+  return clients;
+}
+
+/** Runs a store operation; a ClientError ends the command with a message naming the option at fault. */
+async function run<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ClientError) {
+      const option = error.field && OPTION_OF[error.field];
+      const where = option ? `${option}: ` : '';
+      fail(`${where}${error.message}`, error.reason === 'invalid' ? 2 : 1);
+    }
+    throw error;
+  }
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function readJwksFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`--jwks: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    fail(`--jwks: ${file} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function view(client: RegisteredClient) {
+  return {
+    clientId: client.clientId,
+    name: client.name,
+    scopes: client.scopes,
+    perimeter: client.perimeter,
+    authMethod: client.authMethod,
+    status: client.status,
+    createdAt: client.createdAt.toISOString(),
+    updatedAt: client.updatedAt.toISOString(),
+  };
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function printJson(value: unknown): void {
+  print(JSON.stringify(value, null, 2));
+}
+
+function printDetails(client: RegisteredClient): void {
+  print(`  scopes:    ${client.scopes.join(', ')}`);
+  print(`  perimeter: ${client.perimeter.join(', ') || '(none: the client sees no establishment)'}`);
+  print(`  auth:      ${client.authMethod}`);
+  print(`  status:    ${client.status}`);
+}
+
+function printSecret(secret: string): void {
+  print('');
+  print('Client secret (shown only now: Passerelle stores a hash of it and cannot show it again):');
+  print(`  ${secret}`);
+}
