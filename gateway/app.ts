@@ -92,6 +92,7 @@ export async function createGateway(config: Config, options: { logger?: Logger }
 function buildApp(config: Config, store: Store, auth: AuthorizationServer, redis: Redis | undefined, logger: Logger, isClosing: () => boolean): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // entity tags are computed per route from what the response shows
   app.set('trust proxy', 'loopback');
   app.use(requestLogger(logger));
   app.use(helmet());

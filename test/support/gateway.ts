@@ -52,7 +52,7 @@ export async function startTestGateway(prefix: string, env: Record<string, strin
     PORT: String(port),
     PUBLIC_URL: baseUrl,
     DEMO_DATA: 'false',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SHUTDOWN_GRACE: '2',
     ...env,
   });

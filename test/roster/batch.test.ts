@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { api } from '../support/api.js';
+import { createClientWithToken } from '../support/clients.js';
+import { division, establishment, guardian, LYON, newUai, pupil, remove, upsert, BOURG } from '../support/fixtures.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let t: TestGateway;
+let writer: ReturnType<typeof api>;
+let admin: ReturnType<typeof api>;
+const uai = newUai('069');
+
+interface Problem { type: string; status: number; detail: string; errors?: { pointer: string; detail: string }[] }
+
+beforeAll(async () => {
+  t = await startTestGateway('batch');
+  const db = t.gateway.store.db;
+  admin = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['admin'], perimeter: ['departement:069'] })).token);
+  writer = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['sync.write', 'roster.read'], perimeter: ['departement:069'] })).token);
+  expect((await admin.put(`/v1/establishments/${uai}`, establishment(uai, LYON))).status).toBe(201);
+});
+afterAll(async () => t?.close());
+
+const countRecords = async () =>
+  Number((await t.gateway.store.db.selectFrom('roster_record').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+describe('PUT /v1/establishments/{uai}', () => {
+  it('creates (201), updates (200), and keeps the same id', async () => {
+    const other = newUai('069');
+    const created = await admin.put(`/v1/establishments/${other}`, establishment(other, LYON));
+    expect(created.status).toBe(201);
+    const updated = await admin.put(`/v1/establishments/${other}`, establishment(other, LYON, { name: 'Collège Jean Moulin' }));
+    expect(updated.status).toBe(200);
+    expect((updated.body as { id: string; name: string }).id).toBe((created.body as { id: string }).id);
+    expect((updated.body as { name: string }).name).toBe('Collège Jean Moulin');
+  });
+
+  it('refuses an establishment outside the admin perimeter, and a body whose UAI differs from the path', async () => {
+    const elsewhere = newUai('001');
+    const outside = await admin.put(`/v1/establishments/${elsewhere}`, establishment(elsewhere, BOURG));
+    expect(outside.status).toBe(403);
+    const mismatch = await admin.put(`/v1/establishments/${uai}`, establishment(newUai('069'), LYON));
+    expect(mismatch.status).toBe(400);
+    expect((mismatch.body as Problem).errors![0].pointer).toBe('/body/uai');
+  });
+
+  it('answers 403 without the admin scope', async () => {
+    expect((await writer.put(`/v1/establishments/${uai}`, establishment(uai, LYON))).status).toBe(403);
+  });
+});
+
+describe('POST /v1/establishments/{uai}/batch', () => {
+  it('applies a batch in one go and reports each outcome', async () => {
+    const p = pupil();
+    const g = guardian();
+    const d = division('5B');
+    const first = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
+      upsert('person', p), upsert('person', g), upsert('group', d),
+      upsert('membership', { id: randomUUID(), personId: p.id, groupId: d.id, role: 'pupil', startDate: '2026-09-01' }),
+      upsert('guardianLink', { id: randomUUID(), guardianId: g.id, pupilId: p.id, legalRepresentative: true }),
+    ] });
+    expect(first.status).toBe(200);
+    expect((first.body as { counts: unknown }).counts).toEqual({ created: 5, updated: 0, unchanged: 0, deleted: 0 });
+
+    const second = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
+      upsert('person', p), upsert('person', { ...g, givenName: 'Odile' }), remove('group', { id: d.id }),
+    ] });
+    expect((second.body as { counts: unknown }).counts).toEqual({ created: 0, updated: 1, unchanged: 1, deleted: 1 });
+    const members = await writer.get(`/v1/establishments/${uai}/people?groupId=${d.id}`);
+    expect((members.body as { data: { id: string }[] }).data.map((x) => x.id)).toEqual([p.id]);
+  });
+
+  it('matches records by source id, so a source can upsert without knowing gateway ids', async () => {
+    const p = { ...pupil(), id: undefined, sourceIds: { onde: 'E-123' } };
+    const created = await writer.post(`/v1/establishments/${uai}/batch`, { records: [upsert('person', p)] });
+    const id = (created.body as { results: { id: string }[] }).results[0].id;
+    const again = await writer.post(`/v1/establishments/${uai}/batch`, { records: [upsert('person', { ...p, givenName: 'Zoé' })] });
+    expect((again.body as { results: { id: string; outcome: string }[] }).results[0]).toMatchObject({ id, outcome: 'updated' });
+  });
+
+  it('writes nothing when one record is invalid, and names each bad record and field', async () => {
+    const before = await countRecords();
+    const response = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
+      upsert('person', pupil()),
+      upsert('person', pupil({ ine: '1234567890Q' })),
+      upsert('person', pupil()),
+      upsert('person', guardian({ givenName: undefined, ine: pupil().ine })),
+      upsert('membership', { id: randomUUID(), personId: randomUUID(), groupId: randomUUID(), role: 'pupil' }),
+    ] });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = response.body as Problem;
+    expect(problem.type).toBe('https://passerelle.education.gouv.fr/problems/validation');
+    expect(problem.detail).toMatch(/^4 invalid record\(s\), nothing was written: \/records\/1\/record\/ine must be an INE/);
+    expect(problem.errors!.map((e) => e.pointer)).toEqual([
+      '/records/1/record/ine',
+      '/records/3/record/givenName',
+      '/records/3/record/ine',
+      '/records/4/record/personId',
+      '/records/4/record/groupId',
+    ]);
+    expect(problem.errors![2].detail).toBe('is not allowed on this kind of record');
+    expect(await countRecords()).toBe(before);
+  });
+
+  it('rejects a bad UAI in the path with 400 naming it and the expected check letter', async () => {
+    const bad = `${uai.slice(0, 7)}${uai[7] === 'A' ? 'B' : 'A'}`;
+    const response = await writer.post(`/v1/establishments/${bad}/batch`, { records: [upsert('person', pupil())] });
+    expect(response.status).toBe(400);
+    const problem = response.body as Problem;
+    expect(problem.errors![0].pointer).toBe('/path/uai');
+    expect(problem.errors![0].detail).toContain(`its check letter should be ${uai[7]}`);
+  });
+
+  it('rejects an unknown entity or operation, and a batch for an establishment outside the perimeter', async () => {
+    const wrong = await writer.post(`/v1/establishments/${uai}/batch`, { records: [{ entity: 'pupil', op: 'upsert', record: {} }] });
+    expect(wrong.status).toBe(400);
+    expect((wrong.body as Problem).errors![0].pointer).toMatch(/^\/body\/records\/0\/entity|^\/records\/0\/entity/);
+    const outside = newUai('001');
+    const response = await writer.post(`/v1/establishments/${outside}/batch`, { records: [upsert('person', pupil())] });
+    expect(response.status).toBe(404);
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { applyBatch } from '../../gateway/store/records.js';
+import { api } from '../support/api.js';
+import { createClientWithToken } from '../support/clients.js';
+import { BOURG, establishment, guardian, LYON, newUai, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+let t: TestGateway;
+const collegeA = newUai('069');
+const collegeB = newUai('069');
+const collegeC = newUai('001');
+const pupilA = pupil();
+
+beforeAll(async () => {
+  t = await startTestGateway('perimeter');
+  const db = t.gateway.store.db;
+  await putEstablishment(db, establishment(collegeA, LYON));
+  await putEstablishment(db, establishment(collegeB, VILLEURBANNE));
+  await putEstablishment(db, establishment(collegeC, BOURG));
+  await applyBatch(db, collegeA, [upsert('person', pupilA), upsert('person', guardian())] as never);
+  await applyBatch(db, collegeB, [upsert('person', pupil())] as never);
+  await applyBatch(db, collegeC, [upsert('person', pupil())] as never);
+});
+afterAll(async () => t?.close());
+
+const client = (scopes: string[], perimeter: string[]) => createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes, perimeter });
+
+describe('perimeters', () => {
+  it('a client of collège A gets 404 on collège B, exactly as for a missing establishment', async () => {
+    const { token } = await client(['roster.read'], [`uai:${collegeA}`]);
+    const http = api(t.baseUrl, token);
+    expect((await http.get(`/v1/establishments/${collegeA}`)).status).toBe(200);
+    expect((await http.get(`/v1/establishments/${collegeA}/people`)).status).toBe(200);
+
+    const outside = await http.get(`/v1/establishments/${collegeB}/people`);
+    const missingUai = newUai('069');
+    const missing = await http.get(`/v1/establishments/${missingUai}/people`);
+    expect(outside.status).toBe(404);
+    expect(missing.status).toBe(404);
+    const { instance: _a, detail: detailOutside, ...outsideRest } = outside.body as Record<string, unknown>;
+    const { instance: _b, detail: detailMissing, ...missingRest } = missing.body as Record<string, unknown>;
+    expect(outsideRest).toEqual(missingRest);
+    expect(detailOutside).toBe(`no establishment ${collegeB} in your perimeter`);
+    expect(detailMissing).toBe(`no establishment ${missingUai} in your perimeter`);
+    expect((await http.get(`/v1/establishments/${collegeB}`)).status).toBe(404);
+
+    const list = await http.get('/v1/establishments');
+    expect((list.body as { data: { uai: string }[] }).data.map((e) => e.uai)).toEqual([collegeA]);
+  });
+
+  it('a département client sees all its collèges and none of another département', async () => {
+    const { token } = await client(['roster.read'], ['departement:069']);
+    const http = api(t.baseUrl, token);
+    const list = await http.get('/v1/establishments?type=college');
+    const uais = (list.body as { data: { uai: string }[] }).data.map((e) => e.uai);
+    expect(uais.sort()).toEqual([collegeA, collegeB].sort());
+    expect((await http.get(`/v1/establishments/${collegeB}/people`)).status).toBe(200);
+    expect((await http.get(`/v1/establishments/${collegeC}`)).status).toBe(404);
+    const byCommune = await http.get('/v1/establishments?communeCode=69266');
+    expect((byCommune.body as { data: { uai: string }[] }).data.map((e) => e.uai)).toEqual([collegeB]);
+  });
+
+  it('a collège added later is visible to its département at once', async () => {
+    const { token } = await client(['roster.read'], ['departement:069']);
+    const http = api(t.baseUrl, token);
+    const added = newUai('069');
+    expect((await http.get(`/v1/establishments/${added}`)).status).toBe(404);
+    await putEstablishment(t.gateway.store.db, establishment(added, LYON));
+    expect((await http.get(`/v1/establishments/${added}`)).status).toBe(200);
+    expect((await http.get(`/v1/establishments/${added}/people`)).status).toBe(200);
+  });
+
+  it('a national client sees every establishment; an académie client those of its académie', async () => {
+    const national = api(t.baseUrl, (await client(['timetable.read'], ['national'])).token);
+    const all = (await national.get('/v1/establishments')).body as { data: { uai: string }[] };
+    expect(all.data.map((e) => e.uai)).toEqual(expect.arrayContaining([collegeA, collegeB, collegeC]));
+    const other = api(t.baseUrl, (await client(['timetable.read'], ['academie:01'])).token);
+    expect(((await other.get('/v1/establishments')).body as { data: unknown[] }).data).toEqual([]);
+  });
+});
+
+describe('scopes and projection', () => {
+  it('answers 401 problem+json without a token and with a forged one', async () => {
+    const anonymous = await api(t.baseUrl).get(`/v1/establishments/${collegeA}/people`);
+    expect(anonymous.status).toBe(401);
+    expect((anonymous.body as { type: string }).type).toBe('https://passerelle.education.gouv.fr/problems/unauthorized');
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
+
+    const { token } = await client(['roster.read'], ['national']);
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'admin' })).toString('base64url')}.${token.split('.')[2]}`;
+    const rejected = await api(t.baseUrl, forged).get('/v1/establishments');
+    expect(rejected.status).toBe(401);
+  });
+
+  it('answers 403 naming the scope when the client lacks it, but still lists establishments', async () => {
+    const http = api(t.baseUrl, (await client(['occupancy.read'], ['national'])).token);
+    const people = await http.get(`/v1/establishments/${collegeA}/people`);
+    expect(people.status).toBe(403);
+    expect((people.body as { type: string; detail: string }).type).toBe('https://passerelle.education.gouv.fr/problems/insufficient-scope');
+    expect((people.body as { detail: string }).detail).toContain('roster.read');
+    expect((await http.get('/v1/establishments')).status).toBe(200);
+    expect((await http.get(`/v1/establishments/${collegeA}/rooms`)).status).toBe(200);
+    expect((await http.get(`/v1/establishments/${collegeA}/memberships`)).status).toBe(403);
+  });
+
+  it('shows INE and birth dates only with roster.identifiers, and audits every read of people', async () => {
+    const plain = await client(['roster.read'], [`uai:${collegeA}`]);
+    const people = (await api(t.baseUrl, plain.token).get(`/v1/establishments/${collegeA}/people?kind=pupil`)).body as { data: Record<string, unknown>[] };
+    expect(people.data).toHaveLength(1);
+    expect(people.data[0].familyName).toBe(pupilA.familyName);
+    expect(people.data[0]).not.toHaveProperty('ine');
+    expect(people.data[0]).not.toHaveProperty('birthDate');
+
+    const identified = await client(['roster.read', 'roster.identifiers'], [`uai:${collegeA}`]);
+    const full = (await api(t.baseUrl, identified.token).get(`/v1/establishments/${collegeA}/people?kind=pupil`)).body as { data: Record<string, unknown>[] };
+    expect(full.data[0].ine).toBe(pupilA.ine);
+    expect(full.data[0].birthDate).toBe(pupilA.birthDate);
+
+    const changes = (await api(t.baseUrl, plain.token).get('/v1/changes')).body as { data: { entity: string; record: Record<string, unknown> }[] };
+    const person = changes.data.find((c) => c.entity === 'person' && c.record.id === pupilA.id)!;
+    expect(person.record).not.toHaveProperty('ine');
+
+    const audit = await t.gateway.store.db.selectFrom('audit_log').selectAll().where('client_id', 'in', [plain.clientId, identified.clientId]).orderBy('id').execute();
+    expect(audit.map((a) => [a.client_id, a.uai, a.entity, a.count])).toEqual([
+      [plain.clientId, collegeA, 'person', 1],
+      [identified.clientId, collegeA, 'person', 1],
+      [plain.clientId, collegeA, 'person', 2],
+    ]);
+  });
+});
