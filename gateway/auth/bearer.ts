@@ -71,7 +71,9 @@ export function createBearerAuthenticator(options: BearerOptions): RequestHandle
       try {
         payload = await verify(token);
       } catch (error) {
-        throw new UnauthorizedProblem(describeJoseError(error, options));
+        // Only a bad token is the caller's fault; a failing key reload (store down) stays a 500.
+        if (error instanceof errors.JOSEError) throw new UnauthorizedProblem(describeJoseError(error, options));
+        throw error;
       }
       const clientId = payload.client_id;
       if (typeof clientId !== 'string' || !clientId) throw new UnauthorizedProblem('the bearer token names no client (client_id)');
@@ -125,7 +127,7 @@ function bearerToken(req: Request): string {
   return match[2];
 }
 
-function describeJoseError(error: unknown, options: BearerOptions): string {
+function describeJoseError(error: errors.JOSEError, options: BearerOptions): string {
   if (error instanceof errors.JWTExpired) return 'the bearer token has expired: request a new one at the token endpoint';
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the bearer token has a bad signature';
   if (error instanceof errors.JWKSNoMatchingKey) {

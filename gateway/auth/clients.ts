@@ -146,7 +146,7 @@ export async function updateClient(
         ...(name !== undefined ? { name } : {}),
         ...(scopes !== undefined ? { scopes } : {}),
         ...(perimeterChanged ? { perimeter } : {}),
-        updated_at: sql<any>`now()`,
+        updated_at: sql<Date>`now()`,
       })
       .where('client_id', '=', clientId)
       .returningAll()
@@ -164,7 +164,7 @@ export async function revokeClient(db: Kysely<Database>, clientId: string): Prom
     if (current.status === 'revoked') return current;
     return trx
       .updateTable('api_client')
-      .set({ status: 'revoked', updated_at: sql<any>`now()` })
+      .set({ status: 'revoked', updated_at: sql<Date>`now()` })
       .where('client_id', '=', clientId)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -183,7 +183,7 @@ export async function rotateClientSecret(db: Kysely<Database>, clientId: string)
     }
     await trx
       .updateTable('api_client')
-      .set({ secret_hash: hash, updated_at: sql<any>`now()` })
+      .set({ secret_hash: hash, updated_at: sql<Date>`now()` })
       .where('client_id', '=', clientId)
       .execute();
   });
@@ -199,9 +199,8 @@ export function toRegisteredClient(row: ApiClient): RegisteredClient {
     authMethod: row.auth_method,
     jwks: (row.jwks as JSONWebKeySet | null) ?? null,
     status: row.status,
-    // tables.ts wraps these in Generated<ColumnType<Date…>>, which kysely does not unwrap; pg returns Dates.
-    createdAt: row.created_at as unknown as Date,
-    updatedAt: row.updated_at as unknown as Date,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   };
 }
 
