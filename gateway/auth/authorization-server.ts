@@ -25,7 +25,7 @@ export interface AuthorizationServerOptions {
   readonly logger: AuthLogger;
   /** How often (ms) to pick up keys rotated by another process, and purge expired provider state. Default 60 s. */
   readonly keyRefreshMs?: number;
-  /** How long (ms) the bearer check may reuse a client row; a revoked client is refused within it. Default 2 s. */
+  /** How long (ms) the bearer check may reuse a client row; a revoked client is refused within it. Default 0. */
   readonly clientCacheMs?: number;
   /** Clock for the bearer check's client cache (ms since epoch); tests freeze it. */
   readonly now?: () => number;

@@ -22,7 +22,11 @@ export interface BearerOptions {
   refreshKeys?(): Promise<boolean>;
   /** The client's active row, or undefined when it is unknown or revoked. */
   loadClient(clientId: string): Promise<ApiClient | undefined>;
-  /** How long a client row may be reused (ms): a revoked client is refused at most this long after. Default 2000. */
+  /**
+   * How long a client row may be reused (ms): a revoked client is refused, and a new perimeter applies, at most
+   * this long after the change. Default 0 (read on every request, one primary-key lookup): the change feed and
+   * the perimeter filter then always agree with `client_perimeter_version`.
+   */
   readonly clientCacheMs?: number;
   /** Clock for the client cache (ms since epoch); tests freeze it. */
   now?(): number;
@@ -32,7 +36,7 @@ const CACHE_LIMIT = 10_000;
 
 /** The middleware that authenticates every /v1 request and sets `res.locals.caller`. */
 export function createBearerAuthenticator(options: BearerOptions): RequestHandler {
-  const cacheMs = options.clientCacheMs ?? 2000;
+  const cacheMs = options.clientCacheMs ?? 0;
   const now = options.now ?? Date.now;
   const cache = new Map<string, { row: ApiClient | undefined; at: number }>();
 

@@ -49,6 +49,7 @@ async function startGateway(): Promise<Running> {
     config,
     db: store.db,
     logger: pino({ level: 'silent' }),
+    clientCacheMs: 2_000,
     now: () => clockMs,
   });
   const app = express();
