@@ -125,10 +125,16 @@ let cached: JsonObject | undefined;
 export function loadOpenApiDocument(publicUrl?: string): Record<string, unknown> {
   cached ??= bundleOpenApi(path.join(openApiDirectory(), 'openapi.yaml'));
   const document = structuredClone(cached);
-  if (publicUrl) {
-    // Keep `openapi` and `info` first for people reading the JSON.
-    const { openapi, info, ...rest } = document;
-    return { openapi, info, servers: [{ url: publicUrl }], ...rest };
+  if (!publicUrl) return document;
+  // Relative URLs in the document (the token endpoint) become absolute, for tools that need them so.
+  const base = publicUrl.endsWith('/') ? publicUrl : publicUrl + '/';
+  const schemes = ((document.components as JsonObject).securitySchemes ?? {}) as JsonObject;
+  for (const scheme of Object.values(schemes)) {
+    for (const flow of Object.values((isObject(scheme) && isObject(scheme.flows) ? scheme.flows : {}) as JsonObject)) {
+      if (isObject(flow) && typeof flow.tokenUrl === 'string') flow.tokenUrl = new URL(flow.tokenUrl.replace(/^\//, ''), base).href;
+    }
   }
-  return document;
+  // Keep `openapi` and `info` first for people reading the JSON.
+  const { openapi, info, ...rest } = document;
+  return { openapi, info, servers: [{ url: publicUrl }], ...rest };
 }
