@@ -1,0 +1,270 @@
+// Checks every /v1 request against the OpenAPI document before a route sees it (express-openapi-validator),
+// and turns what the library reports into our problem responses: one JSON pointer per bad field, with a
+// sentence naming what was expected, in the words gateway/model uses for records.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { ErrorObject } from 'ajv';
+import { isValidIne, isValidUai } from '../model/identifiers.js';
+import { describeErrors } from '../model/validate.js';
+import { NotFoundProblem, ProblemError, ValidationProblem, summarise, type ProblemField } from './problem.js';
+
+type JsonObject = Record<string, unknown>;
+
+interface LibraryError extends Error {
+  status: number;
+  path?: string;
+  headers?: { Allow?: string };
+  errors: { path: string; message: string; errorCode?: string }[];
+}
+
+/** What the library attaches to a request it matched to an operation. */
+interface OpenApiRequestMetadata {
+  openApiRoute: string;
+}
+
+const LIBRARY_ERRORS = Object.values(OpenApiValidator.error);
+
+function isLibraryError(error: unknown): error is LibraryError {
+  return LIBRARY_ERRORS.some((type) => error instanceof type);
+}
+
+/**
+ * Request validation for the `/v1` API, as middlewares to mount after the JSON body parser and before the
+ * routes. Paths outside `/v1` pass through untouched. Query parameters are coerced (`limit=5` becomes a
+ * number, defaults are filled in); unknown ones are refused. Problems go to `next` as ProblemErrors.
+ */
+export function requestValidator(document: Record<string, unknown>): RequestHandler[] {
+  const apiSpec = structuredClone(document);
+  // The routes are matched on the request's own path: the public URL's path (a proxy's prefix) is not ours.
+  delete apiSpec.servers;
+  // Tokens are checked by our own middleware; the library's schema would also refuse a relative tokenUrl.
+  delete (apiSpec.components as Record<string, unknown> | undefined)?.securitySchemes;
+  const handlers = OpenApiValidator.middleware({
+    apiSpec: apiSpec as unknown as Parameters<typeof OpenApiValidator.middleware>[0]['apiSpec'],
+    validateApiSpec: true,
+    validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
+    validateResponses: false,
+    // Authentication and scopes are checked by our own middleware, which knows the client's perimeter.
+    validateSecurity: false,
+    ignorePaths: (path: string) => !/^\/v1(?:\/|$)/.test(path),
+    formats: {
+      uai: { type: 'string', validate: isValidUai },
+      ine: { type: 'string', validate: isValidIne },
+    },
+    fileUploader: false,
+    // The library registers each component schema on its own, so it cannot follow a reference that points
+    // inside one (#/components/schemas/Common/$defs/uai): let it inline every reference first.
+    $refParser: { mode: 'dereference' },
+  });
+  return handlers.map((handler) => (req: Request, res: Response, next: NextFunction) =>
+    handler(req, res, (error?: unknown) => {
+      if (error === undefined || error === null || error === 'route' || error === 'router') {
+        next(error as undefined);
+        return;
+      }
+      next(isLibraryError(error) ? toProblem(error, req, document) : error);
+    }),
+  );
+}
+
+function toProblem(error: LibraryError, req: Request, document: JsonObject): ProblemError | LibraryError {
+  switch (error.status) {
+    case 400: {
+      const errors = fieldProblems(error, req, document);
+      return new ValidationProblem(summarise(errors), errors);
+    }
+    case 404:
+      return new NotFoundProblem(`${req.path} is not a path of this API`);
+    case 405:
+      return new ProblemError(
+        405,
+        'method-not-allowed',
+        'Method not allowed',
+        `${req.method} is not allowed on ${req.path}${error.headers?.Allow ? `; allowed: ${error.headers.Allow}` : ''}`,
+        [],
+        error.headers?.Allow ? { Allow: error.headers.Allow } : {},
+      );
+    case 413:
+      return new ProblemError(413, 'too-large', 'Request too large', error.message);
+    case 415: {
+      const sent = req.headers['content-type'];
+      return new ProblemError(
+        415,
+        'unsupported-media-type',
+        'Unsupported media type',
+        `the body must be application/json (got ${sent ? JSON.stringify(sent) : 'no Content-Type'})`,
+      );
+    }
+    default:
+      return error; // a 500 from the library (such as a document it cannot load) is ours to log
+  }
+}
+
+// Where the library's pointers start, and how our problems name each part of the request.
+const LOCATIONS: [from: string, to: string][] = [
+  ['/params', '/path'],
+  ['/query', '/query'],
+  ['/headers', '/headers'],
+  ['/body', '/body'],
+];
+
+function pointerOf(libraryPath: string): string {
+  for (const [from, to] of LOCATIONS) {
+    if (libraryPath === from || libraryPath.startsWith(from + '/')) return to + libraryPath.slice(from.length);
+  }
+  return ''; // the request as a whole (a malformed URL, say)
+}
+
+/** Preference when several errors name one field: the most telling first (a format over its pattern). */
+const KEYWORD_RANK = ['required', 'additionalProperties', 'unevaluatedProperties', 'unknown', 'format', 'enum', 'type'];
+function rank(keyword: string): number {
+  const index = KEYWORD_RANK.indexOf(keyword);
+  return index === -1 ? KEYWORD_RANK.length : index;
+}
+
+function fieldProblems(error: LibraryError, req: Request, document: JsonObject): ProblemField[] {
+  const request = { path: req.params, query: req.query, headers: req.headers, body: req.body as unknown };
+  const parameters = operationParameters(req, document);
+  const best = new Map<string, { rank: number; detail: string }>();
+  for (const item of error.errors) {
+    const pointer = pointerOf(item.path);
+    const keyword = item.errorCode?.replace(/\.openapi\.validation$/, '') ?? classify(item.message);
+    const detail = describe(keyword, item.message, pointer, request, parameters);
+    const previous = best.get(pointer);
+    if (!previous || rank(keyword) < previous.rank) best.set(pointer, { rank: rank(keyword), detail });
+  }
+  return [...best].map(([pointer, { detail }]) => ({ pointer, detail }));
+}
+
+/** Errors the library raises itself, outside ajv, carry no code: tell them by their message. */
+function classify(message: string): string {
+  if (/^Unknown query parameter/.test(message)) return 'unknown';
+  if (/^Empty value found/.test(message)) return 'empty';
+  return 'other';
+}
+
+function describe(
+  keyword: string,
+  message: string,
+  pointer: string,
+  request: JsonObject,
+  parameters: Map<string, JsonObject>,
+): string {
+  const value = valueAt(request, pointer);
+  const location = pointer.split('/')[1];
+  const isParameter = location === 'path' || location === 'query' || location === 'headers';
+  if (keyword === 'unknown') {
+    const known = [...parameters.keys()].filter((key) => key.startsWith('/query/')).map((key) => key.slice(7));
+    return `is not a query parameter of this operation${known.length ? ` (known: ${known.join(', ')})` : ''}`;
+  }
+  if (keyword === 'empty') return 'must not be empty';
+  if (keyword === 'required') return 'is required';
+  if (isParameter && keyword !== 'other') {
+    const schema = parameters.get(location === 'headers' ? pointer.toLowerCase() : pointer);
+    if (schema) return expectation(schema, value);
+  }
+  // The body, or a parameter we cannot find: reuse the record wording where the keyword allows it.
+  const synthetic = syntheticAjvError(keyword, message, pointer);
+  if (synthetic) return describeErrors([synthetic], request)[0]?.detail ?? message;
+  return `${message}${got(value)}`;
+}
+
+/** Rebuilds the part of an ajv error that `describeErrors` reads, from what the library kept of it. */
+function syntheticAjvError(keyword: string, message: string, pointer: string): ErrorObject | undefined {
+  const base = { keyword, instancePath: pointer, schemaPath: '', message };
+  if (keyword === 'format') {
+    const format = /format "([^"]+)"/.exec(message)?.[1];
+    return format ? { ...base, params: { format } } : undefined;
+  }
+  if (keyword === 'enum') {
+    const listed = /allowed values: (.*)$/.exec(message)?.[1];
+    return listed ? { ...base, params: { allowedValues: listed.split(', ') } } : undefined;
+  }
+  if (keyword === 'additionalProperties' || keyword === 'unevaluatedProperties') {
+    // The library already appended the property to the pointer: hand describeErrors the parent and the name.
+    const cut = pointer.lastIndexOf('/');
+    const name = pointer.slice(cut + 1);
+    return { ...base, instancePath: pointer.slice(0, cut), params: { additionalProperty: name, unevaluatedProperty: name } };
+  }
+  return undefined;
+}
+
+/** What a parameter's schema accepts, as a sentence, followed by the value received. */
+function expectation(schema: JsonObject, value: unknown): string {
+  if (Array.isArray(schema.enum)) return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}${got(value)}`;
+  if (typeof schema.format === 'string') {
+    const synthetic: ErrorObject = {
+      keyword: 'format', instancePath: '/value', schemaPath: '', params: { format: schema.format },
+    };
+    return describeErrors([synthetic], { value })[0].detail;
+  }
+  switch (schema.type) {
+    case 'integer':
+    case 'number': {
+      const kind = schema.type === 'integer' ? 'an integer' : 'a number';
+      const { minimum: min, maximum: max } = schema;
+      const range = min !== undefined && max !== undefined ? ` from ${String(min)} to ${String(max)}`
+        : min !== undefined ? ` of at least ${String(min)}`
+          : max !== undefined ? ` of at most ${String(max)}` : '';
+      return `must be ${kind}${range}${got(value)}`;
+    }
+    case 'boolean':
+      return `must be true or false${got(value)}`;
+    case 'string': {
+      if (typeof schema.pattern === 'string') return `must match ${schema.pattern}${got(value)}`;
+      const { minLength: min, maxLength: max } = schema;
+      const length = min !== undefined && max !== undefined ? ` of ${String(min)} to ${String(max)} characters`
+        : max !== undefined ? ` of at most ${String(max)} characters`
+          : min !== undefined ? ` of at least ${String(min)} characters` : '';
+      return `must be a string${length}${got(value)}`;
+    }
+    default:
+      return `is invalid${got(value)}`;
+  }
+}
+
+function got(value: unknown): string {
+  if (value === undefined) return '';
+  const shown = JSON.stringify(value);
+  return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '…' : shown})`;
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let value = root;
+  for (const token of pointer.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as JsonObject)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
+}
+
+/**
+ * The schema of each parameter of the operation the library matched, by our pointer (`/query/limit`,
+ * `/path/uai`, `/headers/if-none-match`), with `$ref`s into the document followed.
+ */
+function operationParameters(req: Request, document: JsonObject): Map<string, JsonObject> {
+  const route = (req as Request & { openapi?: OpenApiRequestMetadata }).openapi?.openApiRoute;
+  const pathItem = route ? ((document.paths as JsonObject | undefined)?.[route] as JsonObject | undefined) : undefined;
+  const operation = pathItem?.[req.method.toLowerCase()] as JsonObject | undefined;
+  const found = new Map<string, JsonObject>();
+  const all = [...((pathItem?.parameters as unknown[]) ?? []), ...((operation?.parameters as unknown[]) ?? [])];
+  for (const entry of all) {
+    const parameter = resolve(document, entry);
+    const location = { path: 'path', query: 'query', header: 'headers' }[String(parameter.in)];
+    if (!location) continue;
+    const name = location === 'headers' ? String(parameter.name).toLowerCase() : String(parameter.name);
+    found.set(`/${location}/${name}`, resolve(document, parameter.schema));
+  }
+  return found;
+}
+
+/** Follows `$ref`s inside the document until a schema or object with content of its own is reached. */
+function resolve(document: JsonObject, node: unknown): JsonObject {
+  let current = (node ?? {}) as JsonObject;
+  for (let hops = 0; typeof current.$ref === 'string' && hops < 10; hops++) {
+    const { $ref, ...siblings } = current;
+    const target = valueAt(document, decodeURI(($ref as string).replace(/^#/, ''))) as JsonObject | undefined;
+    current = { ...(target ?? {}), ...siblings };
+  }
+  return current;
+}
