@@ -27,7 +27,8 @@ export class OidcPayloadAdapter implements Adapter {
     await this.db
       .insertInto('oidc_payload')
       .values({ ...row, consumed_at: null })
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(row))
+      // An upsert replaces the whole payload, consumption included, as oidc-provider's own adapter does.
+      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ ...row, consumed_at: null }))
       .execute();
   }
 
