@@ -42,6 +42,8 @@ export function requestValidator(document: Record<string, unknown>): RequestHand
   const handlers = OpenApiValidator.middleware({
     apiSpec: apiSpec as unknown as Parameters<typeof OpenApiValidator.middleware>[0]['apiSpec'],
     validateApiSpec: true,
+    // Parameters are always coerced from their text (the library insists); JSON bodies never are. All errors,
+    // so one answer names every bad field: the schemas are ours and small, the body size is capped upstream.
     validateRequests: { allowUnknownQueryParameters: false, coerceTypes: false, allErrors: true },
     validateResponses: false,
     // Authentication and scopes are checked by our own middleware, which knows the client's perimeter.

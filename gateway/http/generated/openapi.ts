@@ -88,7 +88,8 @@ export interface paths {
         /**
          * Create or replace an establishment
          * @description Creates the establishment with this UAI, or replaces the stored one. The body's `uai` may be left
-         *     out; when given it must equal the path's. `id`, `status` and `updatedAt` are set by the gateway.
+         *     out; when given it must equal the path's, or the request is refused with a 400. `id`, `status` and
+         *     `updatedAt` are set by the gateway.
          *     Moving an establishment to another territory changes which clients see it: their change feeds
          *     announce it as entering or leaving. Needs the `admin` scope.
          */
