@@ -19,3 +19,8 @@ export function notModified(req: Request, res: Response, etag: string): boolean 
   }
   return false;
 }
+
+/** The tag of one record: it changes whenever the gateway rewrites the record. */
+export function recordEtag(record: Record<string, unknown>): string {
+  return etagOf([record.id, record.updatedAt]);
+}

@@ -76,14 +76,19 @@ interface Planned {
  */
 export async function applyBatch(db: Kysely<Database>, uai: string, operations: RecordOperation[]): Promise<BatchResult> {
   const shapeProblems = operations.flatMap((operation, index) => checkShape(operation, index, uai));
-  if (shapeProblems.length) throw new BatchRejected(shapeProblems);
 
   return db.transaction().execute(async (trx) => {
     await lockEstablishment(trx, uai);
     const exists = await trx.selectFrom('establishment').select('uai').where('uai', '=', uai).where('status', '=', 'active').executeTakeFirst();
     if (!exists) throw new UnknownEstablishment(uai);
 
-    const plan = await planBatch(trx, uai, operations);
+    // Records that passed the shape checks are still matched and their links checked, so that one answer
+    // lists every problem of the batch.
+    const misshapen = new Set(shapeProblems.map((p) => p.index));
+    const { plan, problems } = await planBatch(trx, uai, operations, misshapen);
+    if (shapeProblems.length || problems.length) {
+      throw new BatchRejected([...shapeProblems, ...problems].sort((a, b) => a.index - b.index));
+    }
     const changed = plan.filter((p) => p.outcome !== 'unchanged');
     if (changed.length) await writePlan(trx, uai, changed);
 
@@ -122,12 +127,18 @@ function checkShape(operation: RecordOperation, index: number, uai: string): Bat
   return problems;
 }
 
-async function planBatch(trx: Transaction<Database>, uai: string, operations: RecordOperation[]): Promise<Planned[]> {
+async function planBatch(
+  trx: Transaction<Database>,
+  uai: string,
+  allOperations: RecordOperation[],
+  skip: ReadonlySet<number>,
+): Promise<{ plan: Planned[]; problems: BatchProblem[] }> {
+  const operations = allOperations.map((operation, index) => ({ operation, index })).filter(({ index }) => !skip.has(index));
   const problems: BatchProblem[] = [];
   const problem = (index: number, pointer: string, detail: string) =>
     problems.push({ index, pointer: `/records/${index}${pointer}`, detail });
 
-  const ids = operations.map((o) => o.record.id).filter((id): id is string => typeof id === 'string');
+  const ids = operations.map(({ operation }) => operation.record.id).filter((id): id is string => typeof id === 'string');
   const byId = new Map<string, RosterRecordRow>();
   const sourceKeys = new Map<string, string>(); // `${entity}\u0000${source}\u0000${sourceId}` → record id
   const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
@@ -135,8 +146,8 @@ async function planBatch(trx: Transaction<Database>, uai: string, operations: Re
   for (const chunk of chunks(ids, 5000)) {
     for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
   }
-  const wantedKeys = operations.flatMap((o) =>
-    Object.entries((o.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: o.entity, source, sourceId })),
+  const wantedKeys = operations.flatMap(({ operation }) =>
+    Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
   );
   for (const chunk of chunks(wantedKeys, 2000)) {
     const rows = await trx
@@ -155,7 +166,7 @@ async function planBatch(trx: Transaction<Database>, uai: string, operations: Re
   const plan: Planned[] = [];
   const claimed = new Map<string, number>(); // record id → index of the operation that targets it
   const claimedKeys = new Map<string, string>(); // source key → record id, for records created in this batch
-  operations.forEach((operation, index) => {
+  operations.forEach(({ operation, index }) => {
     const record = operation.record;
     const sourceIds = (record.sourceIds ?? {}) as Record<string, string>;
     let existing: RosterRecordRow | undefined;
@@ -203,8 +214,7 @@ async function planBatch(trx: Transaction<Database>, uai: string, operations: Re
   });
 
   await checkReferences(trx, uai, plan, problem);
-  if (problems.length) throw new BatchRejected(problems.sort((a, b) => a.index - b.index));
-  return plan;
+  return { plan, problems };
 }
 
 async function checkReferences(

@@ -91,15 +91,16 @@ describe('POST /v1/establishments/{uai}/batch', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = response.body as Problem;
     expect(problem.type).toBe('https://passerelle.education.gouv.fr/problems/validation');
-    expect(problem.detail).toMatch(/^4 invalid record\(s\), nothing was written: \/records\/1\/record\/ine must be an INE/);
+    expect(problem.detail).toMatch(/^3 invalid record\(s\), nothing was written: \/records\/1\/record\/ine must be an INE/);
     expect(problem.errors!.map((e) => e.pointer)).toEqual([
       '/records/1/record/ine',
-      '/records/3/record/givenName',
       '/records/3/record/ine',
+      '/records/3/record/givenName',
       '/records/4/record/personId',
       '/records/4/record/groupId',
     ]);
-    expect(problem.errors![2].detail).toBe('is not allowed on this kind of record');
+    expect(problem.errors![1].detail).toBe('is not allowed on this kind of record');
+    expect(problem.errors![3].detail).toBe(`must be the id of a person of establishment ${uai} (no such active record)`);
     expect(await countRecords()).toBe(before);
   });
 

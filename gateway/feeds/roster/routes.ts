@@ -2,7 +2,7 @@
 // subjects, rooms and academic years. Each listing is declared as data; one pipeline serves them all.
 import { Router, type Request } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
-import { etagOf, notModified } from '../../http/etag.js';
+import { notModified, recordEtag } from '../../http/etag.js';
 import { queryString } from '../../http/query.js';
 import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES, project } from '../../perimeter/projection.js';
 import { appendAudit } from '../../store/audit.js';
@@ -52,9 +52,9 @@ export function rosterRoutes(publicUrl: string): Router {
   });
 
   router.get('/establishments/:uai', async (req, res) => {
-    const row = await accessOf(res).establishment(req.params.uai as string);
-    if (notModified(req, res, etagOf(['establishment', row.uai, row.seq]))) return;
-    res.json(recordFromRow(row));
+    const record = recordFromRow(await accessOf(res).establishment(req.params.uai as string));
+    if (notModified(req, res, recordEtag(record))) return;
+    res.json(record);
   });
 
   for (const listing of LISTINGS) {

@@ -2,6 +2,7 @@
 // (sync.write), both through the store's single write path.
 import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
+import { recordEtag } from '../../http/etag.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
 import { committedSequence } from '../../store/changelog.js';
 import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
@@ -41,6 +42,7 @@ export function rosterWriteRoutes(): Router {
       }
       throw error;
     }
+    res.setHeader('ETag', recordEtag(result.record));
     res.status(result.outcome === 'created' ? 201 : 200).json(result.record);
   });
 
@@ -54,7 +56,7 @@ export function rosterWriteRoutes(): Router {
     } catch (error) {
       if (error instanceof BatchRejected) {
         throw new ValidationProblem(
-          `${error.problems.length} invalid record(s), nothing was written: ${summarise(error.problems)}`,
+          `${new Set(error.problems.map((p) => p.index)).size} invalid record(s), nothing was written: ${summarise(error.problems)}`,
           error.problems.map(({ pointer, detail }) => ({ pointer, detail })),
         );
       }
