@@ -35,6 +35,17 @@ describe('PUT /v1/establishments/{uai}', () => {
     expect((updated.body as { name: string }).name).toBe('Collège Jean Moulin');
   });
 
+  it('honours If-Match: a stale ETag gets 412 and changes nothing', async () => {
+    const other = newUai('069');
+    const created = await admin.put(`/v1/establishments/${other}`, establishment(other, LYON));
+    const etag = created.headers.get('etag')!;
+    const fresh = await admin.put(`/v1/establishments/${other}`, establishment(other, LYON, { name: 'Collège A' }), { headers: { 'if-match': etag } });
+    expect(fresh.status).toBe(200);
+    const stale = await admin.put(`/v1/establishments/${other}`, establishment(other, LYON, { name: 'Collège B' }), { headers: { 'if-match': etag } });
+    expect(stale.status).toBe(412);
+    expect(((await admin.get(`/v1/establishments/${other}`)).body as { name: string }).name).toBe('Collège A');
+  });
+
   it('refuses an establishment outside the admin perimeter, and a body whose UAI differs from the path', async () => {
     const elsewhere = newUai('001');
     const outside = await admin.put(`/v1/establishments/${elsewhere}`, establishment(elsewhere, BOURG));

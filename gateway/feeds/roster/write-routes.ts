@@ -3,6 +3,8 @@
 import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
+import type { ScopedAccess } from '../../perimeter/scoped-access.js';
+import { recordFromRow } from '../../store/record-shape.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
 import { committedSequence } from '../../store/changelog.js';
 import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
@@ -10,6 +12,18 @@ import { applyBatch, BatchRejected, UnknownEstablishment, type RecordOperation }
 import { changeCursorAt } from '../changes/cursor.js';
 import { perimeterCovers } from '../../perimeter/visibility.js';
 import { validateRecord } from '../../model/validate.js';
+
+/** Optimistic concurrency: with If-Match, the establishment is replaced only if it is still the version read. */
+async function checkIfMatch(header: string | undefined, access: ScopedAccess, uai: string): Promise<void> {
+  if (header === undefined) return;
+  const row = await access.establishments().selectAll().where('uai', '=', uai).executeTakeFirst();
+  const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  const matches = row ? tags.includes('*') || tags.includes(recordEtag(recordFromRow(row))) : false;
+  if (!matches) {
+    throw new ProblemError(412, 'precondition-failed', 'Precondition failed',
+      row ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
+  }
+}
 
 export function rosterWriteRoutes(): Router {
   const router = Router();
@@ -28,6 +42,7 @@ export function rosterWriteRoutes(): Router {
     // and an establishment may not be created or moved out of it.
     const known = await access.db.selectFrom('establishment').select('uai').where('uai', '=', (req.params.uai as string)).executeTakeFirst();
     if (known) await access.establishment((req.params.uai as string));
+    await checkIfMatch(req.headers['if-match'], access, req.params.uai as string);
     if (!perimeterCovers(access.perimeter, record as Parameters<typeof perimeterCovers>[1])) {
       throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
         `establishment ${(req.params.uai as string)} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
