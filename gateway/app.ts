@@ -75,9 +75,11 @@ export async function createGateway(config: Config, options: { logger?: Logger }
         closing = true;
         if (server) {
           const done = new Promise<void>((resolve) => server!.close(() => resolve()));
-          server.closeIdleConnections();
+          // Keep-alive connections go as soon as they are idle, including those whose request finishes now.
+          const sweep = setInterval(() => server!.closeIdleConnections(), 50);
           const grace = setTimeout(() => server!.closeAllConnections(), config.shutdownGraceSeconds * 1000);
           await done;
+          clearInterval(sweep);
           clearTimeout(grace);
         }
         await closeAll();

@@ -78,7 +78,7 @@ export class OidcPayloadAdapter implements Adapter {
 }
 
 /**
- * oidc-provider's metadata for an API client. `client_secret` carries the stored scrypt hash, never a clear
+ * oidc-provider's metadata for an API client. `client_secret` carries the stored salted hash, never a clear
  * secret: the authorization server replaces `compareClientSecret` to verify against it, and allows no
  * algorithm (HS*, client_secret_jwt, symmetric encryption) that would use the secret as a key.
  */

@@ -257,8 +257,8 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
   provider.proxy = true;
 
   // oidc-provider compares `client_secret` in clear (Client#compareClientSecret, lib/models/client.js, awaited
-  // by shared/client_auth.js). Our `client_secret` metadata is the scrypt hash, so the comparison is replaced
-  // by a constant-time scrypt verification of the presented secret against it.
+  // by shared/client_auth.js). Our `client_secret` metadata is the salted hash, so the comparison is replaced
+  // by a constant-time verification of the presented secret against it.
   provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string) {
     return verifyClientSecret(actual, this.clientSecret);
   };

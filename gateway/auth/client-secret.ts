@@ -1,6 +1,6 @@
-// API client identifiers and secrets: how they are generated, and how a secret is stored (scrypt hash only)
+// API client identifiers and secrets: how they are generated, and how a secret is stored (a salted hash only)
 // and checked. A secret is shown once, at creation or rotation; the store never holds it in clear.
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -26,39 +26,31 @@ export function generateClientSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-// N=2^14, r=8, p=1 (16 MiB, a few tens of ms). The secrets are 256 random bits, so the hash is not what
-// stops guessing; it keeps a leaked table from being a list of usable credentials. The parameters are
-// stored with each hash, so they can be raised later without invalidating existing secrets.
-const DEFAULT_PARAMS = { N: 16384, r: 8, p: 1 } as const;
-const KEY_LENGTH = 32;
+// Secrets are 256 random bits, so no guessing attack gets anywhere near them: a slow password hash (scrypt,
+// argon2) would only make every token request cost tens of milliseconds of CPU. As for API keys elsewhere, the
+// store keeps a salted SHA-256 (HMAC keyed by a per-secret salt), so a leaked table is not a list of usable
+// credentials, and checking a secret costs microseconds.
+const ALGORITHM = 'hmac-sha256';
+const HASH_LENGTH = 32;
 
-function scryptAsync(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(secret, salt, KEY_LENGTH, { ...options, maxmem: 256 * options.N! * options.r! + 1024 * 1024 }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
+function digest(secret: string, salt: Buffer): Buffer {
+  return createHmac('sha256', salt).update(secret, 'utf8').digest();
 }
 
-/** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
+/** `hmac-sha256$salt$hash`, salt and hash in base64url. */
 export async function hashClientSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
-  const { N, r, p } = DEFAULT_PARAMS;
-  const hash = await scryptAsync(secret, salt, { N, r, p });
-  return ['scrypt', N, r, p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [ALGORITHM, salt.toString('base64url'), digest(secret, salt).toString('base64url')].join('$');
 }
 
 /** True when `secret` matches the stored hash; never throws on a malformed hash (it just does not match). */
 export async function verifyClientSecret(secret: string, stored: string | null | undefined): Promise<boolean> {
   if (typeof secret !== 'string' || !secret || !stored) return false;
   const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = parts.slice(1, 4).map(Number);
-  if (![N, r, p].every((n) => Number.isSafeInteger(n) && n > 0) || N > 2 ** 20 || r > 32 || p > 16) return false;
-  const salt = Buffer.from(parts[4], 'base64url');
-  const expected = Buffer.from(parts[5], 'base64url');
-  if (expected.length !== KEY_LENGTH) return false;
-  const actual = await scryptAsync(secret, salt, { N, r, p });
+  if (parts.length !== 3 || parts[0] !== ALGORITHM) return false;
+  const salt = Buffer.from(parts[1], 'base64url');
+  const expected = Buffer.from(parts[2], 'base64url');
+  if (salt.length < 16 || expected.length !== HASH_LENGTH) return false;
   // Constant-time, so the response time says nothing about how much of the hash matched.
-  return timingSafeEqual(actual, expected);
+  return timingSafeEqual(digest(secret, salt), expected);
 }

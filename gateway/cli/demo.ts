@@ -51,15 +51,15 @@ export function demoCommand(): Command {
     .addHelpText(
       'after',
       `
-The académie (code ${DEMO_ACADEMIE.code}, région ${DEMO_ACADEMIE.regionCode}, départements ${DEMO_ACADEMIE.departements.join(' and ')},
-holiday zone ${DEMO_ACADEMIE.holidayZone}) is made up: communes, establishments and people are invented; UAIs and INEs
-carry valid keys. Every establishment gets its 2026-2027 school year, subjects, rooms, classes and teaching
-groups, teachers, pupils in their classes and groups, and guardians (some with two pupils).
+The académie (code ${DEMO_ACADEMIE.code}, région ${DEMO_ACADEMIE.regionCode}, départements ${DEMO_ACADEMIE.departements.join(' and ')}, holiday zone ${DEMO_ACADEMIE.holidayZone})
+is made up: communes, establishments and people are invented; UAIs and INEs carry valid keys. Every
+establishment gets its 2026-2027 school year, subjects, rooms, classes and teaching groups, teachers, pupils
+in their classes and groups, and guardians (some with two pupils).
 
 The same options give the same records with the same ids, so running it again changes nothing. Another --seed
-or size rewrites the demo's establishments to match: the demo records it no longer makes are deleted (records
-from other sources are left alone). Records go through the ordinary write path (validated, change-logged), in
-batches of up to 2,000.
+or --people rewrites the demo's establishments to match: the demo records it no longer makes are deleted
+(records from other sources are left alone; so are establishments beyond a smaller --establishments).
+Records go through the ordinary write path (validated, change-logged), in batches of up to 2,000.
 
 Reads DATABASE_URL (and DATABASE_SCHEMA) like the server; without DATABASE_URL it uses the embedded database
 in PASSERELLE_DATA_DIR (stop the server first: the embedded database takes one process at a time).

@@ -162,6 +162,8 @@ export async function seedDemo(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plan.establishments) }, worker));
   if (failure !== undefined) throw failure;
+  // Fresh planner statistics after a bulk load, so the feeds' index plans hold from the first request on.
+  await sql`analyze establishment, roster_record, source_key`.execute(db);
   return { counts, outcomes, elapsedMs: Date.now() - started };
 }
 

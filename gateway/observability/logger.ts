@@ -17,8 +17,8 @@ const REDACTED = [
   '*.access_token',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' }, base: { service: 'passerelle' } });
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino({ level, redact: { paths: REDACTED, censor: '[redacted]' }, base: { service: 'passerelle' } }, destination);
 }
 
 /** Logs each request once it ends, with an id taken from X-Request-Id when sane or made up, echoed back. */

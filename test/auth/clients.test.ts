@@ -74,13 +74,13 @@ describe('createClient', () => {
     expect(rows).toEqual([{ seq: String(await committedSequence(store.db)), perimeter: ['uai:0750655E', 'departement:069'] }]);
   });
 
-  it('keeps only a scrypt hash of the secret, which verifies the secret and nothing else', async () => {
+  it('keeps only a salted hash of the secret, which verifies the secret and nothing else', async () => {
     const { client, clientSecret } = await createClient(store.db, { name: 'hashed', scopes: ['roster.read'], perimeter: ['national'] });
     const row = await store.db.selectFrom('api_client').select('secret_hash').where('client_id', '=', client.clientId).executeTakeFirstOrThrow();
     expect(row.secret_hash).not.toContain(clientSecret!);
     expect(await verifyClientSecret(clientSecret!, row.secret_hash)).toBe(true);
     expect(await verifyClientSecret(`${clientSecret!}x`, row.secret_hash)).toBe(false);
-    expect(await verifyClientSecret(clientSecret!, 'scrypt$1$1$1$AA$AA')).toBe(false);
+    expect(await verifyClientSecret(clientSecret!, 'hmac-sha256$AA$AA')).toBe(false);
     expect(await verifyClientSecret(clientSecret!, null)).toBe(false);
   });
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createGateway, type Gateway } from '../../gateway/app.js';
 import { loadConfig } from '../../gateway/config/config.js';
-import { createLogger } from '../../gateway/observability/logger.js';
+import { createLogger, type Logger } from '../../gateway/observability/logger.js';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -41,7 +41,7 @@ export async function dropSchema(schema: string): Promise<void> {
   }
 }
 
-export async function startTestGateway(prefix: string, env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(prefix: string, env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const schema = uniqueSchema(prefix);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -56,7 +56,7 @@ export async function startTestGateway(prefix: string, env: Record<string, strin
     SHUTDOWN_GRACE: '2',
     ...env,
   });
-  const gateway = await createGateway(config, { logger: createLogger(config.logLevel) });
+  const gateway = await createGateway(config, { logger: logger ?? createLogger(config.logLevel) });
   await gateway.start();
   return {
     gateway,
