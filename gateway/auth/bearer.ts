@@ -3,7 +3,7 @@
 // never logged nor echoed in errors.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ForbiddenProblem, UnauthorizedProblem } from '../http/problem.js';
+import { UnauthorizedProblem } from '../http/problem.js';
 import type { ApiClient } from '../store/tables.js';
 import { isScope, type Caller, type Scope } from './scopes.js';
 import { SIGNING_ALG } from './keys.js';
@@ -49,7 +49,26 @@ export function createBearerAuthenticator(options: BearerOptions): RequestHandle
     return row;
   }
 
+  // A signature check costs more than the rest of a small request; a token already verified is remembered
+  // until it expires (bounded, and never past `exp`).
+  // When the keys change (a key retired), what was verified with the old set is forgotten.
+  const verified = new Map<string, JWTPayload>();
+  let verifiedWith = options.keys();
+
   async function verify(token: string): Promise<JWTPayload> {
+    if (options.keys() !== verifiedWith) {
+      verified.clear();
+      verifiedWith = options.keys();
+    }
+    const known = verified.get(token);
+    if (known && (known.exp as number) * 1000 > now()) return known;
+    const payload = await verifySignature(token);
+    if (verified.size >= CACHE_LIMIT) verified.clear();
+    verified.set(token, payload);
+    return payload;
+  }
+
+  async function verifySignature(token: string): Promise<JWTPayload> {
     const verifyOnce = () =>
       jwtVerify(token, options.keys(), {
         issuer: options.issuer,
@@ -99,23 +118,6 @@ export function createBearerAuthenticator(options: BearerOptions): RequestHandle
       next(error);
     }
   };
-}
-
-/** Refuses with 403 insufficient-scope unless the authenticated caller holds `scope`. */
-export function requireScope(scope: Scope): RequestHandler {
-  return (_req, res, next) => {
-    const caller = res.locals.caller as Caller | undefined;
-    if (!caller) return next(new UnauthorizedProblem('missing bearer token: this route needs authentication'));
-    if (!caller.scopes.has(scope)) return next(new ForbiddenProblem(scope));
-    next();
-  };
-}
-
-/** The authenticated caller of a request that went through `authenticate`; throws if it did not. */
-export function callerOf(res: Response): Caller {
-  const caller = res.locals.caller as Caller | undefined;
-  if (!caller) throw new UnauthorizedProblem('missing bearer token: this route needs authentication');
-  return caller;
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

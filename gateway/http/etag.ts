@@ -20,7 +20,7 @@ export function notModified(req: Request, res: Response, etag: string): boolean 
   return false;
 }
 
-/** The tag of one record: it changes whenever the gateway rewrites the record. */
-export function recordEtag(record: Record<string, unknown>): string {
-  return etagOf([record.id, record.updatedAt]);
+/** The tag of one stored record: its version changes whenever the gateway rewrites it. */
+export function recordEtag(row: { id: string; seq: string }): string {
+  return etagOf([row.id, row.seq]);
 }

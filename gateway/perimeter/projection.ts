@@ -18,11 +18,6 @@ export const ENTITY_READ_SCOPES: Record<Entity, readonly Scope[]> = {
 /** Entities that are personal data: reading them is written to the audit log. */
 export const PERSONAL_ENTITIES: ReadonlySet<Entity> = new Set(['person', 'membership', 'guardianLink']);
 
-/** Fields that need a scope of their own on top of the entity's. */
-const GUARDED_FIELDS: Partial<Record<Entity, Record<string, Scope>>> = {
-  person: { ine: 'roster.identifiers', birthDate: 'roster.identifiers' },
-};
-
 export function canRead(entity: Entity, scopes: ReadonlySet<Scope>): boolean {
   const needed = ENTITY_READ_SCOPES[entity];
   return needed.length === 0 || needed.some((s) => scopes.has(s));
@@ -32,13 +27,7 @@ export function readableEntities(scopes: ReadonlySet<Scope>): Entity[] {
   return (Object.keys(ENTITY_READ_SCOPES) as Entity[]).filter((e) => canRead(e, scopes));
 }
 
-/** The record as this caller may see it (the caller must be able to read the entity). */
-export function project(entity: Entity, record: Record<string, unknown>, scopes: ReadonlySet<Scope>): Record<string, unknown> {
-  const guarded = GUARDED_FIELDS[entity];
-  if (!guarded) return record;
-  const hidden = Object.entries(guarded).filter(([, scope]) => !scopes.has(scope)).map(([field]) => field);
-  if (hidden.length === 0) return record;
-  const projected = { ...record };
-  for (const field of hidden) delete projected[field];
-  return projected;
+/** Which rendering of the records this caller gets: identifying fields (model/identifying.ts) need their scope. */
+export function renderingFor(scopes: ReadonlySet<Scope>): 'full' | 'minimal' {
+  return scopes.has('roster.identifiers') ? 'full' : 'minimal';
 }

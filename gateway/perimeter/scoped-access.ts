@@ -25,9 +25,17 @@ export class ScopedAccess {
       .where((eb) => coversEstablishment(eb, this.perimeter));
   }
 
-  /** The establishment if the caller may see it; otherwise a 404 that does not say which of the two it is. */
-  async establishment(uai: string): Promise<EstablishmentRow> {
-    const row = await this.establishments().selectAll().where('uai', '=', uai).executeTakeFirst();
+  /**
+   * The establishment if the caller may see it, otherwise a 404 that does not say which of the two it is; with
+   * the change-log position at the time of reading (one round trip for both: listings start from it).
+   */
+  async establishment(uai: string): Promise<EstablishmentRow & { position: string }> {
+    const row = await this.establishments()
+      .innerJoin('change_counter', (join) => join.onTrue())
+      .selectAll('establishment')
+      .select('change_counter.seq as position')
+      .where('uai', '=', uai)
+      .executeTakeFirst();
     if (!row) throw new NotFoundProblem(`no establishment ${uai} in your perimeter`);
     return row;
   }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type FieldProblem } from '../model/validate.js';
 import type { Database } from './tables.js';
-import { recordFromRow } from './record-shape.js';
+import { recordFromRow, renderings } from './record-shape.js';
 import { canonicalJson } from './canonical-json.js';
 import { reserveSequence } from './changelog.js';
 
@@ -28,7 +28,7 @@ const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 export async function putEstablishment(
   db: Kysely<Database>,
   input: Record<string, unknown>,
-): Promise<{ record: Record<string, unknown>; outcome: 'created' | 'updated' | 'unchanged' }> {
+): Promise<{ record: Record<string, unknown>; seq: string; outcome: 'created' | 'updated' | 'unchanged' }> {
   const problems = validateRecord('establishment', input);
   if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
   if (problems.length) throw new EstablishmentRejected(problems);
@@ -45,11 +45,13 @@ export async function putEstablishment(
     const sourceIds = { ...((existing?.source_ids ?? {}) as Record<string, string>), ...((input.sourceIds ?? {}) as Record<string, string>) };
     if (existing && existing.status === 'active' && canonicalJson(existing.data) === canonicalJson(data) &&
       canonicalJson(existing.source_ids) === canonicalJson(sourceIds)) {
-      return { record: recordFromRow(existing), outcome: 'unchanged' as const };
+      return { record: recordFromRow(existing), seq: existing.seq, outcome: 'unchanged' as const };
     }
     const seq = String(await reserveSequence(trx, 1));
+    const id = existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID());
+    const updatedAt = new Date();
     const row = {
-      id: existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID()),
+      id,
       uai,
       status: 'active' as const,
       name: data.name as string,
@@ -61,7 +63,8 @@ export async function putEstablishment(
       academie_code: data.academieCode as string,
       source_ids: JSON.stringify(sourceIds),
       data: JSON.stringify(data),
-      updated_at: new Date(),
+      ...renderings({ id, uai, status: 'active', sourceIds, updatedAt: updatedAt.toISOString(), ...data }),
+      updated_at: updatedAt,
       seq,
     };
     const stored = await trx
@@ -72,7 +75,8 @@ export async function putEstablishment(
         sector: eb.ref('excluded.sector'), commune_code: eb.ref('excluded.commune_code'),
         departement_code: eb.ref('excluded.departement_code'), region_code: eb.ref('excluded.region_code'),
         academie_code: eb.ref('excluded.academie_code'), source_ids: eb.ref('excluded.source_ids'),
-        data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at'), seq: eb.ref('excluded.seq'),
+        data: eb.ref('excluded.data'), body: eb.ref('excluded.body'), body_minimal: eb.ref('excluded.body_minimal'),
+        updated_at: eb.ref('excluded.updated_at'), seq: eb.ref('excluded.seq'),
       })))
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -85,6 +89,6 @@ export async function putEstablishment(
       }).execute();
     }
     await trx.insertInto('change_log').values({ seq, entity: 'establishment', record_id: row.id, uai, op: 'upsert', changed_at: row.updated_at }).execute();
-    return { record: recordFromRow(stored), outcome: existing ? ('updated' as const) : ('created' as const) };
+    return { record: recordFromRow(stored), seq: stored.seq, outcome: existing ? ('updated' as const) : ('created' as const) };
   });
 }

@@ -1,4 +1,8 @@
 // The public shape of a stored record (establishment or roster record): envelope fields, then the entity's own.
+// Records are also stored rendered as JSON text, which listings and the change feed send as they are: no
+// parsing and re-serialising of every row on every read.
+import { sql, type RawBuilder } from 'kysely';
+
 export interface StoredRow {
   id: string;
   uai: string;
@@ -19,7 +23,24 @@ export function recordFromRow(row: StoredRow): Record<string, unknown> {
   };
 }
 
-/** What a deletion shows: the tombstone keeps its id, uai and sourceIds, and nothing else. */
-export function tombstoneFromRow(row: StoredRow): Record<string, unknown> {
-  return { id: row.id, uai: row.uai, status: 'deleted', sourceIds: row.source_ids, updatedAt: row.updated_at.toISOString() };
+/**
+ * The two renderings stored with every record, as JSON text: `body` in full, and `body_minimal` without its
+ * identifying fields (null when there are none to leave out). Written once, served as they are.
+ */
+export function renderings(record: Record<string, unknown>, identifying: readonly string[] = []): { body: string; body_minimal: string | null } {
+  const body = JSON.stringify(record);
+  if (!identifying.some((field) => field in record)) return { body, body_minimal: null };
+  const minimal = { ...record };
+  for (const field of identifying) delete minimal[field];
+  return { body, body_minimal: JSON.stringify(minimal) };
+}
+
+/** The stored rendering to serve, as an SQL expression. */
+export function renderedRecord(rendering: 'full' | 'minimal'): RawBuilder<string> {
+  return rendering === 'full' ? sql<string>`body` : sql<string>`coalesce(body_minimal, body)`;
+}
+
+/** The tombstone of a stored row, as JSON text built by the database (for records announced as leaving). */
+export function tombstoneJson(): RawBuilder<string> {
+  return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', source_ids, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
 }

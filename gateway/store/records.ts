@@ -8,6 +8,8 @@ import type { Database, RosterRecordRow } from './tables.js';
 import { canonicalJson } from './canonical-json.js';
 import { reserveSequence } from './changelog.js';
 import { lockEstablishment } from './establishments.js';
+import { renderings } from './record-shape.js';
+import { IDENTIFYING_FIELDS } from '../model/identifying.js';
 
 export type RosterEntity = Exclude<Entity, 'establishment'>;
 export const ROSTER_ENTITIES: readonly RosterEntity[] = [
@@ -260,17 +262,22 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
   // The counter is taken last: it serialises all writers until this transaction commits.
   const first = await reserveSequence(trx, changed.length);
   const now = new Date();
-  const rows = changed.map((p, i) => ({
-    id: p.id,
-    entity: p.operation.entity,
-    uai,
-    kind: kindOf(p.operation.entity, p.data),
-    status: p.outcome === 'deleted' ? ('deleted' as const) : ('active' as const),
-    source_ids: JSON.stringify(p.sourceIds),
-    data: JSON.stringify(p.data),
-    updated_at: now,
-    seq: String(first + BigInt(i)),
-  }));
+  const rows = changed.map((p, i) => {
+    const deleted = p.outcome === 'deleted';
+    const record = { id: p.id, uai, status: deleted ? 'deleted' : 'active', sourceIds: p.sourceIds, updatedAt: now.toISOString(), ...(deleted ? {} : p.data) };
+    return {
+      id: p.id,
+      entity: p.operation.entity,
+      uai,
+      kind: kindOf(p.operation.entity, p.data),
+      status: deleted ? ('deleted' as const) : ('active' as const),
+      source_ids: JSON.stringify(p.sourceIds),
+      data: JSON.stringify(p.data),
+      ...renderings(record, IDENTIFYING_FIELDS[p.operation.entity]),
+      updated_at: now,
+      seq: String(first + BigInt(i)),
+    };
+  });
   for (const chunk of chunks(rows, 1000)) {
     await trx
       .insertInto('roster_record')
@@ -280,6 +287,8 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
         status: eb.ref('excluded.status'),
         source_ids: eb.ref('excluded.source_ids'),
         data: eb.ref('excluded.data'),
+        body: eb.ref('excluded.body'),
+        body_minimal: eb.ref('excluded.body_minimal'),
         updated_at: eb.ref('excluded.updated_at'),
         seq: eb.ref('excluded.seq'),
       })))

@@ -21,6 +21,9 @@ export interface EstablishmentTable {
   academie_code: string;
   source_ids: Json;
   data: Json;
+  /** The record rendered as JSON text, in full and without identifying fields (null when none). */
+  body: string;
+  body_minimal: string | null;
   updated_at: Timestamp;
   seq: Int8;
 }
@@ -35,6 +38,9 @@ export interface RosterRecordTable {
   status: 'active' | 'deleted';
   source_ids: Json;
   data: Json;
+  /** The record rendered as JSON text, in full and without identifying fields (null when none). */
+  body: string;
+  body_minimal: string | null;
   updated_at: Timestamp;
   seq: Int8;
 }

@@ -27,11 +27,16 @@ async function drain(access: ScopedAccess, replica: Map<string, Record<string, u
     const page = await readChanges(access, cursor, limit);
     for (const { op, row } of page.entries) {
       if (op === 'delete') replica.delete(row.id);
-      else replica.set(row.id, { entity: row.entity, seq: row.seq, data: row.data });
+      else replica.set(row.id, { entity: row.entity, seq: row.seq, data: withoutEnvelope(JSON.parse(row.record)) });
     }
     cursor = page.cursor;
     if (!page.hasMore) return cursor;
   }
+}
+
+function withoutEnvelope(record: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, uai: _uai, status: _status, sourceIds: _sourceIds, updatedAt: _updatedAt, ...data } = record;
+  return data;
 }
 
 async function currentState(): Promise<Map<string, unknown>> {

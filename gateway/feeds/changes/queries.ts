@@ -5,7 +5,8 @@
 // replay always ends equal to what the caller may see now.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
-import { readableEntities } from '../../perimeter/projection.js';
+import { readableEntities, renderingFor } from '../../perimeter/projection.js';
+import { renderedRecord, tombstoneJson } from '../../store/record-shape.js';
 import { coversEstablishment, visibilityMayHaveChanged, visibleUaisAt } from '../../perimeter/visibility.js';
 import { committedSequence } from '../../store/changelog.js';
 import type { Database } from '../../store/tables.js';
@@ -16,10 +17,9 @@ export interface ChangeRow {
   id: string;
   uai: string;
   status: 'active' | 'deleted';
-  source_ids: unknown;
-  data: unknown;
-  updated_at: Date;
   seq: string;
+  /** The record as JSON text, as the caller may see it (a tombstone for a deletion). */
+  record: string;
 }
 
 export interface ChangeEntry {
@@ -40,6 +40,7 @@ type Selector = (kind: 'establishment' | 'roster') => (qb: SelectQueryBuilder<Da
 export async function readChanges(access: ScopedAccess, cursor: ChangeCursor, limit: number): Promise<ChangePage> {
   const db = access.db;
   const entities = readableEntities(access.caller.scopes).filter((e) => e !== 'establishment');
+  const rendering = renderingFor(access.caller.scopes);
   const from = BigInt(cursor.s);
   const head = await committedSequence(db);
   if (from > head) throw new CursorAhead();
@@ -51,11 +52,11 @@ export async function readChanges(access: ScopedAccess, cursor: ChangeCursor, li
         visibleUaisAt(db, access.caller.clientId, from),
         visibleUaisAt(db, access.caller.clientId, head),
       ]);
-      if (!sameSet(before, after)) return catchUp(access, entities, { s: cursor.s, t: String(head), p: 'changes' }, limit, before, after);
+      if (!sameSet(before, after)) return catchUp(access, entities, rendering, { s: cursor.s, t: String(head), p: 'changes' }, limit, before, after);
     }
     // Visibility is unchanged: plain changes in (from, head] within the current perimeter.
     const visible = (eb: any) => coversEstablishment(eb, access.perimeter);
-    const rows = await unionRows(db, entities, limit + 1, 'seq', (kind) => (qb) => {
+    const rows = await unionRows(db, entities, rendering, limit + 1, 'seq', (kind) => (qb) => {
       let q = qb.where('seq', '>', String(from)).where('seq', '<=', String(head));
       q = kind === 'establishment'
         ? q.where('status', '=', 'active').where(visible)
@@ -75,12 +76,13 @@ export async function readChanges(access: ScopedAccess, cursor: ChangeCursor, li
     visibleUaisAt(db, access.caller.clientId, from),
     visibleUaisAt(db, access.caller.clientId, BigInt(cursor.t)),
   ]);
-  return catchUp(access, entities, cursor, limit, before, after);
+  return catchUp(access, entities, rendering, cursor, limit, before, after);
 }
 
 async function catchUp(
   access: ScopedAccess,
   entities: string[],
+  rendering: 'full' | 'minimal',
   cursor: ChangeCursor,
   limit: number,
   before: Set<string>,
@@ -101,11 +103,11 @@ async function catchUp(
     let rows: ChangeRow[];
     if (phase === 'changes') {
       const since = after_ ?? cursor.s;
-      rows = both.length === 0 ? [] : await unionRows(db, entities, room + 1, 'seq', () => (qb) =>
+      rows = both.length === 0 ? [] : await unionRows(db, entities, rendering, room + 1, 'seq', () => (qb) =>
         qb.where('seq', '>', since).where('seq', '<=', target).where(sql<boolean>`uai = any(${both}::text[])`));
     } else {
       const uais = phase === 'leave' ? leaving : entering;
-      rows = uais.length === 0 ? [] : await unionRows(db, entities, room + 1, 'key', () => (qb) => {
+      rows = uais.length === 0 ? [] : await unionRows(db, entities, phase === 'leave' ? 'tombstone' : rendering, room + 1, 'key', () => (qb) => {
         let q = qb.where(sql<boolean>`uai = any(${uais}::text[])`);
         if (phase === 'enter') q = q.where('seq', '<=', target).where('status', '=', 'active');
         if (after_) {
@@ -134,11 +136,13 @@ async function catchUp(
 async function unionRows(
   db: Kysely<Database>,
   entities: string[],
+  render: 'full' | 'minimal' | 'tombstone',
   limit: number,
   order: 'seq' | 'key',
   refine: Selector,
 ): Promise<ChangeRow[]> {
-  const columns = ['id', 'uai', 'status', 'source_ids', 'data', 'updated_at', 'seq'] as const;
+  // Announced deletions of records that are still active (they left the perimeter) need a tombstone made now.
+  const columns = ['id', 'uai', 'status', 'seq', (render === 'tombstone' ? tombstoneJson() : renderedRecord(render)).as('record')] as const;
   const establishments = refine('establishment')(
     db.selectFrom('establishment').select([sql<string>`'establishment'`.as('entity'), ...columns]) as any,
   );

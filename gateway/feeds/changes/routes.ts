@@ -3,10 +3,9 @@ import { Router } from 'express';
 import { accessOf } from '../../http/context.js';
 import { ValidationProblem } from '../../http/problem.js';
 import { queryInteger, queryString } from '../../http/query.js';
-import { PERSONAL_ENTITIES, project } from '../../perimeter/projection.js';
+import { PERSONAL_ENTITIES } from '../../perimeter/projection.js';
 import type { Entity } from '../../model/validate.js';
 import { appendAudit, type AuditEntry } from '../../store/audit.js';
-import { recordFromRow, tombstoneFromRow } from '../../store/record-shape.js';
 import { decodeChangeCursor, encodeChangeCursor, type ChangeCursor } from './cursor.js';
 import { CursorAhead, readChanges } from './queries.js';
 
@@ -27,25 +26,20 @@ export function changesRoutes(): Router {
       }
       throw error;
     }
-    const scopes = access.caller.scopes;
     const audited = new Map<string, AuditEntry>();
-    const data = page.entries.map(({ op, row }) => {
+    for (const { op, row } of page.entries) {
       const entity = row.entity as Entity;
-      if (op === 'upsert' && PERSONAL_ENTITIES.has(entity)) {
-        const key = `${row.uai}/${entity}`;
-        const entry = audited.get(key) ?? { clientId: access.caller.clientId, uai: row.uai, entity, count: 0, requestId: String(req.id ?? '') };
-        entry.count += 1;
-        audited.set(key, entry);
-      }
-      return {
-        entity,
-        id: row.id,
-        op,
-        record: op === 'delete' ? tombstoneFromRow(row) : project(entity, recordFromRow(row), scopes),
-      };
-    });
+      if (op !== 'upsert' || !PERSONAL_ENTITIES.has(entity)) continue;
+      const key = `${row.uai}/${entity}`;
+      const entry = audited.get(key) ?? { clientId: access.caller.clientId, uai: row.uai, entity, count: 0, requestId: String(req.id ?? '') };
+      entry.count += 1;
+      audited.set(key, entry);
+    }
     await appendAudit(access.db, [...audited.values()]);
-    res.json({ data, cursor: encodeChangeCursor(page.cursor), hasMore: page.hasMore });
+    // Records arrive as JSON text from the store, already projected (or tombstones), and go out as they are.
+    const data = page.entries.map(({ op, row }) =>
+      `{"entity":${JSON.stringify(row.entity)},"id":"${row.id}","op":"${op}","record":${row.record}}`);
+    res.type('application/json').send(`{"data":[${data.join(',')}],"cursor":${JSON.stringify(encodeChangeCursor(page.cursor))},"hasMore":${page.hasMore}}`);
   });
   return router;
 }

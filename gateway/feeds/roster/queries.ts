@@ -1,9 +1,11 @@
 // Roster listings: keyset pages over one establishment's records (or over the visible establishments), all
 // read as of one change-log position so that paging a moving dataset neither skips nor repeats a record.
-import { sql, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { AuditEntry } from '../../store/audit.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import type { RosterEntity } from '../../store/records.js';
-import type { Database, EstablishmentRow, RosterRecordRow } from '../../store/tables.js';
+import type { Database } from '../../store/tables.js';
+import { renderedRecord } from '../../store/record-shape.js';
 
 export interface PageRequest {
   limit: number;
@@ -14,6 +16,13 @@ export interface PageRequest {
   includeDeleted: boolean;
   updatedSince: Date | undefined;
   withTotal: boolean;
+}
+
+/** A listed record: its paging key, its version, and the record as JSON text ready for the response. */
+export interface ListedRow {
+  key: string;
+  seq: string;
+  record: string;
 }
 
 export interface Page<Row> {
@@ -31,30 +40,57 @@ export interface RecordFilters {
   memberOf?: string;
 }
 
-async function page<Row, K extends string>(
-  base: SelectQueryBuilder<Database, any, Row>,
-  key: K,
+async function page(
+  db: Kysely<Database>,
+  base: SelectQueryBuilder<Database, any, object>,
+  key: string,
+  rendering: 'full' | 'minimal',
   request: PageRequest,
-): Promise<Page<Row>> {
+  audit: AuditEntry | undefined,
+): Promise<Page<ListedRow>> {
   const total = request.withTotal
-    ? Number((await base.clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow() as { n: string }).n)
+    ? Number((await base.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow() as { n: string }).n)
     : undefined;
-  let query = base.orderBy(key as any).limit(request.limit + 1);
-  if (request.after !== undefined) query = query.where(key as any, '>', request.after);
-  const rows = await query.execute();
+  let listing = base
+    .select([sql<string>`${sql.ref(key)}::text`.as('key'), sql<string>`seq::text`.as('seq'), renderedRecord(rendering).as('record')])
+    .orderBy(key as any)
+    .limit(request.limit + 1);
+  if (request.after !== undefined) listing = listing.where(key as any, '>', request.after);
+  let rows: ListedRow[];
+  if (!audit) {
+    rows = (await listing.execute()) as ListedRow[];
+  } else {
+    // The read and its audit entry in one statement: the page is not served unless its reading is recorded.
+    rows = (await db
+      .with('page', () => listing)
+      .with('audit', (qc) => qc.insertInto('audit_log')
+        .columns(['client_id', 'uai', 'entity', 'count', 'request_id'])
+        .expression((eb) => eb.selectFrom('page' as any)
+          .select([
+            sql.val(audit.clientId).as('client_id'), sql.val(audit.uai).as('uai'), sql.val(audit.entity).as('entity'),
+            sql<number>`least(count(*), ${request.limit})::int`.as('count'), sql.val(audit.requestId).as('request_id'),
+          ])
+          .having(sql`count(*)`, '>', 0) as any))
+      .selectFrom('page' as any)
+      .selectAll()
+      .orderBy('key')
+      .execute()) as ListedRow[];
+  }
   return { rows: rows.slice(0, request.limit), hasMore: rows.length > request.limit, total };
 }
 
+/** One establishment's records of an entity, in the rendering the caller may see. */
 export async function listRecords(
   access: ScopedAccess,
   uai: string,
   entity: RosterEntity,
   filters: RecordFilters,
+  rendering: 'full' | 'minimal',
   request: PageRequest,
-): Promise<Page<RosterRecordRow>> {
+  audit?: AuditEntry,
+): Promise<Page<ListedRow>> {
   let query = access.db
     .selectFrom('roster_record as r')
-    .selectAll('r')
     .where('r.uai', '=', uai)
     .where('r.entity', '=', entity)
     .where('r.seq', '<=', String(request.asOf));
@@ -79,7 +115,7 @@ export async function listRecords(
       ),
     );
   }
-  return page(query, 'r.id', request);
+  return page(access.db, query, 'r.id', rendering, request, audit);
 }
 
 export interface EstablishmentFilters {
@@ -94,13 +130,13 @@ export async function listEstablishments(
   access: ScopedAccess,
   filters: EstablishmentFilters,
   request: PageRequest,
-): Promise<Page<EstablishmentRow>> {
-  let query = access.establishments().selectAll().where('seq', '<=', String(request.asOf));
+): Promise<Page<ListedRow>> {
+  let query = access.establishments().where('seq', '<=', String(request.asOf));
   if (request.updatedSince) query = query.where('updated_at', '>=', request.updatedSince);
   if (filters.type) query = query.where('type', '=', filters.type);
   if (filters.communeCode) query = query.where('commune_code', '=', filters.communeCode);
   if (filters.departementCode) query = query.where('departement_code', '=', filters.departementCode);
   if (filters.regionCode) query = query.where('region_code', '=', filters.regionCode);
   if (filters.academieCode) query = query.where('academie_code', '=', filters.academieCode);
-  return page(query, 'uai', request);
+  return page(access.db, query, 'uai', 'full', request, undefined);
 }

@@ -4,8 +4,8 @@ import { Router, type Request } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
 import { queryString } from '../../http/query.js';
-import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES, project } from '../../perimeter/projection.js';
-import { appendAudit } from '../../store/audit.js';
+import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES, renderingFor } from '../../perimeter/projection.js';
+import { committedSequence } from '../../store/changelog.js';
 import type { RosterEntity } from '../../store/records.js';
 import { recordFromRow } from '../../store/record-shape.js';
 import { listEstablishments, listRecords, type RecordFilters } from './queries.js';
@@ -40,7 +40,7 @@ export function rosterRoutes(publicUrl: string): Router {
 
   router.get('/establishments', async (req, res) => {
     const access = accessOf(res);
-    const request = await pageRequest(req, access);
+    const request = await pageRequest(req, () => committedSequence(access.db));
     const page = await listEstablishments(access, {
       type: queryString(req, 'type'),
       communeCode: queryString(req, 'communeCode'),
@@ -48,28 +48,26 @@ export function rosterRoutes(publicUrl: string): Router {
       regionCode: queryString(req, 'regionCode'),
       academieCode: queryString(req, 'academieCode'),
     }, request);
-    sendPage(req, res, publicUrl, request, page, (row) => row.uai, recordFromRow);
+    sendPage(req, res, publicUrl, request, page);
   });
 
   router.get('/establishments/:uai', async (req, res) => {
-    const record = recordFromRow(await accessOf(res).establishment(req.params.uai as string));
-    if (notModified(req, res, recordEtag(record))) return;
-    res.json(record);
+    const row = await accessOf(res).establishment(req.params.uai as string);
+    if (notModified(req, res, recordEtag(row))) return;
+    res.json(recordFromRow(row));
   });
 
   for (const listing of LISTINGS) {
     router.get(`/establishments/:uai/${listing.path}`, requireAnyScope(ENTITY_READ_SCOPES[listing.entity]), async (req, res) => {
       const access = accessOf(res);
-      const uai = (await access.establishment(req.params.uai as string)).uai;
-      const request = await pageRequest(req, access);
-      const page = await listRecords(access, uai, listing.entity, listing.filters(req), request);
-      if (PERSONAL_ENTITIES.has(listing.entity)) {
-        await appendAudit(access.db, [{
-          clientId: access.caller.clientId, uai, entity: listing.entity, count: page.rows.length, requestId: String(req.id ?? ''),
-        }]);
-      }
-      const scopes = access.caller.scopes;
-      sendPage(req, res, publicUrl, request, page, (row) => row.id, (row) => project(listing.entity, recordFromRow(row), scopes));
+      const { uai, position } = await access.establishment(req.params.uai as string);
+      const request = await pageRequest(req, async () => BigInt(position));
+      const rendering = renderingFor(access.caller.scopes);
+      const audit = PERSONAL_ENTITIES.has(listing.entity)
+        ? { clientId: access.caller.clientId, uai, entity: listing.entity, count: 0, requestId: String(req.id ?? '') }
+        : undefined;
+      const page = await listRecords(access, uai, listing.entity, listing.filters(req), rendering, request, audit);
+      sendPage(req, res, publicUrl, request, page);
     });
   }
   return router;

@@ -4,7 +4,6 @@ import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
-import { recordFromRow } from '../../store/record-shape.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
 import { committedSequence } from '../../store/changelog.js';
 import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
@@ -18,7 +17,7 @@ async function checkIfMatch(header: string | undefined, access: ScopedAccess, ua
   if (header === undefined) return;
   const row = await access.establishments().selectAll().where('uai', '=', uai).executeTakeFirst();
   const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  const matches = row ? tags.includes('*') || tags.includes(recordEtag(recordFromRow(row))) : false;
+  const matches = row ? tags.includes('*') || tags.includes(recordEtag(row)) : false;
   if (!matches) {
     throw new ProblemError(412, 'precondition-failed', 'Precondition failed',
       row ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
@@ -57,7 +56,7 @@ export function rosterWriteRoutes(): Router {
       }
       throw error;
     }
-    res.setHeader('ETag', recordEtag(result.record));
+    res.setHeader('ETag', recordEtag({ id: result.record.id as string, seq: result.seq }));
     res.status(result.outcome === 'created' ? 201 : 200).json(result.record);
   });
 

@@ -17,6 +17,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('academie_code', 'text', (c) => c.notNull())
     .addColumn('source_ids', 'jsonb', (c) => c.notNull())
     .addColumn('data', 'jsonb', (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('body_minimal', 'text')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addColumn('seq', 'bigint', (c) => c.notNull())
     .execute();
@@ -33,6 +35,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('source_ids', 'jsonb', (c) => c.notNull())
     .addColumn('data', 'jsonb', (c) => c.notNull())
+    // The record rendered as JSON text, in full and without identifying fields (see store/record-shape.ts).
+    .addColumn('body', 'text', (c) => c.notNull())
+    .addColumn('body_minimal', 'text')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addColumn('seq', 'bigint', (c) => c.notNull())
     .execute();

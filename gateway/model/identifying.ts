@@ -1,0 +1,8 @@
+// Fields that identify a person beyond their name (INE, birth date). Callers see them only with the
+// `roster.identifiers` scope; every stored record keeps a rendering without them (store/record-shape.ts), so
+// projecting is choosing one. A new guarded field belongs here, behind the same scope.
+import type { Entity } from './validate.js';
+
+export const IDENTIFYING_FIELDS: Partial<Record<Entity, readonly string[]>> = {
+  person: ['ine', 'birthDate'],
+};
