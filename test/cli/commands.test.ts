@@ -1,0 +1,76 @@
+// The `passerelle` command as people run it: a real process, on the machine's PostgreSQL, in a schema of its own.
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAudit } from '../../gateway/store/audit.js';
+import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/gateway.js';
+import { openStore } from '../../gateway/store/db.js';
+
+const schema = uniqueSchema('cli');
+afterAll(async () => dropSchema(schema));
+
+function passerelle(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], {
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('passerelle', () => {
+  beforeAll(() => {
+    const migrated = passerelle('migrate', '--json');
+    expect(migrated.status).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['20261123_0001_core'] });
+  });
+
+  it('says what each sub-command does with --help', () => {
+    const top = passerelle('--help');
+    expect(top.status).toBe(0);
+    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit']) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit']) {
+      const help = passerelle(command, '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`Usage: passerelle ${command}`);
+    }
+    expect(passerelle('serve', '--help').stdout).toContain('DATABASE_URL');
+  });
+
+  it('migrates once: a second run has nothing to apply', () => {
+    const again = passerelle('migrate');
+    expect(again.status).toBe(0);
+    expect(again.stdout).toBe('the database is up to date\n');
+  });
+
+  it('seeds a demo of the asked size', () => {
+    const seeded = passerelle('demo', '--establishments', '2', '--people', '30', '--json');
+    expect(seeded.status).toBe(0);
+    const summary = JSON.parse(seeded.stdout) as { establishments: number; people: number; outcomes: Record<string, number> };
+    expect(summary).toMatchObject({ establishments: 2, people: 30 });
+    const again = JSON.parse(passerelle('demo', '--establishments', '2', '--people', '30', '--json').stdout) as typeof summary;
+    expect(again.outcomes.created + again.outcomes.updated + again.outcomes.deleted).toBe(0);
+  });
+
+  it('shows the audit log, filtered, as a table or JSON lines', async () => {
+    const cliStore = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir: '' });
+    await appendAudit(cliStore.db, [
+      { clientId: 'pas_reader', uai: '0691234J', entity: 'person', count: 12, requestId: 'r1' },
+      { clientId: 'pas_other', uai: '0011234E', entity: 'membership', count: 3, requestId: 'r2' },
+    ]);
+    await cliStore.close();
+
+    const json = passerelle('audit', '--client', 'pas_reader', '--json');
+    expect(json.status).toBe(0);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ clientId: 'pas_reader', uai: '0691234J', entity: 'person', count: 12, requestId: 'r1' });
+
+    const table = passerelle('audit');
+    expect(table.stdout).toContain('pas_other');
+    expect(table.stdout).toContain('membership');
+
+    const bad = passerelle('audit', '--uai', '0691234X');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('expected a UAI');
+  });
+});
