@@ -244,10 +244,6 @@ const LYCEE_LEVELS: Level[] = [
   { code: 'TLE', rank: 11, divisionCode: (n) => `TG${n + 1}`, divisionName: (n) => `Terminale générale ${n + 1}` },
 ];
 
-interface SubjectDef {
-  code: string;
-  name: string;
-}
 // Short codes in the style of STS-Web's CODE_GESTION; the demo does not claim national (BCN) codes.
 const SUBJECTS: Record<string, string> = {
   FRANC: 'Français', MATHS: 'Mathématiques', QLM: 'Questionner le monde', LVE: 'Langue vivante étrangère',

@@ -3,8 +3,8 @@
 // contract tests all read the same single document.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { projectFolder } from '../model/project-folder.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -13,14 +13,7 @@ type JsonObject = { [key: string]: Json };
 const FILE_ONLY_KEYWORDS = ['$schema', '$id'];
 
 export function openApiDirectory(): string {
-  // Works from the sources (gateway/http) and from the build (dist/gateway/http).
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'openapi', 'openapi.yaml'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('openapi/openapi.yaml not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return path.join(dir, 'openapi');
+  return projectFolder('openapi', 'openapi.yaml');
 }
 
 /** `person.schema.json` → `Person`, `guardianLink.schema.json` → `GuardianLink`. */

@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import { isValidIne, isValidUai } from '../model/identifiers.js';
 import { describeErrors } from '../model/validate.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise, type ProblemField } from './problem.js';
+import { valueAtPointer } from '../model/json-pointer.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -152,7 +153,7 @@ function describe(
   request: JsonObject,
   parameters: Map<string, JsonObject>,
 ): string {
-  const value = valueAt(request, pointer);
+  const value = valueAtPointer(request, pointer);
   const location = pointer.split('/')[1];
   const isParameter = location === 'path' || location === 'query' || location === 'headers';
   if (keyword === 'unknown') {
@@ -231,14 +232,6 @@ function got(value: unknown): string {
   return ` (got ${shown.length > 60 ? shown.slice(0, 57) + '…' : shown})`;
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const token of pointer.split('/').slice(1)) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as JsonObject)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return value;
-}
 
 /**
  * The schema of each parameter of the operation the library matched, by our pointer (`/query/limit`,
@@ -265,7 +258,7 @@ function resolve(document: JsonObject, node: unknown): JsonObject {
   let current = (node ?? {}) as JsonObject;
   for (let hops = 0; typeof current.$ref === 'string' && hops < 10; hops++) {
     const { $ref, ...siblings } = current;
-    const target = valueAt(document, decodeURI(($ref as string).replace(/^#/, ''))) as JsonObject | undefined;
+    const target = valueAtPointer(document, decodeURI(($ref as string).replace(/^#/, ''))) as JsonObject | undefined;
     current = { ...(target ?? {}), ...siblings };
   }
   return current;

@@ -2,10 +2,11 @@
 // the store goes through here; problems come back as JSON pointers with a sentence naming what was expected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import _addFormats from 'ajv-formats';
 import { isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
+import { valueAtPointer } from './json-pointer.js';
+import { projectFolder } from './project-folder.js';
 
 const addFormats = _addFormats as unknown as typeof _addFormats.default;
 
@@ -21,14 +22,7 @@ export interface FieldProblem {
 }
 
 export function schemasDirectory(): string {
-  // Works from the sources (gateway/model) and from the build (dist/gateway/model).
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'schemas', 'common.schema.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('schemas/ folder not found above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return path.join(dir, 'schemas');
+  return projectFolder('schemas', 'common.schema.json');
 }
 
 /** Registers the formats the schemas use beyond ajv-formats: `uai` and `ine`, checked by their keys. */
@@ -71,14 +65,6 @@ export function validateRecord(entity: Entity, record: unknown): FieldProblem[] 
   return describeErrors(validate.errors ?? [], record);
 }
 
-function valueAt(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const token of pointer.split('/').slice(1)) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return value;
-}
 
 /** Turns ajv errors into one problem per field, worded for the person who sent the data. */
 export function describeErrors(errors: ErrorObject[], root: unknown): FieldProblem[] {
@@ -101,7 +87,7 @@ export function describeErrors(errors: ErrorObject[], root: unknown): FieldProbl
         break;
       }
       case 'format':
-        detail = describeFormat(String(params.format), valueAt(root, pointer));
+        detail = describeFormat(String(params.format), valueAtPointer(root, pointer));
         break;
       case 'enum':
         detail = `must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;

@@ -34,7 +34,7 @@ describe('passerelle', () => {
       expect(help.stdout).toContain(`Usage: passerelle ${command}`);
     }
     expect(passerelle('serve', '--help').stdout).toContain('DATABASE_URL');
-  });
+  }, 180_000);
 
   it('migrates once: a second run has nothing to apply', () => {
     const again = passerelle('migrate');
@@ -49,7 +49,7 @@ describe('passerelle', () => {
     expect(summary).toMatchObject({ establishments: 2, people: 30 });
     const again = JSON.parse(passerelle('demo', '--establishments', '2', '--people', '30', '--json').stdout) as typeof summary;
     expect(again.outcomes.created + again.outcomes.updated + again.outcomes.deleted).toBe(0);
-  });
+  }, 120_000);
 
   it('shows the audit log, filtered, as a table or JSON lines', async () => {
     const cliStore = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir: '' });
@@ -72,5 +72,5 @@ describe('passerelle', () => {
     const bad = passerelle('audit', '--uai', '0691234X');
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('expected a UAI');
-  });
+  }, 120_000);
 });

@@ -175,9 +175,9 @@ describe('demo generator', () => {
         expect(h.startDate <= h.endDate).toBe(true);
         expect(h.startDate > '2026-09-01' && h.endDate < '2027-07-03').toBe(true);
       }
-      const rooms = operations.filter((o) => o.entity === 'room').map((o) => o.record);
-      expect(rooms.length).toBeGreaterThanOrEqual(5);
-      expect(rooms.every((r) => typeof r.capacity === 'number' && typeof r.building === 'string')).toBe(true);
+      const roomRecords = operations.filter((o) => o.entity === 'room').map((o) => o.record);
+      expect(roomRecords.length).toBeGreaterThanOrEqual(5);
+      expect(roomRecords.every((r) => typeof r.capacity === 'number' && typeof r.building === 'string')).toBe(true);
       expect(operations.filter((o) => o.entity === 'subject').length).toBeGreaterThanOrEqual(8);
     }
   });

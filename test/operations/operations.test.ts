@@ -34,7 +34,7 @@ describe('health and readiness', () => {
 describe('logs', () => {
   it('log each request with its id, and never a token or a client secret', async () => {
     const { token, clientSecret } = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
-    const response = await fetch(`${t.baseUrl}/v1/establishments`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-42' } });
+    const response = await api(t.baseUrl, token).get('/v1/establishments', { headers: { 'x-request-id': 'trace-42' } });
     expect(response.headers.get('x-request-id')).toBe('trace-42');
     await fetch(`${t.baseUrl}/oauth/token`, {
       method: 'POST', body: `grant_type=client_credentials&client_secret=${clientSecret}&client_id=x`,

@@ -4,6 +4,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { loadOpenApiDocument } from '../../gateway/http/openapi-document.js';
 import { addPasserelleFormats } from '../../gateway/model/validate.js';
+import { pointerToken, valueAtPointer } from '../../gateway/model/json-pointer.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -52,26 +53,15 @@ function load(): NonNullable<typeof state> {
   return state;
 }
 
-function escapePointer(token: string): string {
-  return token.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
-function at(root: unknown, pointer: string): unknown {
-  let value = root;
-  for (const token of pointer.split('/').slice(1)) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as JsonObject)[token.replace(/~1/g, '/').replace(/~0/g, '~')];
-  }
-  return value;
-}
 
 /** Follows a `$ref` (such as `#/components/responses/NotFound`) and says where the object really lives. */
 function follow(document: JsonObject, pointer: string): { pointer: string; value: JsonObject } {
   let current = pointer;
-  let value = at(document, current) as JsonObject;
+  let value = valueAtPointer(document, current) as JsonObject;
   while (value && typeof value.$ref === 'string') {
     current = value.$ref.replace(/^#/, '');
-    value = at(document, current) as JsonObject;
+    value = valueAtPointer(document, current) as JsonObject;
   }
   return { pointer: current, value };
 }
@@ -135,8 +125,8 @@ export function validateResponse(response: ResponseToCheck): CheckedResponse {
     if (path === '/v1' || path.startsWith('/v1/')) expectProblem('no such path in the document');
     return { operationId: null };
   }
-  const pathPointer = `/paths/${escapePointer(route.template)}`;
-  const operation = at(document, `${pathPointer}/${method}`) as JsonObject | undefined;
+  const pathPointer = `/paths/${pointerToken(route.template)}`;
+  const operation = valueAtPointer(document, `${pathPointer}/${method}`) as JsonObject | undefined;
   if (!operation || !METHODS.includes(method)) {
     expectProblem(`no ${method.toUpperCase()} on ${route.template} in the document`);
     return { operationId: null };
@@ -148,7 +138,7 @@ export function validateResponse(response: ResponseToCheck): CheckedResponse {
   const { pointer: responsePointer, value: documented } = follow(document, `${pathPointer}/${method}/responses/${statusKey}`);
 
   for (const name of Object.keys((documented.headers ?? {}) as JsonObject)) {
-    const { pointer: headerPointer, value: spec } = follow(document, `${responsePointer}/headers/${escapePointer(name)}`);
+    const { pointer: headerPointer, value: spec } = follow(document, `${responsePointer}/headers/${pointerToken(name)}`);
     const value = header(response.headers, name);
     if (value === undefined) {
       if (spec.required) fail(operationId, `the ${name} header is required`);
@@ -175,7 +165,7 @@ export function validateResponse(response: ResponseToCheck): CheckedResponse {
   if (!contentType || !(contentType in content)) {
     fail(operationId, `Content-Type ${contentType ?? '(none)'} is not documented (documented: ${Object.keys(content).join(', ')})`);
   }
-  const schemaPointer = `${responsePointer}/content/${escapePointer(contentType!)}/schema`;
+  const schemaPointer = `${responsePointer}/content/${pointerToken(contentType!)}/schema`;
   const validate = validatorAt(schemaPointer);
   if (!validate(response.body)) fail(operationId, `the body does not match ${schemaPointer}:\n${describeAjv(validate.errors)}`);
   return { operationId };
