@@ -2,7 +2,7 @@
 // bearer check on a /v1 route, revocation, secret and key rotation, and the `clients` CLI — over real HTTP on
 // loopback and a real PostgreSQL schema of its own.
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -11,7 +11,6 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import express from 'express';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizationServer, type AuthorizationServer } from '../../gateway/auth/authorization-server.js';
@@ -23,14 +22,15 @@ import { loadConfig, type Config } from '../../gateway/config/config.js';
 import { problemHandler } from '../../gateway/http/problem.js';
 import { openStore, type Store } from '../../gateway/store/db.js';
 import { createClientWithToken, fetchToken, TokenRequestError } from '../support/clients.js';
+import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const DATABASE_URL = TEST_DATABASE_URL;
 const PUBLIC_URL = 'https://passerelle.test';
 const AUDIENCE = `${PUBLIC_URL}/v1`;
 const PROBLEM = 'https://passerelle.education.gouv.fr/problems/';
 const UAI = 'uai:0750655E';
 
-const schema = `t_auth_${randomBytes(5).toString('hex')}`;
+const schema = uniqueSchema('auth');
 const config: Config = loadConfig({ DATABASE_URL, DATABASE_SCHEMA: schema, PUBLIC_URL, ACCESS_TOKEN_TTL: '300' });
 
 interface Running {
@@ -81,10 +81,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await store?.close();
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop schema if exists "${schema}" cascade`);
-  await admin.end();
 });
 
 function ping(token?: string, baseUrl = gateway.baseUrl): Promise<Response> {

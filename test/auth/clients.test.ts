@@ -1,9 +1,7 @@
 // The client repository, the stored keys and the oidc-provider adapter, against a real PostgreSQL schema of
 // their own (no HTTP here; see authorization-server.test.ts for that).
-import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OidcPayloadAdapter, deleteExpiredOidcPayloads } from '../../gateway/auth/adapter.js';
 import { generateClientId, verifyClientSecret } from '../../gateway/auth/client-secret.js';
@@ -20,9 +18,10 @@ import { COOKIE_KEY_ALG, KeyError, loadKeys, retireSigningKey, SIGNING_ALG } fro
 import { loadConfig } from '../../gateway/config/config.js';
 import { committedSequence } from '../../gateway/store/changelog.js';
 import { openStore, type Store } from '../../gateway/store/db.js';
+import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 
-const DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `t_auth_clients_${randomBytes(5).toString('hex')}`;
+const DATABASE_URL = TEST_DATABASE_URL;
+const schema = uniqueSchema('auth_clients');
 let store: Store;
 
 beforeAll(async () => {
@@ -32,10 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop schema if exists "${schema}" cascade`);
-  await admin.end();
 });
 
 async function rejection(promise: Promise<unknown>): Promise<ClientError> {

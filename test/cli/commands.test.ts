@@ -1,12 +1,11 @@
 // The `passerelle` command as people run it: a real process, on the machine's PostgreSQL, in a schema of its own.
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit } from '../../gateway/store/audit.js';
-import { dropSchema, TEST_DATABASE_URL, uniqueSchema } from '../support/gateway.js';
+import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 import { openStore } from '../../gateway/store/db.js';
 
 const schema = uniqueSchema('cli');
-afterAll(async () => dropSchema(schema));
 
 function passerelle(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], {

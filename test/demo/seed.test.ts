@@ -28,7 +28,7 @@ describe('seedDemo', () => {
     store = await openTestStore('demo');
   });
   afterAll(async () => {
-    await store?.drop();
+    await store?.close();
   });
 
   const options = { establishments: 4, people: 500, seed: 11, batchSize: 300 };
@@ -90,7 +90,7 @@ describe('ensureDemoData', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-demo-'));
   });
   afterAll(async () => {
-    await store?.drop();
+    await store?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -145,7 +145,7 @@ describe('ensureDemoData on a store that already has data', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-demo-'));
   });
   afterAll(async () => {
-    await store?.drop();
+    await store?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

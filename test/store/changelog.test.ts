@@ -14,7 +14,7 @@ let store: Awaited<ReturnType<typeof openTestStore>>;
 beforeAll(async () => {
   store = await openTestStore('changelog');
 });
-afterAll(async () => store.drop());
+afterAll(async () => store.close());
 
 async function nationalReader(): Promise<ScopedAccess> {
   const { client } = await createClient(store.db, { name: 'reader', scopes: ['roster.read', 'roster.identifiers'], perimeter: ['national'] });
