@@ -107,7 +107,7 @@ function buildApp(config: Config, store: Store, auth: AuthorizationServer, redis
   const v1 = express.Router();
   v1.use(express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] }));
   v1.use(auth.authenticate);
-  v1.use(scopedAccess(store.db));
+  v1.use(scopedAccess(store.db, auth.reloadCaller));
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());

@@ -79,7 +79,8 @@ async function queryFloor(uai: string, clientId: string): Promise<Figures> {
   const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONNECTIONS, options: `-c search_path=${SCHEMA}` });
   const statements: { sql: string; parameters: readonly unknown[] }[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query) });
-  const access = new ScopedAccess(db, { clientId, scopes: new Set(['roster.read']), perimeter: ['national'] });
+  const caller = { clientId, scopes: new Set(['roster.read'] as const), perimeter: ['national'], version: '', tokenScopes: ['roster.read'] };
+  const access = new ScopedAccess(db, caller, async () => caller);
   const { position } = await access.establishment(uai);
   statements.length = 0;
   await listRecords(access, uai, 'person', {}, 'minimal', {

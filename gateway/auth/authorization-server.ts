@@ -15,7 +15,7 @@ import { createBearerAuthenticator } from './bearer.js';
 import { verifyClientSecret } from './client-secret.js';
 import { CLIENT_ASSERTION_ALGS, findActiveClientRow } from './clients.js';
 import { keysFingerprint, loadKeys, publicJwks, SIGNING_ALG, type KeyMaterial } from './keys.js';
-import { SCOPES } from './scopes.js';
+import { SCOPES, type Caller } from './scopes.js';
 
 export type AuthLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -36,6 +36,8 @@ export interface AuthorizationServer {
   readonly handler: RequestHandler;
   /** Bearer-token check for /v1 routes: sets `res.locals.caller` or fails with 401 problem+json. */
   readonly authenticate: RequestHandler;
+  /** A request's caller again from the client's current record; undefined once revoked. */
+  reloadCaller(clientId: string, tokenScopes: readonly string[]): Promise<Caller | undefined>;
   /** The published signing keys (public parts), the current one first. */
   jwks(): Promise<JSONWebKeySet>;
   /** Re-reads the keys from the store; resolves true (and swaps in a new provider) if they changed. */
@@ -137,7 +139,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     state.callback(req, res).catch(next);
   };
 
-  const authenticate = createBearerAuthenticator({
+  const bearer = createBearerAuthenticator({
     issuer,
     audience,
     keys: () => state.keySet,
@@ -155,7 +157,8 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
 
   return {
     handler,
-    authenticate,
+    authenticate: bearer.authenticate,
+    reloadCaller: bearer.reloadCaller,
     async jwks() {
       return publicJwks(state.keys);
     },

@@ -5,7 +5,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { UnauthorizedProblem } from '../http/problem.js';
 import type { ApiClient } from '../store/tables.js';
-import { isScope, type Caller, type Scope } from './scopes.js';
+import { callerOf, type Caller } from './scopes.js';
 import { SIGNING_ALG } from './keys.js';
 
 export interface BearerOptions {
@@ -20,12 +20,12 @@ export interface BearerOptions {
    * resolves true when they changed. The caller throttles it.
    */
   refreshKeys?(): Promise<boolean>;
-  /** The client's active row, or undefined when it is unknown or revoked. */
-  loadClient(clientId: string): Promise<ApiClient | undefined>;
+  /** The client's active row with its version, or undefined when it is unknown or revoked. */
+  loadClient(clientId: string): Promise<(ApiClient & { version: string }) | undefined>;
   /**
-   * How long a client row may be reused (ms): a revoked client is refused, and a new perimeter applies, at most
-   * this long after the change. Default 0 (read on every request, one primary-key lookup): the change feed and
-   * the perimeter filter then always agree with `client_perimeter_version`.
+   * How long a client row may be reused (ms). Reuse is safe: every data access checks the cached version
+   * against the store in the query it runs anyway (perimeter/scoped-access.ts) and starts again with the
+   * current record when it changed. Default 30 s.
    */
   readonly clientCacheMs?: number;
   /** Clock for the client cache (ms since epoch); tests freeze it. */
@@ -34,15 +34,21 @@ export interface BearerOptions {
 
 const CACHE_LIMIT = 10_000;
 
-/** The middleware that authenticates every /v1 request and sets `res.locals.caller`. */
-export function createBearerAuthenticator(options: BearerOptions): RequestHandler {
-  const cacheMs = options.clientCacheMs ?? 0;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, { row: ApiClient | undefined; at: number }>();
+export interface BearerAuthenticator {
+  /** The middleware that authenticates every /v1 request and sets `res.locals.caller`. */
+  readonly authenticate: RequestHandler;
+  /** The caller again from the client's current record (the cache is refreshed); undefined if revoked. */
+  reloadCaller(clientId: string, tokenScopes: readonly string[]): Promise<Caller | undefined>;
+}
 
-  async function clientRow(clientId: string): Promise<ApiClient | undefined> {
+export function createBearerAuthenticator(options: BearerOptions): BearerAuthenticator {
+  const cacheMs = options.clientCacheMs ?? 30_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { row: (ApiClient & { version: string }) | undefined; at: number }>();
+
+  async function clientRow(clientId: string, reload = false): Promise<(ApiClient & { version: string }) | undefined> {
     const hit = cache.get(clientId);
-    if (hit && now() - hit.at < cacheMs) return hit.row;
+    if (!reload && hit && now() - hit.at < cacheMs) return hit.row;
     const row = await options.loadClient(clientId);
     if (cache.size >= CACHE_LIMIT) cache.clear();
     if (cacheMs > 0) cache.set(clientId, { row, at: now() });
@@ -87,7 +93,12 @@ export function createBearerAuthenticator(options: BearerOptions): RequestHandle
     }
   }
 
-  return async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function reloadCaller(clientId: string, tokenScopes: readonly string[]): Promise<Caller | undefined> {
+    const row = await clientRow(clientId, true);
+    return row && row.status === 'active' ? callerOf(clientId, tokenScopes, row) : undefined;
+  }
+
+  async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const token = bearerToken(req);
       let payload: JWTPayload;
@@ -105,19 +116,15 @@ export function createBearerAuthenticator(options: BearerOptions): RequestHandle
         throw new UnauthorizedProblem(`the client ${clientId} this token was issued to is unknown or revoked`);
       }
       const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      const held = new Set(row.scopes);
-      const caller: Caller = {
-        clientId,
-        // The client's current scopes bound the token's: a scope removed since issuance no longer counts.
-        scopes: new Set(granted.filter((s): s is Scope => isScope(s) && held.has(s))),
-        perimeter: row.perimeter,
-      };
+      const caller = callerOf(clientId, granted, row);
       res.locals.caller = caller;
       next();
     } catch (error) {
       next(error);
     }
-  };
+  }
+
+  return { authenticate, reloadCaller };
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

@@ -115,11 +115,15 @@ export async function getClient(db: Kysely<Database>, clientId: string): Promise
   return row ? toRegisteredClient(row) : undefined;
 }
 
-/** The raw row of an active client, for the authorization server and bearer checks; undefined if unknown or revoked. */
-export async function findActiveClientRow(db: Kysely<Database>, clientId: string): Promise<ApiClient | undefined> {
+/**
+ * The raw row of an active client, for the authorization server and bearer checks; undefined if unknown or
+ * revoked. `version` (the row's xmin) changes with every update, so a cached row can be checked for freshness.
+ */
+export async function findActiveClientRow(db: Kysely<Database>, clientId: string): Promise<(ApiClient & { version: string }) | undefined> {
   return db
     .selectFrom('api_client')
     .selectAll()
+    .select(sql<string>`xmin::text`.as('version'))
     .where('client_id', '=', clientId)
     .where('status', '=', 'active')
     .executeTakeFirst();

@@ -20,4 +20,21 @@ export interface Caller {
   readonly scopes: ReadonlySet<Scope>;
   /** The client's perimeter entries as stored (`uai:…`, `departement:…`, `national`). */
   readonly perimeter: readonly string[];
+  /** The version of the client record these came from: a cached caller is checked against the store by it. */
+  readonly version: string;
+  /** The scopes the access token carries (the client's current scopes bound them: see `scopes`). */
+  readonly tokenScopes: readonly string[];
+}
+
+/** The caller a token's scopes and the client's current record make. */
+export function callerOf(clientId: string, tokenScopes: readonly string[], client: { scopes: readonly string[]; perimeter: readonly string[]; version: string }): Caller {
+  const held = new Set(client.scopes);
+  return {
+    clientId,
+    // The client's current scopes bound the token's: a scope removed since issuance no longer counts.
+    scopes: new Set(tokenScopes.filter((s): s is Scope => isScope(s) && held.has(s))),
+    perimeter: client.perimeter,
+    version: client.version,
+    tokenScopes,
+  };
 }

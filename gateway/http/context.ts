@@ -2,9 +2,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
-import { ScopedAccess } from '../perimeter/scoped-access.js';
+import { ScopedAccess, type CallerLoader } from '../perimeter/scoped-access.js';
 import type { Database } from '../store/tables.js';
-import { ForbiddenProblem } from './problem.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -17,9 +16,9 @@ declare global {
 }
 
 /** After authentication: gives the request its perimeter-scoped access. */
-export function scopedAccess(db: Kysely<Database>): RequestHandler {
+export function scopedAccess(db: Kysely<Database>, loadCaller: CallerLoader): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.access = new ScopedAccess(db, res.locals.caller!);
+    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller);
     next();
   };
 }
@@ -32,8 +31,7 @@ export function accessOf(res: Response): ScopedAccess {
 /** Lets the request through when the caller holds at least one of the scopes (none listed: any caller). */
 export function requireAnyScope(scopes: readonly Scope[]): RequestHandler {
   return (_req, res, next) => {
-    const held = res.locals.caller?.scopes;
-    if (scopes.length === 0 || scopes.some((s) => held?.has(s))) return next();
-    next(new ForbiddenProblem(scopes));
+    accessOf(res).requireScopes(scopes);
+    next();
   };
 }

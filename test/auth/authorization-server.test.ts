@@ -14,7 +14,7 @@ import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizationServer, type AuthorizationServer } from '../../gateway/auth/authorization-server.js';
-import { requireAnyScope } from '../../gateway/http/context.js';
+import { requireAnyScope, scopedAccess } from '../../gateway/http/context.js';
 import { createClient, revokeClient, rotateClientSecret, updateClient } from '../../gateway/auth/clients.js';
 import { retireSigningKey, rotateSigningKey } from '../../gateway/auth/keys.js';
 import type { Caller } from '../../gateway/auth/scopes.js';
@@ -55,7 +55,7 @@ async function startGateway(): Promise<Running> {
   const app = express();
   app.use(auth.handler);
   app.use(express.json());
-  app.get('/v1/ping', auth.authenticate, requireAnyScope(['roster.read']), (_req, res) => {
+  app.get('/v1/ping', auth.authenticate, scopedAccess(store.db, auth.reloadCaller), requireAnyScope(['roster.read']), (_req, res) => {
     const caller = res.locals.caller as Caller;
     res.json({ clientId: caller.clientId, scopes: [...caller.scopes], perimeter: caller.perimeter });
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeClient, updateClient } from '../../gateway/auth/clients.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api } from '../support/api.js';
@@ -77,6 +78,29 @@ describe('perimeters', () => {
     expect(all.data.map((e) => e.uai)).toEqual(expect.arrayContaining([collegeA, collegeB, collegeC]));
     const other = api(t.baseUrl, (await client(['timetable.read'], ['academie:01'])).token);
     expect(((await other.get('/v1/establishments')).body as { data: unknown[] }).data).toEqual([]);
+  });
+});
+
+describe('client changes', () => {
+  it('apply at the next request, although the gateway keeps clients in a cache', async () => {
+    const db = t.gateway.store.db;
+    const { clientId, token } = await client(['roster.read', 'timetable.read'], [`uai:${collegeA}`]);
+    const http = api(t.baseUrl, token);
+    expect((await http.get(`/v1/establishments/${collegeA}/people`)).status).toBe(200);
+
+    await updateClient(db, clientId, { perimeter: [`uai:${collegeB}`] });
+    expect((await http.get(`/v1/establishments/${collegeA}/people`)).status).toBe(404);
+    expect((await http.get(`/v1/establishments/${collegeB}/people`)).status).toBe(200);
+    expect(((await http.get('/v1/establishments')).body as { data: { uai: string }[] }).data.map((e) => e.uai)).toEqual([collegeB]);
+
+    await updateClient(db, clientId, { scopes: ['timetable.read'] });
+    expect((await http.get(`/v1/establishments/${collegeB}/people`)).status).toBe(403);
+    expect((await http.get(`/v1/establishments/${collegeB}/groups`)).status).toBe(200);
+
+    await revokeClient(db, clientId);
+    const revoked = await http.get(`/v1/establishments/${collegeB}/groups`);
+    expect(revoked.status).toBe(401);
+    expect((revoked.body as { detail: string }).detail).toContain('revoked');
   });
 });
 

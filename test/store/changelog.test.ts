@@ -18,7 +18,8 @@ afterAll(async () => store.close());
 
 async function nationalReader(): Promise<ScopedAccess> {
   const { client } = await createClient(store.db, { name: 'reader', scopes: ['roster.read', 'roster.identifiers'], perimeter: ['national'] });
-  return new ScopedAccess(store.db, { clientId: client.clientId, scopes: new Set<Scope>(['roster.read', 'roster.identifiers']), perimeter: ['national'] });
+  const caller = { clientId: client.clientId, scopes: new Set<Scope>(['roster.read', 'roster.identifiers']), perimeter: ['national'], version: '', tokenScopes: [] };
+  return new ScopedAccess(store.db, caller, async () => caller);
 }
 
 /** Follows the feed from a cursor to its end, applying each entry to a replica keyed by record id. */

@@ -13,6 +13,7 @@ export function changesRoutes(): Router {
   const router = Router();
   router.get('/changes', async (req, res) => {
     const access = accessOf(res);
+    await access.fresh();
     const since = queryString(req, 'since');
     const cursor: ChangeCursor = since === undefined ? { s: '0' } : decodeChangeCursor(since, 'since');
     let page;

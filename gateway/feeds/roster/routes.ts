@@ -40,6 +40,7 @@ export function rosterRoutes(publicUrl: string): Router {
 
   router.get('/establishments', async (req, res) => {
     const access = accessOf(res);
+    await access.fresh();
     const request = await pageRequest(req, () => committedSequence(access.db));
     const page = await listEstablishments(access, {
       type: queryString(req, 'type'),

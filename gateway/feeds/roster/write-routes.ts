@@ -29,6 +29,7 @@ export function rosterWriteRoutes(): Router {
 
   router.put('/establishments/:uai', requireAnyScope(['admin']), async (req, res) => {
     const access = accessOf(res);
+    await access.fresh();
     const body = req.body as Record<string, unknown>;
     if (body.uai !== undefined && body.uai !== (req.params.uai as string)) {
       const errors = [{ pointer: '/body/uai', detail: `must be ${(req.params.uai as string)}, the UAI in the path, or be left out` }];
