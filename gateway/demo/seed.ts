@@ -3,10 +3,11 @@
 // kept in the data folder, so every start can print them again.
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../store/tables.js';
-import { applyBatch, BatchRejected, type Outcome, type RosterEntity } from '../store/records.js';
-import { putEstablishment } from '../store/establishments.js';
+import { activeRecordsFromSource, applyBatch, BatchRejected, type Outcome, type RosterEntity } from '../store/records.js';
+import { hasEstablishments, putEstablishment } from '../store/establishments.js';
+import { refreshStatistics } from '../store/db.js';
 import { createClient, getClient } from '../auth/clients.js';
 import type { Scope } from '../auth/scopes.js';
 import { DEMO_ACADEMIE, demoPlan, generateDemo, type DemoEstablishment, type DemoOperation, type DemoOptions } from './generate.js';
@@ -128,18 +129,11 @@ export async function seedDemo(
   // Demo records of an earlier run that this one did not make (another seed or size) are deleted, so the
   // store holds exactly this demo: no pupil left in two classes. Only records with a `demo` source id go.
   const deleteLeftovers = async (uai: string, written: Set<string>): Promise<void> => {
-    const rows = await db
-      .selectFrom('roster_record')
-      .select(['id', 'entity'])
-      .where('uai', '=', uai)
-      .where('status', '=', 'active')
-      .where(sql<boolean>`source_ids ? 'demo'`)
-      .execute();
-    const leftovers = rows
+    const leftovers = (await activeRecordsFromSource(db, uai, 'demo'))
       .filter((row) => !written.has(row.id))
-      .sort((a, b) => DELETE_ORDER.indexOf(a.entity as RosterEntity) - DELETE_ORDER.indexOf(b.entity as RosterEntity));
+      .sort((a, b) => DELETE_ORDER.indexOf(a.entity) - DELETE_ORDER.indexOf(b.entity));
     for (let i = 0; i < leftovers.length; i += batchSize) {
-      const deletes = leftovers.slice(i, i + batchSize).map((row) => ({ entity: row.entity as RosterEntity, op: 'delete' as const, record: { id: row.id } }));
+      const deletes = leftovers.slice(i, i + batchSize).map((row) => ({ entity: row.entity, op: 'delete' as const, record: { id: row.id } }));
       const result = await applyBatch(db, uai, deletes);
       for (const outcome of Object.keys(outcomes) as Outcome[]) outcomes[outcome] += result.counts[outcome];
     }
@@ -162,8 +156,7 @@ export async function seedDemo(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plan.establishments) }, worker));
   if (failure !== undefined) throw failure;
-  // Fresh planner statistics after a bulk load, so the feeds' index plans hold from the first request on.
-  await sql`analyze establishment, roster_record, source_key`.execute(db);
+  await refreshStatistics(db);
   return { counts, outcomes, elapsedMs: Date.now() - started };
 }
 
@@ -205,9 +198,8 @@ export async function ensureDemoData(input: {
   onProgress?: (progress: SeedProgress) => void;
 }): Promise<EnsureDemoResult> {
   const { db, dataDir } = input;
-  const anyEstablishment = await db.selectFrom('establishment').select('uai').limit(1).executeTakeFirst();
   let seeded = false;
-  if (!anyEstablishment) {
+  if (!(await hasEstablishments(db))) {
     await seedDemo(db, input.options ?? {}, input.onProgress);
     seeded = true;
   }

@@ -128,3 +128,8 @@ export async function storeReachable(db: Kysely<Database>): Promise<boolean> {
     return false;
   }
 }
+
+/** Fresh planner statistics after a bulk load, so the feeds' index plans hold from the first request on. */
+export async function refreshStatistics(db: Kysely<Database>): Promise<void> {
+  await sql`analyze establishment, roster_record, source_key`.execute(db);
+}

@@ -92,3 +92,8 @@ export async function putEstablishment(
     return { record: recordFromRow(stored), seq: stored.seq, outcome: existing ? ('updated' as const) : ('created' as const) };
   });
 }
+
+/** True when the store holds at least one establishment (the embedded default seeds an empty store). */
+export async function hasEstablishments(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('establishment').select('uai').limit(1).executeTakeFirst()) !== undefined;
+}

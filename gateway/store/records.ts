@@ -2,7 +2,7 @@
 // A batch is checked whole first (schemas, identifiers, matching, references) and written in one transaction,
 // so an invalid record means nothing is written. Unchanged records are not rewritten: no change-log noise.
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type Entity, type FieldProblem } from '../model/validate.js';
 import type { Database, RosterRecordRow } from './tables.js';
 import { canonicalJson } from './canonical-json.js';
@@ -315,4 +315,20 @@ export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/** The active records of an establishment that carry an identifier from `source`: what that source delivered. */
+export async function activeRecordsFromSource(
+  db: Kysely<Database>,
+  uai: string,
+  source: string,
+): Promise<{ id: string; entity: RosterEntity }[]> {
+  const rows = await db
+    .selectFrom('roster_record')
+    .select(['id', 'entity'])
+    .where('uai', '=', uai)
+    .where('status', '=', 'active')
+    .where(sql<boolean>`source_ids ? ${source}`)
+    .execute();
+  return rows as { id: string; entity: RosterEntity }[];
 }
