@@ -71,6 +71,25 @@ export async function retireSigningKey(db: Kysely<Database>, kid: string): Promi
   });
 }
 
+export interface SigningKeyInfo {
+  kid: string;
+  createdAt: Date;
+  retiredAt: Date | null;
+  current: boolean;
+}
+
+/** Every signing key, newest first: the current one, those still published, and the retired. */
+export async function listSigningKeys(db: Kysely<Database>): Promise<SigningKeyInfo[]> {
+  const rows = await db
+    .selectFrom('signing_key')
+    .select(['kid', 'created_at', 'retired_at'])
+    .where('alg', '=', SIGNING_ALG)
+    .orderBy('created_at', 'desc')
+    .execute();
+  const current = rows.find((r) => r.retired_at === null)?.kid;
+  return rows.map((r) => ({ kid: r.kid, createdAt: r.created_at, retiredAt: r.retired_at, current: r.kid === current }));
+}
+
 /** Adds a new cookie secret; older ones keep verifying existing cookies. */
 export async function rotateCookieKey(db: Kysely<Database>): Promise<void> {
   await db.transaction().execute(async (trx) => {

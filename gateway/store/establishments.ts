@@ -23,11 +23,13 @@ const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
 /**
  * Creates or updates an establishment (matched by UAI). A change of territory is recorded with its sequence
- * number, so the change feed can tell which clients' perimeters it entered or left.
+ * number, so the change feed can tell which clients' perimeters it entered or left. `precondition` sees the
+ * stored version under the establishment's lock (optimistic concurrency) and throws to stop the write.
  */
 export async function putEstablishment(
   db: Kysely<Database>,
   input: Record<string, unknown>,
+  precondition?: (current: { id: string; seq: string } | undefined) => void,
 ): Promise<{ record: Record<string, unknown>; seq: string; outcome: 'created' | 'updated' | 'unchanged' }> {
   const problems = validateRecord('establishment', input);
   if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
@@ -39,6 +41,7 @@ export async function putEstablishment(
   return db.transaction().execute(async (trx) => {
     await lockEstablishment(trx, uai);
     const existing = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirst();
+    precondition?.(existing);
     if (existing && input.id !== undefined && input.id !== existing.id) {
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }

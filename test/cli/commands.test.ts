@@ -17,6 +17,24 @@ function passerelle(...args: string[]): { status: number | null; stdout: string;
 }
 
 describe('passerelle', () => {
+  it('rotates and retires signing keys, refusing to retire the only one', () => {
+    // A fresh store has no key until the authorization server or a rotation makes one.
+    expect(passerelle('keys', 'list', '--json').stdout).toBe('');
+    const rotated = passerelle('keys', 'rotate');
+    expect(rotated.status).toBe(0);
+    const keys = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; current: boolean });
+    expect(keys[0].current).toBe(true);
+    expect(rotated.stdout).toContain(keys[0].kid);
+    const only = passerelle('keys', 'retire', keys[0].kid);
+    expect(only.status).toBe(2);
+    expect(only.stderr).toContain('is the only active one');
+    passerelle('keys', 'rotate');
+    const retired = passerelle('keys', 'retire', keys[0].kid);
+    expect(retired.status).toBe(0);
+    const after = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; retiredAt: string | null });
+    expect(after.find((k) => k.kid === keys[0].kid)!.retiredAt).not.toBeNull();
+  }, 120_000);
+
   beforeAll(() => {
     const migrated = passerelle('migrate', '--json');
     expect(migrated.status).toBe(0);
@@ -26,7 +44,7 @@ describe('passerelle', () => {
   it('says what each sub-command does with --help', () => {
     const top = passerelle('--help');
     expect(top.status).toBe(0);
-    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit']) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit', 'keys']) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit']) {
       const help = passerelle(command, '--help');
       expect(help.status).toBe(0);

@@ -3,7 +3,6 @@
 import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
-import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
 import { committedSequence } from '../../store/changelog.js';
 import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
@@ -13,15 +12,14 @@ import { perimeterCovers } from '../../perimeter/visibility.js';
 import { validateRecord } from '../../model/validate.js';
 
 /** Optimistic concurrency: with If-Match, the establishment is replaced only if it is still the version read. */
-async function checkIfMatch(header: string | undefined, access: ScopedAccess, uai: string): Promise<void> {
-  if (header === undefined) return;
-  const row = await access.establishments().selectAll().where('uai', '=', uai).executeTakeFirst();
+function ifMatch(header: string | undefined, uai: string): ((current: { id: string; seq: string } | undefined) => void) | undefined {
+  if (header === undefined) return undefined;
   const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  const matches = row ? tags.includes('*') || tags.includes(recordEtag(row)) : false;
-  if (!matches) {
+  return (current) => {
+    if (current && (tags.includes('*') || tags.includes(recordEtag(current)))) return;
     throw new ProblemError(412, 'precondition-failed', 'Precondition failed',
-      row ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
-  }
+      current ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
+  };
 }
 
 export function rosterWriteRoutes(): Router {
@@ -42,14 +40,13 @@ export function rosterWriteRoutes(): Router {
     // and an establishment may not be created or moved out of it.
     const known = await access.db.selectFrom('establishment').select('uai').where('uai', '=', (req.params.uai as string)).executeTakeFirst();
     if (known) await access.establishment((req.params.uai as string));
-    await checkIfMatch(req.headers['if-match'], access, req.params.uai as string);
     if (!perimeterCovers(access.perimeter, record as Parameters<typeof perimeterCovers>[1])) {
       throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
         `establishment ${(req.params.uai as string)} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
     }
     let result;
     try {
-      result = await putEstablishment(access.db, record);
+      result = await putEstablishment(access.db, record, ifMatch(req.headers['if-match'], req.params.uai as string));
     } catch (error) {
       if (error instanceof EstablishmentRejected) {
         const errors = error.problems.map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
