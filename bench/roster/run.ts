@@ -6,6 +6,7 @@
 // Targets: page throughput >= 50% of the floor with p99 <= 25 ms; >= 500 tokens/s.
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -25,6 +26,8 @@ const PEOPLE = 100_000;
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const PORT = 18_080;
+/** Gateway processes (serve --workers); 1 by default. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const BASE = `http://127.0.0.1:${PORT}`;
 
 interface Figures { rps: number; p50: number; p99: number; errors: number }
@@ -52,7 +55,7 @@ async function seed(): Promise<void> {
 async function startGateway(): Promise<ChildProcess> {
   execSync('npm run build', { stdio: 'ignore' });
   const child = spawn(process.execPath, ['dist/gateway/main.js', 'serve'], {
-    env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, PORT: String(PORT), PUBLIC_URL: BASE, DEMO_DATA: 'false', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' },
+    env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, PORT: String(PORT), PUBLIC_URL: BASE, DEMO_DATA: 'false', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', WEB_CONCURRENCY: String(WORKERS) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 100; i += 1) {
@@ -155,12 +158,12 @@ async function main(): Promise<void> {
       ['bare ES256 signing with jose (floor)', signs.toFixed(0) + ' signs/s', '', '', ''],
       ['tokens target >= 500/s', '', '', '', tokens.rps >= 500 ? 'MET' : 'NOT MET'],
     ];
-    console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per measure, on ${process.env.HOSTNAME ?? 'this machine'}`);
+    console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per measure, ${WORKERS} gateway process(es), ${os.cpus().length} cores`);
     for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 38 : 18)).join(''));
     const out = path.join('bench', 'results');
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, `roster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify({ gatewayPage, floorPage, ratio, tokens, signsPerSecond: signs }, null, 2));
+      JSON.stringify({ workers: WORKERS, gatewayPage, floorPage, ratio, tokens, signsPerSecond: signs }, null, 2));
   } finally {
     gateway.kill('SIGTERM');
   }
