@@ -42,9 +42,9 @@ describe('seedDemo', () => {
     expect(result.counts.guardianLinks).toBeGreaterThan(150);
     const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
     expect(result.outcomes).toEqual({ created: total, updated: 0, unchanged: 0, deleted: 0 });
-    expect(await countRows(store, 'person')).toBe(500);
-    expect(await countRows(store, 'membership')).toBe(result.counts.memberships);
-    expect(await countRows(store, 'guardianLink')).toBe(result.counts.guardianLinks);
+    expect(await countRows(demo.store, 'person')).toBe(500);
+    expect(await countRows(demo.store, 'membership')).toBe(result.counts.memberships);
+    expect(await countRows(demo.store, 'guardianLink')).toBe(result.counts.guardianLinks);
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ establishmentsDone: 4, establishmentsTotal: 4, peopleDone: 500, peopleTotal: 500, recordsDone: total });
   });
@@ -82,53 +82,58 @@ describe('seedDemo', () => {
   });
 });
 
-describe('ensureDemoData', () => {
-  let store: TestStore;
-  let dataDir: string;
+/** A store and a data folder of its own for a describe block, opened before its tests and removed after. */
+function storeAndDataDir(): { store: TestStore; dataDir: string } {
+  const context = {} as { store: TestStore; dataDir: string };
   beforeAll(async () => {
-    store = await openTestStore('demo');
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-demo-'));
+    context.store = await openTestStore('demo');
+    context.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-demo-'));
   });
   afterAll(async () => {
-    await store?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await context.store?.close();
+    fs.rmSync(context.dataDir, { recursive: true, force: true });
   });
+  return context;
+}
+
+describe('ensureDemoData', () => {
+  const demo = storeAndDataDir();
 
   it('seeds an empty store, creates the demo client and keeps its credentials in a 0600 file', async () => {
-    const result = await ensureDemoData({ db: store.db, dataDir });
+    const result = await ensureDemoData({ db: demo.store.db, dataDir: demo.dataDir });
     expect(result.seeded).toBe(true);
     expect(result.clientCreated).toBe(true);
     expect(result.clientId).toMatch(/^pas_/);
     expect(result.clientSecret.length).toBeGreaterThanOrEqual(32);
-    const establishments = await store.db.selectFrom('establishment').select(['uai', 'type']).execute();
+    const establishments = await demo.store.db.selectFrom('establishment').select(['uai', 'type']).execute();
     expect(establishments).toHaveLength(9);
-    expect(await countRows(store, 'person')).toBe(2000);
+    expect(await countRows(demo.store, 'person')).toBe(2000);
 
-    const client = await getClient(store.db, result.clientId);
+    const client = await getClient(demo.store.db, result.clientId);
     expect(client?.status).toBe('active');
     expect([...client!.scopes].sort()).toEqual([...DEMO_CLIENT_SCOPES].sort());
     expect(client!.scopes).not.toContain('admin');
     expect(client!.perimeter).toEqual(['academie:10']);
 
-    const file = path.join(dataDir, 'demo-client.json');
+    const file = path.join(demo.dataDir, 'demo-client.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toMatchObject({ clientId: result.clientId, clientSecret: result.clientSecret });
   });
 
   it('returns the same credentials on a later start without seeding or writing anything', async () => {
-    const first = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-client.json'), 'utf8')) as { clientId: string; clientSecret: string };
-    const before = await committedSequence(store.db);
-    const clientsBefore = await store.db.selectFrom('api_client').select('client_id').execute();
-    const result = await ensureDemoData({ db: store.db, dataDir });
+    const first = JSON.parse(fs.readFileSync(path.join(demo.dataDir, 'demo-client.json'), 'utf8')) as { clientId: string; clientSecret: string };
+    const before = await committedSequence(demo.store.db);
+    const clientsBefore = await demo.store.db.selectFrom('api_client').select('client_id').execute();
+    const result = await ensureDemoData({ db: demo.store.db, dataDir: demo.dataDir });
     expect(result).toEqual({ clientId: first.clientId, clientSecret: first.clientSecret, seeded: false, clientCreated: false });
-    expect(await committedSequence(store.db)).toBe(before);
-    expect(await store.db.selectFrom('api_client').select('client_id').execute()).toEqual(clientsBefore);
+    expect(await committedSequence(demo.store.db)).toBe(before);
+    expect(await demo.store.db.selectFrom('api_client').select('client_id').execute()).toEqual(clientsBefore);
   });
 
   it('replaces kept credentials that name no client of this store', async () => {
-    const file = path.join(dataDir, 'demo-client.json');
+    const file = path.join(demo.dataDir, 'demo-client.json');
     fs.writeFileSync(file, JSON.stringify({ clientId: 'pas_aaaaaaaaaaaaaaaa', clientSecret: 'not-a-secret' }));
-    const result = await ensureDemoData({ db: store.db, dataDir });
+    const result = await ensureDemoData({ db: demo.store.db, dataDir: demo.dataDir });
     expect(result.seeded).toBe(false);
     expect(result.clientCreated).toBe(true);
     expect(result.clientId).not.toBe('pas_aaaaaaaaaaaaaaaa');
@@ -138,25 +143,16 @@ describe('ensureDemoData', () => {
 });
 
 describe('ensureDemoData on a store that already has data', () => {
-  let store: TestStore;
-  let dataDir: string;
-  beforeAll(async () => {
-    store = await openTestStore('demo');
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-demo-'));
-  });
-  afterAll(async () => {
-    await store?.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const demo = storeAndDataDir();
 
   it('leaves existing establishments alone and loads no demo data', async () => {
-    await putEstablishment(store.db, {
+    await putEstablishment(demo.store.db, {
       uai: '0751234J', name: 'Lycée réel', type: 'lycee', sector: 'public', communeCode: '75056',
       departementCode: '075', regionCode: '11', academieCode: '01',
     });
-    const result = await ensureDemoData({ db: store.db, dataDir });
+    const result = await ensureDemoData({ db: demo.store.db, dataDir: demo.dataDir });
     expect(result.seeded).toBe(false);
-    expect(await store.db.selectFrom('establishment').select('uai').execute()).toEqual([{ uai: '0751234J' }]);
-    expect(await countRows(store, 'person')).toBe(0);
+    expect(await demo.store.db.selectFrom('establishment').select('uai').execute()).toEqual([{ uai: '0751234J' }]);
+    expect(await countRows(demo.store, 'person')).toBe(0);
   });
 });

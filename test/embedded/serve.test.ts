@@ -2,12 +2,12 @@
 // first time, credentials printed, the folder locked against a second process, and a clean stop on SIGTERM.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api.js';
 import { fetchToken } from '../support/clients.js';
+import { freePort } from '../support/gateway.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-embedded-'));
 const children: ChildProcess[] = [];
@@ -15,15 +15,6 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of a fresh shell on this machine: no database or Redis configured. */
 function embeddedEnv(port: number): NodeJS.ProcessEnv {

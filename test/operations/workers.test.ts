@@ -1,23 +1,14 @@
 // `passerelle serve --workers 2` as a machine would run it: two processes on one port, one restarted when it
 // dies, all stopped cleanly on SIGTERM.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
+import { freePort } from '../support/gateway.js';
 
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function workersOf(pid: number): number[] {
   try {

@@ -14,7 +14,8 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nobody listens on now, for a server a test starts. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
