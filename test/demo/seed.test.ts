@@ -42,9 +42,9 @@ describe('seedDemo', () => {
     expect(result.counts.guardianLinks).toBeGreaterThan(150);
     const total = Object.values(result.counts).reduce((a, b) => a + b, 0);
     expect(result.outcomes).toEqual({ created: total, updated: 0, unchanged: 0, deleted: 0 });
-    expect(await countRows(demo.store, 'person')).toBe(500);
-    expect(await countRows(demo.store, 'membership')).toBe(result.counts.memberships);
-    expect(await countRows(demo.store, 'guardianLink')).toBe(result.counts.guardianLinks);
+    expect(await countRows(store, 'person')).toBe(500);
+    expect(await countRows(store, 'membership')).toBe(result.counts.memberships);
+    expect(await countRows(store, 'guardianLink')).toBe(result.counts.guardianLinks);
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ establishmentsDone: 4, establishmentsTotal: 4, peopleDone: 500, peopleTotal: 500, recordsDone: total });
   });
