@@ -1,0 +1,90 @@
+// Turns the bytes of an export into text in the encoding the file declares (XML prolog or byte-order mark),
+// or that its bytes show (CSV exports declare nothing). French exports come in UTF-8, ISO-8859-1,
+// ISO-8859-15 and windows-1252; ISO-8859-15 differs from the others on € and œ (0xA4, 0xBD), and a declared
+// ISO-8859-1 is read as windows-1252, whose extra characters (€ ’ œ at 0x80–0x9F) real files contain.
+import iconv from 'iconv-lite';
+import { FileProblem } from './problem.js';
+
+export type Encoding = 'utf-8' | 'windows-1252' | 'iso-8859-15';
+
+const ALIASES: Record<string, Encoding> = {
+  'utf-8': 'utf-8', utf8: 'utf-8',
+  'iso-8859-1': 'windows-1252', 'iso8859-1': 'windows-1252', latin1: 'windows-1252', 'latin-1': 'windows-1252',
+  'windows-1252': 'windows-1252', cp1252: 'windows-1252',
+  'iso-8859-15': 'iso-8859-15', 'iso8859-15': 'iso-8859-15', latin9: 'iso-8859-15', 'latin-9': 'iso-8859-15',
+};
+
+const SNIFF_BYTES = 64 * 1024;
+
+/** The encoding an encoding name stands for, or undefined when it is not one exports use. */
+export function encodingNamed(name: string): Encoding | undefined {
+  return ALIASES[name.trim().toLowerCase()];
+}
+
+/** The encoding of an XML document: its byte-order mark, else its prolog's `encoding`, else UTF-8. */
+export function xmlEncoding(head: Buffer, file: string): Encoding {
+  if (head.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return 'utf-8';
+  const prolog = /^<\?xml[^>]*?encoding\s*=\s*["']([^"']+)["']/.exec(head.subarray(0, 200).toString('latin1'));
+  if (!prolog) return 'utf-8';
+  const encoding = encodingNamed(prolog[1]);
+  if (!encoding) {
+    throw new FileProblem({
+      file, line: 1, code: 'unsupported-encoding', severity: 'error',
+      detail: `the XML declares encoding "${prolog[1]}"; expected UTF-8, ISO-8859-1, ISO-8859-15 or windows-1252`,
+    });
+  }
+  return encoding;
+}
+
+/** The encoding of a text file that declares none: UTF-8 when its first bytes are valid UTF-8, else windows-1252. */
+export function textEncoding(head: Buffer): Encoding {
+  if (head.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return 'utf-8';
+  // A multi-byte character may be cut at the end of the sample: ignore an incomplete tail.
+  let end = head.length;
+  for (let back = 1; back <= 3 && back <= head.length; back += 1) {
+    const byte = head[head.length - back];
+    if ((byte & 0xc0) === 0xc0) {
+      end = head.length - back;
+      break;
+    }
+    if ((byte & 0x80) === 0) break;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+/**
+ * Decodes a byte stream as text, choosing the encoding from its first bytes with `choose` (or using `encoding`
+ * when given). Memory stays flat: chunks go through as they come.
+ */
+export async function* decodeText(
+  source: AsyncIterable<Buffer | Uint8Array>,
+  choose: (head: Buffer) => Encoding,
+): AsyncGenerator<string> {
+  let head = Buffer.alloc(0);
+  let decoder: ReturnType<typeof iconv.getDecoder> | undefined;
+  for await (const chunk of source) {
+    const bytes = Buffer.from(chunk);
+    if (!decoder) {
+      head = Buffer.concat([head, bytes]);
+      if (head.length < SNIFF_BYTES) continue;
+      decoder = iconv.getDecoder(choose(head));
+      const text = decoder.write(head);
+      if (text) yield text;
+      continue;
+    }
+    const text = decoder.write(bytes);
+    if (text) yield text;
+  }
+  if (!decoder) {
+    decoder = iconv.getDecoder(choose(head));
+    const text = decoder.write(head);
+    if (text) yield text;
+  }
+  const rest = decoder.end();
+  if (rest) yield rest;
+}
