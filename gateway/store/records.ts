@@ -47,6 +47,29 @@ export class UnknownEstablishment extends Error {
   }
 }
 
+/**
+ * A complete export replaces what its source last delivered for the establishment: records of that source
+ * that the export no longer holds become tombstones, unless they are too many (a truncated file must never
+ * wipe a school): then nothing is written until the import is confirmed.
+ */
+export interface Replacement {
+  source: string;
+  /** Largest share of the source's active records a complete import may delete without confirmation. */
+  maxDeletionShare: number;
+  confirmed: boolean;
+}
+
+/** The import would delete more than its allowed share: held, nothing written. */
+export class ImportHeld extends Error {
+  constructor(
+    readonly uai: string,
+    readonly deletions: number,
+    readonly total: number,
+  ) {
+    super(`the import would delete ${deletions} of the ${total} records of ${uai} from this source; confirm it to apply`);
+  }
+}
+
 /** Fields the gateway owns: accepted on input for convenience, never stored in `data`. */
 const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
@@ -74,9 +97,15 @@ interface Planned {
 
 /**
  * Applies a batch of operations to one establishment, in one transaction. Throws BatchRejected (nothing
- * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist.
+ * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist, and
+ * ImportHeld when a replacement would delete too much.
  */
-export async function applyBatch(db: Kysely<Database>, uai: string, operations: RecordOperation[]): Promise<BatchResult> {
+export async function applyBatch(
+  db: Kysely<Database>,
+  uai: string,
+  operations: RecordOperation[],
+  replacement?: Replacement,
+): Promise<BatchResult> {
   const shapeProblems = operations.flatMap((operation, index) => checkShape(operation, index, uai));
 
   return db.transaction().execute(async (trx) => {
@@ -91,6 +120,7 @@ export async function applyBatch(db: Kysely<Database>, uai: string, operations: 
     if (shapeProblems.length || problems.length) {
       throw new BatchRejected([...shapeProblems, ...problems].sort((a, b) => a.index - b.index));
     }
+    if (replacement) plan.push(...(await tombstonesFor(trx, uai, plan, replacement, operations.length)));
     const changed = plan.filter((p) => p.outcome !== 'unchanged');
     if (changed.length) await writePlan(trx, uai, changed);
 
@@ -101,6 +131,31 @@ export async function applyBatch(db: Kysely<Database>, uai: string, operations: 
       counts,
     };
   });
+}
+
+/** Deletions for the records of the replaced source that the batch no longer holds (results after the batch's). */
+async function tombstonesFor(
+  trx: Transaction<Database>,
+  uai: string,
+  plan: Planned[],
+  replacement: Replacement,
+  firstIndex: number,
+): Promise<Planned[]> {
+  const delivered = new Set(plan.map((p) => p.id));
+  const rows = await activeRecordsFromSource(trx, uai, replacement.source);
+  const missing = rows.filter((row) => !delivered.has(row.id));
+  if (!replacement.confirmed && missing.length > 0 && missing.length > replacement.maxDeletionShare * rows.length) {
+    throw new ImportHeld(uai, missing.length, rows.length);
+  }
+  return missing.map((row, i) => ({
+    index: firstIndex + i,
+    operation: { entity: row.entity as RosterEntity, op: 'delete' as const, record: { id: row.id } },
+    existing: row,
+    id: row.id,
+    data: row.data as Record<string, unknown>,
+    sourceIds: row.source_ids as Record<string, string>,
+    outcome: 'deleted' as const,
+  }));
 }
 
 function checkShape(operation: RecordOperation, index: number, uai: string): BatchProblem[] {
@@ -160,7 +215,22 @@ async function planBatch(
       .execute();
     for (const row of rows) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
   }
-  const matchedIds = [...new Set(sourceKeys.values())].filter((id) => !byId.has(id));
+  // A person is one record whatever the source: matched on INE first (architecture notes).
+  const byIne = new Map<string, string>();
+  const ines = operations
+    .filter(({ operation }) => operation.entity === 'person' && operation.op === 'upsert' && typeof operation.record.ine === 'string')
+    .map(({ operation }) => operation.record.ine as string);
+  for (const chunk of chunks([...new Set(ines)], 5000)) {
+    const rows = await trx
+      .selectFrom('roster_record')
+      .select(['id', sql<string>`data->>'ine'`.as('ine')])
+      .where('uai', '=', uai)
+      .where('entity', '=', 'person')
+      .where(sql<boolean>`data->>'ine' = any(${chunk}::text[])`)
+      .execute();
+    for (const row of rows) byIne.set(row.ine, row.id);
+  }
+  const matchedIds = [...new Set([...sourceKeys.values(), ...byIne.values()])].filter((id) => !byId.has(id));
   for (const chunk of chunks(matchedIds, 5000)) {
     for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
   }
@@ -179,6 +249,15 @@ async function planBatch(
         problem(index, '/record/id', `is the id of a ${existing.entity} of establishment ${existing.uai}, not of a ${operation.entity} of ${uai}`);
         return;
       }
+    }
+    const ineMatch = operation.entity === 'person' && typeof record.ine === 'string' ? byIne.get(record.ine) : undefined;
+    if (ineMatch !== undefined) {
+      if (id !== undefined && ineMatch !== id) {
+        problem(index, '/record/ine', `"${record.ine as string}" is the INE of another person of ${uai} (${ineMatch})`);
+        return;
+      }
+      id = ineMatch;
+      existing = byId.get(ineMatch);
     }
     for (const [source, sourceId] of Object.entries(sourceIds)) {
       const key = keyOf(operation.entity, source, sourceId);
@@ -319,16 +398,16 @@ export function chunks<T>(items: T[], size: number): T[][] {
 
 /** The active records of an establishment that carry an identifier from `source`: what that source delivered. */
 export async function activeRecordsFromSource(
-  db: Kysely<Database>,
+  db: Kysely<Database> | Transaction<Database>,
   uai: string,
   source: string,
-): Promise<{ id: string; entity: RosterEntity }[]> {
+): Promise<(RosterRecordRow & { entity: RosterEntity })[]> {
   const rows = await db
     .selectFrom('roster_record')
-    .select(['id', 'entity'])
+    .selectAll()
     .where('uai', '=', uai)
     .where('status', '=', 'active')
     .where(sql<boolean>`source_ids ? ${source}`)
     .execute();
-  return rows as { id: string; entity: RosterEntity }[];
+  return rows as (RosterRecordRow & { entity: RosterEntity })[];
 }

@@ -51,6 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`create index ${sql.id(`roster_record_${link.toLowerCase()}_idx`)} on roster_record (uai, (data->>${sql.lit(link)}), id) where data ? ${sql.lit(link)}`.execute(db);
   }
 
+  // People are matched on INE first, whatever source describes them.
+  await sql`create index roster_record_ine_idx on roster_record (uai, (data->>'ine')) where entity = 'person'`.execute(db);
+
   await db.schema
     .createTable('source_key')
     .addColumn('uai', 'text', (c) => c.notNull())

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { applyBatch, ImportHeld, type RecordOperation, type Replacement } from '../../gateway/store/records.js';
+import { establishment, LYON, newUai, pupil, upsert } from '../support/fixtures.js';
+import { openTestStore } from '../support/store.js';
+
+let store: Awaited<ReturnType<typeof openTestStore>>;
+beforeAll(async () => {
+  store = await openTestStore('reconcile');
+});
+afterAll(async () => store.close());
+
+const complete = (source: string, confirmed = false): Replacement => ({ source, maxDeletionShare: 0.2, confirmed });
+const changeLogSize = async () =>
+  Number((await store.db.selectFrom('change_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+/** An ONDE-like export of ten pupils, as the connector would hand it over: source ids, no gateway ids. */
+function exportOf(pupils: Record<string, unknown>[]): RecordOperation[] {
+  return pupils.map((p) => upsert('person', p) as RecordOperation);
+}
+
+async function school(): Promise<{ uai: string; pupils: Record<string, unknown>[] }> {
+  const uai = newUai('069');
+  await putEstablishment(store.db, establishment(uai, LYON, { type: 'ecole' }));
+  const pupils = Array.from({ length: 10 }, (_, i) => ({ ...pupil({ id: undefined }), sourceIds: { onde: `E${i}` } }));
+  return { uai, pupils };
+}
+
+describe('complete imports', () => {
+  it('change nothing, and log nothing, when the same export comes again', async () => {
+    const { uai, pupils } = await school();
+    expect((await applyBatch(store.db, uai, exportOf(pupils), complete('onde'))).counts.created).toBe(10);
+    const before = await changeLogSize();
+    const again = await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
+    expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: 10, deleted: 0 });
+    expect(await changeLogSize()).toBe(before);
+  });
+
+  it('tombstone exactly the pupil an export no longer holds', async () => {
+    const { uai, pupils } = await school();
+    const first = await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
+    const gone = first.results[3].id;
+    const second = await applyBatch(store.db, uai, exportOf(pupils.filter((_, i) => i !== 3)), complete('onde'));
+    expect(second.counts).toEqual({ created: 0, updated: 0, unchanged: 9, deleted: 1 });
+    expect(second.results.find((r) => r.outcome === 'deleted')!.id).toBe(gone);
+    const row = await store.db.selectFrom('roster_record').select(['status']).where('id', '=', gone).executeTakeFirstOrThrow();
+    expect(row.status).toBe('deleted');
+  });
+
+  it('are held, writing nothing, when they would delete more than the allowed share, until confirmed', async () => {
+    const { uai, pupils } = await school();
+    await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
+    const before = await changeLogSize();
+    const truncated = exportOf(pupils.slice(0, 7)); // three of ten missing: 30 % > 20 %
+    const held = await applyBatch(store.db, uai, truncated, complete('onde')).catch((error: unknown) => error);
+    expect(held).toBeInstanceOf(ImportHeld);
+    expect(held).toMatchObject({ deletions: 3, total: 10 });
+    expect(await changeLogSize()).toBe(before);
+    const confirmed = await applyBatch(store.db, uai, truncated, complete('onde', true));
+    expect(confirmed.counts.deleted).toBe(3);
+  });
+
+  it('leave the records of other sources alone', async () => {
+    const { uai, pupils } = await school();
+    await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
+    const teacher = { id: randomUUID(), kind: 'teacher', familyName: 'Roux', givenName: 'Anne', sourceIds: { 'sts-web': 'P1' } };
+    await applyBatch(store.db, uai, [upsert('person', teacher) as RecordOperation]);
+    const result = await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
+    expect(result.counts.deleted).toBe(0);
+  });
+});
+
+describe('matching people across sources', () => {
+  it('makes one record of a pupil that two sources describe, matched on INE', async () => {
+    const { uai } = await school();
+    const ine = pupil().ine;
+    const fromOnde = await applyBatch(store.db, uai, [upsert('person', { kind: 'pupil', familyName: 'Martin', givenName: 'Léa', ine, sourceIds: { onde: 'E77' } }) as RecordOperation]);
+    const fromSts = await applyBatch(store.db, uai, [upsert('person', { kind: 'pupil', familyName: 'MARTIN', givenName: 'Léa', ine, sourceIds: { 'sts-web': '9001' } }) as RecordOperation]);
+    expect(fromSts.results[0]).toMatchObject({ id: fromOnde.results[0].id, outcome: 'updated' });
+    const row = await store.db.selectFrom('roster_record').select(['source_ids']).where('id', '=', fromOnde.results[0].id).executeTakeFirstOrThrow();
+    expect(row.source_ids).toEqual({ onde: 'E77', 'sts-web': '9001' });
+  });
+
+  it('refuses a record whose INE and source id name two different people', async () => {
+    const { uai } = await school();
+    const [a, b] = [pupil({ id: undefined, sourceIds: { onde: 'A' } }), pupil({ id: undefined, sourceIds: { onde: 'B' } })];
+    await applyBatch(store.db, uai, [upsert('person', a), upsert('person', b)] as RecordOperation[]);
+    const clash = await applyBatch(store.db, uai, [upsert('person', { ...a, sourceIds: { onde: 'B' } }) as RecordOperation]).catch((e: unknown) => e);
+    expect((clash as { problems: { pointer: string }[] }).problems.map((p) => p.pointer)).toEqual(['/records/0/record/sourceIds/onde']);
+  });
+});
