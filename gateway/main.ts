@@ -5,6 +5,7 @@ import { ConfigError } from './config/config.js';
 import { auditCommand } from './cli/audit.js';
 import { clientsCommand } from './cli/clients.js';
 import { demoCommand } from './cli/demo.js';
+import { importCommand } from './cli/import.js';
 import { keysCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
@@ -19,7 +20,8 @@ const program = new Command('passerelle')
   .addCommand(clientsCommand())
   .addCommand(demoCommand())
   .addCommand(auditCommand())
-  .addCommand(keysCommand());
+  .addCommand(keysCommand())
+  .addCommand(importCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StoreError) {

@@ -1,0 +1,53 @@
+// Imports the national directory of establishments: each open establishment it lists is created or updated
+// (matched by UAI) through the store's write path; what cannot be used is reported with its file and line.
+// The directory never deletes: a closed establishment is simply not listed.
+import type { Kysely } from 'kysely';
+import { parseAnnuaire } from '../../connectors/annuaire/parse.js';
+import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
+import { EstablishmentRejected, putEstablishment } from '../store/establishments.js';
+import type { Database } from '../store/tables.js';
+
+export interface ImportCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  rejected: number;
+}
+
+export interface ImportReport {
+  counts: ImportCounts;
+  problems: ConnectorProblem[];
+}
+
+export async function importAnnuaire(
+  db: Kysely<Database>,
+  source: AsyncIterable<Buffer | Uint8Array>,
+  options: { file: string; onProgress?: (counts: ImportCounts) => void },
+): Promise<ImportReport> {
+  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+  const problems: ConnectorProblem[] = [];
+  try {
+    for await (const item of parseAnnuaire(source, { file: options.file })) {
+      if (item.kind === 'problem') {
+        problems.push(item.problem);
+        counts.rejected += 1;
+        continue;
+      }
+      try {
+        counts[(await putEstablishment(db, item.record)).outcome] += 1;
+      } catch (error) {
+        if (!(error instanceof EstablishmentRejected)) throw error;
+        counts.rejected += 1;
+        for (const p of error.problems) {
+          problems.push({ ...item.position, field: p.pointer.slice(1), code: 'invalid-field', severity: 'error', detail: `${p.pointer.slice(1)} ${p.detail}` });
+        }
+      }
+      if ((counts.created + counts.updated + counts.unchanged) % 500 === 0) options.onProgress?.({ ...counts });
+    }
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    problems.push(error.problem);
+  }
+  return { counts, problems };
+}
