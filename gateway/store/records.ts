@@ -218,7 +218,7 @@ async function planBatch(
   // A person is one record whatever the source: matched on INE first (architecture notes).
   const byIne = new Map<string, string>();
   const ines = operations
-    .filter(({ operation }) => operation.entity === 'person' && operation.op === 'upsert' && typeof operation.record.ine === 'string')
+    .filter(({ operation }) => operation.entity === 'person' && operation.op === 'upsert' && operation.record.id === undefined && typeof operation.record.ine === 'string')
     .map(({ operation }) => operation.record.ine as string);
   for (const chunk of chunks([...new Set(ines)], 5000)) {
     const rows = await trx
@@ -250,12 +250,9 @@ async function planBatch(
         return;
       }
     }
-    const ineMatch = operation.entity === 'person' && typeof record.ine === 'string' ? byIne.get(record.ine) : undefined;
+    // Sources do not know gateway ids: a person they describe is matched on its INE before its source ids.
+    const ineMatch = id === undefined && operation.entity === 'person' && typeof record.ine === 'string' ? byIne.get(record.ine) : undefined;
     if (ineMatch !== undefined) {
-      if (id !== undefined && ineMatch !== id) {
-        problem(index, '/record/ine', `"${record.ine as string}" is the INE of another person of ${uai} (${ineMatch})`);
-        return;
-      }
       id = ineMatch;
       existing = byId.get(ineMatch);
     }
