@@ -14,14 +14,20 @@ export interface ChangeCursor {
   a?: string;
 }
 
-const DIGITS = /^[0-9]{1,19}$/;
+const DIGITS = /^[0-9]{1,18}$/;
+/** The last key delivered in a phase: a sequence number, or `uai/id` while announcing what left or entered. */
+const POSITION = {
+  changes: DIGITS,
+  leave: /^[0-9]{7}[A-Z]\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  enter: /^[0-9]{7}[A-Z]\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+} as const;
 
 function isChangeCursor(value: Record<string, unknown>): value is ChangeCursor & Record<string, unknown> {
   if (typeof value.s !== 'string' || !DIGITS.test(value.s)) return false;
   if (value.t === undefined) return value.p === undefined && value.a === undefined;
-  return typeof value.t === 'string' && DIGITS.test(value.t) && BigInt(value.t) >= BigInt(value.s) &&
-    (value.p === 'changes' || value.p === 'leave' || value.p === 'enter') &&
-    (value.a === undefined || typeof value.a === 'string');
+  if (typeof value.t !== 'string' || !DIGITS.test(value.t) || BigInt(value.t) < BigInt(value.s)) return false;
+  if (value.p !== 'changes' && value.p !== 'leave' && value.p !== 'enter') return false;
+  return value.a === undefined || (typeof value.a === 'string' && POSITION[value.p].test(value.a));
 }
 
 export function encodeChangeCursor(cursor: ChangeCursor): string {

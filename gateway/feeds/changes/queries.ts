@@ -72,6 +72,7 @@ export async function readChanges(access: ScopedAccess, cursor: ChangeCursor, li
     };
   }
 
+  if (BigInt(cursor.t) > head) throw new CursorAhead();
   const [before, after] = await Promise.all([
     visibleUaisAt(db, access.caller.clientId, from),
     visibleUaisAt(db, access.caller.clientId, BigInt(cursor.t)),

@@ -14,14 +14,24 @@ interface ListingCursor {
   a: string;
 }
 
-function isListingCursor(value: Record<string, unknown>): value is ListingCursor & Record<string, unknown> {
-  return typeof value.c === 'string' && /^[0-9]{1,19}$/.test(value.c) && typeof value.a === 'string' && value.a.length <= 100;
+/** The keys listings page by: record ids, or the UAIs of establishments. */
+export const KEY_SHAPES = {
+  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  uai: /^[0-9]{7}[A-Z]$/,
+} as const;
+
+function listingCursorOf(key: RegExp) {
+  return (value: Record<string, unknown>): value is ListingCursor & Record<string, unknown> =>
+    typeof value.c === 'string' && /^[0-9]{1,18}$/.test(value.c) && typeof value.a === 'string' && key.test(value.a);
 }
 
-/** Reads the paging parameters; a first page is read at the current change-log position, `position()`. */
-export async function pageRequest(req: Request, position: () => Promise<bigint>): Promise<PageRequest> {
+/**
+ * Reads the paging parameters; a first page is read at the current change-log position, `position()`. A
+ * cursor whose key has not the listing's shape (`key`) was not issued by it: 400.
+ */
+export async function pageRequest(req: Request, key: keyof typeof KEY_SHAPES, position: () => Promise<bigint>): Promise<PageRequest> {
   const cursorText = queryString(req, 'cursor');
-  const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, 'cursor', isListingCursor);
+  const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, 'cursor', listingCursorOf(KEY_SHAPES[key]));
   return {
     limit: queryInteger(req, 'limit', 100),
     after: cursor?.a,

@@ -41,7 +41,7 @@ export function rosterRoutes(publicUrl: string): Router {
   router.get('/establishments', async (req, res) => {
     const access = accessOf(res);
     await access.fresh();
-    const request = await pageRequest(req, () => committedSequence(access.db));
+    const request = await pageRequest(req, 'uai', () => committedSequence(access.db));
     const page = await listEstablishments(access, {
       type: queryString(req, 'type'),
       communeCode: queryString(req, 'communeCode'),
@@ -62,7 +62,7 @@ export function rosterRoutes(publicUrl: string): Router {
     router.get(`/establishments/:uai/${listing.path}`, requireAnyScope(ENTITY_READ_SCOPES[listing.entity]), async (req, res) => {
       const access = accessOf(res);
       const { uai, position } = await access.establishment(req.params.uai as string);
-      const request = await pageRequest(req, async () => BigInt(position));
+      const request = await pageRequest(req, 'id', async () => BigInt(position));
       const rendering = renderingFor(access.caller.scopes);
       const audit = PERSONAL_ENTITIES.has(listing.entity)
         ? { clientId: access.caller.clientId, uai, entity: listing.entity, count: 0, requestId: String(req.id ?? '') }
