@@ -168,7 +168,9 @@ function checkShape(operation: RecordOperation, index: number, uai: string): Bat
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return [at('/record', 'must be an object')];
   const problems: BatchProblem[] = [];
   if (record.uai !== undefined && record.uai !== uai) problems.push(at('/record/uai', `must be ${uai}, the establishment of the batch, or be left out`));
-  if (record.id === undefined && (record.sourceIds === undefined || Object.keys(record.sourceIds as object).length === 0)) {
+  const sourceIds = record.sourceIds;
+  const hasSourceIds = sourceIds !== null && typeof sourceIds === 'object' && Object.keys(sourceIds).length > 0;
+  if (record.id === undefined && !hasSourceIds) {
     problems.push(at('/record/id', 'an id or at least one sourceIds entry is required to match the record'));
   }
   if (operation.op === 'upsert') {

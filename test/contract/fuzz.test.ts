@@ -64,7 +64,7 @@ describe('generated requests', () => {
       query.forEach((p, i) => { if (values[i] !== undefined) search.set(p.name as string, values[i]!); });
       const response = await api(t.baseUrl, token).get(`${url}${search.size ? `?${search}` : ''}`);
       expect(response.status).toBeLessThan(500);
-    }), { numRuns: 40 });
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 40) });
   }, 120_000);
 });
 
@@ -82,4 +82,52 @@ describe('cursors', () => {
       expect(response.status).toBe(400);
     }
   });
+});
+
+describe('generated writes', () => {
+  const entities = ['person', 'group', 'membership', 'guardianLink', 'subject', 'room', 'academicYear', 'establishment', 'pupil'];
+  const recordLike = fc.record({
+    id: fc.option(fc.oneof(fc.uuid(), fc.string(), fc.integer()), { nil: undefined }),
+    sourceIds: fc.option(fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer())), fc.string(), fc.constant(null)), { nil: undefined }),
+    kind: fc.option(fc.constantFrom('pupil', 'teacher', 'guardian', 'division', 'group', 'alien'), { nil: undefined }),
+    familyName: fc.option(fc.string(), { nil: undefined }),
+    givenName: fc.option(fc.string(), { nil: undefined }),
+    ine: fc.option(fc.oneof(fc.constant(pupil().ine), fc.string({ maxLength: 12 })), { nil: undefined }),
+    personId: fc.option(fc.oneof(fc.uuid(), fc.string()), { nil: undefined }),
+    groupId: fc.option(fc.uuid(), { nil: undefined }),
+    role: fc.option(fc.constantFrom('pupil', 'teacher', 'x'), { nil: undefined }),
+    code: fc.option(fc.string(), { nil: undefined }),
+    capacity: fc.option(fc.oneof(fc.integer(), fc.string()), { nil: undefined }),
+  }, { requiredKeys: [] });
+  const operation = fc.record({ entity: fc.constantFrom(...entities), op: fc.constantFrom('upsert', 'delete', 'merge'), record: fc.oneof({ weight: 5, arbitrary: recordLike }, { weight: 1, arbitrary: fc.anything() }) });
+
+  it('a batch never answers 5xx, and a rejected one writes nothing', async () => {
+    const http = api(t.baseUrl, token);
+    const count = async () => Number((await t.gateway.store.db.selectFrom('change_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    await fc.assert(fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 6 }), async (records) => {
+      const before = await count();
+      const response = await http.post(`/v1/establishments/${uai}/batch`, { records });
+      expect(response.status).toBeLessThan(500);
+      if (response.status !== 200) expect(await count()).toBe(before);
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 60) });
+  }, 120_000);
+
+  it('PUT of an establishment never answers 5xx', async () => {
+    const http = api(t.baseUrl, token);
+    const body = fc.record({
+      name: fc.option(fc.string(), { nil: undefined }),
+      type: fc.option(fc.constantFrom('college', 'lycee', 'ecole', 'castle'), { nil: undefined }),
+      sector: fc.option(fc.constantFrom('public', 'private', 'mixed'), { nil: undefined }),
+      communeCode: fc.option(fc.oneof(fc.constant('69123'), fc.string()), { nil: undefined }),
+      departementCode: fc.option(fc.oneof(fc.constant('069'), fc.string()), { nil: undefined }),
+      regionCode: fc.option(fc.constant('84'), { nil: undefined }),
+      academieCode: fc.option(fc.constant('10'), { nil: undefined }),
+      uai: fc.option(fc.oneof(fc.constant(uai), fc.string()), { nil: undefined }),
+      id: fc.option(fc.oneof(fc.uuid(), fc.string()), { nil: undefined }),
+    }, { requiredKeys: [] });
+    await fc.assert(fc.asyncProperty(body, async (establishmentBody) => {
+      const response = await http.put(`/v1/establishments/${uai}`, establishmentBody);
+      expect(response.status).toBeLessThan(500);
+    }), { numRuns: Number(process.env.FUZZ_RUNS ?? 60) });
+  }, 120_000);
 });
