@@ -20,7 +20,16 @@ export interface RecordOperation {
   entity: RosterEntity;
   op: 'upsert' | 'delete';
   record: Record<string, unknown>;
+  /**
+   * Links given by the source's identifier of their target rather than its gateway id (sources do not know
+   * gateway ids): `{ personId: { source: 'onde', id: 'E12' } }`. The target must be stored already or come
+   * earlier in the batch.
+   */
+  links?: Record<string, { source: string; id: string }>;
 }
+
+/** A stand-in id while a record whose links are given by source id is checked against its schema. */
+const LINK_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
 
@@ -78,6 +87,11 @@ const REFERENCES: Partial<Record<RosterEntity, { field: string; entity: RosterEn
   membership: [{ field: 'personId', entity: 'person' }, { field: 'groupId', entity: 'group' }],
   guardianLink: [{ field: 'guardianId', entity: 'person', kind: 'guardian' }, { field: 'pupilId', entity: 'person', kind: 'pupil' }],
 };
+
+/** The entity a link field points at. */
+function linkTarget(entity: RosterEntity, field: string): RosterEntity {
+  return REFERENCES[entity]!.find((r) => r.field === field)!.entity;
+}
 
 /** The column the feeds filter on besides links: person kind, group kind, membership role. */
 export function kindOf(entity: string, data: Record<string, unknown>): string | null {
@@ -173,9 +187,20 @@ function checkShape(operation: RecordOperation, index: number, uai: string): Bat
   if (record.id === undefined && !hasSourceIds) {
     problems.push(at('/record/id', 'an id or at least one sourceIds entry is required to match the record'));
   }
+  const linkFields = (REFERENCES[operation.entity] ?? []).map((r) => r.field);
+  const links = operation.links ?? {};
+  if (links === null || typeof links !== 'object' || Array.isArray(links)) return [...problems, at('/links', 'must be an object')];
+  for (const [field, ref] of Object.entries(links)) {
+    if (!linkFields.includes(field)) {
+      problems.push(at(`/links/${field}`, linkFields.length ? `is not a link of a ${operation.entity}; expected ${linkFields.join(' or ')}` : `a ${operation.entity} has no links`));
+    } else if (ref === null || typeof ref !== 'object' || typeof ref.source !== 'string' || typeof ref.id !== 'string' || !ref.source || !ref.id) {
+      problems.push(at(`/links/${field}`, 'must be { "source": "<source name>", "id": "<that source\'s identifier>" }'));
+    }
+  }
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
-    for (const p of validateRecord(operation.entity, record)) problems.push(at(`/record${p.pointer}`, p.detail));
+    const checked = { ...record, ...Object.fromEntries(Object.keys(links).filter((f) => linkFields.includes(f)).map((f) => [f, LINK_PLACEHOLDER])) };
+    for (const p of validateRecord(operation.entity, checked)) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
     // A delete only needs its keys; validate just those.
     const keys = Object.fromEntries(Object.entries(record).filter(([k]) => k === 'id' || k === 'sourceIds'));
@@ -205,9 +230,10 @@ async function planBatch(
   for (const chunk of chunks(ids, 5000)) {
     for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
   }
-  const wantedKeys = operations.flatMap(({ operation }) =>
-    Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
-  );
+  const wantedKeys = operations.flatMap(({ operation }) => [
+    ...Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
+    ...Object.entries(operation.links ?? {}).map(([field, ref]) => ({ entity: linkTarget(operation.entity, field), source: ref.source, sourceId: ref.id })),
+  ]);
   for (const chunk of chunks(wantedKeys, 2000)) {
     const rows = await trx
       .selectFrom('source_key')
@@ -288,6 +314,16 @@ async function planBatch(
       return;
     }
     const data = Object.fromEntries(Object.entries(record).filter(([k]) => !ENVELOPE.has(k)));
+    for (const [field, ref] of Object.entries(operation.links ?? {})) {
+      const target = linkTarget(operation.entity, field);
+      const key = keyOf(target, ref.source, ref.id);
+      const resolved = claimedKeys.get(key) ?? sourceKeys.get(key);
+      if (resolved === undefined) {
+        problem(index, `/links/${field}`, `no ${target} of ${uai} has the ${ref.source} identifier "${ref.id}" (stored, or earlier in the batch)`);
+        return;
+      }
+      data[field] = resolved;
+    }
     const unchanged = existing !== undefined && existing.status === 'active' &&
       canonicalJson(existing.data) === canonicalJson(data) && canonicalJson(existing.source_ids) === canonicalJson(mergedSourceIds);
     plan.push({ index, operation, existing, id, data, sourceIds: mergedSourceIds, outcome: unchanged ? 'unchanged' : existing ? 'updated' : 'created' });

@@ -133,3 +133,35 @@ describe('POST /v1/establishments/{uai}/batch', () => {
     expect(response.status).toBe(404);
   });
 });
+
+describe('links by source identifier', () => {
+  it('resolves a membership given by the source ids of its person and class, stored or earlier in the batch', async () => {
+    const records = [
+      { entity: 'person', op: 'upsert', record: { ...pupil({ id: undefined }), sourceIds: { onde: 'P-1' } } },
+      { entity: 'group', op: 'upsert', record: { kind: 'division', code: 'CM2A', sourceIds: { onde: 'C-1' } } },
+      { entity: 'membership', op: 'upsert', record: { role: 'pupil', sourceIds: { onde: 'P-1/C-1' } },
+        links: { personId: { source: 'onde', id: 'P-1' }, groupId: { source: 'onde', id: 'C-1' } } },
+    ];
+    const first = await writer.post(`/v1/establishments/${uai}/batch`, { records });
+    expect(first.status).toBe(200);
+    const [personId, groupId, membershipId] = (first.body as { results: { id: string }[] }).results.map((r) => r.id);
+    const memberships = (await writer.get(`/v1/establishments/${uai}/memberships?groupId=${groupId}`)).body as { data: Record<string, unknown>[] };
+    expect(memberships.data).toEqual([expect.objectContaining({ id: membershipId, personId, groupId, role: 'pupil' })]);
+    // Sent again, alone: the links resolve against the stored records and nothing changes.
+    const again = await writer.post(`/v1/establishments/${uai}/batch`, { records: [records[2]] });
+    expect((again.body as { counts: unknown }).counts).toEqual({ created: 0, updated: 0, unchanged: 1, deleted: 0 });
+  });
+
+  it('names a link whose target does not exist, and a field that is not a link', async () => {
+    const response = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
+      { entity: 'membership', op: 'upsert', record: { role: 'pupil', sourceIds: { onde: 'X/Y' } },
+        links: { personId: { source: 'onde', id: 'nobody' }, groupId: { source: 'onde', id: 'C-1' } } },
+      { entity: 'person', op: 'upsert', record: { ...pupil({ id: undefined }), sourceIds: { onde: 'P-9' } }, links: { groupId: { source: 'onde', id: 'C-1' } } },
+    ] });
+    expect(response.status).toBe(400);
+    expect((response.body as Problem).errors).toEqual([
+      { pointer: '/records/0/links/personId', detail: `no person of ${uai} has the onde identifier "nobody" (stored, or earlier in the batch)` },
+      { pointer: '/records/1/links/groupId', detail: 'a person has no links' },
+    ]);
+  });
+});

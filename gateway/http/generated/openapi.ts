@@ -527,6 +527,18 @@ export interface components {
                 record: {
                     [key: string]: unknown;
                 };
+                /**
+                 * @description Links given by the source's identifier of their target instead of its gateway `id`, for
+                 *     sources that do not know gateway ids: `{"personId": {"source": "onde", "id": "E12"}}` on a
+                 *     membership. The target must be stored already or come earlier in the batch; the stored
+                 *     record holds the target's gateway id.
+                 */
+                links?: {
+                    [key: string]: {
+                        source: string;
+                        id: string;
+                    };
+                };
             }[];
         };
         BatchResult: {
