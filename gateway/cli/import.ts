@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import Table from 'cli-table3';
+import { parseOnde, SOURCE as ONDE } from '../../connectors/onde/parse.js';
+import { isValidUai } from '../model/identifiers.js';
 import { importAnnuaire, type ImportReport } from '../sync/import-annuaire.js';
+import { importRoster } from '../sync/import-roster.js';
 import { fail, withStore } from './context.js';
 
 function filesOf(paths: string[]): string[] {
@@ -53,6 +56,47 @@ export function importCommand(): Command {
         }
       }
       if (failed) process.exitCode = 1;
+    });
+  command
+    .command('onde')
+    .description("Import an ONDE pupils export (CSV) into an école: pupils, classes and their memberships.")
+    .argument('<file>', 'the export, as ONDE saves it')
+    .requiredOption('--uai <uai>', 'the école the export is from')
+    .option('--mode <mode>', 'complete (the export replaces what ONDE delivered before) or delta', 'complete')
+    .option('--confirm', 'apply a complete import even if it deletes more than the allowed share')
+    .option('--max-deletion-share <share>', 'share of the records a complete import may delete without --confirm', '0.2')
+    .option('--encoding <name>', 'the file\'s encoding when known (UTF-8, ISO-8859-1, ISO-8859-15, windows-1252); told from the bytes otherwise')
+    .option('--json', 'print the report as one JSON object')
+    .addHelpText('after', `
+A complete import that would delete more than the allowed share of the école's ONDE records (a truncated
+file must never wipe a school) is held: nothing is written, and the command says how many records it would
+delete; run it again with --confirm to apply it.
+
+Example:
+  passerelle import onde export-eleves.csv --uai 0691234S`)
+    .action(async (file: string, options: { uai: string; mode: string; confirm?: boolean; maxDeletionShare: string; encoding?: string; json?: boolean }) => {
+      const uai = options.uai.toUpperCase();
+      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);
+      const share = Number(options.maxDeletionShare);
+      if (!(share >= 0 && share <= 1)) fail(`--max-deletion-share ${options.maxDeletionShare}: expected a number from 0 to 1`);
+      const [path_] = filesOf([file]);
+      const report = await withStore((store) => importRoster(store.db, parseOnde(fs.createReadStream(path_), { file: path.basename(path_), encoding: options.encoding }), {
+        uai, source: ONDE, mode: options.mode as 'complete' | 'delta', maxDeletionShare: share, confirmed: options.confirm ?? false,
+      }));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(report) + '\n');
+      } else {
+        const table = new Table({ head: ['state', 'created', 'updated', 'unchanged', 'deleted', 'rejected'] });
+        table.push([report.state, report.counts.created, report.counts.updated, report.counts.unchanged, report.counts.deleted, report.counts.rejected]);
+        process.stdout.write(table.toString() + '\n');
+        for (const p of report.problems) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.detail}\n`);
+        if (report.state === 'held') {
+          process.stdout.write(`held: the import would delete ${report.deletions} of the ${report.total} ONDE records of ${uai}; nothing was written. Check the file, then run again with --confirm to apply it.\n`);
+        }
+      }
+      if (report.state === 'held') process.exitCode = 3;
+      else if (report.state === 'failed' || report.problems.some((p) => p.severity === 'error')) process.exitCode = 1;
     });
   return command;
 }

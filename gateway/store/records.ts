@@ -66,6 +66,8 @@ export interface Replacement {
   /** Largest share of the source's active records a complete import may delete without confirmation. */
   maxDeletionShare: number;
   confirmed: boolean;
+  /** Identifiers (in `source`) of records the export holds but that were refused: they are not deletions. */
+  keep?: ReadonlySet<string>;
 }
 
 /** The import would delete more than its allowed share: held, nothing written. */
@@ -157,7 +159,8 @@ async function tombstonesFor(
 ): Promise<Planned[]> {
   const delivered = new Set(plan.map((p) => p.id));
   const rows = await activeRecordsFromSource(trx, uai, replacement.source);
-  const missing = rows.filter((row) => !delivered.has(row.id));
+  const keep = replacement.keep ?? new Set<string>();
+  const missing = rows.filter((row) => !delivered.has(row.id) && !keep.has((row.source_ids as Record<string, string>)[replacement.source]));
   if (!replacement.confirmed && missing.length > 0 && missing.length > replacement.maxDeletionShare * rows.length) {
     throw new ImportHeld(uai, missing.length, rows.length);
   }

@@ -1,0 +1,13 @@
+// What a roster connector hands the gateway: canonical records to upsert, in dependency order (people and
+// groups before the memberships that link them), each with where it came from. Links to records the source
+// also describes are given by that source's identifier, as sources do not know gateway ids.
+import type { ConnectorProblem, SourcePosition } from './problem.js';
+
+export interface CanonicalOperation {
+  entity: 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room' | 'academicYear';
+  record: Record<string, unknown>;
+  links?: Record<string, { source: string; id: string }>;
+  position: SourcePosition;
+}
+
+export type ConnectorItem = { kind: 'operation'; operation: CanonicalOperation } | { kind: 'problem'; problem: ConnectorProblem };

@@ -1,0 +1,78 @@
+// Imports what a roster connector reads from an export into one establishment, in one transaction: a
+// complete export replaces what its source delivered (with the safety brake), a delta only applies what it
+// carries. Records the store refuses are reported with their file and line and left out; the others go in,
+// and a refused record is never taken for one the export dropped.
+import type { Kysely } from 'kysely';
+import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
+import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
+import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperation } from '../store/records.js';
+import type { Database } from '../store/tables.js';
+import type { ImportCounts } from './import-annuaire.js';
+
+export interface RosterImportOptions {
+  uai: string;
+  source: string;
+  mode: 'complete' | 'delta';
+  /** Largest share of the source's records a complete import deletes without confirmation (default 0.2). */
+  maxDeletionShare?: number;
+  confirmed?: boolean;
+}
+
+export type RosterImportReport =
+  | { state: 'completed'; counts: ImportCounts; problems: ConnectorProblem[] }
+  | { state: 'held'; deletions: number; total: number; counts: ImportCounts; problems: ConnectorProblem[] }
+  | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
+
+export async function importRoster(
+  db: Kysely<Database>,
+  items: AsyncIterable<ConnectorItem>,
+  options: RosterImportOptions,
+): Promise<RosterImportReport> {
+  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+  const problems: ConnectorProblem[] = [];
+  let operations: CanonicalOperation[] = [];
+  try {
+    for await (const item of items) {
+      if (item.kind === 'problem') {
+        problems.push(item.problem);
+        if (item.problem.severity === 'error') counts.rejected += 1;
+      } else {
+        operations.push(item.operation);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    // A file that cannot be read is not applied at all: it could be a truncated export.
+    return { state: 'failed', counts, problems: [...problems, error.problem] };
+  }
+
+  const kept = new Set<string>(); // source ids of refused records: not "dropped by the export"
+  for (;;) {
+    const batch: RecordOperation[] = operations.map((o) => ({ entity: o.entity, op: 'upsert', record: o.record, ...(o.links ? { links: o.links } : {}) }));
+    try {
+      const result = await applyBatch(db, options.uai, batch, options.mode === 'complete' ? {
+        source: options.source,
+        maxDeletionShare: options.maxDeletionShare ?? 0.2,
+        confirmed: options.confirmed ?? false,
+        keep: kept,
+      } : undefined);
+      for (const outcome of Object.keys(result.counts) as Outcome[]) counts[outcome] += result.counts[outcome];
+      return { state: 'completed', counts, problems };
+    } catch (error) {
+      if (error instanceof ImportHeld) return { state: 'held', deletions: error.deletions, total: error.total, counts, problems };
+      if (!(error instanceof BatchRejected)) throw error;
+      const refused = new Set(error.problems.map((p) => p.index));
+      for (const p of error.problems) {
+        const operation = operations[p.index];
+        const field = p.pointer.split('/').slice(3).join('/') || undefined;
+        problems.push({ ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() });
+      }
+      for (const index of refused) {
+        const sourceId = (operations[index].record.sourceIds as Record<string, string> | undefined)?.[options.source];
+        if (sourceId) kept.add(sourceId);
+      }
+      counts.rejected += refused.size;
+      operations = operations.filter((_, i) => !refused.has(i));
+    }
+  }
+}
