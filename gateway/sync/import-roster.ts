@@ -64,7 +64,8 @@ export async function importRoster(
       const refused = new Set(error.problems.map((p) => p.index));
       for (const p of error.problems) {
         const operation = operations[p.index];
-        const field = p.pointer.split('/').slice(3).join('/') || undefined;
+        // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
+        const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
         problems.push({ ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() });
       }
       for (const index of refused) {

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ineWithKey } from '../../gateway/model/identifiers.js';
 import { openStore } from '../../gateway/store/db.js';
+import { putEstablishment } from '../../gateway/store/establishments.js';
 import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 
 const schema = uniqueSchema('import');
@@ -58,5 +60,63 @@ describe('passerelle import annuaire', () => {
     const missing = passerelle('import', 'annuaire', path.join(folder, 'nope.csv'));
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nope.csv: no such file or folder');
+  }, 60_000);
+});
+
+describe('passerelle import onde', () => {
+  const ecole = '0691240Y';
+  const ines = Array.from({ length: 20 }, (_, i) => ineWithKey(`10170${String(i).padStart(5, '0')}`));
+  const header = "Nom élève;Nom d'usage élève;Prénom élève;Date naissance;INE;Niveau;Libellé classe;Identifiant classe";
+  const line = (i: number) => `Famille${i};;Prénom${i};0${(i % 9) + 1}/05/2017;${ines[i]};${i < 10 ? 'CE2' : 'CM1'};Classe ${i < 10 ? 'A' : 'B'};${i < 10 ? 'A' : 'B'}`;
+  const exportOf = (pupils: number[], name: string) => {
+    const file = path.join(folder, name);
+    fs.writeFileSync(file, iconv.encode([header, ...pupils.map(line)].join('\r\n'), 'windows-1252'));
+    return file;
+  };
+  const all = Array.from({ length: 20 }, (_, i) => i);
+  type Report = { state: string; counts: Record<string, number>; problems: unknown[]; deletions?: number; total?: number };
+  const run = (file: string, ...extra: string[]) => {
+    const result = passerelle('import', 'onde', file, '--uai', ecole, '--json', ...extra);
+    return { status: result.status, report: JSON.parse(result.stdout || 'null') as Report, stderr: result.stderr };
+  };
+
+  it('imports a school, changes nothing on the same export, tombstones a pupil who left, and holds a mass deletion', async () => {
+    const store = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir: '' });
+    try {
+      await store.migrate();
+      await putEstablishment(store.db, { uai: ecole, name: 'École des Tilleuls', type: 'ecole', sector: 'public', communeCode: '69123', departementCode: '069', regionCode: '84', academieCode: '10' });
+      const changes = async () => Number((await store.db.selectFrom('change_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+
+      const first = run(exportOf(all, 'eleves.csv'));
+      expect(first.status).toBe(0);
+      expect(first.report).toMatchObject({ state: 'completed', counts: { created: 42, updated: 0, unchanged: 0, deleted: 0, rejected: 0 } });
+
+      const logged = await changes();
+      expect(run(exportOf(all, 'eleves.csv')).report.counts).toEqual({ created: 0, updated: 0, unchanged: 42, deleted: 0, rejected: 0 });
+      expect(await changes()).toBe(logged);
+
+      const left = run(exportOf(all.filter((i) => i !== 4), 'eleves-sans-4.csv'));
+      expect(left.report.counts).toEqual({ created: 0, updated: 0, unchanged: 40, deleted: 2, rejected: 0 });
+      const tombstoned = await store.db.selectFrom('roster_record').select(['entity']).where('status', '=', 'deleted').orderBy('entity').execute();
+      expect(tombstoned.map((r) => r.entity)).toEqual(['membership', 'person']);
+      const deletions = await store.db.selectFrom('change_log').select('record_id').where('op', '=', 'delete').execute();
+      expect(deletions).toHaveLength(2);
+
+      const truncated = exportOf(all.slice(0, 8), 'eleves-tronque.csv');
+      const held = run(truncated);
+      expect(held.status).toBe(3);
+      expect(held.report).toMatchObject({ state: 'held', deletions: 25, total: 40 });
+      expect(await changes()).toBe(logged + 2);
+      const confirmed = run(truncated, '--confirm');
+      expect(confirmed.report).toMatchObject({ state: 'completed', counts: { deleted: 25 } });
+    } finally {
+      await store.close();
+    }
+  }, 180_000);
+
+  it('refuses a UAI without its key, naming the option', () => {
+    const bad = passerelle('import', 'onde', path.join(folder, 'eleves.csv'), '--uai', '0691240A');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--uai 0691240A: expected a UAI');
   }, 60_000);
 });
