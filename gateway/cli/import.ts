@@ -8,6 +8,7 @@ import { parseOnde, SOURCE as ONDE } from '../../connectors/onde/parse.js';
 import { isValidUai } from '../model/identifiers.js';
 import { importAnnuaire, type ImportReport } from '../sync/import-annuaire.js';
 import { importRoster } from '../sync/import-roster.js';
+import { importAaf } from '../sync/import-aaf.js';
 import { fail, withStore } from './context.js';
 
 function filesOf(paths: string[]): string[] {
@@ -57,6 +58,38 @@ export function importCommand(): Command {
       }
       if (failed) process.exitCode = 1;
     });
+  command
+    .command('aaf')
+    .description('Import a complete AAF delivery (the académie\'s ficAlimMENESR files): pupils, guardians, staff, classes.')
+    .argument('<path...>', 'the files, or a folder holding them (EtabEducNat, Eleve, PersRelEleve, PersEducNat)')
+    .option('--confirm', 'apply imports that would delete more than the allowed share of an establishment\'s AAF records')
+    .option('--json', 'print the report as one JSON object')
+    .addHelpText('after', `
+The establishments must be known to the gateway (passerelle import annuaire). Each establishment is one
+complete import: what AAF delivered before and no longer does becomes a tombstone, and an establishment whose
+import would delete more than 20 % of its AAF records is held (nothing written there) until --confirm.
+
+Example:
+  passerelle import aaf ./livraison-aaf/`)
+    .action(async (paths: string[], options: { confirm?: boolean; json?: boolean }) => {
+      const files = paths.flatMap((p) => {
+        if (!fs.existsSync(p)) fail(`${p}: no such file or folder`);
+        return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(p, f)) : [p];
+      }).map((file) => ({ name: path.basename(file), open: () => fs.createReadStream(file) }));
+      const report = await withStore((store) => importAaf(store.db, files, { confirmed: options.confirm ?? false }));
+      if (options.json) {
+        process.stdout.write(JSON.stringify(report) + '\n');
+      } else {
+        const table = new Table({ head: ['uai', 'state', 'created', 'updated', 'unchanged', 'deleted', 'rejected'] });
+        for (const { uai, report: r } of report.establishments) table.push([uai, r.state, r.counts.created, r.counts.updated, r.counts.unchanged, r.counts.deleted, r.counts.rejected]);
+        process.stdout.write(table.toString() + '\n');
+        const all = [...report.problems, ...report.establishments.flatMap((e) => e.report.problems)];
+        for (const p of all) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.detail}\n`);
+      }
+      if (report.establishments.some((e) => e.report.state === 'held')) process.exitCode = 3;
+      else if ([...report.problems, ...report.establishments.flatMap((e) => e.report.problems)].some((p) => p.severity === 'error')) process.exitCode = 1;
+    });
+
   command
     .command('onde')
     .description("Import an ONDE pupils export (CSV) into an école: pupils, classes and their memberships.")
