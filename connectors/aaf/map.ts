@@ -114,8 +114,16 @@ export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
   if ('detail' in names) return { operations: [], problems: [names] };
   const functions = request.attributes.ENTPersonFonctions ?? [];
   const teaches = first(request, 'PersEducNatPresenceDevantEleves') === 'O' || functions.some((f) => ['ENS', 'DOC'].includes(f.split('$')[1]));
-  const structures = new Set([...(request.attributes.ENTPersonStructRattach ?? []), ...functions.map((f) => f.split('$')[0]).filter(Boolean)]);
-  if (structures.size === 0) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the person\'s structure' }] };
+  const taught = [...(request.attributes.ENTAuxEnsClasses ?? []), ...(request.attributes.ENTAuxEnsGroupes ?? [])];
+  // A person belongs to the structures it is attached to, works in, or teaches classes of (AAF often leaves
+  // the attachment empty for teachers).
+  const structures = new Set([
+    ...(request.attributes.ENTPersonStructRattach ?? []),
+    ...[...functions, ...(teaches ? taught : [])].map((value) => value.split('$')[0]).filter(Boolean),
+  ]);
+  if (structures.size === 0) {
+    return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'no-structure', severity: 'warning', detail: 'the person is attached to no structure (no attachment, function or class); left out' }] };
+  }
   const email = first(request, 'mail');
   const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
   const record = {

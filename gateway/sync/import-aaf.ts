@@ -100,7 +100,7 @@ export async function importAaf(
   for (const [structure, operations] of perStructure) {
     const uai = structures.get(structure);
     if (!uai) {
-      problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'error', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${operations.size} records are left out` });
+      problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${operations.size} records are left out` });
       continue;
     }
     const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
