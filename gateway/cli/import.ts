@@ -25,15 +25,17 @@ export function importCommand(): Command {
     .command('annuaire')
     .description('Import the national directory of establishments (fr-en-annuaire-education), CSV or JSON.')
     .argument('<path...>', 'files, or folders of .csv/.json files')
+    .option('--lenient-identifiers', 'accept UAI and INE whose keys do not check out, reporting them as warnings (test feeds carry invented identifiers)')
     .option('--json', 'print the report as one JSON object')
     .addHelpText('after', '\nExample:\n  passerelle import annuaire fr-en-annuaire-education.csv')
-    .action(async (paths: string[], options: { json?: boolean }) => {
+    .action(async (paths: string[], options: { lenientIdentifiers?: boolean; json?: boolean }) => {
       const files = filesOf(paths);
       const reports = await withStore(async (store) => {
         const out: { file: string; report: ImportReport }[] = [];
         for (const file of files) {
           const report = await importAnnuaire(store.db, fs.createReadStream(file), {
             file: path.basename(file),
+            lenientIdentifiers: options.lenientIdentifiers,
             onProgress: (counts) => {
               if (!options.json && process.stderr.isTTY) process.stderr.write(`\r${path.basename(file)}: ${counts.created + counts.updated + counts.unchanged} establishments`);
             },
@@ -63,6 +65,7 @@ export function importCommand(): Command {
     .description('Import a complete AAF delivery (the académie\'s ficAlimMENESR files): pupils, guardians, staff, classes.')
     .argument('<path...>', 'the files, or a folder holding them (EtabEducNat, Eleve, PersRelEleve, PersEducNat)')
     .option('--confirm', 'apply imports that would delete more than the allowed share of an establishment\'s AAF records')
+    .option('--lenient-identifiers', 'accept UAI and INE whose keys do not check out, reporting them as warnings (test feeds carry invented identifiers)')
     .option('--json', 'print the report as one JSON object')
     .addHelpText('after', `
 The establishments must be known to the gateway (passerelle import annuaire). Each establishment is one
@@ -71,12 +74,12 @@ import would delete more than 20 % of its AAF records is held (nothing written t
 
 Example:
   passerelle import aaf ./livraison-aaf/`)
-    .action(async (paths: string[], options: { confirm?: boolean; json?: boolean }) => {
+    .action(async (paths: string[], options: { confirm?: boolean; lenientIdentifiers?: boolean; json?: boolean }) => {
       const files = paths.flatMap((p) => {
         if (!fs.existsSync(p)) fail(`${p}: no such file or folder`);
         return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(p, f)) : [p];
       }).map((file) => ({ name: path.basename(file), open: () => fs.createReadStream(file) }));
-      const report = await withStore((store) => importAaf(store.db, files, { confirmed: options.confirm ?? false }));
+      const report = await withStore((store) => importAaf(store.db, files, { confirmed: options.confirm ?? false, lenientIdentifiers: options.lenientIdentifiers }));
       if (options.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
       } else {
@@ -98,6 +101,7 @@ Example:
     .option('--mode <mode>', 'complete (the export replaces what ONDE delivered before) or delta', 'complete')
     .option('--confirm', 'apply a complete import even if it deletes more than the allowed share')
     .option('--max-deletion-share <share>', 'share of the records a complete import may delete without --confirm', '0.2')
+    .option('--lenient-identifiers', 'accept UAI and INE whose keys do not check out, reporting them as warnings (test feeds carry invented identifiers)')
     .option('--encoding <name>', 'the file\'s encoding when known (UTF-8, ISO-8859-1, ISO-8859-15, windows-1252); told from the bytes otherwise')
     .option('--json', 'print the report as one JSON object')
     .addHelpText('after', `
@@ -107,15 +111,16 @@ delete; run it again with --confirm to apply it.
 
 Example:
   passerelle import onde export-eleves.csv --uai 0691234S`)
-    .action(async (file: string, options: { uai: string; mode: string; confirm?: boolean; maxDeletionShare: string; encoding?: string; json?: boolean }) => {
+    .action(async (file: string, options: { uai: string; mode: string; confirm?: boolean; maxDeletionShare: string; encoding?: string; lenientIdentifiers?: boolean; json?: boolean }) => {
       const uai = options.uai.toUpperCase();
-      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      if (!(options.lenientIdentifiers ? /^[0-9]{7}[A-Z]$/.test(uai) : isValidUai(uai))) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
       if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);
       const share = Number(options.maxDeletionShare);
       if (!(share >= 0 && share <= 1)) fail(`--max-deletion-share ${options.maxDeletionShare}: expected a number from 0 to 1`);
       const [path_] = filesOf([file]);
       const report = await withStore((store) => importRoster(store.db, parseOnde(fs.createReadStream(path_), { file: path.basename(path_), encoding: options.encoding }), {
         uai, source: ONDE, mode: options.mode as 'complete' | 'delta', maxDeletionShare: share, confirmed: options.confirm ?? false,
+        lenientIdentifiers: options.lenientIdentifiers,
       }));
       if (options.json) {
         process.stdout.write(JSON.stringify(report) + '\n');

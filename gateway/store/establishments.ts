@@ -23,15 +23,19 @@ const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
 /**
  * Creates or updates an establishment (matched by UAI). A change of territory is recorded with its sequence
- * number, so the change feed can tell which clients' perimeters it entered or left. `precondition` sees the
- * stored version under the establishment's lock (optimistic concurrency) and throws to stop the write.
+ * number, so the change feed can tell which clients' perimeters it entered or left.
  */
 export async function putEstablishment(
   db: Kysely<Database>,
   input: Record<string, unknown>,
-  precondition?: (current: { id: string; seq: string } | undefined) => void,
+  options: {
+    /** Sees the stored version under the establishment's lock, and throws to stop the write. */
+    precondition?: (current: { id: string; seq: string } | undefined) => void;
+    /** The UAI's key is not checked (imports of test feeds). */
+    lenientIdentifiers?: boolean;
+  } = {},
 ): Promise<{ record: Record<string, unknown>; seq: string; outcome: 'created' | 'updated' | 'unchanged' }> {
-  const problems = validateRecord('establishment', input);
+  const problems = validateRecord('establishment', input, { lenientIdentifiers: options.lenientIdentifiers });
   if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
   if (problems.length) throw new EstablishmentRejected(problems);
   const uai = input.uai as string;
@@ -41,7 +45,7 @@ export async function putEstablishment(
   return db.transaction().execute(async (trx) => {
     await lockEstablishment(trx, uai);
     const existing = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirst();
-    precondition?.(existing);
+    options.precondition?.(existing);
     if (existing && input.id !== undefined && input.id !== existing.id) {
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }

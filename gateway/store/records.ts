@@ -116,13 +116,21 @@ interface Planned {
  * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist, and
  * ImportHeld when a replacement would delete too much.
  */
+export interface BatchOptions {
+  /** A complete export: it replaces what its source delivered (see Replacement). */
+  replace?: Replacement;
+  /** UAI and INE keys are not checked (imports of test feeds, which carry invented identifiers). */
+  lenientIdentifiers?: boolean;
+}
+
 export async function applyBatch(
   db: Kysely<Database>,
   uai: string,
   operations: RecordOperation[],
-  replacement?: Replacement,
+  options: BatchOptions = {},
 ): Promise<BatchResult> {
-  const shapeProblems = operations.flatMap((operation, index) => checkShape(operation, index, uai));
+  const replacement = options.replace;
+  const shapeProblems = operations.flatMap((operation, index) => checkShape(operation, index, uai, options.lenientIdentifiers ?? false));
 
   return db.transaction().execute(async (trx) => {
     await lockEstablishment(trx, uai);
@@ -175,7 +183,7 @@ async function tombstonesFor(
   }));
 }
 
-function checkShape(operation: RecordOperation, index: number, uai: string): BatchProblem[] {
+function checkShape(operation: RecordOperation, index: number, uai: string, lenientIdentifiers: boolean): BatchProblem[] {
   const at = (pointer: string, detail: string): BatchProblem => ({ index, pointer: `/records/${index}${pointer}`, detail });
   if (!ROSTER_ENTITIES.includes(operation.entity)) {
     return [at('/entity', `must be one of ${ROSTER_ENTITIES.join(', ')} (establishments are written with PUT /v1/establishments/{uai})`)];
@@ -203,7 +211,7 @@ function checkShape(operation: RecordOperation, index: number, uai: string): Bat
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
     const checked = { ...record, ...Object.fromEntries(Object.keys(links).filter((f) => linkFields.includes(f)).map((f) => [f, LINK_PLACEHOLDER])) };
-    for (const p of validateRecord(operation.entity, checked)) problems.push(at(`/record${p.pointer}`, p.detail));
+    for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
     // A delete only needs its keys; validate just those.
     const keys = Object.fromEntries(Object.entries(record).filter(([k]) => k === 'id' || k === 'sourceIds'));

@@ -35,7 +35,7 @@ const ORDER: CanonicalOperation['entity'][] = ['group', 'person', 'membership', 
 export async function importAaf(
   db: Kysely<Database>,
   files: AafFile[],
-  options: { confirmed?: boolean; maxDeletionShare?: number },
+  options: { confirmed?: boolean; maxDeletionShare?: number; lenientIdentifiers?: boolean },
 ): Promise<AafImportReport> {
   const problems: ConnectorProblem[] = [];
   const byCategory = (category: string) => files.filter((f) => CATEGORY_OF_FILE.some(([pattern, c]) => c === category && pattern.test(path.basename(f.name))));

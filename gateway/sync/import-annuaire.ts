@@ -6,6 +6,7 @@ import { parseAnnuaire } from '../../connectors/annuaire/parse.js';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import { EstablishmentRejected, putEstablishment } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
+import { identifierKeyWarnings } from '../model/validate.js';
 
 export interface ImportCounts {
   created: number;
@@ -23,7 +24,7 @@ export interface ImportReport {
 export async function importAnnuaire(
   db: Kysely<Database>,
   source: AsyncIterable<Buffer | Uint8Array>,
-  options: { file: string; onProgress?: (counts: ImportCounts) => void },
+  options: { file: string; lenientIdentifiers?: boolean; onProgress?: (counts: ImportCounts) => void },
 ): Promise<ImportReport> {
   const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
   const problems: ConnectorProblem[] = [];
@@ -35,7 +36,12 @@ export async function importAnnuaire(
         continue;
       }
       try {
-        counts[(await putEstablishment(db, item.record)).outcome] += 1;
+        counts[(await putEstablishment(db, item.record, { lenientIdentifiers: options.lenientIdentifiers })).outcome] += 1;
+        if (options.lenientIdentifiers) {
+          for (const warning of identifierKeyWarnings(item.record)) {
+            problems.push({ ...item.position, field: warning.pointer.slice(1), code: 'identifier-key', severity: 'warning', detail: `${warning.pointer.slice(1)} ${warning.detail}; imported as it is` });
+          }
+        }
       } catch (error) {
         if (!(error instanceof EstablishmentRejected)) throw error;
         counts.rejected += 1;

@@ -7,6 +7,7 @@ import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem
 import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
 import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperation } from '../store/records.js';
 import type { Database } from '../store/tables.js';
+import { identifierKeyWarnings } from '../model/validate.js';
 import type { ImportCounts } from './import-annuaire.js';
 
 export interface RosterImportOptions {
@@ -16,6 +17,8 @@ export interface RosterImportOptions {
   /** Largest share of the source's records a complete import deletes without confirmation (default 0.2). */
   maxDeletionShare?: number;
   confirmed?: boolean;
+  /** UAI and INE keys that do not check out are warnings, not refusals (test feeds carry invented ones). */
+  lenientIdentifiers?: boolean;
 }
 
 export type RosterImportReport =
@@ -45,17 +48,27 @@ export async function importRoster(
     // A file that cannot be read is not applied at all: it could be a truncated export.
     return { state: 'failed', counts, problems: [...problems, error.problem] };
   }
+  if (options.lenientIdentifiers) {
+    for (const operation of operations) {
+      for (const warning of identifierKeyWarnings(operation.record)) {
+        problems.push({ ...operation.position, field: warning.pointer.slice(1), code: 'identifier-key', severity: 'warning', detail: `${warning.pointer.slice(1)} ${warning.detail}; imported as it is` });
+      }
+    }
+  }
 
   const kept = new Set<string>(); // source ids of refused records: not "dropped by the export"
   for (;;) {
     const batch: RecordOperation[] = operations.map((o) => ({ entity: o.entity, op: 'upsert', record: o.record, ...(o.links ? { links: o.links } : {}) }));
     try {
-      const result = await applyBatch(db, options.uai, batch, options.mode === 'complete' ? {
-        source: options.source,
-        maxDeletionShare: options.maxDeletionShare ?? 0.2,
-        confirmed: options.confirmed ?? false,
-        keep: kept,
-      } : undefined);
+      const result = await applyBatch(db, options.uai, batch, {
+        lenientIdentifiers: options.lenientIdentifiers,
+        replace: options.mode === 'complete' ? {
+          source: options.source,
+          maxDeletionShare: options.maxDeletionShare ?? 0.2,
+          confirmed: options.confirmed ?? false,
+          keep: kept,
+        } : undefined,
+      });
       for (const outcome of Object.keys(result.counts) as Outcome[]) counts[outcome] += result.counts[outcome];
       return { state: 'completed', counts, problems };
     } catch (error) {

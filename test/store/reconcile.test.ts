@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(async () => store.close());
 
-const complete = (source: string, confirmed = false): Replacement => ({ source, maxDeletionShare: 0.2, confirmed });
+const complete = (source: string, confirmed = false): { replace: Replacement } => ({ replace: { source, maxDeletionShare: 0.2, confirmed } });
 const changeLogSize = async () =>
   Number((await store.db.selectFrom('change_log').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
 

@@ -50,3 +50,16 @@ describe('a roster import', () => {
     expect(await store.db.selectFrom('roster_record').select('id').where('uai', '=', uai).execute()).toEqual([]);
   });
 });
+
+describe('lenient identifiers', () => {
+  it('import a pupil whose INE key does not check out, with a warning, where a strict import refuses it', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON, { type: 'ecole' }));
+    const invented = [{ ine: '1234567890A', birthDate: '2017-05-01' }];
+    const strict = await importRoster(store.db, itemsOf(invented), { uai, source: 'onde', mode: 'complete' });
+    expect(strict.counts).toMatchObject({ created: 0, rejected: 1 });
+    const lenient = await importRoster(store.db, itemsOf(invented), { uai, source: 'onde', mode: 'complete', lenientIdentifiers: true });
+    expect(lenient.counts).toMatchObject({ created: 1, rejected: 0 });
+    expect(lenient.problems).toEqual([expect.objectContaining({ line: 2, field: 'ine', code: 'identifier-key', severity: 'warning' })]);
+  });
+});

@@ -46,7 +46,7 @@ export function rosterWriteRoutes(): Router {
     }
     let result;
     try {
-      result = await putEstablishment(access.db, record, ifMatch(req.headers['if-match'], req.params.uai as string));
+      result = await putEstablishment(access.db, record, { precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
     } catch (error) {
       if (error instanceof EstablishmentRejected) {
         const errors = error.problems.map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
