@@ -6,6 +6,7 @@ import { auditCommand } from './cli/audit.js';
 import { clientsCommand } from './cli/clients.js';
 import { demoCommand } from './cli/demo.js';
 import { importCommand } from './cli/import.js';
+import { exportCommand } from './cli/export.js';
 import { keysCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
@@ -21,7 +22,8 @@ const program = new Command('passerelle')
   .addCommand(demoCommand())
   .addCommand(auditCommand())
   .addCommand(keysCommand())
-  .addCommand(importCommand());
+  .addCommand(importCommand())
+  .addCommand(exportCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StoreError) {
