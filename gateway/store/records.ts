@@ -111,11 +111,6 @@ interface Planned {
   outcome: Outcome;
 }
 
-/**
- * Applies a batch of operations to one establishment, in one transaction. Throws BatchRejected (nothing
- * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist, and
- * ImportHeld when a replacement would delete too much.
- */
 export interface BatchOptions {
   /** A complete export: it replaces what its source delivered (see Replacement). */
   replace?: Replacement;
@@ -123,6 +118,11 @@ export interface BatchOptions {
   lenientIdentifiers?: boolean;
 }
 
+/**
+ * Applies a batch of operations to one establishment, in one transaction. Throws BatchRejected (nothing
+ * written) when any operation is invalid, UnknownEstablishment when the establishment does not exist, and
+ * ImportHeld when a replacement would delete too much.
+ */
 export async function applyBatch(
   db: Kysely<Database>,
   uai: string,
