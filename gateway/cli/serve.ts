@@ -50,7 +50,16 @@ async function serveHere(config: Config, primary: boolean): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  const url = await gateway.start();
+  let url: string;
+  try {
+    url = await gateway.start();
+  } catch (error) {
+    await gateway.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      fail(`port ${config.port} on ${config.host} is already in use: stop what uses it, or set PORT (or --port) to another port`);
+    }
+    throw error;
+  }
   gateway.logger.info({ url: config.publicUrl, bound: url, store: gateway.store.kind }, 'gateway listening');
   if (primary && config.loadDemoData) {
     const credentials = await ensureDemoData({ db: gateway.store.db, dataDir: config.dataDir });

@@ -91,3 +91,22 @@ describe('passerelle', () => {
     expect(bad.stderr).toContain('expected a UAI');
   }, 120_000);
 });
+
+describe('passerelle serve', () => {
+  it('says so when its port is taken, instead of a stack trace', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = spawnSync(process.execPath, ['--import', 'tsx', 'gateway/main.ts', 'serve', '--port', String(port)], {
+        env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', DEMO_DATA: 'false' },
+        encoding: 'utf8', timeout: 60_000,
+      });
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+});
