@@ -2,7 +2,7 @@
 // as its CSV export (`;`) or its JSON exports (a plain array, or the API's `records[].fields` / `results[]`),
 // turned into canonical Establishment records. Closed establishments are skipped; a record the directory
 // describes incompletely is reported and left out, the others go on.
-import { readCsvRows } from '../kit/csv.js';
+import { normalizeHeader, readCsvRows } from '../kit/csv.js';
 import { readJsonElements } from '../kit/json.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import { departementCode, holidayZoneOf } from './territories.js';
@@ -22,27 +22,23 @@ const TYPES: Record<string, string> = {
   ecole: 'ecole', college: 'college', lycee: 'lycee', erea: 'erea',
 };
 
-function plain(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').trim().toLowerCase();
-}
-
 /** One directory entry (field name → value, as the directory names them) → a record, a problem, or nothing. */
 export function establishmentOf(fields: Record<string, unknown>, position: SourcePosition): AnnuaireItem | undefined {
   const value = (name: string) => {
     const raw = fields[name];
     return raw === undefined || raw === null ? '' : String(raw).trim();
   };
-  if (value('etat') && plain(value('etat')) !== 'ouvert') return undefined;
+  if (value('etat') && normalizeHeader(value('etat')) !== 'ouvert') return undefined;
   const problem = (field: string, detail: string): AnnuaireItem => ({
     kind: 'problem', problem: { ...position, field, code: 'invalid-field', severity: 'error', detail },
   });
   const missing = REQUIRED.find((name) => !value(name));
   if (missing) return problem(missing, `${missing} is empty; expected a value`);
 
-  const nature = plain(value('libelle_nature'));
-  const declaredType = TYPES[plain(value('type_etablissement'))];
+  const nature = normalizeHeader(value('libelle_nature'));
+  const declaredType = TYPES[normalizeHeader(value('type_etablissement'))];
   const type = declaredType === 'lycee' && nature.includes('professionnel') ? 'lycee-pro' : declaredType ?? 'other';
-  const statut = plain(value('statut_public_prive'));
+  const statut = normalizeHeader(value('statut_public_prive'));
   if (statut !== 'public' && statut !== 'prive') {
     return problem('statut_public_prive', `statut_public_prive is "${value('statut_public_prive')}"; expected Public or Privé`);
   }
@@ -74,7 +70,7 @@ export async function* parseAnnuaire(
 ): AsyncGenerator<AnnuaireItem> {
   const format = options.format ?? (/\.json$/i.test(options.file) ? 'json' : 'csv');
   if (format === 'csv') {
-    for await (const row of readCsvRows(source, { file: options.file, required: REQUIRED, normalize: (h) => plain(h).replace(/[\s-]+/g, '_') })) {
+    for await (const row of readCsvRows(source, { file: options.file, required: REQUIRED, normalize: (h) => normalizeHeader(h).replace(/[\s-]+/g, '_') })) {
       const item = establishmentOf(row.values, { file: options.file, line: row.line });
       if (item) yield item;
     }

@@ -9,14 +9,20 @@ import { isValidUai } from '../model/identifiers.js';
 import { importAnnuaire, type ImportReport } from '../sync/import-annuaire.js';
 import { importRoster } from '../sync/import-roster.js';
 import { importAaf } from '../sync/import-aaf.js';
+import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import { fail, withStore } from './context.js';
 
-function filesOf(paths: string[]): string[] {
+/** The files named, those of a named folder whose names match `pattern` included. */
+function filesOf(paths: string[], pattern: RegExp): string[] {
   return paths.flatMap((p) => {
     if (!fs.existsSync(p)) fail(`${p}: no such file or folder`);
     if (!fs.statSync(p).isDirectory()) return [p];
-    return fs.readdirSync(p).filter((f) => /\.(csv|json)$/i.test(f)).sort().map((f) => path.join(p, f));
+    return fs.readdirSync(p).filter((f) => pattern.test(f)).sort().map((f) => path.join(p, f));
   });
+}
+
+function printProblems(problems: ConnectorProblem[]): void {
+  for (const p of problems) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.detail}\n`);
 }
 
 export function importCommand(): Command {
@@ -29,7 +35,7 @@ export function importCommand(): Command {
     .option('--json', 'print the report as one JSON object')
     .addHelpText('after', '\nExample:\n  passerelle import annuaire fr-en-annuaire-education.csv')
     .action(async (paths: string[], options: { lenientIdentifiers?: boolean; json?: boolean }) => {
-      const files = filesOf(paths);
+      const files = filesOf(paths, /\.(csv|json)$/i);
       const reports = await withStore(async (store) => {
         const out: { file: string; report: ImportReport }[] = [];
         for (const file of files) {
@@ -54,9 +60,7 @@ export function importCommand(): Command {
           table.push([path.basename(file), report.counts.created, report.counts.updated, report.counts.unchanged, report.counts.rejected]);
         }
         process.stdout.write(table.toString() + '\n');
-        for (const { report } of reports) {
-          for (const p of report.problems) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.detail}\n`);
-        }
+        for (const { report } of reports) printProblems(report.problems);
       }
       if (failed) process.exitCode = 1;
     });
@@ -75,10 +79,7 @@ import would delete more than 20 % of its AAF records is held (nothing written t
 Example:
   passerelle import aaf ./livraison-aaf/`)
     .action(async (paths: string[], options: { confirm?: boolean; lenientIdentifiers?: boolean; json?: boolean }) => {
-      const files = paths.flatMap((p) => {
-        if (!fs.existsSync(p)) fail(`${p}: no such file or folder`);
-        return fs.statSync(p).isDirectory() ? fs.readdirSync(p).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(p, f)) : [p];
-      }).map((file) => ({ name: path.basename(file), open: () => fs.createReadStream(file) }));
+      const files = filesOf(paths, /\.xml$/i).map((file) => ({ name: path.basename(file), open: () => fs.createReadStream(file) }));
       const report = await withStore((store) => importAaf(store.db, files, { confirmed: options.confirm ?? false, lenientIdentifiers: options.lenientIdentifiers }));
       if (options.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
@@ -86,8 +87,7 @@ Example:
         const table = new Table({ head: ['uai', 'state', 'created', 'updated', 'unchanged', 'deleted', 'rejected'] });
         for (const { uai, report: r } of report.establishments) table.push([uai, r.state, r.counts.created, r.counts.updated, r.counts.unchanged, r.counts.deleted, r.counts.rejected]);
         process.stdout.write(table.toString() + '\n');
-        const all = [...report.problems, ...report.establishments.flatMap((e) => e.report.problems)];
-        for (const p of all) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.detail}\n`);
+        printProblems([...report.problems, ...report.establishments.flatMap((e) => e.report.problems)]);
       }
       if (report.establishments.some((e) => e.report.state === 'held')) process.exitCode = 3;
       else if ([...report.problems, ...report.establishments.flatMap((e) => e.report.problems)].some((p) => p.severity === 'error')) process.exitCode = 1;
@@ -117,7 +117,7 @@ Example:
       if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);
       const share = Number(options.maxDeletionShare);
       if (!(share >= 0 && share <= 1)) fail(`--max-deletion-share ${options.maxDeletionShare}: expected a number from 0 to 1`);
-      const [path_] = filesOf([file]);
+      const [path_] = filesOf([file], /\.csv$/i);
       const report = await withStore((store) => importRoster(store.db, parseOnde(fs.createReadStream(path_), { file: path.basename(path_), encoding: options.encoding }), {
         uai, source: ONDE, mode: options.mode as 'complete' | 'delta', maxDeletionShare: share, confirmed: options.confirm ?? false,
         lenientIdentifiers: options.lenientIdentifiers,
@@ -128,7 +128,7 @@ Example:
         const table = new Table({ head: ['state', 'created', 'updated', 'unchanged', 'deleted', 'rejected'] });
         table.push([report.state, report.counts.created, report.counts.updated, report.counts.unchanged, report.counts.deleted, report.counts.rejected]);
         process.stdout.write(table.toString() + '\n');
-        for (const p of report.problems) process.stdout.write(`${p.file}${p.line ? `:${p.line}` : ''}: ${p.severity}: ${p.detail}\n`);
+        printProblems(report.problems);
         if (report.state === 'held') {
           process.stdout.write(`held: the import would delete ${report.deletions} of the ${report.total} ONDE records of ${uai}; nothing was written. Check the file, then run again with --confirm to apply it.\n`);
         }

@@ -2,6 +2,12 @@
 import type { Request, Response } from 'express';
 import { ValidationProblem } from './problem.js';
 
+/** The keys listings and the change feed page by: record ids and the UAIs of establishments. */
+export const KEY_SHAPES = {
+  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  uai: /^[0-9]{7}[A-Z]$/,
+} as const;
+
 export function encodeCursor(state: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(state)).toString('base64url');
 }

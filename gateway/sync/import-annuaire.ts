@@ -6,7 +6,7 @@ import { parseAnnuaire } from '../../connectors/annuaire/parse.js';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import { EstablishmentRejected, putEstablishment } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
-import { identifierKeyWarnings } from '../model/validate.js';
+import { identifierWarningsAt } from './identifier-warnings.js';
 
 export interface ImportCounts {
   created: number;
@@ -37,11 +37,7 @@ export async function importAnnuaire(
       }
       try {
         counts[(await putEstablishment(db, item.record, { lenientIdentifiers: options.lenientIdentifiers })).outcome] += 1;
-        if (options.lenientIdentifiers) {
-          for (const warning of identifierKeyWarnings(item.record)) {
-            problems.push({ ...item.position, field: warning.pointer.slice(1), code: 'identifier-key', severity: 'warning', detail: `${warning.pointer.slice(1)} ${warning.detail}; imported as it is` });
-          }
-        }
+        if (options.lenientIdentifiers) problems.push(...identifierWarningsAt(item.record, item.position));
       } catch (error) {
         if (!(error instanceof EstablishmentRejected)) throw error;
         counts.rejected += 1;

@@ -7,7 +7,7 @@ import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem
 import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
 import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperation } from '../store/records.js';
 import type { Database } from '../store/tables.js';
-import { identifierKeyWarnings } from '../model/validate.js';
+import { identifierWarningsAt } from './identifier-warnings.js';
 import type { ImportCounts } from './import-annuaire.js';
 
 export interface RosterImportOptions {
@@ -49,11 +49,7 @@ export async function importRoster(
     return { state: 'failed', counts, problems: [...problems, error.problem] };
   }
   if (options.lenientIdentifiers) {
-    for (const operation of operations) {
-      for (const warning of identifierKeyWarnings(operation.record)) {
-        problems.push({ ...operation.position, field: warning.pointer.slice(1), code: 'identifier-key', severity: 'warning', detail: `${warning.pointer.slice(1)} ${warning.detail}; imported as it is` });
-      }
-    }
+    for (const operation of operations) problems.push(...identifierWarningsAt(operation.record, operation.position));
   }
 
   const kept = new Set<string>(); // source ids of refused records: not "dropped by the export"

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { readAafRequests, type AafItem } from '../../connectors/aaf/read.js';
-
-async function* chunked(bytes: Buffer, size = 17): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { chunked } from '../support/bytes.js';
 
 async function read(xml: string, encoding = 'iso-8859-15'): Promise<AafItem[]> {
   const items: AafItem[] = [];
-  for await (const item of readAafRequests(chunked(iconv.encode(xml, encoding)), { file: 'ENT_Delta_20261123_Eleve_0001.xml' })) items.push(item);
+  for await (const item of readAafRequests(chunked(iconv.encode(xml, encoding), 17), { file: 'ENT_Delta_20261123_Eleve_0001.xml' })) items.push(item);
   return items;
 }
 

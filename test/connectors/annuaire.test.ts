@@ -3,14 +3,11 @@ import iconv from 'iconv-lite';
 import { parseAnnuaire, type AnnuaireItem } from '../../connectors/annuaire/parse.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { validateRecord } from '../../gateway/model/validate.js';
-
-async function* chunked(bytes: Buffer, size = 11): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { chunked } from '../support/bytes.js';
 
 async function parse(bytes: Buffer, file: string): Promise<AnnuaireItem[]> {
   const items: AnnuaireItem[] = [];
-  for await (const item of parseAnnuaire(chunked(bytes), { file })) items.push(item);
+  for await (const item of parseAnnuaire(chunked(bytes, 11), { file })) items.push(item);
   return items;
 }
 

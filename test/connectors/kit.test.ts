@@ -4,11 +4,7 @@ import { decodeText, textEncoding, xmlEncoding } from '../../connectors/kit/deco
 import { readCsvRows } from '../../connectors/kit/csv.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { childText, readXmlElements, type XmlElement } from '../../connectors/kit/xml.js';
-
-/** The bytes as a stream of small chunks, so that characters and tags are cut across chunk boundaries. */
-async function* chunked(bytes: Buffer, size = 7): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { chunked } from '../support/bytes.js';
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];

@@ -4,14 +4,11 @@ import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { parseOnde } from '../../connectors/onde/parse.js';
 import { ineWithKey } from '../../gateway/model/identifiers.js';
-
-async function* chunked(bytes: Buffer, size = 13): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
-}
+import { chunked } from '../support/bytes.js';
 
 async function parse(text: string, encoding = 'windows-1252', declared?: string): Promise<ConnectorItem[]> {
   const items: ConnectorItem[] = [];
-  for await (const item of parseOnde(chunked(iconv.encode(text, encoding)), { file: 'ExportEleves.csv', encoding: declared })) items.push(item);
+  for await (const item of parseOnde(chunked(iconv.encode(text, encoding), 13), { file: 'ExportEleves.csv', encoding: declared })) items.push(item);
   return items;
 }
 

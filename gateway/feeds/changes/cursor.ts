@@ -1,6 +1,6 @@
 // The change-feed cursor. Opaque to clients; inside, a change-log position and, while the caller's
 // visibility is changing, where the feed is in announcing what entered and left the perimeter.
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
+import { decodeCursor, encodeCursor, KEY_SHAPES } from '../../http/paging.js';
 
 export type Phase = 'changes' | 'leave' | 'enter';
 
@@ -16,11 +16,8 @@ export interface ChangeCursor {
 
 const DIGITS = /^[0-9]{1,18}$/;
 /** The last key delivered in a phase: a sequence number, or `uai/id` while announcing what left or entered. */
-const POSITION = {
-  changes: DIGITS,
-  leave: /^[0-9]{7}[A-Z]\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  enter: /^[0-9]{7}[A-Z]\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-} as const;
+const UAI_AND_ID = new RegExp(`^${KEY_SHAPES.uai.source.slice(1, -1)}/${KEY_SHAPES.id.source.slice(1, -1)}$`);
+const POSITION = { changes: DIGITS, leave: UAI_AND_ID, enter: UAI_AND_ID } as const;
 
 function isChangeCursor(value: Record<string, unknown>): value is ChangeCursor & Record<string, unknown> {
   if (typeof value.s !== 'string' || !DIGITS.test(value.s)) return false;

@@ -1,7 +1,7 @@
 // The shape every listing answers with: a page of records, the next link (body and Link header), the
 // change-feed cursor of the listing's snapshot, an optional total, and an ETag for conditional requests.
 import type { Request, Response } from 'express';
-import { decodeCursor, encodeCursor, selfUrl, setNextLink } from '../../http/paging.js';
+import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '../../http/paging.js';
 import { etagOf, notModified } from '../../http/etag.js';
 import { queryDate, queryFlag, queryInteger, queryString } from '../../http/query.js';
 import { changeCursorAt } from '../changes/cursor.js';
@@ -13,12 +13,6 @@ interface ListingCursor {
   /** Key of the last row sent. */
   a: string;
 }
-
-/** The keys listings page by: record ids, or the UAIs of establishments. */
-export const KEY_SHAPES = {
-  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  uai: /^[0-9]{7}[A-Z]$/,
-} as const;
 
 function listingCursorOf(key: RegExp) {
   return (value: Record<string, unknown>): value is ListingCursor & Record<string, unknown> =>
