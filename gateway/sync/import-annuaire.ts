@@ -6,15 +6,8 @@ import { parseAnnuaire } from '../../connectors/annuaire/parse.js';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import { EstablishmentRejected, putEstablishment } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
+import { noCounts, type ImportCounts } from './import-counts.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
-
-export interface ImportCounts {
-  created: number;
-  updated: number;
-  unchanged: number;
-  deleted: number;
-  rejected: number;
-}
 
 export interface ImportReport {
   counts: ImportCounts;
@@ -26,7 +19,7 @@ export async function importAnnuaire(
   source: AsyncIterable<Buffer | Uint8Array>,
   options: { file: string; lenientIdentifiers?: boolean; onProgress?: (counts: ImportCounts) => void },
 ): Promise<ImportReport> {
-  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+  const counts = noCounts();
   const problems: ConnectorProblem[] = [];
   try {
     for await (const item of parseAnnuaire(source, { file: options.file })) {

@@ -8,7 +8,7 @@ import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/ope
 import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperation } from '../store/records.js';
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
-import type { ImportCounts } from './import-annuaire.js';
+import { noCounts, type ImportCounts } from './import-counts.js';
 
 export interface RosterImportOptions {
   uai: string;
@@ -31,7 +31,7 @@ export async function importRoster(
   items: AsyncIterable<ConnectorItem>,
   options: RosterImportOptions,
 ): Promise<RosterImportReport> {
-  const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
+  const counts = noCounts();
   const problems: ConnectorProblem[] = [];
   let operations: CanonicalOperation[] = [];
   try {
