@@ -10,3 +10,9 @@ export interface ImportCounts {
 export function noCounts(): ImportCounts {
   return { created: 0, updated: 0, unchanged: 0, deleted: 0, rejected: 0 };
 }
+
+export function sumCounts(all: Iterable<ImportCounts>): ImportCounts {
+  const sum = noCounts();
+  for (const counts of all) for (const key of Object.keys(sum) as (keyof ImportCounts)[]) sum[key] += counts[key];
+  return sum;
+}

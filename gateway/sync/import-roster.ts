@@ -19,6 +19,9 @@ export interface RosterImportOptions {
   confirmed?: boolean;
   /** UAI and INE keys that do not check out are warnings, not refusals (test feeds carry invented ones). */
   lenientIdentifiers?: boolean;
+  signal?: AbortSignal;
+  /** Called as records are read, with how many so far. */
+  onRecords?: (read: number) => void;
 }
 
 export type RosterImportReport =
@@ -36,11 +39,13 @@ export async function importRoster(
   let operations: CanonicalOperation[] = [];
   try {
     for await (const item of items) {
+      options.signal?.throwIfAborted();
       if (item.kind === 'problem') {
         problems.push(item.problem);
         if (item.problem.severity === 'error') counts.rejected += 1;
       } else {
         operations.push(item.operation);
+        if (operations.length % 1000 === 0) options.onRecords?.(operations.length);
       }
     }
   } catch (error) {

@@ -1,0 +1,68 @@
+// The one shape every import takes, whether a sync job, the command line or a test runs it: the files of a
+// delivery in, what happened to each establishment and every problem out. Importers are registered by
+// connector name in `importers.ts`; the job runner knows nothing else about them.
+import type { Kysely } from 'kysely';
+import type { ConnectorProblem } from '../../connectors/kit/problem.js';
+import type { Database } from '../store/tables.js';
+import type { ImportCounts } from './import-counts.js';
+
+/** One file of a delivery: its name as delivered (connectors pick files by name) and a way to read it. */
+export interface SourceFile {
+  name: string;
+  /** Bytes, when known: progress is told in bytes read. */
+  size?: number;
+  open(): AsyncIterable<Buffer | Uint8Array>;
+}
+
+export interface ImportRequest {
+  files: SourceFile[];
+  /** The establishment, for connectors whose files do not say it (ONDE, STS-Web). */
+  uai?: string;
+  mode: 'complete' | 'delta';
+  /** Apply a complete import even past the safety brake. */
+  confirmed: boolean;
+  /** Largest share of a source's records a complete import deletes without confirmation (default 0.2). */
+  maxDeletionShare?: number;
+  /** UAI and INE keys that do not check out are warnings, not refusals (test feeds carry invented ones). */
+  lenientIdentifiers: boolean;
+  /** The file's encoding when the caller knows it better than the bytes tell. */
+  encoding?: string;
+  /**
+   * Whether the submitter may write to an establishment. Deliveries naming establishments themselves (AAF)
+   * leave out, with a problem, those it may not; absent means all.
+   */
+  establishmentAllowed?: (uai: string) => boolean;
+  /** Aborted when the job is cancelled: importers stop at the next record they read, before writing. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export interface ImportProgress {
+  /** What is being done, for people: `reading Eleve_0003.xml`, `writing 0750655E`. */
+  stage: string;
+  /** Units done and, when known, in all (records or bytes, the same unit for both). */
+  done: number;
+  total?: number;
+}
+
+export interface EstablishmentOutcome {
+  uai: string;
+  /** `held`: the safety brake stopped a complete import; nothing was written to that establishment. */
+  state: 'completed' | 'held' | 'failed';
+  counts: ImportCounts;
+  /** For a held import: how many of how many records it would delete. */
+  held?: { deletions: number; total: number };
+}
+
+export interface ImportOutcome {
+  /** Every record's outcome, all establishments together. */
+  counts: ImportCounts;
+  establishments: EstablishmentOutcome[];
+  /** Every problem, each naming file, line and field where known. */
+  problems: ConnectorProblem[];
+}
+
+export type Importer = (db: Kysely<Database>, request: ImportRequest) => Promise<ImportOutcome>;
+
+/** Thrown by an importer when the request itself cannot be run (a connector that needs `uai` without one). */
+export class ImportRequestError extends Error {}

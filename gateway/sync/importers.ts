@@ -1,0 +1,73 @@
+// The importers, by connector name: what a sync job, the command line and the API may run.
+import path from 'node:path';
+import { parseOnde, SOURCE as ONDE } from '../../connectors/onde/parse.js';
+import { importAaf } from './import-aaf.js';
+import { importAnnuaire } from './import-annuaire.js';
+import { sumCounts } from './import-counts.js';
+import { importRoster, type RosterImportReport } from './import-roster.js';
+import { ImportRequestError, type EstablishmentOutcome, type Importer, type ImportOutcome } from './importer.js';
+
+function outcomeOf(uai: string, report: RosterImportReport): EstablishmentOutcome {
+  return {
+    uai,
+    state: report.state,
+    counts: report.counts,
+    ...(report.state === 'held' ? { held: { deletions: report.deletions, total: report.total } } : {}),
+  };
+}
+
+const annuaire: Importer = async (db, request) => {
+  const outcome: ImportOutcome = { counts: sumCounts([]), establishments: [], problems: [] };
+  for (const file of request.files) {
+    request.signal?.throwIfAborted();
+    const report = await importAnnuaire(db, file.open(), {
+      file: file.name,
+      lenientIdentifiers: request.lenientIdentifiers,
+      onProgress: (counts) => request.onProgress?.({ stage: `reading ${file.name}`, done: counts.created + counts.updated + counts.unchanged + counts.rejected }),
+    });
+    outcome.counts = sumCounts([outcome.counts, report.counts]);
+    outcome.problems.push(...report.problems);
+  }
+  return outcome;
+};
+
+const onde: Importer = async (db, request) => {
+  if (!request.uai) throw new ImportRequestError('the ONDE export does not name its école: give its UAI (uai)');
+  if (request.files.length !== 1) throw new ImportRequestError(`an ONDE import takes one file (got ${request.files.length})`);
+  const [file] = request.files;
+  const uai = request.uai;
+  const report = await importRoster(db, parseOnde(file.open(), { file: path.basename(file.name), encoding: request.encoding }), {
+    uai,
+    source: ONDE,
+    mode: request.mode,
+    maxDeletionShare: request.maxDeletionShare,
+    confirmed: request.confirmed,
+    lenientIdentifiers: request.lenientIdentifiers,
+    signal: request.signal,
+    onRecords: (read) => request.onProgress?.({ stage: `reading ${file.name}`, done: read }),
+  });
+  return { counts: report.counts, establishments: [outcomeOf(uai, report)], problems: report.problems };
+};
+
+const aaf: Importer = async (db, request) => {
+  if (request.mode !== 'complete') throw new ImportRequestError('AAF delta deliveries are not applied yet: import complete files');
+  const report = await importAaf(db, request.files, {
+    confirmed: request.confirmed,
+    maxDeletionShare: request.maxDeletionShare,
+    lenientIdentifiers: request.lenientIdentifiers,
+  });
+  const establishments = report.establishments.map(({ uai, report: r }) => outcomeOf(uai, r));
+  return {
+    counts: sumCounts(establishments.map((e) => e.counts)),
+    establishments,
+    problems: [...report.problems, ...report.establishments.flatMap((e) => e.report.problems)],
+  };
+};
+
+export const IMPORTERS = { annuaire, aaf, onde } satisfies Record<string, Importer>;
+
+export type ConnectorName = keyof typeof IMPORTERS;
+
+export function isConnectorName(name: string): name is ConnectorName {
+  return Object.hasOwn(IMPORTERS, name);
+}
