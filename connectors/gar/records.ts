@@ -1,0 +1,69 @@
+// What the GAR export reads: an establishment's canonical records, as plain values, and what it reports about
+// those it cannot express in GAR-ENT. Fields a record may lack are optional here: checking them is the
+// writer's job, so that a bad record becomes a problem instead of a broken file.
+
+export type GarDegree = '1D' | '2D';
+
+export interface GarEstablishment {
+  uai: string;
+  name?: string;
+  /** The canonical type: `ecole` is first degree (GAR-ENT-1D), every other type second degree. */
+  type: string;
+  sector?: string;
+}
+
+export interface GarPerson {
+  id: string;
+  kind: 'pupil' | 'teacher' | 'staff' | 'guardian';
+  familyName?: string;
+  givenName?: string;
+  birthDate?: string;
+  email?: string;
+  /** The AAF function code (`ENS`, `DOC`, `DIR`, `CPE`…) when the source gave one: it picks a staff profile. */
+  functionCode?: string;
+}
+
+export interface GarGroup {
+  id: string;
+  kind: 'division' | 'group';
+  code?: string;
+  name?: string;
+  /** A MEF code (11 digits, second degree) or MEFSTAT4 code (4 digits, first degree) when the source gave one. */
+  level?: string;
+}
+
+export interface GarMembership {
+  id: string;
+  personId: string;
+  groupId: string;
+  endDate?: string;
+}
+
+export interface GarSubject {
+  id: string;
+  code?: string;
+  name?: string;
+}
+
+/** The records of one establishment. Each listing may be walked once; the writer asks for each in turn. */
+export interface GarSource {
+  establishment: GarEstablishment;
+  /** People of the given kinds (guardians have no place in GAR-ENT and are never asked for). */
+  people(kinds: readonly GarPerson['kind'][]): AsyncIterable<GarPerson>;
+  groups(): AsyncIterable<GarGroup>;
+  memberships(): AsyncIterable<GarMembership>;
+  subjects(): AsyncIterable<GarSubject>;
+}
+
+export interface GarProblem {
+  /** The canonical entity and id of the record concerned. */
+  entity: 'establishment' | 'person' | 'group' | 'membership' | 'subject';
+  id: string;
+  field?: string;
+  /** `missing-field`, `too-long`, `bad-date`, `duplicate-key`, `unknown-link`, `no-mef-code`. */
+  code: string;
+  /** What was found and what GAR-ENT expects, in a sentence. */
+  detail: string;
+  /** `error`: the record is left out of the files; `warning`: it is written without the field named. */
+  severity: 'error' | 'warning';
+}
