@@ -1,8 +1,12 @@
-// `passerelle export`: files for outside systems. For now the municipal exchange: a commune's pupils.
+// `passerelle export`: files for outside systems: the municipal exchange (a commune's pupils) and the GAR
+// delivery of one establishment.
 import fs from 'node:fs';
 import { Command } from 'commander';
+import Table from 'cli-table3';
 import { municipalCsv } from '../../connectors/municipal/write.js';
+import { isValidUai } from '../model/identifiers.js';
 import { communePupils } from '../store/commune-pupils.js';
+import { DEFAULT_ENT_ID, exportGar, UnknownEstablishmentError } from '../sync/export-gar.js';
 import { fail, withStore } from './context.js';
 
 export function exportCommand(): Command {
@@ -25,6 +29,40 @@ export function exportCommand(): Command {
       } else {
         process.stdout.write(text);
       }
+    });
+  command
+    .command('gar')
+    .description("An establishment's GAR-ENT complete files (digital resources: pupils, teachers and staff with their profiles, classes, groups, memberships, subjects), packed as the GAR takes them.")
+    .requiredOption('--uai <uai>', 'the establishment')
+    .requiredOption('--out <dir>', 'the folder to write into (made if missing)')
+    .option('--ent-id <id>', "the ENT's identifier at the GAR, which starts every file name", DEFAULT_ENT_ID)
+    .option('--json', 'print the report as one JSON object')
+    .addHelpText('after', `
+An école gets the first-degree files (GAR-ENT-1D v1.4), any other establishment the second-degree ones
+(GAR-ENT v1.7). Files hold at most 10,000 nodes each and are named
+<ent-id>_GAR-ENT_Complet_<yyyyMMdd_HHmmss>_<1D|2D>_<Etab|Eleve|Enseignant|Groupe>_<NNNN>.xml; all of them go into
+<ent-id>_GAR-ENT_Complet_<yyyyMMdd_HHmmss>_<1D|2D>.tar.gz, with its MD5 in a .md5 file of the same name.
+Records GAR-ENT cannot express (a missing name, a code too long) are left out and listed; the exit code is then 1.
+
+Example:
+  passerelle export gar --uai 0691234S --out ./gar --ent-id ENT-RHONE`)
+    .action(async (options: { uai: string; out: string; entId: string; json?: boolean }) => {
+      const uai = options.uai.toUpperCase();
+      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(options.entId)) fail(`--ent-id ${options.entId}: expected letters, digits and dashes (it goes into file names)`);
+      const report = await withStore((store) => exportGar(store.db, { uai, outDir: options.out, entId: options.entId })).catch((error: unknown) => {
+        if (error instanceof UnknownEstablishmentError) fail(`--uai ${uai}: ${error.message}`);
+        throw error;
+      });
+      if (options.json) {
+        process.stdout.write(JSON.stringify(report) + '\n');
+      } else {
+        const table = new Table({ head: ['element', 'written'] });
+        for (const [element, count] of Object.entries(report.counts)) table.push([element, count]);
+        process.stdout.write(`${table.toString()}\n${report.files.join('\n')}\n`);
+        for (const p of report.problems) process.stdout.write(`${p.entity} ${p.id}${p.field ? ` ${p.field}` : ''}: ${p.severity}: ${p.detail}\n`);
+      }
+      if (report.problems.some((p) => p.severity === 'error')) process.exitCode = 1;
     });
   return command;
 }

@@ -1,0 +1,127 @@
+// The GAR export of one establishment: its active roster read from the store page by page, written as GAR-ENT
+// complete files into a folder, then packed (tar.gz and .md5) for delivery. A plain function, so that the
+// command line, sync jobs and tests run the same thing.
+import { once } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import { packGar } from '../../connectors/gar/pack.js';
+import type { GarDegree, GarGroup, GarMembership, GarPerson, GarProblem, GarSource, GarSubject } from '../../connectors/gar/records.js';
+import type { GarOutput } from '../../connectors/gar/series.js';
+import { writeGar } from '../../connectors/gar/write.js';
+import { activeEstablishment, establishmentRoster, type RosterEntity, type RosterRecord } from '../store/establishment-roster.js';
+import type { Database } from '../store/tables.js';
+
+export interface GarExportOptions {
+  uai: string;
+  outDir: string;
+  /** The ENT's identifier at the GAR, which starts every file name. */
+  entId?: string;
+  now?: Date;
+  /** Aborted when the job is cancelled: the export stops at the next record it reads. */
+  signal?: AbortSignal;
+  onProgress?: (progress: { stage: string; done: number }) => void;
+}
+
+export interface GarExportResult {
+  degree: GarDegree;
+  /** Paths written: the XML files, then the archive and its checksum. */
+  files: string[];
+  /** Entries written, by element name (GAREleve, GARPersonGroupe…). */
+  counts: Record<string, number>;
+  problems: GarProblem[];
+}
+
+export const DEFAULT_ENT_ID = 'PASSERELLE';
+
+export class UnknownEstablishmentError extends Error {}
+
+const PROGRESS_EVERY = 500;
+
+export async function exportGar(db: Kysely<Database>, options: GarExportOptions): Promise<GarExportResult> {
+  const { uai, outDir, signal, onProgress } = options;
+  const establishment = await activeEstablishment(db, uai);
+  if (!establishment) throw new UnknownEstablishmentError(`no active establishment ${uai} in the store`);
+  fs.mkdirSync(outDir, { recursive: true });
+
+  let done = 0;
+  async function* read<T>(entity: RosterEntity, map: (record: RosterRecord) => T, kinds?: readonly string[]): AsyncGenerator<T> {
+    for await (const record of establishmentRoster(db, uai, entity, kinds ? { kinds } : {})) {
+      signal?.throwIfAborted();
+      done += 1;
+      if (done % PROGRESS_EVERY === 0) onProgress?.({ stage: `reading ${entity} records of ${uai}`, done });
+      yield map(record);
+    }
+  }
+  const source: GarSource = {
+    establishment: { uai, name: establishment.name, type: establishment.type, sector: establishment.sector },
+    people: (kinds) => read('person', personOf, kinds),
+    groups: () => read('group', groupOf),
+    memberships: () => read('membership', membershipOf),
+    subjects: () => read('subject', subjectOf),
+  };
+
+  const sink = new FolderSink(outDir);
+  const written = await writeGar(source, (name) => sink.open(name), { entId: options.entId ?? DEFAULT_ENT_ID, now: options.now ?? new Date() })
+    .catch((error: unknown) => {
+      sink.destroy();
+      throw error;
+    });
+  onProgress?.({ stage: `packing ${written.files.length} files`, done });
+  const pkg = await packGar(outDir, written.files, written.packageName);
+  return {
+    degree: written.degree,
+    files: [...written.files, pkg.archive, pkg.checksum].map((name) => path.join(outDir, name)),
+    counts: written.counts,
+    problems: written.problems,
+  };
+}
+
+/** Files in one folder, written with back-pressure; an export that fails leaves none open. */
+class FolderSink {
+  private readonly streams = new Set<fs.WriteStream>();
+
+  constructor(private readonly dir: string) {}
+
+  open(name: string): GarOutput {
+    const stream = fs.createWriteStream(path.join(this.dir, name));
+    this.streams.add(stream);
+    return {
+      write: async (chunk) => {
+        if (!stream.write(chunk)) await once(stream, 'drain');
+      },
+      end: async () => {
+        stream.end();
+        await finished(stream);
+        this.streams.delete(stream);
+      },
+    };
+  }
+
+  destroy(): void {
+    for (const stream of this.streams) stream.destroy();
+    this.streams.clear();
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function personOf(record: RosterRecord): GarPerson {
+  return {
+    id: record.id, kind: record.kind as GarPerson['kind'],
+    familyName: text(record.familyName), givenName: text(record.givenName), birthDate: text(record.birthDate), email: text(record.email),
+  };
+}
+
+function groupOf(record: RosterRecord): GarGroup {
+  return { id: record.id, kind: record.kind as GarGroup['kind'], code: text(record.code), name: text(record.name), level: text(record.level) };
+}
+
+function membershipOf(record: RosterRecord): GarMembership {
+  return { id: record.id, personId: String(record.personId), groupId: String(record.groupId), endDate: text(record.endDate) };
+}
+
+function subjectOf(record: RosterRecord): GarSubject {
+  return { id: record.id, code: text(record.code), name: text(record.name) };
+}
