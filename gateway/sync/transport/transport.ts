@@ -54,6 +54,7 @@ export type TransportErrorCode =
   | 'io'
   | 'host-key-mismatch'
   | 'authentication-failed'
+  | 'untrusted-certificate'
   | 'permission-denied'
   | 'not-found'
   | 'rejected';
@@ -67,6 +68,7 @@ const TRANSIENT: Record<TransportErrorCode, boolean> = {
   io: true,
   'host-key-mismatch': false,
   'authentication-failed': false,
+  'untrusted-certificate': false,
   'permission-denied': false,
   'not-found': false,
   rejected: false,
