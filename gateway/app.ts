@@ -17,6 +17,8 @@ import { requestValidator } from './http/request-validation.js';
 import { healthRoutes } from './observability/health.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
 import { openStore, type Store } from './store/db.js';
+import { syncJobRoutes } from './sync/jobs/routes.js';
+import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
 
 export interface Gateway {
   readonly app: Express;
@@ -24,6 +26,7 @@ export interface Gateway {
   readonly auth: AuthorizationServer;
   readonly logger: Logger;
   readonly config: Config;
+  readonly jobs: SyncJobs;
   /** Starts listening; resolves with the base URL actually bound. */
   start(): Promise<string>;
   /** Stops taking requests, lets in-flight ones finish (up to the grace period), then closes everything. */
@@ -54,12 +57,15 @@ export async function createGateway(config: Config, options: { logger?: Logger }
     const auth = await createAuthorizationServer({ config, db: store.db, logger });
     cleanups.push(() => auth.close());
 
+    const jobs = await openSyncJobs(config, store.db, logger, { resume: true });
+    cleanups.push(() => jobs.close());
+
     let closing = false;
-    const app = buildApp(config, store, auth, redis, logger, () => closing);
+    const app = buildApp(config, { store, auth, jobs, redis, logger, isClosing: () => closing });
     let server: http.Server | undefined;
 
     return {
-      app, store, auth, logger, config,
+      app, store, auth, logger, config, jobs,
       async start() {
         server = http.createServer(app);
         server.keepAliveTimeout = 65_000;
@@ -91,7 +97,16 @@ export async function createGateway(config: Config, options: { logger?: Logger }
   }
 }
 
-function buildApp(config: Config, store: Store, auth: AuthorizationServer, redis: Redis | undefined, logger: Logger, isClosing: () => boolean): Express {
+interface Parts {
+  store: Store;
+  auth: AuthorizationServer;
+  jobs: SyncJobs;
+  redis: Redis | undefined;
+  logger: Logger;
+  isClosing: () => boolean;
+}
+
+function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing }: Parts): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // entity tags are computed per route from what the response shows
@@ -105,13 +120,16 @@ function buildApp(config: Config, store: Store, auth: AuthorizationServer, redis
   app.use(docsRouter(document));
 
   const v1 = express.Router();
-  v1.use(express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] }));
+  const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
+  // A job's upload is streamed to the store as it arrives, whatever its type: never parsed here.
+  v1.use((req, res, next) => (req.method === 'POST' && req.path === '/sync/jobs' ? next() : json(req, res, next)));
   v1.use(auth.authenticate);
   v1.use(scopedAccess(store.db, auth.reloadCaller));
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
   v1.use(changesRoutes());
+  v1.use(syncJobRoutes(jobs, config.publicUrl));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new NotFoundProblem(`nothing at ${req.method} ${req.path}`)));

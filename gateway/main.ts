@@ -7,9 +7,11 @@ import { clientsCommand } from './cli/clients.js';
 import { demoCommand } from './cli/demo.js';
 import { importCommand } from './cli/import.js';
 import { exportCommand } from './cli/export.js';
+import { jobsCommand } from './cli/jobs.js';
 import { keysCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
 import { serveCommand } from './cli/serve.js';
+import { workerCommand } from './cli/worker.js';
 import { StoreError } from './store/db.js';
 
 const program = new Command('passerelle')
@@ -22,7 +24,9 @@ const program = new Command('passerelle')
   .addCommand(demoCommand())
   .addCommand(auditCommand())
   .addCommand(keysCommand())
+  .addCommand(workerCommand())
   .addCommand(importCommand())
+  .addCommand(jobsCommand())
   .addCommand(exportCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -7,6 +7,12 @@ export interface Config {
   /** Schema to work in (tests isolate themselves this way); `public` by default. */
   readonly databaseSchema: string;
   readonly redisUrl: string | undefined;
+  /** Prefix of the sync queues' keys in Redis: one per deployment sharing a Redis. */
+  readonly queuePrefix: string;
+  /** Sync jobs one worker process runs at once. */
+  readonly workerConcurrency: number;
+  /** Seconds a worker holds a job without renewing: a killed worker's job runs elsewhere after this. */
+  readonly jobLockSeconds: number;
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
@@ -40,6 +46,12 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name} must be true or false (got ${JSON.stringify(raw)})`);
 }
 
+function queuePrefix(env: NodeJS.ProcessEnv): string {
+  const prefix = env.QUEUE_PREFIX || 'passerelle';
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError(`QUEUE_PREFIX must be letters, digits, '_', '.' or '-' (got ${JSON.stringify(prefix)})`);
+  return prefix;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST || '127.0.0.1';
@@ -63,6 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     databaseSchema,
     redisUrl,
+    queuePrefix: queuePrefix(env),
+    workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
+    jobLockSeconds: integer(env, 'JOB_LOCK_SECONDS', 30, 1, 3600),
     dataDir: path.resolve(env.PASSERELLE_DATA_DIR || 'data'),
     host,
     port,

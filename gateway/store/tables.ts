@@ -129,6 +129,58 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+export interface SyncJobTable {
+  id: string;
+  kind: 'import';
+  connector: string;
+  mode: 'complete' | 'delta';
+  uai: string | null;
+  lock_key: string;
+  options: Json;
+  submitted_by: string;
+  idempotency_key: string | null;
+  state: 'queued' | 'running' | 'held' | 'completed' | 'failed' | 'cancelled';
+  cancel_requested: ColumnType<boolean, boolean | undefined, boolean>;
+  priority: number;
+  attempts: ColumnType<number, number | undefined, number>;
+  progress: Json | null;
+  counts: Json | null;
+  establishments: Json | null;
+  problem_count: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  input_size: Int8;
+  input_sha256: string;
+  created_at: DefaultedTimestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface SyncJobFileTable {
+  job_id: string;
+  file_no: number;
+  name: string;
+  size: Int8;
+}
+
+export interface SyncJobChunkTable {
+  job_id: string;
+  file_no: number;
+  part: number;
+  bytes: Buffer;
+}
+
+export interface SyncJobProblemTable {
+  job_id: string;
+  n: number;
+  file: string;
+  line: number | null;
+  field: string | null;
+  code: string;
+  severity: 'error' | 'warning';
+  detail: string;
+}
+
 export interface Database {
   establishment: EstablishmentTable;
   roster_record: RosterRecordTable;
@@ -141,6 +193,10 @@ export interface Database {
   oidc_payload: OidcPayloadTable;
   signing_key: SigningKeyTable;
   audit_log: AuditLogTable;
+  sync_job: SyncJobTable;
+  sync_job_file: SyncJobFileTable;
+  sync_job_chunk: SyncJobChunkTable;
+  sync_job_problem: SyncJobProblemTable;
 }
 
 export type EstablishmentRow = Selectable<EstablishmentTable>;
@@ -149,3 +205,4 @@ export type NewRosterRecord = Insertable<RosterRecordTable>;
 export type ApiClient = Selectable<ApiClientTable>;
 export type NewApiClient = Insertable<ApiClientTable>;
 export type ApiClientUpdate = Updateable<ApiClientTable>;
+export type SyncJobRow = Selectable<SyncJobTable>;

@@ -34,15 +34,16 @@ describe('passerelle import annuaire', () => {
   it('creates the listed establishments, reports each rejected line, and changes nothing the second time', async () => {
     const first = passerelle('import', 'annuaire', file, '--json');
     expect(first.status).toBe(1); // one line was rejected
-    const report = JSON.parse(first.stdout) as { files: { counts: Record<string, number>; problems: { file: string; line: number; field: string; detail: string }[] }[] };
-    expect(report.files[0].counts).toEqual({ created: 2, updated: 0, unchanged: 0, deleted: 0, rejected: 1 });
-    expect(report.files[0].problems).toEqual([expect.objectContaining({
+    const report = JSON.parse(first.stdout) as { state: string; counts: Record<string, number>; problems: { file: string; line: number; field: string; detail: string }[] };
+    expect(report.state).toBe('completed');
+    expect(report.counts).toEqual({ created: 2, updated: 0, unchanged: 0, deleted: 0, rejected: 1 });
+    expect(report.problems).toEqual([expect.objectContaining({
       file: 'fr-en-annuaire-education.csv', line: 4, field: 'uai',
       detail: expect.stringContaining('its check letter should be'),
     })]);
 
     const again = JSON.parse(passerelle('import', 'annuaire', folder, '--json').stdout) as typeof report;
-    expect(again.files[0].counts).toEqual({ created: 0, updated: 0, unchanged: 2, deleted: 0, rejected: 1 });
+    expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: 2, deleted: 0, rejected: 1 });
 
     const store = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir: '' });
     try {
@@ -74,7 +75,7 @@ describe('passerelle import onde', () => {
     return file;
   };
   const all = Array.from({ length: 20 }, (_, i) => i);
-  type Report = { state: string; counts: Record<string, number>; problems: unknown[]; deletions?: number; total?: number };
+  type Report = { state: string; counts: Record<string, number>; problems: unknown[]; establishments: { uai: string; state: string; held?: { deletions: number; total: number } }[] };
   const run = (file: string, ...extra: string[]) => {
     const result = passerelle('import', 'onde', file, '--uai', ecole, '--json', ...extra);
     return { status: result.status, report: JSON.parse(result.stdout || 'null') as Report, stderr: result.stderr };
@@ -105,7 +106,7 @@ describe('passerelle import onde', () => {
       const truncated = exportOf(all.slice(0, 8), 'eleves-tronque.csv');
       const held = run(truncated);
       expect(held.status).toBe(3);
-      expect(held.report).toMatchObject({ state: 'held', deletions: 25, total: 40 });
+      expect(held.report).toMatchObject({ state: 'held', establishments: [{ uai: ecole, state: 'held', held: { deletions: 25, total: 40 } }] });
       expect(await changes()).toBe(logged + 2);
       const confirmed = run(truncated, '--confirm');
       expect(confirmed.report).toMatchObject({ state: 'completed', counts: { deleted: 25 } });

@@ -352,6 +352,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sync/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sync jobs, newest first
+         * @description The jobs the caller submitted (every job for an `admin` client).
+         */
+        get: operations["listSyncJobs"];
+        put?: never;
+        /**
+         * Submit an export to import, as a job
+         * @description Stores the body (one export file, or an archive of several: zip, tar or tar.gz, such as a whole AAF
+         *     delivery) and queues a job that runs the connector over it. Answers at once with the job; follow it
+         *     with `GET /v1/sync/jobs/{id}` (its `Location`).
+         *
+         *     A `complete` export replaces what that source last delivered for each establishment it covers: records
+         *     it no longer holds become tombstones, unchanged ones are not rewritten. If that would delete more than
+         *     `maxDeletionShare` of an establishment's records from the source (20% by default), the job is `held`
+         *     and nothing is written there until it is confirmed (`POST /v1/sync/jobs/{id}/confirm`). A `delta`
+         *     export applies only what it carries.
+         *
+         *     With an `Idempotency-Key`, sending the same request again returns the first job (200) instead of
+         *     queueing another; the same key with another connector, mode, establishment or body is a 409.
+         *
+         *     Needs `sync.write` (`admin` for the national directory, which creates establishments), and `uai`, when
+         *     given, in the caller's perimeter. Establishments a delivery names outside the perimeter are left out
+         *     and reported.
+         */
+        post: operations["submitSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /** A sync job, its state, progress and counts */
+        get: operations["getSyncJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync/jobs/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The problems a job found, line by line
+         * @description Every rejected record and every warning, each naming the file, line and field and what was expected;
+         *     as JSON, or as CSV with `format=csv` or `Accept: text/csv`.
+         */
+        get: operations["getSyncJobReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a job
+         * @description A queued or held job is cancelled at once. A running one stops before it writes, at its next progress
+         *     report (`cancelRequested` is true until then); an establishment already written stays written.
+         */
+        post: operations["cancelSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a failed job again, on the same input */
+        post: operations["retrySyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sync/jobs/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a held import, deletions included
+         * @description A complete import the safety brake held (it would have deleted more than the allowed share of an
+         *     establishment's records) runs again, this time applying the deletions. Check the job's
+         *     `establishments[].held` first: a truncated file must never wipe a school.
+         */
+        post: operations["confirmSyncJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -364,6 +516,109 @@ export interface components {
         Subject: components["schemas"]["subject.schema"];
         Room: components["schemas"]["room.schema"];
         AcademicYear: components["schemas"]["academicYear.schema"];
+        /**
+         * @description `annuaire`: the national directory of establishments (CSV or JSON); `aaf`: the académie's AAF
+         *     delivery (ficAlimMENESR XML files, usually an archive); `onde`: an école's ONDE pupil export (CSV);
+         *     `sts-web`: an établissement's STS-Web export (XML).
+         * @enum {string}
+         */
+        ImportConnector: "annuaire" | "aaf" | "onde" | "sts-web";
+        /**
+         * @description `queued`, `running`, `held` (the safety brake stopped a complete import: confirm it or cancel it),
+         *     `completed`, `failed` (see `error` and the report; retry it), `cancelled`.
+         * @enum {string}
+         */
+        SyncJobState: "queued" | "running" | "held" | "completed" | "failed" | "cancelled";
+        ImportCounts: {
+            created: number;
+            updated: number;
+            unchanged: number;
+            deleted: number;
+            /** @description Records refused */
+            rejected: number;
+        };
+        /** @description Something an import could not use, or used with a warning, and where it is. */
+        ImportProblem: {
+            /** @description The file as named in the delivery. */
+            file: string;
+            line?: number;
+            /** @description The field */
+            field?: string;
+            /** @description A stable code: `invalid-record`, `malformed-xml`, `missing-column`… */
+            code: string;
+            /** @enum {string} */
+            severity: "error" | "warning";
+            /** @description What was found and what was expected. */
+            detail: string;
+        };
+        SyncJob: {
+            /** Format: uuid */
+            id: string;
+            connector: components["schemas"]["ImportConnector"];
+            /** @enum {string} */
+            mode: "complete" | "delta";
+            uai?: components["schemas"]["uai"];
+            state: components["schemas"]["SyncJobState"];
+            /** @description A cancellation was asked while the job runs. */
+            cancelRequested?: boolean;
+            idempotencyKey?: string;
+            options: {
+                lenientIdentifiers: boolean;
+                /** @description The job applies deletions past the safety brake. */
+                confirmed: boolean;
+                maxDeletionShare?: number;
+                encoding?: string;
+            };
+            /** @description What was submitted; kept until the job completes, so that it can be retried or confirmed. */
+            input: {
+                name?: string;
+                /** @description Bytes. */
+                size: number;
+                sha256: string;
+            };
+            /** @description While running. */
+            progress?: {
+                /** @description What is being done, such as `reading ENT_Eleve_0003.xml`. */
+                stage: string;
+                done: number;
+                total?: number;
+                /** @enum {string} */
+                unit?: "bytes";
+            };
+            counts?: components["schemas"]["ImportCounts"];
+            /** @description What the job did to each establishment it covered. */
+            establishments?: {
+                uai: string;
+                /** @enum {string} */
+                state: "completed" | "held" | "failed";
+                counts: components["schemas"]["ImportCounts"];
+                /** @description For a held establishment, the deletions the import would make. */
+                held?: {
+                    deletions: number;
+                    total: number;
+                };
+            }[];
+            /** @description Problems in the report. */
+            problemCount: number;
+            /** @description Why the job failed. */
+            error?: string;
+            /** @description Runs so far */
+            attempts: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            startedAt?: string;
+            /** Format: date-time */
+            finishedAt?: string;
+            /** Format: date-time */
+            updatedAt: string;
+            links: {
+                /** Format: uri */
+                self: string;
+                /** Format: uri */
+                report: string;
+            };
+        };
         /** @description An error, as RFC 9457 problem details. */
         Problem: {
             /**
@@ -866,6 +1121,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The job, as it is now. */
+        SyncJob: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SyncJob"];
+            };
+        };
         /** @description Unchanged since the `If-None-Match` ETag; no body. */
         NotModified: {
             headers: {
@@ -1008,6 +1272,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The job's id. */
+        JobId: string;
         /**
          * @description The establishment's UAI, 7 digits and the check letter, upper case.
          * @example 0690001B
@@ -1919,6 +2185,242 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSyncJobs: {
+        parameters: {
+            query?: {
+                state?: components["schemas"]["SyncJobState"];
+                connector?: components["schemas"]["ImportConnector"];
+                uai?: components["schemas"]["uai"];
+                /** @description Jobs per page. */
+                limit?: number;
+                /** @description The position to continue from, taken from a `next` link. Opaque. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of jobs. */
+            200: {
+                headers: {
+                    Link: components["headers"]["Link"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        jobs: components["schemas"]["SyncJob"][];
+                        /**
+                         * Format: uri
+                         * @description The next page, or null on the last.
+                         */
+                        next: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    submitSyncJob: {
+        parameters: {
+            query: {
+                /** @description The format of the export. */
+                connector: components["schemas"]["ImportConnector"];
+                /** @description `complete` (replaces what the source delivered before) or `delta`. */
+                mode?: "complete" | "delta";
+                /** @description The establishment, for exports that do not name it (required for `onde`). */
+                uai?: components["schemas"]["uai"];
+                /** @description UAI and INE whose keys do not check out are accepted as warnings (test feeds carry invented identifiers). */
+                lenientIdentifiers?: boolean;
+                /** @description Share of an establishment's records from this source a complete import may delete without confirmation. */
+                maxDeletionShare?: number;
+                /** @description The file's encoding, when known better than the bytes tell. */
+                encoding?: "UTF-8" | "ISO-8859-1" | "ISO-8859-15" | "windows-1252";
+                /** @description The file's name as delivered; connectors that read several kinds of file tell them apart by name. */
+                filename?: string;
+            };
+            header?: {
+                /** @description Any unique string; a repeat of the same request with the same key returns the same job. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The export as it was produced, or an archive of the files of one delivery. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/zip": string;
+                "application/gzip": string;
+                "application/x-tar": string;
+                "application/xml": string;
+                "text/xml": string;
+                "text/csv": string;
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description A job with this `Idempotency-Key` and the same request exists already; it is returned, not queued again. */
+            200: {
+                headers: {
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            /** @description The job was queued. */
+            202: {
+                headers: {
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSyncJobReport: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        jobId: string;
+                        state: components["schemas"]["SyncJobState"];
+                        problems: components["schemas"]["ImportProblem"][];
+                    };
+                    "text/csv": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SyncJob"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    retrySyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SyncJob"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    confirmSyncJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id. */
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["SyncJob"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalError"];
         };
     };

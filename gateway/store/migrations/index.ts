@@ -1,9 +1,11 @@
 // The static list of migrations, in order. A migration, once released, is never edited: add a new one.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './20261123_0001_core.js';
+import * as jobs from './20261123_0002_jobs.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
+  '20261123_0002_jobs': jobs,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,155 @@
+// The sync job API: submit an export (one file or an archive) as a job, follow it, read its report, and
+// cancel, retry or confirm it. A client sees the jobs it submitted; an `admin` client sees every job.
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import { accessOf, requireAnyScope } from '../../http/context.js';
+import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '../../http/paging.js';
+import { ConflictProblem, NotFoundProblem, ProblemError, ValidationProblem } from '../../http/problem.js';
+import { queryInteger, queryString } from '../../http/query.js';
+import { findJob, IdempotencyConflict, jobProblems, JobStateConflict, listJobs, type JobState } from '../../store/jobs.js';
+import type { SyncJobRow } from '../../store/tables.js';
+import type { ScopedAccess } from '../../perimeter/scoped-access.js';
+import { isConnectorName } from '../importers.js';
+import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
+import type { SyncJobs } from './service.js';
+
+/** Connectors whose files do not name their establishment. */
+const NEEDS_UAI = new Set(['onde']);
+/** Connectors that create establishments: administrators only. */
+const ADMIN_ONLY = new Set(['annuaire']);
+
+const EXTENSION_OF_TYPE: Record<string, string> = {
+  'application/zip': '.zip', 'application/gzip': '.tar.gz', 'application/x-gzip': '.tar.gz', 'application/x-tar': '.tar',
+  'text/csv': '.csv', 'application/xml': '.xml', 'text/xml': '.xml', 'application/json': '.json',
+};
+
+function uploadName(req: Request): string {
+  const given = queryString(req, 'filename');
+  if (given) return path.basename(given);
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return `upload${EXTENSION_OF_TYPE[type] ?? ''}`;
+}
+
+function canSeeAll(access: ScopedAccess): boolean {
+  return access.caller.scopes.has('admin');
+}
+
+async function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow> {
+  const job = KEY_SHAPES.id.test(id) ? await findJob(access.db, id) : undefined;
+  if (!job || (!canSeeAll(access) && job.submitted_by !== access.caller.clientId)) throw new NotFoundProblem(`no sync job ${id}`);
+  return job;
+}
+
+function stateConflict(error: unknown): never {
+  if (error instanceof JobStateConflict) throw new ConflictProblem(error.message);
+  throw error;
+}
+
+export function syncJobRoutes(jobs: SyncJobs, publicUrl: string): Router {
+  const router = Router();
+
+  router.post('/sync/jobs', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+    const access = accessOf(res);
+    await access.fresh();
+    const connector = queryString(req, 'connector')!;
+    if (!isConnectorName(connector)) {
+      throw new ValidationProblem(`/query/connector must be a connector that imports (got "${connector}")`, [{ pointer: '/query/connector', detail: 'must be a connector that imports' }]);
+    }
+    if (ADMIN_ONLY.has(connector)) access.requireScopes(['admin']);
+    const uai = queryString(req, 'uai');
+    if (NEEDS_UAI.has(connector) && !uai) {
+      throw new ValidationProblem(`/query/uai is required for connector ${connector}: its files do not name their establishment`, [{ pointer: '/query/uai', detail: `is required for connector ${connector}` }]);
+    }
+    if (uai) await access.establishment(uai);
+    const maxDeletionShare = queryString(req, 'maxDeletionShare');
+    const inputName = uploadName(req);
+    try {
+      const { job, created } = await jobs.submit({
+        connector,
+        mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',
+        uai: uai ?? null,
+        lockKey: uai ?? connector,
+        options: {
+          lenientIdentifiers: queryString(req, 'lenientIdentifiers') === 'true',
+          confirmed: false,
+          ...(maxDeletionShare === undefined ? {} : { maxDeletionShare: Number(maxDeletionShare) }),
+          ...(queryString(req, 'encoding') ? { encoding: queryString(req, 'encoding') } : {}),
+          inputName,
+        },
+        submittedBy: access.caller.clientId,
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
+      }, [{ name: inputName, open: () => req }]);
+      res.status(created ? 202 : 200).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
+    } catch (error) {
+      if (error instanceof IdempotencyConflict) {
+        throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused',
+          `the Idempotency-Key was already used for job ${error.existing.id} with another connector, mode, establishment or body: use a new key for a new request`);
+      }
+      throw error;
+    }
+  });
+
+  router.get('/sync/jobs', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+    const access = accessOf(res);
+    await access.fresh();
+    const limit = queryInteger(req, 'limit', 50);
+    const cursor = queryString(req, 'cursor');
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'cursor',
+      (v): v is { createdAt: string; id: string } => typeof v.createdAt === 'string' && !Number.isNaN(Date.parse(v.createdAt)) && typeof v.id === 'string' && KEY_SHAPES.id.test(v.id));
+    const rows = await listJobs(access.db, {
+      state: queryString(req, 'state') as JobState | undefined,
+      connector: queryString(req, 'connector'),
+      uai: queryString(req, 'uai'),
+      submittedBy: canSeeAll(access) ? undefined : access.caller.clientId,
+    }, limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const next = rows.length > limit && last
+      ? selfUrl(req, publicUrl, { cursor: encodeCursor({ createdAt: new Date(last.created_at).toISOString(), id: last.id }) })
+      : null;
+    setNextLink(res, next);
+    res.json({ jobs: page.map((job) => jobView(job, publicUrl)), next });
+  });
+
+  router.get('/sync/jobs/:id', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+    res.json(jobView(await visibleJob(accessOf(res), req.params.id as string), publicUrl));
+  });
+
+  router.get('/sync/jobs/:id/report', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+    const access = accessOf(res);
+    const job = await visibleJob(access, req.params.id as string);
+    const csv = queryString(req, 'format') === 'csv' || (queryString(req, 'format') === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
+    await sendReport(res, job, csv, access);
+  });
+
+  const action = (name: 'cancel' | 'retry' | 'confirm') =>
+    router.post(`/sync/jobs/:id/${name}`, requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+      const access = accessOf(res);
+      const job = await visibleJob(access, req.params.id as string);
+      const updated = await jobs[name](job.id).catch(stateConflict);
+      if (!updated) throw new NotFoundProblem(`no sync job ${job.id}`);
+      res.json(jobView(updated, publicUrl));
+    });
+  action('cancel');
+  action('retry');
+  action('confirm');
+  return router;
+}
+
+async function sendReport(res: Response, job: SyncJobRow, csv: boolean, access: ScopedAccess): Promise<void> {
+  if (csv) {
+    res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="job-${job.id}-report.csv"`);
+    res.write(PROBLEM_CSV_HEADER);
+    for await (const problem of jobProblems(access.db, job.id)) res.write(problemCsvLine(problem as unknown as Record<string, unknown>));
+    res.end();
+    return;
+  }
+  res.status(200).type('application/json');
+  res.write(`{"jobId":${JSON.stringify(job.id)},"state":${JSON.stringify(job.state)},"problems":[`);
+  let first = true;
+  for await (const problem of jobProblems(access.db, job.id)) {
+    res.write((first ? '' : ',') + JSON.stringify(problem));
+    first = false;
+  }
+  res.end(']}');
+}

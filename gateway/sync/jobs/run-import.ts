@@ -1,0 +1,154 @@
+// The handler every backend runs: claims the job, unpacks its input, runs the connector's importer and
+// records the outcome. Bad input and bugs fail the job at once with its report; a transient failure (store or
+// network away) puts it back in line for the backend to retry, until the last attempt records it failed.
+// Each establishment is written in one transaction, so a run that dies leaves the store as it was.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
+import { parsePerimeter } from '../../perimeter/perimeter.js';
+import { coversEstablishment } from '../../perimeter/visibility.js';
+import { claimJob, finishJob, heartbeat, jobInputFiles, recordProgress, requeueAfterFailure, type JobOptions, type JobResult } from '../../store/jobs.js';
+import type { Database, SyncJobRow } from '../../store/tables.js';
+import { sumCounts } from '../import-counts.js';
+import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
+import { IMPORTERS, isConnectorName } from '../importers.js';
+import { InputProblem, unpackInput } from './input.js';
+import type { JobHandler } from './queue.js';
+import { isTransient } from './transient.js';
+
+/** Jobs submitted from the command line: the operator's, with no perimeter. */
+export const OPERATOR = 'operator';
+
+const PROGRESS_EVERY_MS = 500;
+
+/** The establishments the submitter may write to, as of now (its perimeter may have changed since it asked). */
+async function allowedEstablishments(db: Kysely<Database>, submittedBy: string): Promise<((uai: string) => boolean) | undefined> {
+  if (submittedBy === OPERATOR) return undefined;
+  const client = await db.selectFrom('api_client').select('perimeter').where('client_id', '=', submittedBy).where('status', '=', 'active').executeTakeFirst();
+  const perimeter = parsePerimeter(client?.perimeter ?? []);
+  const rows = await db.selectFrom('establishment').select('uai').where((eb) => coversEstablishment(eb, perimeter)).execute();
+  const allowed = new Set(rows.map((r) => r.uai));
+  return (uai) => allowed.has(uai);
+}
+
+/** Counts the bytes read from the files, for progress that needs nothing from the importer. */
+function metered(files: SourceFile[], onBytes: (bytes: number) => void): SourceFile[] {
+  return files.map((file) => ({
+    ...file,
+    async *open() {
+      for await (const chunk of file.open()) {
+        onBytes(chunk.length);
+        yield chunk;
+      }
+    },
+  }));
+}
+
+function stateOf(outcome: ImportOutcome): JobResult['state'] {
+  if (outcome.establishments.some((e) => e.state === 'failed')) return 'failed';
+  if (outcome.establishments.some((e) => e.state === 'held')) return 'held';
+  return 'completed';
+}
+
+/**
+ * `staleAfterSeconds`: how long a running job's runner may stay silent before the job counts as abandoned
+ * and another runner takes it up; runners beat three times as often.
+ */
+export function importJobHandler(db: Kysely<Database>, logger: Logger, staleAfterSeconds: number): JobHandler {
+  return async (jobId, attempt) => {
+    const claim = await claimJob(db, jobId, staleAfterSeconds);
+    if ('busy' in claim) return 'busy';
+    if ('gone' in claim) return 'finished';
+    const job = claim.claimed;
+    const log = logger.child({ jobId, connector: job.connector, uai: job.uai, attempt: attempt.number });
+    log.info('sync job started');
+    const cancel = new AbortController();
+    const beat = setInterval(() => {
+      heartbeat(db, jobId).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }).catch(() => undefined);
+    }, (staleAfterSeconds * 1000) / 3);
+    try {
+      const result = await runImport(db, job, cancel);
+      await finishJob(db, jobId, result);
+      log.info({ state: result.state, counts: result.counts, problems: result.problems.length }, 'sync job finished');
+      return 'finished';
+    } catch (error) {
+      if (isTransient(error) && !attempt.last) {
+        log.warn({ err: error }, 'sync job hit a transient failure; it will be retried');
+        await requeueAfterFailure(db, jobId, `attempt ${attempt.number}: ${(error as Error).message}`).catch(() => undefined);
+        throw error;
+      }
+      log.error({ err: error }, 'sync job failed');
+      await finishJob(db, jobId, { state: 'failed', error: isTransient(error) ? `gave up after ${attempt.number} attempts: ${(error as Error).message}` : `internal error: ${(error as Error).message}`, problems: [] });
+      return 'finished';
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}
+
+/** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
+async function runImport(db: Kysely<Database>, job: SyncJobRow, cancel: AbortController): Promise<JobResult> {
+  const options = job.options as JobOptions;
+  if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
+  let bytesRead = 0;
+  let stage = 'starting';
+  let reported = 0;
+  let reporting: Promise<void> = Promise.resolve();
+  const report = (force = false) => {
+    const now = Date.now();
+    if (!force && now - reported < PROGRESS_EVERY_MS) return;
+    reported = now;
+    const progress = { stage, done: bytesRead, total: Number(job.input_size), unit: 'bytes' };
+    reporting = reporting.then(async () => {
+      if (await recordProgress(db, job.id, progress)) cancel.abort(new Error('cancelled'));
+    }).catch(() => undefined);
+  };
+
+  let unpacked;
+  try {
+    unpacked = await unpackInput(await jobInputFiles(db, job.id));
+  } catch (error) {
+    if (!(error instanceof InputProblem)) throw error;
+    return { state: 'failed', error: error.message, problems: [{ file: options.inputName ?? '(upload)', code: 'bad-archive', severity: 'error', detail: error.message }] };
+  }
+  try {
+    const outcome = await IMPORTERS[job.connector](db, {
+      files: metered(unpacked.files, (n) => {
+        bytesRead += n;
+        report();
+      }),
+      uai: job.uai ?? undefined,
+      mode: job.mode,
+      confirmed: options.confirmed,
+      maxDeletionShare: options.maxDeletionShare,
+      lenientIdentifiers: options.lenientIdentifiers,
+      encoding: options.encoding,
+      establishmentAllowed: await allowedEstablishments(db, job.submitted_by),
+      signal: cancel.signal,
+      onProgress: (p: ImportProgress) => {
+        stage = p.stage;
+        report();
+      },
+    });
+    await reporting;
+    return {
+      state: stateOf(outcome),
+      counts: outcome.counts,
+      establishments: outcome.establishments,
+      problems: outcome.problems,
+      ...(stateOf(outcome) === 'failed' ? { error: firstError(outcome.problems) } : {}),
+    };
+  } catch (error) {
+    await reporting;
+    if (cancel.signal.aborted) return { state: 'cancelled', counts: sumCounts([]), problems: [] };
+    if (error instanceof ImportRequestError) return { state: 'failed', error: error.message, problems: [] };
+    throw error;
+  } finally {
+    await unpacked.dispose();
+  }
+}
+
+function firstError(problems: ConnectorProblem[]): string {
+  const problem = problems.find((p) => p.severity === 'error');
+  return problem ? `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.detail}` : 'the import failed';
+}

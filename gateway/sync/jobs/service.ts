@@ -1,0 +1,81 @@
+// Sync jobs as the API and the command line use them: submit (record and put in line), cancel, retry and
+// confirm; the same whichever backend runs them.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/config.js';
+import {
+  cancelJob, confirmJob, createJob, finishJob, findJob, retryJob, unfinishedJobs,
+  type InputFile, type NewJob,
+} from '../../store/jobs.js';
+import type { Database, SyncJobRow } from '../../store/tables.js';
+import { BullmqJobQueue, startBullmqWorker } from './bullmq-queue.js';
+import { LocalJobQueue } from './local-queue.js';
+import { priorityOf, type JobQueue } from './queue.js';
+import { importJobHandler } from './run-import.js';
+
+export class SyncJobs {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly queue: JobQueue,
+    /** Whether jobs run in this process (no Redis) rather than in `passerelle worker` processes. */
+    readonly inProcess: boolean,
+  ) {}
+
+  /** Records the job and puts it in line; an idempotent repeat returns the first job, not queued again. */
+  async submit(job: NewJob, files: InputFile[]): Promise<{ job: SyncJobRow; created: boolean }> {
+    const result = await createJob(this.db, job, files, priorityOf);
+    if (result.created) await this.queue.enqueue({ id: result.job.id, priority: result.job.priority });
+    return result;
+  }
+
+  cancel(id: string): Promise<SyncJobRow | undefined> {
+    return cancelJob(this.db, id);
+  }
+
+  async retry(id: string): Promise<SyncJobRow | undefined> {
+    return this.#requeued(await retryJob(this.db, id));
+  }
+
+  async confirm(id: string): Promise<SyncJobRow | undefined> {
+    return this.#requeued(await confirmJob(this.db, id));
+  }
+
+  async #requeued(job: SyncJobRow | undefined): Promise<SyncJobRow | undefined> {
+    if (job) await this.queue.enqueue({ id: job.id, priority: job.priority });
+    return job;
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/**
+ * With Redis, a BullMQ queue (workers run apart); without, the in-process runner. `resume`: the runner also
+ * takes up the jobs a stopped process left unfinished (the server does; a one-off command does not).
+ */
+export async function openSyncJobs(config: Config, db: Kysely<Database>, logger: Logger, options: { resume: boolean }): Promise<SyncJobs> {
+  if (config.redisUrl) {
+    return new SyncJobs(db, new BullmqJobQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix }), false);
+  }
+  const queue = new LocalJobQueue(importJobHandler(db, logger, config.jobLockSeconds), { concurrency: config.workerConcurrency }, logger);
+  if (options.resume) {
+    for (const job of await unfinishedJobs(db)) await queue.enqueue({ id: job.id, priority: job.priority });
+  }
+  return new SyncJobs(db, queue, true);
+}
+
+/** `passerelle worker`: runs the BullMQ queue's jobs until closed. */
+export function startSyncWorker(config: Config, db: Kysely<Database>, logger: Logger): { close(): Promise<void> } {
+  if (!config.redisUrl) throw new Error('a worker needs REDIS_URL: without Redis, jobs run inside `passerelle serve` and `passerelle import`');
+  return startBullmqWorker({ redisUrl: config.redisUrl, prefix: config.queuePrefix }, importJobHandler(db, logger, config.jobLockSeconds), {
+    concurrency: config.workerConcurrency,
+    lockMs: config.jobLockSeconds * 1000,
+    onAbandoned: async (jobId, reason) => {
+      const job = await findJob(db, jobId);
+      if (job && (job.state === 'running' || job.state === 'queued')) {
+        await finishJob(db, jobId, { state: 'failed', error: `the job was given up: ${reason}`, problems: [] });
+      }
+    },
+  }, logger);
+}
