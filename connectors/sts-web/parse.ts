@@ -1,0 +1,141 @@
+// STS-Web, the "emplois du temps" export of an établissement (`sts_emp_<UAI>_<year>.xml`, root STS_EDT, as GEPI
+// reads it): subjects (MATIERES), levels (MEFS), staff (INDIVIDUS), then classes and groups with their teaching
+// services (STRUCTURE) → subjects, teachers and staff, divisions and groups with a level, and a teacher
+// membership for each teacher of a class or group. Read as it streams by: only codes and identifiers are kept,
+// to link services to people and to tell repeats.
+import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
+import type { ConnectorProblem } from '../kit/problem.js';
+import type { XmlElement } from '../kit/xml.js';
+import { individualId, levelOfMef, personOf, SOURCE, structureOf, subjectOf, type Mapped, type Structure } from './map.js';
+import { readStsElements } from './read.js';
+
+export { SOURCE };
+
+const PATHS = new Set([
+  'STS_EDT/NOMENCLATURES/MATIERES/MATIERE',
+  'STS_EDT/NOMENCLATURES/MEFS/MEF',
+  'STS_EDT/DONNEES/INDIVIDUS/INDIVIDU',
+  'STS_EDT/DONNEES/STRUCTURE/DIVISIONS/DIVISION',
+  'STS_EDT/DONNEES/STRUCTURE/GROUPES/GROUPE',
+]);
+
+/** The level of a class or group whose MEFs (or classes) all have the same one; a mixed class has none. */
+function singleLevel(levels: (string | undefined)[]): string | undefined {
+  const distinct = new Set(levels);
+  return distinct.size === 1 ? [...distinct][0] : undefined;
+}
+
+/**
+ * The records of an STS-Web export in dependency order (people before the classes and groups whose services
+ * name them, each class or group before its memberships), with a problem for each element it cannot use.
+ * Throws FileProblem when the file is not well-formed XML or not an STS-Web export.
+ */
+export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, options: { file: string }): AsyncGenerator<ConnectorItem> {
+  const { file } = options;
+  const subjects = new Set<string>();
+  const mefLevels = new Map<string, string | undefined>();
+  const people = new Map<string, boolean>(); // source id → whether its record was given (false: refused)
+  const divisionLevels = new Map<string, string | undefined>();
+  const groups = new Set<string>();
+  const memberships = new Set<string>();
+
+  const problem = (p: ConnectorProblem): ConnectorItem => ({ kind: 'problem', problem: p });
+  const operation = (o: CanonicalOperation): ConnectorItem => ({ kind: 'operation', operation: o });
+  const items = ({ value, problems }: Mapped<CanonicalOperation>): ConnectorItem[] => [...(value ? [operation(value)] : []), ...problems.map(problem)];
+  const repeated = (element: XmlElement, field: string, key: string): ConnectorItem => problem({
+    file, line: element.line, field, code: 'duplicate-record', severity: 'warning',
+    detail: `${element.name} ${key} is listed again; the first one is kept`,
+  });
+  const unknown = (line: number, field: string, detail: string, severity: 'error' | 'warning'): ConnectorItem =>
+    problem({ file, line, field, code: 'unknown-reference', severity, detail });
+
+  function levelOf(structure: Structure): { level?: string; problems: ConnectorItem[] } {
+    const problems = structure.mefs.filter((mef) => !mefLevels.has(mef.code))
+      .map((mef) => unknown(mef.line, 'MEF_APPARTENANCE', `MEF ${mef.code} is not in NOMENCLATURES/MEFS; it gives no level`, 'warning'));
+    if (structure.mefs.length > 0) return { level: singleLevel(structure.mefs.map((mef) => mefLevels.get(mef.code))), problems };
+    // A group without MEFs of its own is at the level of the classes it draws from, when they share one.
+    problems.push(...structure.divisions.filter((division) => !divisionLevels.has(division.code))
+      .map((division) => unknown(division.line, 'DIVISION_APPARTENANCE', `DIVISION_APPARTENANCE ${division.code} names no DIVISION of the export`, 'warning')));
+    return { level: singleLevel(structure.divisions.map((division) => divisionLevels.get(division.code))), problems };
+  }
+
+  function membershipsOf(structure: Structure, kind: string): ConnectorItem[] {
+    return structure.teachers.flatMap((teacher): ConnectorItem[] => {
+      if (!teacher.id) return [unknown(teacher.line, 'ENSEIGNANT', `an ENSEIGNANT of ${kind} ${structure.code} has no ID; expected the ID of an INDIVIDU`, 'error')];
+      const given = people.get(teacher.id);
+      if (given === undefined) {
+        return [unknown(teacher.line, 'ENSEIGNANT', `ENSEIGNANT ${teacher.id} of ${kind} ${structure.code} names no INDIVIDU of the export (INDIVIDUS come before STRUCTURE)`, 'error')];
+      }
+      const id = `${teacher.id}@${structure.code}`;
+      // A refused INDIVIDU already has its problem; a teacher of several subjects in one class is one member.
+      if (!given || memberships.has(id)) return [];
+      memberships.add(id);
+      return [operation({
+        entity: 'membership',
+        record: { role: 'teacher', sourceIds: { [SOURCE]: id } },
+        links: { personId: { source: SOURCE, id: teacher.id }, groupId: { source: SOURCE, id: structure.code } },
+        position: { file, line: teacher.line },
+      })];
+    });
+  }
+
+  function structureItems(element: XmlElement, structure: Structure): ConnectorItem[] {
+    const kind = element.name === 'DIVISION' ? 'division' : 'group';
+    const { level, problems } = levelOf(structure);
+    if (kind === 'division') divisionLevels.set(structure.code, level);
+    else groups.add(structure.code);
+    const group = operation({
+      entity: 'group',
+      record: { kind, code: structure.code, name: structure.name, ...(level ? { level } : {}), sourceIds: { [SOURCE]: structure.code } },
+      position: { file, line: element.line },
+    });
+    return [group, ...problems, ...membershipsOf(structure, element.name)];
+  }
+
+  const readers: Record<string, (element: XmlElement) => ConnectorItem[]> = {
+    MATIERE: (matiere) => {
+      const code = matiere.attributes.CODE?.trim();
+      if (code && subjects.has(code)) return [repeated(matiere, 'CODE', code)];
+      if (code) subjects.add(code);
+      return items(subjectOf(matiere, file));
+    },
+    MEF: (mef) => {
+      const code = mef.attributes.CODE?.trim();
+      if (!code) return [problem({ file, line: mef.line, field: 'CODE', code: 'invalid-field', severity: 'warning', detail: 'MEF has no CODE; it gives no level' })];
+      if (mefLevels.has(code)) return [repeated(mef, 'CODE', code)];
+      const level = levelOfMef(mef);
+      mefLevels.set(code, level);
+      return level ? [] : [problem({
+        file, line: mef.line, field: 'LIBELLE_COURT', code: 'invalid-field', severity: 'warning',
+        detail: `MEF ${code} has no label of at most 20 characters (FORMATION, LIBELLE_COURT, LIBELLE_EDITION, LIBELLE_LONG); its classes get no level`,
+      })];
+    },
+    INDIVIDU: (individu) => {
+      const id = individualId(individu);
+      if (id && people.has(id)) return [repeated(individu, 'ID', id)];
+      const mapped = personOf(individu, file);
+      if (id) people.set(id, mapped.value !== undefined);
+      return items(mapped);
+    },
+    DIVISION: (division) => {
+      const { value: structure, problems } = structureOf(division, file);
+      if (!structure) return problems.map(problem);
+      if (divisionLevels.has(structure.code)) return [repeated(division, 'CODE', structure.code)];
+      return structureItems(division, structure);
+    },
+    GROUPE: (groupe) => {
+      const { value: structure, problems } = structureOf(groupe, file);
+      if (!structure) return problems.map(problem);
+      if (groups.has(structure.code)) return [repeated(groupe, 'CODE', structure.code)];
+      if (divisionLevels.has(structure.code)) {
+        return [problem({
+          file, line: groupe.line, field: 'CODE', code: 'duplicate-record', severity: 'error',
+          detail: `GROUPE ${structure.code} has the code of a DIVISION; expected classes and groups to have distinct codes`,
+        })];
+      }
+      return structureItems(groupe, structure);
+    },
+  };
+
+  for await (const element of readStsElements(source, { file, paths: PATHS })) yield* readers[element.name](element);
+}
