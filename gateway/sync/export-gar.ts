@@ -64,8 +64,12 @@ export async function exportGar(db: Kysely<Database>, options: GarExportOptions)
 
   const sink = new FolderSink(outDir);
   const written = await writeGar(source, (name) => sink.open(name), { entId: options.entId ?? DEFAULT_ENT_ID, now: options.now ?? new Date() })
-    .catch((error: unknown) => {
-      sink.destroy();
+    .then((result) => {
+      signal?.throwIfAborted();
+      return result;
+    })
+    .catch(async (error: unknown) => {
+      await sink.discard();
       throw error;
     });
   onProgress?.({ stage: `packing ${written.files.length} files`, done });
@@ -78,15 +82,18 @@ export async function exportGar(db: Kysely<Database>, options: GarExportOptions)
   };
 }
 
-/** Files in one folder, written with back-pressure; an export that fails leaves none open. */
+/** Files in one folder, written with back-pressure; an export that fails takes back every file it began. */
 class FolderSink {
   private readonly streams = new Set<fs.WriteStream>();
+  private readonly paths: string[] = [];
 
   constructor(private readonly dir: string) {}
 
   open(name: string): GarOutput {
-    const stream = fs.createWriteStream(path.join(this.dir, name));
+    const file = path.join(this.dir, name);
+    const stream = fs.createWriteStream(file);
     this.streams.add(stream);
+    this.paths.push(file);
     return {
       write: async (chunk) => {
         if (!stream.write(chunk)) await once(stream, 'drain');
@@ -99,9 +106,15 @@ class FolderSink {
     };
   }
 
-  destroy(): void {
-    for (const stream of this.streams) stream.destroy();
+  async discard(): Promise<void> {
+    // A stream still opening creates its file after destroy(): wait for it to close before removing.
+    await Promise.all([...this.streams].map(async (stream) => {
+      const closed = once(stream, 'close');
+      stream.destroy();
+      await closed;
+    }));
     this.streams.clear();
+    for (const file of this.paths) fs.rmSync(file, { force: true });
   }
 }
 
