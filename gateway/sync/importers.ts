@@ -5,6 +5,7 @@ import { importAaf } from './import-aaf.js';
 import { importAnnuaire } from './import-annuaire.js';
 import { sumCounts } from './import-counts.js';
 import { importRoster, type RosterImportReport } from './import-roster.js';
+import { stsWeb } from './import-sts.js';
 import { ImportRequestError, type EstablishmentOutcome, type Importer, type ImportOutcome } from './importer.js';
 
 function outcomeOf(uai: string, report: RosterImportReport): EstablishmentOutcome {
@@ -64,7 +65,7 @@ const aaf: Importer = async (db, request) => {
   };
 };
 
-export const IMPORTERS = { annuaire, aaf, onde } satisfies Record<string, Importer>;
+export const IMPORTERS = { annuaire, aaf, onde, 'sts-web': stsWeb } satisfies Record<string, Importer>;
 
 export type ConnectorName = keyof typeof IMPORTERS;
 

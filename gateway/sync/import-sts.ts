@@ -1,0 +1,75 @@
+// Imports an STS-Web export (`sts_emp_<UAI>_<year>.xml`) into the establishment it describes: the request's
+// UAI, the export's PARAMETRES/UAJ and its file name must agree on it, and at least one must say it. Complete
+// imports replace what STS-Web delivered before (with the safety brake); deltas only apply what they carry.
+import path from 'node:path';
+import { readStsEstablishment, uaiInFileName } from '../../connectors/sts-web/establishment.js';
+import { parseStsWeb, SOURCE } from '../../connectors/sts-web/parse.js';
+import { FileProblem } from '../../connectors/kit/problem.js';
+import { UnknownEstablishment } from '../store/records.js';
+import { importRoster } from './import-roster.js';
+import { ImportRequestError, type Importer, type SourceFile } from './importer.js';
+
+/** The one UAI the request, the export and its name agree on. Throws ImportRequestError otherwise. */
+async function establishmentOf(file: SourceFile, name: string, requested: string | undefined): Promise<string> {
+  const sayings: { uai: string; by: string }[] = [];
+  if (requested) sayings.push({ uai: requested.trim().toUpperCase(), by: 'the request (uai)' });
+  let unreadable: FileProblem | undefined;
+  try {
+    const { uai, line } = await readStsEstablishment(file.open(), { file: name });
+    if (uai) sayings.push({ uai, by: `the export (PARAMETRES/UAJ CODE, line ${line})` });
+  } catch (error) {
+    if (!(error instanceof FileProblem)) throw error;
+    // Told by the request or the name, the import goes on and reports the unreadable file as its outcome.
+    unreadable = error;
+  }
+  const named = uaiInFileName(name);
+  if (named) sayings.push({ uai: named, by: 'the file name' });
+
+  const [first] = sayings;
+  if (!first) {
+    throw new ImportRequestError(unreadable
+      ? `${unreadable.message}; the establishment cannot be told: give its UAI (uai)`
+      : `${name} names no establishment (no PARAMETRES/UAJ CODE, and the name is not sts_emp_<UAI>_<year>.xml): give its UAI (uai)`);
+  }
+  const other = sayings.find((saying) => saying.uai !== first.uai);
+  if (other) {
+    throw new ImportRequestError(`${name}: ${first.by} names establishment ${first.uai} but ${other.by} names ${other.uai}; expected one establishment`);
+  }
+  return first.uai;
+}
+
+export const stsWeb: Importer = async (db, request) => {
+  if (request.files.length !== 1) throw new ImportRequestError(`an STS-Web import takes one file, sts_emp_<UAI>_<year>.xml (got ${request.files.length})`);
+  const [file] = request.files;
+  const name = path.basename(file.name);
+  request.signal?.throwIfAborted();
+  const uai = await establishmentOf(file, name, request.uai);
+  if (request.establishmentAllowed && !request.establishmentAllowed(uai)) {
+    throw new ImportRequestError(`${name} is the export of establishment ${uai}, which you may not write to`);
+  }
+  try {
+    const report = await importRoster(db, parseStsWeb(file.open(), { file: name }), {
+      uai,
+      source: SOURCE,
+      mode: request.mode,
+      maxDeletionShare: request.maxDeletionShare,
+      confirmed: request.confirmed,
+      lenientIdentifiers: request.lenientIdentifiers,
+      signal: request.signal,
+      onRecords: (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }),
+    });
+    return {
+      counts: report.counts,
+      establishments: [{
+        uai,
+        state: report.state,
+        counts: report.counts,
+        ...(report.state === 'held' ? { held: { deletions: report.deletions, total: report.total } } : {}),
+      }],
+      problems: report.problems,
+    };
+  } catch (error) {
+    if (!(error instanceof UnknownEstablishment)) throw error;
+    throw new ImportRequestError(`establishment ${uai} is not known to the gateway: import the national directory first (passerelle import annuaire)`);
+  }
+};
