@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ineWithKey } from '../../gateway/model/identifiers.js';
 import { openStore } from '../../gateway/store/db.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
+import { ondePupils } from '../support/onde-export.js';
 
 const schema = uniqueSchema('import');
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-import-'));
@@ -66,15 +66,12 @@ describe('passerelle import annuaire', () => {
 
 describe('passerelle import onde', () => {
   const ecole = '0691240Y';
-  const ines = Array.from({ length: 20 }, (_, i) => ineWithKey(`10170${String(i).padStart(5, '0')}`));
-  const header = "Nom élève;Nom d'usage élève;Prénom élève;Date naissance;INE;Niveau;Libellé classe;Identifiant classe";
-  const line = (i: number) => `Famille${i};;Prénom${i};0${(i % 9) + 1}/05/2017;${ines[i]};${i < 10 ? 'CE2' : 'CM1'};Classe ${i < 10 ? 'A' : 'B'};${i < 10 ? 'A' : 'B'}`;
+  const { all, exportOf: bytesOf } = ondePupils(20);
   const exportOf = (pupils: number[], name: string) => {
     const file = path.join(folder, name);
-    fs.writeFileSync(file, iconv.encode([header, ...pupils.map(line)].join('\r\n'), 'windows-1252'));
+    fs.writeFileSync(file, bytesOf(pupils));
     return file;
   };
-  const all = Array.from({ length: 20 }, (_, i) => i);
   type Report = { state: string; counts: Record<string, number>; problems: unknown[]; establishments: { uai: string; state: string; held?: { deletions: number; total: number } }[] };
   const run = (file: string, ...extra: string[]) => {
     const result = passerelle('import', 'onde', file, '--uai', ecole, '--json', ...extra);

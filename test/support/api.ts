@@ -4,7 +4,7 @@ import { validateResponse } from './contract.js';
 
 export interface RequestOptions {
   headers?: Record<string, string>;
-  /** An object is sent as JSON; a string is sent as it is (set its Content-Type in `headers`). */
+  /** An object is sent as JSON; a string or bytes are sent as they are (set their Content-Type in `headers`). */
   body?: unknown;
   /** `manual` to see a redirect itself rather than where it leads. */
   redirect?: RequestRedirect;
@@ -32,9 +32,9 @@ export function api(baseUrl: string, token?: string): Api {
   const request = async <Body>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<Body>> => {
     const headers = new Headers(options.headers);
     if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-    let body: string | undefined;
+    let body: string | Uint8Array | undefined;
     if (options.body !== undefined) {
-      if (typeof options.body === 'string') {
+      if (typeof options.body === 'string' || options.body instanceof Uint8Array) {
         body = options.body;
       } else {
         body = JSON.stringify(options.body);

@@ -34,6 +34,7 @@ export async function startTestGateway(prefix: string, env: Record<string, strin
     DATABASE_URL: TEST_DATABASE_URL,
     DATABASE_SCHEMA: schema,
     REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: schema,
     PORT: String(port),
     PUBLIC_URL: baseUrl,
     DEMO_DATA: 'false',
