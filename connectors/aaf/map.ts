@@ -1,6 +1,8 @@
 // AAF requests → canonical records, one request at a time, each tagged with the AAF structure (jointure) it
 // belongs to: the import resolves structures to UAIs with the EtabEducNat file. Source ids are the AAF
 // identifiers (`aaf`); classes and groups are identified as `structure$code`, as AAF writes them.
+// Second-degree files (sn, ENTEleveClasses…) and first-degree ones (aaf1d: ENTPersonNom, ENTPersonClasses…)
+// are told apart attribute by attribute, so one mapping reads both.
 import type { CanonicalOperation } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import type { AafRequest } from './read.js';
@@ -19,9 +21,26 @@ export interface StructuredOperation {
   operation: CanonicalOperation;
 }
 
-export type Mapped = { operations: StructuredOperation[]; problems: ConnectorProblem[] };
+export type Mapped = { operations: StructuredOperation[]; problems: ConnectorProblem[]; subjects: { structure: string; code: string }[] };
 
-const first = (request: AafRequest, name: string): string | undefined => request.attributes[name]?.[0];
+/** What the académie-wide MefEducNat and MatiereEducNat files say, for the records that name their codes. */
+export interface AafDictionaries {
+  /** MEF code → its label (`ENTLibelleMef`). */
+  mefs: ReadonlyMap<string, string>;
+}
+
+/** The longest group level the canonical model takes. */
+const LEVEL_MAX = 20;
+
+const first = (request: AafRequest, ...names: string[]): string | undefined => {
+  for (const name of names) {
+    const value = request.attributes[name]?.[0];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+};
+const all = (request: AafRequest, ...names: string[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
+const validEmail = (email: string | undefined): string | undefined => (email && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined);
 
 /** `07/08/1967` → `1967-08-07`; undefined otherwise. */
 export function aafDate(text: string | undefined): string | undefined {
@@ -30,32 +49,67 @@ export function aafDate(text: string | undefined): string | undefined {
 }
 
 export function structureOf(request: AafRequest, position: SourcePosition): AafStructure | ConnectorProblem {
-  const uai = (first(request, 'ENTStructureUAI') ?? first(request, 'ENTEtablissementUAI'))?.toUpperCase();
+  const uai = first(request, 'ENTStructureUAI', 'ENTEtablissementUAI')?.toUpperCase();
   if (!uai) return { ...position, field: 'ENTStructureUAI', code: 'invalid-field', severity: 'error', detail: 'ENTStructureUAI is empty; expected the structure\'s UAI' };
   return { jointure: first(request, 'ENTStructureJointure') ?? request.id, uai, name: (first(request, 'ENTStructureNomCourant') ?? uai).replace(/\$/g, ' ').trim() };
 }
 
+/** A subject of the MatiereEducNat file (category MatEducNat): its BCN code and label. */
+export function subjectOf(request: AafRequest, position: SourcePosition): { code: string; name: string } | ConnectorProblem {
+  const code = first(request, 'ENTMatJointure') ?? request.id;
+  const name = first(request, 'ENTLibelleMatiere');
+  if (!name) return { ...position, field: 'ENTLibelleMatiere', code: 'invalid-field', severity: 'error', detail: 'ENTLibelleMatiere is empty; expected the subject\'s label' };
+  return { code, name };
+}
+
+/** The subject record of a code in an establishment that uses it. */
+export function subjectRecord(code: string, name: string, position: SourcePosition): CanonicalOperation {
+  return { entity: 'subject', record: { code, name, sourceIds: { [SOURCE]: code } }, position };
+}
+
+/** A MEF of the MefEducNat file: its code and label. */
+export function mefOf(request: AafRequest): { code: string; label: string } | undefined {
+  const label = first(request, 'ENTLibelleMef');
+  return label ? { code: first(request, 'ENTMefJointure') ?? request.id, label } : undefined;
+}
+
 function identity(request: AafRequest, position: SourcePosition): { familyName: string; givenName: string } | ConnectorProblem {
-  const familyName = first(request, 'sn') ?? first(request, 'ENTPersonNom');
-  const givenName = first(request, 'givenName') ?? first(request, 'ENTPersonPrenom');
+  const familyName = first(request, 'sn', 'ENTPersonNom');
+  const givenName = first(request, 'givenName', 'ENTPersonPrenom');
   if (familyName && givenName) return { familyName, givenName };
   const field = familyName ? 'givenName' : 'sn';
   return { ...position, field, code: 'invalid-field', severity: 'error', detail: `${field} is empty; expected a name` };
 }
 
-/** Memberships of a person in the classes and groups listed as `structure$code`, with the groups themselves. */
-function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition): StructuredOperation[] {
+/**
+ * A class or group as a person's attribute names it: `structure$code` (second degree) or
+ * `structure$…$…$code$label` (first degree).
+ */
+export function groupRef(value: string): { structure: string; code: string; name: string } | undefined {
+  const parts = value.split('$');
+  const [structure] = parts;
+  const code = parts.length >= 5 ? parts[3] : parts[1];
+  if (!structure || !code) return undefined;
+  return { structure, code, name: (parts.length >= 5 && parts[4]) || code };
+}
+
+export const groupSourceId = (structure: string, code: string) => `${structure}$${code}`;
+export const membershipSourceId = (personId: string, groupId: string) => `${personId}@${groupId}`;
+export const guardianLinkSourceId = (guardianId: string, pupilId: string) => `${guardianId}>${pupilId}`;
+
+/** Memberships of a person in the classes and groups it lists, with the groups themselves. */
+export function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition, level?: string): StructuredOperation[] {
   return values.flatMap((value) => {
-    const [structure, code] = value.split('$');
-    if (!structure || !code) return [];
-    const groupId = `${structure}$${code}`;
+    const ref = groupRef(value);
+    if (!ref) return [];
+    const groupId = groupSourceId(ref.structure, ref.code);
     return [
-      { structure, operation: { entity: 'group' as const, record: { kind, code, name: code, sourceIds: { [SOURCE]: groupId } }, position } },
+      { structure: ref.structure, operation: { entity: 'group' as const, record: { kind, code: ref.code, name: ref.name, ...(level ? { level } : {}), sourceIds: { [SOURCE]: groupId } }, position } },
       {
-        structure,
+        structure: ref.structure,
         operation: {
           entity: 'membership' as const,
-          record: { role, sourceIds: { [SOURCE]: `${personId}@${groupId}` } },
+          record: { role, sourceIds: { [SOURCE]: membershipSourceId(personId, groupId) } },
           links: { personId: { source: SOURCE, id: personId }, groupId: { source: SOURCE, id: groupId } },
           position,
         },
@@ -64,78 +118,178 @@ function memberships(values: string[], kind: 'division' | 'group', personId: str
   });
 }
 
-/** A pupil (category Eleve), its classes and groups, and its links to the guardians it names. */
-export function pupilOf(request: AafRequest, position: SourcePosition): Mapped {
-  const names = identity(request, position);
-  if ('detail' in names) return { operations: [], problems: [names] };
-  const structure = first(request, 'ENTPersonStructRattach');
-  if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure' }] };
-  const ine = first(request, 'ENTEleveINE')?.toUpperCase();
-  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
-  const person: StructuredOperation = {
-    structure,
-    operation: { entity: 'person', record: { kind: 'pupil', ...names, ...(ine ? { ine } : {}), ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: request.id } }, position },
-  };
-  const guardians: StructuredOperation[] = (request.attributes.ENTElevePersRelEleve ?? []).flatMap((value) => {
-    const [guardianId, , , legal] = value.split('$');
-    if (!guardianId) return [];
-    return [{
-      structure,
-      operation: {
-        entity: 'guardianLink' as const,
-        record: { legalRepresentative: legal === '1' || legal === '2', sourceIds: { [SOURCE]: `${guardianId}>${request.id}` } },
-        links: { guardianId: { source: SOURCE, id: guardianId }, pupilId: { source: SOURCE, id: request.id } },
-        position,
-      },
-    }];
+/**
+ * A pupil's level: first degree says it (`ENTEleveNiveau`, e.g. CM2); second degree gives the MEF, whose label
+ * (MefEducNat, else the pupil's own `ENTEleveLibelleMEF`) is taken when it fits the model, else the MEF code.
+ */
+export function pupilLevel(request: AafRequest, dictionaries: AafDictionaries): string | undefined {
+  const niveau = first(request, 'ENTEleveNiveau')?.trim();
+  if (niveau) return niveau.slice(0, LEVEL_MAX);
+  const mef = first(request, 'ENTEleveMEF');
+  if (!mef) return undefined;
+  const label = (dictionaries.mefs.get(mef) ?? first(request, 'ENTEleveLibelleMEF'))?.replace(/\s+/g, ' ').trim();
+  if (label && label.length <= LEVEL_MAX) return label;
+  return mef.length <= LEVEL_MAX ? mef : undefined;
+}
+
+const CLASS_ATTRIBUTES = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
+const GROUP_ATTRIBUTES = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
+
+/**
+ * The guardians a pupil names: `ENTElevePersRelEleve` (`id$link$financial$legal$contact$payment`), or in
+ * first-degree and older files `ENTEleveAutoriteParentale` (people with parental authority: legal guardians).
+ */
+function guardiansNamed(request: AafRequest): { guardianId: string; legal: boolean }[] {
+  const detailed = all(request, 'ENTElevePersRelEleve');
+  if (detailed.length) {
+    return detailed.flatMap((value) => {
+      const [guardianId, , , legal] = value.split('$');
+      return guardianId ? [{ guardianId, legal: legal === '1' || legal === '2' }] : [];
+    });
+  }
+  return all(request, 'ENTEleveAutoriteParentale').flatMap((value) => {
+    const [guardianId] = value.split('$');
+    return guardianId ? [{ guardianId, legal: true }] : [];
   });
+}
+
+export function guardianLinks(structure: string, pupilId: string, named: { guardianId: string; legal: boolean }[], position: SourcePosition): StructuredOperation[] {
+  return named.map(({ guardianId, legal }) => ({
+    structure,
+    operation: {
+      entity: 'guardianLink' as const,
+      record: { legalRepresentative: legal, sourceIds: { [SOURCE]: guardianLinkSourceId(guardianId, pupilId) } },
+      links: { guardianId: { source: SOURCE, id: guardianId }, pupilId: { source: SOURCE, id: pupilId } },
+      position,
+    },
+  }));
+}
+
+/** A pupil (category Eleve), its classes (with the level it is in) and groups, and its links to the guardians it names. */
+export function pupilOf(request: AafRequest, position: SourcePosition, dictionaries: AafDictionaries): Mapped {
+  const names = identity(request, position);
+  if ('detail' in names) return { operations: [], problems: [names], subjects: [] };
+  const structure = first(request, 'ENTPersonStructRattach');
+  if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure' }], subjects: [] };
+  const person: StructuredOperation = { structure, operation: { entity: 'person', record: { ...pupilFields(request), ...names, sourceIds: { [SOURCE]: request.id } }, position } };
   return {
     operations: [
       person,
-      ...memberships(request.attributes.ENTEleveClasses ?? [], 'division', request.id, 'pupil', position),
-      ...memberships(request.attributes.ENTEleveGroupes ?? [], 'group', request.id, 'pupil', position),
-      ...guardians,
+      ...memberships(all(request, ...CLASS_ATTRIBUTES.pupil), 'division', request.id, 'pupil', position, pupilLevel(request, dictionaries)),
+      ...memberships(all(request, ...GROUP_ATTRIBUTES.pupil), 'group', request.id, 'pupil', position),
+      ...guardianLinks(structure, request.id, guardiansNamed(request), position),
     ],
     problems: [],
+    subjects: all(request, 'ENTEleveCodeEnseignements').map((code) => ({ structure, code })),
   };
+}
+
+function pupilFields(request: AafRequest): Record<string, unknown> {
+  const ine = first(request, 'ENTEleveINE')?.toUpperCase();
+  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
+  return { kind: 'pupil', ...(ine ? { ine } : {}), ...(birthDate ? { birthDate } : {}) };
 }
 
 /** A guardian (category PersRelEleve); its establishments are those of the pupils that name it. */
 export function guardianOf(request: AafRequest, position: SourcePosition): CanonicalOperation | ConnectorProblem {
   const names = identity(request, position);
   if ('detail' in names) return names;
-  const email = first(request, 'mail');
-  return { entity: 'person', record: { kind: 'guardian', ...names, ...(email && /^[^@\s]+@[^@\s]+$/.test(email) ? { email } : {}), sourceIds: { [SOURCE]: request.id } }, position };
+  const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
+  return { entity: 'person', record: { kind: 'guardian', ...names, ...(email ? { email } : {}), sourceIds: { [SOURCE]: request.id } }, position };
+}
+
+/**
+ * Whether a PersEducNat person teaches: in front of pupils (second degree), said outright (first degree:
+ * `ENTPersonCategorieEnseignant`), or told by a teaching function (ENS, DOC).
+ */
+function teaches(request: AafRequest): boolean {
+  if (first(request, 'PersEducNatPresenceDevantEleves') === 'O') return true;
+  const category = first(request, 'ENTPersonCategorieEnseignant');
+  if (category !== undefined) return ['O', 'TRUE', '1'].includes(category.toUpperCase());
+  return all(request, 'ENTPersonFonctions').some((f) => f.split('$').slice(1).some((part) => part === 'ENS' || part === 'DOC'));
 }
 
 /** A teacher or staff member (category PersEducNat) in each structure it is attached to, with the classes it teaches. */
 export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
   const names = identity(request, position);
-  if ('detail' in names) return { operations: [], problems: [names] };
-  const functions = request.attributes.ENTPersonFonctions ?? [];
-  const teaches = first(request, 'PersEducNatPresenceDevantEleves') === 'O' || functions.some((f) => ['ENS', 'DOC'].includes(f.split('$')[1]));
-  const taught = [...(request.attributes.ENTAuxEnsClasses ?? []), ...(request.attributes.ENTAuxEnsGroupes ?? [])];
+  if ('detail' in names) return { operations: [], problems: [names], subjects: [] };
+  const teacher = teaches(request);
+  const taught = [...all(request, ...CLASS_ATTRIBUTES.teacher), ...all(request, ...GROUP_ATTRIBUTES.teacher)];
   // A person belongs to the structures it is attached to, works in, or teaches classes of (AAF often leaves
   // the attachment empty for teachers).
   const structures = new Set([
-    ...(request.attributes.ENTPersonStructRattach ?? []),
-    ...[...functions, ...(teaches ? taught : [])].map((value) => value.split('$')[0]).filter(Boolean),
+    ...all(request, 'ENTPersonStructRattach'),
+    ...[...all(request, 'ENTPersonFonctions'), ...(teacher ? taught : [])].map((value) => value.split('$')[0]).filter(Boolean),
   ]);
   if (structures.size === 0) {
-    return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'no-structure', severity: 'warning', detail: 'the person is attached to no structure (no attachment, function or class); left out' }] };
+    return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'no-structure', severity: 'warning', detail: 'the person is attached to no structure (no attachment, function or class); left out' }], subjects: [] };
   }
-  const email = first(request, 'mail');
-  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
-  const record = {
-    kind: teaches ? 'teacher' : 'staff', ...names, ...(birthDate ? { birthDate } : {}),
-    ...(email && /^[^@\s]+@[^@\s]+$/.test(email) ? { email } : {}), sourceIds: { [SOURCE]: request.id },
-  };
+  const record = { ...staffFields(request, teacher), ...names, sourceIds: { [SOURCE]: request.id } };
   return {
     operations: [
       ...[...structures].map((structure) => ({ structure, operation: { entity: 'person' as const, record, position } })),
-      ...(teaches ? memberships(request.attributes.ENTAuxEnsClasses ?? [], 'division', request.id, 'teacher', position) : []),
-      ...(teaches ? memberships(request.attributes.ENTAuxEnsGroupes ?? [], 'group', request.id, 'teacher', position) : []),
+      ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position) : []),
+      ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position) : []),
     ],
     problems: [],
+    subjects: teacher ? taughtSubjects(request, structures) : [],
   };
+}
+
+function staffFields(request: AafRequest, teacher: boolean): Record<string, unknown> {
+  const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
+  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
+  return { kind: teacher ? 'teacher' : 'staff', ...(birthDate ? { birthDate } : {}), ...(email ? { email } : {}) };
+}
+
+/**
+ * Subjects a teacher teaches (`struct$class$subjectCode`), in the structure named when it is one of the
+ * teacher's, else in each of them (real files name structures the teacher is otherwise not in).
+ */
+function taughtSubjects(request: AafRequest, structures: ReadonlySet<string>): { structure: string; code: string }[] {
+  return all(request, 'ENTAuxEnsClassesMatieres', 'ENTAuxEnsGroupesMatieres').flatMap((value) => {
+    const [structure, , code] = value.split('$');
+    if (!code) return [];
+    return structures.has(structure) ? [{ structure, code }] : [...structures].map((s) => ({ structure: s, code }));
+  });
+}
+
+/** How a modifyRequest changes a person: the canonical fields it sets or clears, and the lists it replaces. */
+export interface PersonModification {
+  /** Field → new value; undefined clears the field. */
+  fields: Record<string, unknown>;
+  /** Replaced class/group lists and guardians, when the request carries them. */
+  divisions?: string[];
+  groups?: string[];
+  guardians?: { guardianId: string; legal: boolean }[];
+  /** Attributes carried that the import cannot apply by modification (a change of structure). */
+  unapplied: string[];
+  problems: ConnectorProblem[];
+}
+
+const FIELD_OF_ATTRIBUTE: Record<string, string> = {
+  sn: 'familyName', ENTPersonNom: 'familyName', givenName: 'givenName', ENTPersonPrenom: 'givenName',
+  ENTPersonDateNaissance: 'birthDate', ENTEleveINE: 'ine', mail: 'email', ENTPersonMail: 'email',
+};
+
+export function personModification(request: AafRequest, role: 'pupil' | 'teacher' | 'guardian', position: SourcePosition): PersonModification {
+  const out: PersonModification = { fields: {}, unapplied: [], problems: [] };
+  for (const [attribute, values] of Object.entries(request.attributes)) {
+    const field = FIELD_OF_ATTRIBUTE[attribute];
+    const value = values[0];
+    if (field === 'familyName' || field === 'givenName') {
+      if (value) out.fields[field] = value;
+      else out.problems.push({ ...position, field: attribute, code: 'invalid-field', severity: 'error', detail: `${attribute} is replaced by nothing; expected a name` });
+    } else if (field === 'birthDate') out.fields.birthDate = aafDate(value);
+    else if (field === 'ine' && role === 'pupil') out.fields.ine = value?.toUpperCase();
+    else if (field === 'email') out.fields.email = validEmail(value);
+    else if (attribute === 'ENTPersonStructRattach' && role === 'pupil') out.unapplied.push(attribute);
+  }
+  if (role === 'guardian') return out;
+  const carries = (names: string[]) => names.some((name) => name in request.attributes);
+  const list = role === 'pupil' ? 'pupil' : 'teacher';
+  if (carries(CLASS_ATTRIBUTES[list])) out.divisions = all(request, ...CLASS_ATTRIBUTES[list]);
+  if (carries(GROUP_ATTRIBUTES[list])) out.groups = all(request, ...GROUP_ATTRIBUTES[list]);
+  if (role === 'pupil' && carries(['ENTElevePersRelEleve', 'ENTEleveAutoriteParentale'])) out.guardians = guardiansNamed(request);
+  return out;
 }

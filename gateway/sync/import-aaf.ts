@@ -1,118 +1,450 @@
-// Imports a complete AAF delivery (the académie's files for ENTs) into the establishments it covers: the
-// EtabEducNat files say which UAI each AAF structure is; pupils, guardians (in the establishments of the
-// pupils that name them) and staff then go to their establishments, one complete import each.
-// TODO(issue 4): delta files (modify and delete requests) and MatiereEducNat/MefEducNat; records are held per
-// establishment in memory until that establishment is written, to be streamed when jobs take this over.
-import path from 'node:path';
+// Imports an AAF delivery (the académie's ficAlimMENESR files for ENTs, second or first degree) into the
+// establishments it covers. EtabEducNat says which UAI each AAF structure is, MatiereEducNat and MefEducNat
+// name subjects and MEFs; pupils, guardians (in the establishments of the pupils that name them) and staff
+// then go to their establishments. Files are not sorted by establishment, so one streaming pass spools each
+// establishment's operations to a temporary file; establishments are then written one at a time, each in one
+// transaction: a complete delivery replaces what AAF delivered there, a delta applies its add, modify and
+// delete requests. A file that cannot be read whole stops the import before anything is written.
 import type { Kysely } from 'kysely';
-import { guardianOf, pupilOf, SOURCE, staffOf, structureOf, type StructuredOperation } from '../../connectors/aaf/map.js';
+import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
+import {
+  guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
+  subjectOf, subjectRecord, type Mapped, type StructuredOperation,
+} from '../../connectors/aaf/map.js';
 import { readAafRequests, type AafRequest } from '../../connectors/aaf/read.js';
-import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
-import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
-import { UnknownEstablishment } from '../store/records.js';
+import type { CanonicalOperation } from '../../connectors/kit/operation.js';
+import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
+import { applyBatch, BatchRejected, ImportHeld, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
+import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
 import type { Database } from '../store/tables.js';
-import { importRoster, type RosterImportReport } from './import-roster.js';
+import { identifierWarningsAt } from './identifier-warnings.js';
+import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
+import type { EstablishmentOutcome, Importer, ImportRequest, SourceFile } from './importer.js';
+import { OperationSpool } from './operation-spool.js';
 
-export interface AafFile {
-  name: string;
-  open(): AsyncIterable<Buffer | Uint8Array>;
+/** One spooled operation: what applyBatch takes, with where it came from. */
+interface Spooled extends RecordOperation {
+  position: SourcePosition;
 }
 
-export interface AafImportReport {
-  establishments: { uai: string; report: RosterImportReport }[];
-  problems: ConnectorProblem[];
+/** A request a delta names by AAF id only: applied once the store says where its records are. */
+interface Deferred {
+  category: FileCategory;
+  request: AafRequest;
+  position: SourcePosition;
 }
 
-const CATEGORY_OF_FILE: [RegExp, string][] = [
-  [/EtabEducNat_\d+\.xml$/i, 'EtabEducNat'],
-  [/_Eleve_\d+\.xml$/i, 'Eleve'],
-  [/PersRelEleve_\d+\.xml$/i, 'PersRelEleve'],
-  [/PersEducNat_\d+\.xml$/i, 'PersEducNat'],
-];
+/** A class or group, gathered from every person that names it, with the levels its pupils are in. */
+interface GroupDraft {
+  operation: CanonicalOperation;
+  levels: Map<string, number>;
+}
 
-const ORDER: CanonicalOperation['entity'][] = ['group', 'person', 'membership', 'guardianLink'];
+const ORDER: RosterEntity[] = ['subject', 'group', 'person', 'membership', 'guardianLink'];
+const DEFERRED_CHUNK = 2000;
+const PERSON_ROLE = { Eleve: 'pupil', PersRelEleve: 'guardian', PersEducNat: 'teacher' } as const;
 
-export async function importAaf(
-  db: Kysely<Database>,
-  files: AafFile[],
-  options: { confirmed?: boolean; maxDeletionShare?: number; lenientIdentifiers?: boolean },
-): Promise<AafImportReport> {
+const structureKey = (jointure: string) => `s:${jointure}`;
+const establishmentKey = (uai: string) => `e:${uai}`;
+const aafId = (record: Record<string, unknown>) => (record.sourceIds as Record<string, string> | undefined)?.[SOURCE];
+
+export const importAaf: Importer = async (db, request) => {
   const problems: ConnectorProblem[] = [];
-  const byCategory = (category: string) => files.filter((f) => CATEGORY_OF_FILE.some(([pattern, c]) => c === category && pattern.test(path.basename(f.name))));
+  const spool = await OperationSpool.open<Spooled | Deferred>('passerelle-aaf-');
+  try {
+    const delivery = new Delivery(db, request, spool, problems);
+    const readable = await delivery.read();
+    if (!readable) return { counts: noCounts(), establishments: [], problems };
+    // Modifications name classes too: they are gathered with the others before groups are spooled.
+    if (request.mode === 'delta') await delivery.applyDeferred();
+    await delivery.spoolGathered();
+    const establishments = await delivery.write();
+    return { counts: sumCounts(establishments.map((e) => e.counts)), establishments, problems };
+  } finally {
+    await spool.close();
+  }
+};
 
-  async function* requestsOf(category: string): AsyncGenerator<{ request: AafRequest; file: string }> {
-    for (const file of byCategory(category)) {
-      try {
-        for await (const item of readAafRequests(file.open(), { file: file.name })) {
-          if (item.kind === 'problem') problems.push(item.problem);
-          else if (item.request.kind !== 'add') {
-            problems.push({ file: file.name, line: item.request.line, code: 'unsupported-request', severity: 'warning', detail: `${item.request.kind}Request is not applied yet: import complete files` });
-          } else yield { request: item.request, file: file.name };
+class Delivery {
+  private readonly structures = new Map<string, string>(); // jointure → UAI
+  private readonly subjects = new Map<string, string>(); // code → label
+  private readonly mefs = new Map<string, string>();
+  private readonly usedSubjects = new Map<string, Set<string>>(); // structure → codes
+  private readonly groups = new Map<string, Map<string, GroupDraft>>(); // structure → group source id → draft
+  /** Guardian id → structures of the pupils naming it (a string for the usual single one: 300,000 people stay small). */
+  private readonly guardianStructures = new Map<string, string | string[]>();
+  private readonly unknownSubjects = new Set<string>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly request: ImportRequest,
+    private readonly spool: OperationSpool<Spooled | Deferred>,
+    private readonly problems: ConnectorProblem[],
+  ) {}
+
+  /** The streaming pass over every file, in category order. False when a file could not be read whole. */
+  async read(): Promise<boolean> {
+    const byCategory = new Map<FileCategory, SourceFile[]>();
+    for (const file of this.request.files) {
+      const category = fileCategory(file.name);
+      if (category) byCategory.set(category, [...(byCategory.get(category) ?? []), file]);
+      else this.problems.push({ file: file.name, code: 'unknown-file', severity: 'warning', detail: 'not an AAF file name (<prefix>_<Complet|Delta>_<date>_<EtabEducNat|MatiereEducNat|MefEducNat|Eleve|PersRelEleve|PersEducNat>_<NNNN>.xml); left out' });
+    }
+    const total = this.request.files.reduce((sum, f) => sum + (f.size ?? 0), 0) || undefined;
+    let done = 0;
+    let readable = true;
+    for (const category of FILE_CATEGORIES) {
+      for (const file of (byCategory.get(category) ?? []).sort((a, b) => a.name.localeCompare(b.name))) {
+        const stage = `reading ${file.name}`;
+        const signal = this.request.signal;
+        const progress = this.request.onProgress;
+        async function* counted(): AsyncGenerator<Buffer | Uint8Array> {
+          for await (const chunk of file.open()) {
+            done += chunk.length;
+            progress?.({ stage, done, ...(total ? { total } : {}) });
+            yield chunk;
+          }
         }
-      } catch (error) {
-        if (!(error instanceof FileProblem)) throw error;
-        problems.push(error.problem);
+        try {
+          for await (const item of readAafRequests(counted(), { file: file.name })) {
+            signal?.throwIfAborted();
+            if (item.kind === 'problem') this.problems.push(item.problem);
+            else await this.handle(category, item.request, { file: file.name, line: item.request.line });
+          }
+        } catch (error) {
+          if (!(error instanceof FileProblem)) throw error;
+          // A file read in part could be a truncated export: applying the rest would lose what it held.
+          this.problems.push(error.problem);
+          readable = false;
+        }
+      }
+    }
+    if (!readable) {
+      this.problems.push({ file: '(delivery)', code: 'delivery-not-applied', severity: 'error', detail: 'a file of the delivery could not be read whole; nothing was written: deliver it again' });
+    }
+    return readable;
+  }
+
+  private async handle(category: FileCategory, request: AafRequest, position: SourcePosition): Promise<void> {
+    if (request.category !== REQUEST_CATEGORY[category]) {
+      this.problems.push({ ...position, field: 'operationalAttributes', code: 'unexpected-category', severity: 'error', detail: `a ${request.category} request in a ${category} file; left out` });
+      return;
+    }
+    if (request.kind !== 'add' && this.request.mode === 'complete') {
+      this.problems.push({ ...position, code: 'unexpected-request', severity: 'error', detail: `${request.kind}Request in a complete import, which holds addRequests only; left out (import delta files in delta mode)` });
+      return;
+    }
+    switch (category) {
+      case 'EtabEducNat': {
+        if (request.kind === 'delete') {
+          this.problems.push({ ...position, code: 'unsupported-request', severity: 'warning', detail: 'establishments are not deleted from AAF: they come from the national directory; left out' });
+          return;
+        }
+        const structure = structureOf(request, position);
+        if ('detail' in structure) this.problems.push(structure);
+        else this.structures.set(structure.jointure, structure.uai);
+        return;
+      }
+      case 'MatiereEducNat': {
+        if (request.kind !== 'delete') {
+          const subject = subjectOf(request, position);
+          if ('detail' in subject) return void this.problems.push(subject);
+          this.subjects.set(subject.code, subject.name);
+        }
+        // In a delta, a changed or deleted subject changes in every establishment that has it.
+        if (this.request.mode === 'delta') await this.defer(category, request, position);
+        return;
+      }
+      case 'MefEducNat': {
+        // MEFs are no canonical record: they name the levels of classes, for this delivery's pupils.
+        const mef = mefOf(request);
+        if (mef && request.kind !== 'delete') this.mefs.set(mef.code, mef.label);
+        return;
+      }
+      case 'Eleve':
+        if (request.kind !== 'add') return this.defer(category, request, position);
+        return this.spoolMapped(pupilOf(request, position, { mefs: this.mefs }));
+      case 'PersEducNat':
+        if (request.kind !== 'add') return this.defer(category, request, position);
+        return this.spoolMapped(staffOf(request, position));
+      case 'PersRelEleve': {
+        if (request.kind !== 'add') return this.defer(category, request, position);
+        const guardian = guardianOf(request, position);
+        if ('detail' in guardian) return void this.problems.push(guardian);
+        const structures = this.guardianStructures.get(request.id) ?? [];
+        for (const structure of typeof structures === 'string' ? [structures] : structures) await this.spoolOperation(structure, guardian);
+        // A delta's guardian also changes where the store already has it.
+        if (this.request.mode === 'delta') await this.defer(category, request, position);
       }
     }
   }
 
-  const structures = new Map<string, string>(); // jointure → UAI
-  for await (const { request, file } of requestsOf('EtabEducNat')) {
-    const structure = structureOf(request, { file, line: request.line });
-    if ('detail' in structure) problems.push(structure);
-    else structures.set(structure.jointure, structure.uai);
+  private async defer(category: FileCategory, request: AafRequest, position: SourcePosition): Promise<void> {
+    await this.spool.add('deferred', { category, request, position });
   }
 
-  const perStructure = new Map<string, Map<string, CanonicalOperation>>();
-  const add = ({ structure, operation }: StructuredOperation) => {
-    const operations = perStructure.get(structure) ?? new Map<string, CanonicalOperation>();
-    perStructure.set(structure, operations);
-    const key = `${operation.entity}:${(operation.record.sourceIds as Record<string, string>)[SOURCE]}`;
-    if (!operations.has(key)) operations.set(key, operation);
-  };
-  const guardianStructures = new Map<string, Set<string>>();
-  for await (const { request, file } of requestsOf('Eleve')) {
-    const mapped = pupilOf(request, { file, line: request.line });
-    problems.push(...mapped.problems);
+  private async spoolMapped(mapped: Mapped): Promise<void> {
+    this.problems.push(...mapped.problems);
+    for (const { structure, code } of mapped.subjects) {
+      const codes = this.usedSubjects.get(structure) ?? new Set<string>();
+      this.usedSubjects.set(structure, codes.add(code));
+    }
     for (const item of mapped.operations) {
-      add(item);
-      if (item.operation.entity === 'guardianLink') {
-        const guardianId = item.operation.links!.guardianId.id;
-        guardianStructures.set(guardianId, (guardianStructures.get(guardianId) ?? new Set()).add(item.structure));
+      if (item.operation.entity === 'guardianLink') this.noteGuardian(item.operation.links!.guardianId.id, item.structure);
+      await this.spoolStructured(item);
+    }
+  }
+
+  private noteGuardian(guardianId: string, structure: string): void {
+    const known = this.guardianStructures.get(guardianId);
+    if (known === undefined) this.guardianStructures.set(guardianId, structure);
+    else if (typeof known === 'string') {
+      if (known !== structure) this.guardianStructures.set(guardianId, [known, structure]);
+    } else if (!known.includes(structure)) known.push(structure);
+  }
+
+  private async spoolStructured({ structure, operation }: StructuredOperation): Promise<void> {
+    if (operation.entity === 'group') return this.gatherGroup(structure, operation);
+    await this.spoolOperation(structure, operation);
+  }
+
+  private async spoolOperation(structure: string, operation: CanonicalOperation, key = structureKey(structure)): Promise<void> {
+    await this.spool.add(key, { entity: operation.entity as RosterEntity, op: 'upsert', record: operation.record, ...(operation.links ? { links: operation.links } : {}), position: operation.position });
+  }
+
+  private gatherGroup(structure: string, operation: CanonicalOperation): void {
+    const groups = this.groups.get(structure) ?? new Map<string, GroupDraft>();
+    this.groups.set(structure, groups);
+    const id = aafId(operation.record)!;
+    const draft = groups.get(id) ?? { operation: { ...operation, record: { ...operation.record } }, levels: new Map<string, number>() };
+    groups.set(id, draft);
+    delete draft.operation.record.level;
+    const level = operation.record.level as string | undefined;
+    if (level) draft.levels.set(level, (draft.levels.get(level) ?? 0) + 1);
+  }
+
+  /** Groups (with the level most of their pupils are in) and the subjects each structure uses, once all people are read. */
+  async spoolGathered(): Promise<void> {
+    const stored = this.request.mode === 'delta' ? await this.storedGroups() : new Map<string, Record<string, unknown>>();
+    for (const [structure, groups] of this.groups) {
+      for (const [id, draft] of groups) {
+        // Ties go to the smallest label, so that the same delivery always gives the same level.
+        const level = [...draft.levels].sort(([a, n], [b, m]) => m - n || (a < b ? -1 : 1))[0]?.[0];
+        const record = { ...(stored.get(id) ?? {}), ...draft.operation.record, ...(level ? { level } : {}) };
+        await this.spoolOperation(structure, { ...draft.operation, record });
+      }
+    }
+    this.groups.clear();
+    for (const [structure, codes] of this.usedSubjects) {
+      for (const code of codes) {
+        const name = this.subjects.get(code);
+        if (name) await this.spoolOperation(structure, subjectRecord(code, name, { file: '(MatiereEducNat)' }));
+        else if (this.subjects.size > 0 && !this.unknownSubjects.has(code)) {
+          this.unknownSubjects.add(code);
+          this.problems.push({ file: '(delivery)', field: 'ENTMatJointure', code: 'unknown-subject', severity: 'warning', detail: `subject code ${code} is used but no MatiereEducNat request describes it; left out` });
+        }
       }
     }
   }
-  for await (const { request, file } of requestsOf('PersRelEleve')) {
-    const guardian = guardianOf(request, { file, line: request.line });
-    if ('detail' in guardian) {
-      problems.push(guardian);
-      continue;
+
+  /** What the store holds of the groups a delta names, so that it keeps what the delta does not say (the level). */
+  private async storedGroups(): Promise<Map<string, Record<string, unknown>>> {
+    const ids = [...this.groups.values()].flatMap((groups) => [...groups.keys()]);
+    const out = new Map<string, Record<string, unknown>>();
+    for (const row of await recordsBySourceIds(this.db, 'group', SOURCE, ids)) {
+      if (row.status === 'active') out.set(row.sourceId, row.data as Record<string, unknown>);
     }
-    for (const structure of guardianStructures.get(request.id) ?? []) add({ structure, operation: guardian });
-  }
-  for await (const { request, file } of requestsOf('PersEducNat')) {
-    const mapped = staffOf(request, { file, line: request.line });
-    problems.push(...mapped.problems);
-    mapped.operations.forEach(add);
+    return out;
   }
 
-  const establishments: AafImportReport['establishments'] = [];
-  for (const [structure, operations] of perStructure) {
-    const uai = structures.get(structure);
-    if (!uai) {
-      problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${operations.size} records are left out` });
-      continue;
+  /** Modify and delete requests (and a delta's guardians and subjects), applied where the store has their records. */
+  async applyDeferred(): Promise<void> {
+    let chunk: Deferred[] = [];
+    for await (const entry of this.spool.read('deferred')) {
+      chunk.push(entry as Deferred);
+      if (chunk.length === DEFERRED_CHUNK) {
+        await this.applyDeferredChunk(chunk);
+        chunk = [];
+      }
     }
-    const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
-    async function* items(): AsyncGenerator<ConnectorItem> {
-      for (const operation of ordered) yield { kind: 'operation', operation };
+    if (chunk.length) await this.applyDeferredChunk(chunk);
+  }
+
+  private async applyDeferredChunk(chunk: Deferred[]): Promise<void> {
+    this.request.signal?.throwIfAborted();
+    const subjects = chunk.filter((d) => d.category === 'MatiereEducNat');
+    const people = chunk.filter((d) => d.category !== 'MatiereEducNat');
+    if (subjects.length) {
+      const rows = await recordsBySourceIds(this.db, 'subject', SOURCE, subjects.map((d) => d.request.id));
+      for (const { request, position } of subjects) {
+        for (const row of rows.filter((r) => r.sourceId === request.id && r.status === 'active')) {
+          const record = request.kind === 'delete' ? { id: row.id } : { ...(row.data as object), name: this.subjects.get(request.id), sourceIds: { [SOURCE]: request.id } };
+          await this.spool.add(establishmentKey(row.uai), { entity: 'subject', op: request.kind === 'delete' ? 'delete' : 'upsert', record, position });
+        }
+      }
     }
-    try {
-      establishments.push({ uai, report: await importRoster(db, items(), { uai, source: SOURCE, mode: 'complete', ...options }) });
-    } catch (error) {
-      if (!(error instanceof UnknownEstablishment)) throw error;
-      problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'unknown-establishment', severity: 'error', detail: `establishment ${uai} (structure ${structure}) is not known to the gateway: import the national directory first (passerelle import annuaire)` });
+    if (people.length === 0) return;
+    const rows = (await recordsBySourceIds(this.db, 'person', SOURCE, people.map((d) => d.request.id))).filter((r) => r.status === 'active');
+    const links = new Map<string, Awaited<ReturnType<typeof linksToPeople>>>();
+    for (const uai of new Set(rows.map((r) => r.uai))) {
+      links.set(uai, await linksToPeople(this.db, uai, rows.filter((r) => r.uai === uai).map((r) => r.id)));
+    }
+    for (const { category, request, position } of people) {
+      const found = rows.filter((r) => r.sourceId === request.id);
+      if (found.length === 0) {
+        if (request.kind !== 'add') this.problems.push({ ...position, code: 'unknown-record', severity: 'warning', detail: `${request.kind}Request for AAF id ${request.id}, which no establishment holds; left out` });
+        continue;
+      }
+      for (const row of found) {
+        const key = establishmentKey(row.uai);
+        const linked = (links.get(row.uai) ?? []).filter((l) => Object.values(l.data as object).includes(row.id));
+        if (request.kind === 'delete') {
+          // A person's memberships and guardian links go with it.
+          for (const link of linked) await this.spool.add(key, { entity: link.entity as RosterEntity, op: 'delete', record: { id: link.id }, position });
+          await this.spool.add(key, { entity: 'person', op: 'delete', record: { id: row.id }, position });
+        } else if (request.kind === 'add') {
+          // A guardian already in the store, delivered again: it changes where it is.
+          const guardian = guardianOf(request, position);
+          if (!('detail' in guardian)) await this.spoolOperation('', guardian, key);
+        } else {
+          await this.spoolModification(category, request, position, row, linked);
+        }
+      }
     }
   }
-  return { establishments, problems };
+
+  private async spoolModification(
+    category: FileCategory, request: AafRequest, position: SourcePosition,
+    row: { id: string; uai: string; data: unknown }, linked: Awaited<ReturnType<typeof linksToPeople>>,
+  ): Promise<void> {
+    const key = establishmentKey(row.uai);
+    const change = personModification(request, PERSON_ROLE[category as keyof typeof PERSON_ROLE], position);
+    this.problems.push(...change.problems);
+    for (const attribute of change.unapplied) {
+      this.problems.push({ ...position, field: attribute, code: 'unapplied-attribute', severity: 'warning', detail: `a change of ${attribute} is not applied by modification; the next complete delivery applies it` });
+    }
+    if (change.problems.length) return;
+    const data: Record<string, unknown> = { ...(row.data as Record<string, unknown>) };
+    for (const [field, value] of Object.entries(change.fields)) {
+      if (value === undefined) delete data[field];
+      else data[field] = value;
+    }
+    await this.spool.add(key, { entity: 'person', op: 'upsert', record: { ...data, sourceIds: { [SOURCE]: request.id } }, position });
+
+    const role = category === 'Eleve' ? 'pupil' : 'teacher';
+    const replaced: [('division' | 'group'), string[] | undefined][] = [['division', change.divisions], ['group', change.groups]];
+    for (const [kind, values] of replaced) {
+      if (!values) continue;
+      const kept = new Set<string>();
+      for (const item of memberships(values, kind, request.id, role, position)) {
+        if (item.operation.entity === 'membership') kept.add(aafId(item.operation.record)!);
+        await this.spoolStructured(item);
+      }
+      for (const link of linked) {
+        const id = (link.source_ids as Record<string, string>)[SOURCE];
+        if (link.entity === 'membership' && link.groupKind === kind && id && !kept.has(id)) {
+          await this.spool.add(key, { entity: 'membership', op: 'delete', record: { id: link.id }, position });
+        }
+      }
+    }
+    if (change.guardians) {
+      const kept = new Set<string>();
+      for (const item of guardianLinks('', request.id, change.guardians, position)) {
+        kept.add(aafId(item.operation.record)!);
+        await this.spoolOperation('', item.operation, key);
+      }
+      for (const link of linked) {
+        const id = (link.source_ids as Record<string, string>)[SOURCE];
+        if (link.entity === 'guardianLink' && (link.data as { pupilId?: string }).pupilId === row.id && id && !kept.has(id)) {
+          await this.spool.add(key, { entity: 'guardianLink', op: 'delete', record: { id: link.id }, position });
+        }
+      }
+    }
+  }
+
+  /** Each establishment in turn, in one transaction each. */
+  async write(): Promise<EstablishmentOutcome[]> {
+    const keysOf = new Map<string, string[]>(); // UAI → spool keys
+    const unknown: string[] = [];
+    for (const key of this.spool.keys()) {
+      if (key.startsWith('e:')) keysOf.set(key.slice(2), [...(keysOf.get(key.slice(2)) ?? []), key]);
+      else if (key.startsWith('s:') && !this.structures.has(key.slice(2))) unknown.push(key.slice(2));
+    }
+    const found = this.request.mode === 'delta' ? await establishmentsOfGroupStructures(this.db, SOURCE, unknown) : new Map<string, string>();
+    for (const key of this.spool.keys().filter((k) => k.startsWith('s:'))) {
+      const structure = key.slice(2);
+      const uai = this.structures.get(structure) ?? found.get(structure);
+      if (uai) keysOf.set(uai, [key, ...(keysOf.get(uai) ?? [])]);
+      else this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${this.spool.count(key)} records are left out` });
+    }
+
+    const outcomes: EstablishmentOutcome[] = [];
+    const uais = [...keysOf.keys()].sort();
+    for (const [i, uai] of uais.entries()) {
+      this.request.signal?.throwIfAborted();
+      this.request.onProgress?.({ stage: `writing ${uai}`, done: i, total: uais.length });
+      if (this.request.establishmentAllowed && !this.request.establishmentAllowed(uai)) {
+        this.problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` });
+        continue;
+      }
+      const operations = new Map<string, Spooled>();
+      for (const key of keysOf.get(uai)!) {
+        for await (const entry of this.spool.read(key)) {
+          const operation = entry as Spooled;
+          // A later request for the same record wins (a delta's modify after its add); duplicates collapse.
+          operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
+        }
+      }
+      const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
+      const outcome = await applyEstablishment(this.db, uai, ordered, this.request, this.problems);
+      if (outcome) outcomes.push(outcome);
+    }
+    this.request.onProgress?.({ stage: 'done', done: uais.length, total: uais.length });
+    return outcomes;
+  }
+}
+
+/**
+ * One establishment's operations in one transaction. Records the store refuses are reported with their file and
+ * line and left out, and the rest applied; a refused record is never taken for one the delivery dropped.
+ */
+async function applyEstablishment(
+  db: Kysely<Database>, uai: string, all: Spooled[], request: ImportRequest, problems: ConnectorProblem[],
+): Promise<EstablishmentOutcome | undefined> {
+  const counts: ImportCounts = noCounts();
+  if (request.lenientIdentifiers) {
+    for (const operation of all) if (operation.op === 'upsert') problems.push(...identifierWarningsAt(operation.record, operation.position));
+  }
+  let operations = all;
+  const kept = new Set<string>();
+  for (;;) {
+    try {
+      const result = await applyBatch(db, uai, operations.map(({ position: _, ...operation }) => operation), {
+        lenientIdentifiers: request.lenientIdentifiers,
+        replace: request.mode === 'complete' ? { source: SOURCE, maxDeletionShare: request.maxDeletionShare ?? 0.2, confirmed: request.confirmed, keep: kept } : undefined,
+      });
+      for (const outcome of Object.keys(result.counts) as Outcome[]) counts[outcome] += result.counts[outcome];
+      return { uai, state: 'completed', counts };
+    } catch (error) {
+      if (error instanceof ImportHeld) return { uai, state: 'held', counts, held: { deletions: error.deletions, total: error.total } };
+      if (error instanceof UnknownEstablishment) {
+        problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'unknown-establishment', severity: 'error', detail: `establishment ${uai} is not known to the gateway: import the national directory first (passerelle import annuaire)` });
+        return undefined;
+      }
+      if (!(error instanceof BatchRejected)) throw error;
+      const refused = new Set(error.problems.map((p) => p.index));
+      for (const p of error.problems) {
+        const operation = operations[p.index];
+        // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
+        const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
+        problems.push({ ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() });
+      }
+      for (const index of refused) {
+        const id = aafId(operations[index].record);
+        if (id) kept.add(id);
+      }
+      counts.rejected += refused.size;
+      operations = operations.filter((_, i) => !refused.has(i));
+    }
+  }
 }

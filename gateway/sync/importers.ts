@@ -1,7 +1,7 @@
 // The importers, by connector name: what a sync job, the command line and the API may run.
 import path from 'node:path';
 import { parseOnde, SOURCE as ONDE } from '../../connectors/onde/parse.js';
-import { importAaf } from './import-aaf.js';
+import { importAaf as aaf } from './import-aaf.js';
 import { importAnnuaire } from './import-annuaire.js';
 import { sumCounts } from './import-counts.js';
 import { importRoster, type RosterImportReport } from './import-roster.js';
@@ -48,21 +48,6 @@ const onde: Importer = async (db, request) => {
     onRecords: (read) => request.onProgress?.({ stage: `reading ${file.name}`, done: read }),
   });
   return { counts: report.counts, establishments: [outcomeOf(uai, report)], problems: report.problems };
-};
-
-const aaf: Importer = async (db, request) => {
-  if (request.mode !== 'complete') throw new ImportRequestError('AAF delta deliveries are not applied yet: import complete files');
-  const report = await importAaf(db, request.files, {
-    confirmed: request.confirmed,
-    maxDeletionShare: request.maxDeletionShare,
-    lenientIdentifiers: request.lenientIdentifiers,
-  });
-  const establishments = report.establishments.map(({ uai, report: r }) => outcomeOf(uai, r));
-  return {
-    counts: sumCounts(establishments.map((e) => e.counts)),
-    establishments,
-    problems: [...report.problems, ...report.establishments.flatMap((e) => e.report.problems)],
-  };
 };
 
 export const IMPORTERS = { annuaire, aaf, onde, 'sts-web': stsWeb } satisfies Record<string, Importer>;

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { ineWithKey } from '../../gateway/model/identifiers.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
-import { importAaf, type AafFile } from '../../gateway/sync/import-aaf.js';
+import { importAaf } from '../../gateway/sync/import-aaf.js';
+import type { ImportRequest, SourceFile } from '../../gateway/sync/importer.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
 
@@ -13,68 +14,261 @@ beforeAll(async () => {
 afterAll(async () => store.close());
 
 const attr = (name: string, ...values: string[]) => `<attr name="${name}">${values.map((v) => `<value>${v}</value>`).join('')}</attr>`;
+const operational = (kindAttr: string, category: string) => `<operationalAttributes>${attr(kindAttr, category)}</operationalAttributes>`;
 const request = (category: string, kindAttr: string, id: string, attrs: string[]) => `
   <addRequest>
-    <operationalAttributes>${attr(kindAttr, category)}</operationalAttributes>
+    ${operational(kindAttr, category)}
     <identifier><id>${id}</id></identifier>
     <attributes>${attrs.join('')}</attributes>
   </addRequest>`;
-const file = (name: string, requests: string[], encoding = 'ISO-8859-15'): AafFile => {
-  const bytes = iconv.encode(`<?xml version="1.0" encoding="${encoding}"?>\n<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n<ficAlimMENESR>${requests.join('')}\n</ficAlimMENESR>\n`, encoding);
-  return { name, open: async function* () { yield bytes; } };
+const modify = (category: string, id: string, changes: [string, ...string[]][]) => `
+  <modifyRequest>
+    ${operational('categoriePersonne', category)}
+    <identifier><id>${id}</id></identifier>
+    <modifications>${changes.map(([name, ...values]) => `<modification name="${name}" operation="replace">${values.map((v) => `<value>${v}</value>`).join('') || '<value/>'}</modification>`).join('')}</modifications>
+  </modifyRequest>`;
+const remove = (category: string, id: string) => `
+  <deleteRequest>
+    ${operational('categoriePersonne', category)}
+    <identifier><id>${id}</id></identifier>
+  </deleteRequest>`;
+const file = (name: string, requests: string[], encoding = 'ISO-8859-15'): SourceFile => {
+  const bytes = iconv.encode(`<?xml version="1.0" encoding="${encoding}"?>\n<!DOCTYPE ficAlimMENESR SYSTEM "ficAlimMENESR.dtd">\n<!-- versionAF="AAF-VE1301" -->\n<ficAlimMENESR>${requests.join('')}\n</ficAlimMENESR>\n`, encoding);
+  return { name, size: bytes.length, open: async function* () { yield bytes; } };
 };
+const run = (files: SourceFile[], options: Partial<ImportRequest> = {}) =>
+  importAaf(store.db, { files, mode: 'complete', confirmed: false, lenientIdentifiers: false, ...options });
+
+const etab = (jointure: string, uai: string, name = 'COLLEGE$JEAN$MOULIN') =>
+  request('EtabEducNat', 'categorieStructure', jointure, [attr('ENTStructureJointure', jointure), attr('ENTStructureUAI', uai), attr('ENTStructureNomCourant', name)]);
 
 const college = newUai('069');
-const ines = [1, 2, 3].map((i) => ineWithKey(`101800000${i}`));
-function delivery(pupils: number[]): AafFile[] {
+const ines = [1, 2, 3, 4].map((i) => ineWithKey(`101800000${i}`));
+// `n` keeps each test's AAF ids apart: AAF ids are académie-wide, and a delta applies them in every establishment.
+const pupil = (i: number, structure = '52000', n = '0') => request('Eleve', 'categoriePersonne', `2${n}0000${i}`, [
+  attr('ENTPersonJointure', `2${n}0000${i}`), attr('ENTEleveINE', ines[i - 1]), attr('sn', `LEFÈVRE${i}`), attr('givenName', 'Chloé'),
+  attr('ENTPersonDateNaissance', '14/03/2013'), attr('ENTPersonStructRattach', structure), attr('ENTEleveClasses', `${structure}$5B`),
+  attr('ENTElevePersRelEleve', `3${n}0000${i}$10$1$1$1$1`, `3${n}00009$20$0$0$0$0`),
+]);
+const guardian = (i: number, n = '0') => request('PersRelEleve', 'categoriePersonne', `3${n}0000${i}`, [attr('sn', `LEFÈVRE${i}`), attr('givenName', 'Anne'), attr('mail', `parent${i}@example.org`)]);
+function delivery(pupils: number[], uai = college, n = '0'): SourceFile[] {
   return [
-    file('ENT_Complet_20261123_EtabEducNat_0000.xml', [request('EtabEducNat', 'categorieStructure', '52000', [attr('ENTStructureJointure', '52000'), attr('ENTStructureUAI', college), attr('ENTStructureNomCourant', 'COLLEGE$JEAN$MOULIN')])]),
-    file('ENT_Complet_20261123_Eleve_0000.xml', pupils.map((i) => request('Eleve', 'categoriePersonne', `200000${i}`, [
-      attr('ENTPersonJointure', `200000${i}`), attr('ENTEleveINE', ines[i - 1]), attr('sn', `LEFÈVRE${i}`), attr('givenName', 'Chloé'),
-      attr('ENTPersonDateNaissance', '14/03/2013'), attr('ENTPersonStructRattach', '52000'), attr('ENTEleveClasses', '52000$5B'),
-      attr('ENTElevePersRelEleve', `300000${i}$10$1$1$1$1`, '3000009$20$0$0$0$0'),
-    ]))),
+    file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('52000', uai)]),
+    file('ENT_Complet_20261123_Eleve_0000.xml', pupils.map((i) => pupil(i, '52000', n))),
     file('ENT_Complet_20261123_PersRelEleve_0000.xml', [
-      ...pupils.map((i) => request('PersRelEleve', 'categoriePersonne', `300000${i}`, [attr('sn', `LEFÈVRE${i}`), attr('givenName', 'Anne'), attr('mail', `parent${i}@example.org`)])),
-      request('PersRelEleve', 'categoriePersonne', '3000009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')]),
+      ...pupils.map((i) => guardian(i, n)),
+      request('PersRelEleve', 'categoriePersonne', `3${n}00009`, [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')]),
     ]),
-    file('ENT_Complet_20261123_PersEducNat_0000.xml', [request('PersEducNat', 'categoriePersonne', '4000001', [
+    file('ENT_Complet_20261123_PersEducNat_0000.xml', [request('PersEducNat', 'categoriePersonne', `4${n}00001`, [
       attr('sn', 'ROUX'), attr('givenName', 'Paul'), attr('ENTPersonStructRattach', '52000'),
-      attr('ENTPersonFonctions', '52000$ENS$ENSEIGNEMENT$L0202$LETTRES MODERNES'), attr('ENTAuxEnsClasses', '52000$5B'),
+      attr('ENTPersonFonctions', '52000$ENS$ENSEIGNEMENT$L0202$LETTRES MODERNES'), attr('ENTAuxEnsClasses', '52000$5B', '52000$5B'),
     ])]),
   ];
 }
 
-describe('an AAF delivery', () => {
+async function records(uai: string, entity: string, withDeleted = false) {
+  let query = store.db.selectFrom('roster_record').select(['id', 'kind', 'status', 'data', 'source_ids']).where('uai', '=', uai).where('entity', '=', entity);
+  if (!withDeleted) query = query.where('status', '=', 'active');
+  return (await query.execute()).map((r) => ({ ...r, data: r.data as Record<string, unknown>, aaf: (r.source_ids as Record<string, string>).aaf }));
+}
+async function collect(chunks: AsyncIterable<Buffer | Uint8Array>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const chunk of chunks) out.push(Buffer.from(chunk));
+  return out;
+}
+async function changes(uai: string): Promise<number> {
+  const { n } = await store.db.selectFrom('change_log').select((eb) => eb.fn.countAll<string>().as('n')).where('uai', '=', uai).executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+describe('a complete AAF delivery', () => {
   it('puts pupils, guardians and teachers in their establishment, with classes and links, and replaces it next time', async () => {
     await putEstablishment(store.db, establishment(college, LYON));
-    const first = await importAaf(store.db, delivery([1, 2, 3]), {});
+    const first = await run(delivery([1, 2, 3]));
     expect(first.problems).toEqual([]);
     // 3 pupils, 4 guardians, 1 teacher, 1 class, 4 memberships, 6 guardian links.
-    expect(first.establishments).toEqual([{ uai: college, report: expect.objectContaining({ state: 'completed', counts: { created: 19, updated: 0, unchanged: 0, deleted: 0, rejected: 0 } }) }]);
-    const people = await store.db.selectFrom('roster_record').select(['kind', 'data']).where('uai', '=', college).where('entity', '=', 'person').execute();
+    expect(first.establishments).toEqual([{ uai: college, state: 'completed', counts: { created: 19, updated: 0, unchanged: 0, deleted: 0, rejected: 0 } }]);
+    expect(first.counts).toEqual({ created: 19, updated: 0, unchanged: 0, deleted: 0, rejected: 0 });
+    const people = await records(college, 'person');
     expect(people.map((p) => p.kind).sort()).toEqual(['guardian', 'guardian', 'guardian', 'guardian', 'pupil', 'pupil', 'pupil', 'teacher']);
-    expect(people.find((p) => (p.data as { ine?: string }).ine === ines[0])!.data).toMatchObject({ familyName: 'LEFÈVRE1', birthDate: '2013-03-14' });
-    const links = await store.db.selectFrom('roster_record').select('data').where('uai', '=', college).where('entity', '=', 'guardianLink').execute();
-    expect(links.map((l) => (l.data as { legalRepresentative: boolean }).legalRepresentative).sort()).toEqual([false, false, false, true, true, true]);
+    expect(people.find((p) => p.data.ine === ines[0])!.data).toMatchObject({ familyName: 'LEFÈVRE1', birthDate: '2013-03-14' });
+    const links = await records(college, 'guardianLink');
+    expect(links.map((l) => l.data.legalRepresentative).sort()).toEqual([false, false, false, true, true, true]);
 
-    const again = await importAaf(store.db, delivery([1, 2, 3]), {});
-    expect(again.establishments[0].report.counts).toEqual({ created: 0, updated: 0, unchanged: 19, deleted: 0, rejected: 0 });
+    const logged = await changes(college);
+    const again = await run(delivery([1, 2, 3]));
+    expect(again.establishments[0].counts).toEqual({ created: 0, updated: 0, unchanged: 19, deleted: 0, rejected: 0 });
+    expect(await changes(college)).toBe(logged);
 
     // Pupil 3 leaves: the pupil, its guardian, its membership and both its links go (5 of 19, held at 20 %).
-    const held = await importAaf(store.db, delivery([1, 2]), {});
-    expect(held.establishments[0].report).toMatchObject({ state: 'held', deletions: 5, total: 19 });
-    const left = await importAaf(store.db, delivery([1, 2]), { confirmed: true });
-    expect(left.establishments[0].report.counts).toMatchObject({ deleted: 5, unchanged: 14 });
+    const held = await run(delivery([1, 2]));
+    expect(held.establishments[0]).toMatchObject({ state: 'held', held: { deletions: 5, total: 19 } });
+    expect(await changes(college)).toBe(logged);
+    const left = await run(delivery([1, 2]), { confirmed: true });
+    expect(left.establishments[0].counts).toMatchObject({ deleted: 5, unchanged: 14 });
   });
 
   it('reports a structure no EtabEducNat file describes, and an establishment the gateway does not know', async () => {
     const unknown = newUai('069');
-    const files = delivery([1]).map((f) => f);
-    files[0] = file('ENT_Complet_20261123_EtabEducNat_0000.xml', [request('EtabEducNat', 'categorieStructure', '52000', [attr('ENTStructureJointure', '52000'), attr('ENTStructureUAI', unknown)])]);
-    const report = await importAaf(store.db, files, {});
+    const report = await run(delivery([1], unknown));
     expect(report.problems.map((p) => p.code)).toEqual(['unknown-establishment']);
-    const orphan = await importAaf(store.db, delivery([1]).slice(1), {});
+    const orphan = await run(delivery([1]).slice(1));
     expect(orphan.problems.map((p) => p.code)).toEqual(['unknown-structure']);
+    expect(orphan.establishments).toEqual([]);
+  });
+
+  it('stores nothing when a file is malformed or truncated, and names the file and line', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    expect((await run(delivery([1, 2], uai))).establishments[0].state).toBe('completed');
+    const logged = await changes(uai);
+
+    const [etabFile, pupils, ...rest] = delivery([1], uai);
+    const bytes = Buffer.concat(await collect(pupils.open()));
+    const truncated: SourceFile = { name: pupils.name, open: async function* () { yield bytes.subarray(0, bytes.length - 60); } };
+    const cut = await run([etabFile, truncated, ...rest], { confirmed: true });
+    expect(cut.establishments).toEqual([]);
+    expect(cut.problems).toEqual([
+      expect.objectContaining({ file: 'ENT_Complet_20261123_Eleve_0000.xml', code: 'malformed-xml', severity: 'error', line: expect.any(Number) }),
+      expect.objectContaining({ code: 'delivery-not-applied', severity: 'error' }),
+    ]);
+
+    const broken = file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1).replace('<attr name="sn">', '<attr name="sn"><oops>')]);
+    const malformed = await run([etabFile, broken, ...rest], { confirmed: true });
+    expect(malformed.problems[0]).toMatchObject({ file: 'ENT_Complet_20261123_Eleve_0000.xml', code: 'malformed-xml', line: 8 });
+    expect(await changes(uai)).toBe(logged);
+    expect((await records(uai, 'person')).length).toBe(6);
+  });
+
+  it('leaves out, with a problem, the establishments the submitter may not write', async () => {
+    const [mine, theirs] = [newUai('069'), newUai('069')];
+    for (const uai of [mine, theirs]) await putEstablishment(store.db, establishment(uai, LYON));
+    const files = [
+      file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('61000', mine), etab('62000', theirs)]),
+      file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '61000', '6'), pupil(2, '62000', '6')]),
+      file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '6'), guardian(2, '6'), request('PersRelEleve', 'categoriePersonne', '3600009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
+    ];
+    const report = await run(files, { establishmentAllowed: (uai) => uai === mine, lenientIdentifiers: true });
+    expect(report.establishments.map((e) => e.uai)).toEqual([mine]);
+    expect(report.problems.filter((p) => p.file === '(delivery)')).toEqual([expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(theirs) })]);
+    expect(await records(theirs, 'person')).toEqual([]);
+    expect((await records(mine, 'person')).length).toBe(3);
+  });
+
+  it('refuses modify and delete requests in a complete import', async () => {
+    const report = await run([file('ENT_Complet_20261123_Eleve_0000.xml', [remove('Eleve', '2000001')])]);
+    expect(report.problems).toEqual([expect.objectContaining({ code: 'unexpected-request', line: 5, severity: 'error' })]);
+  });
+
+  it('makes subjects of the MatiereEducNat codes the establishment uses, and levels of classes from the MEFs', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    const mef = (code: string, label: string) => request('MefEducNat', 'categorieMef', code, [attr('ENTMefJointure', code), attr('ENTLibelleMef', label), attr('ENTMEFRattach', code)]);
+    const subject = (code: string, label: string) => request('MatEducNat', 'categorieMatiere', code, [attr('ENTMatJointure', code), attr('ENTLibelleMatiere', label)]);
+    const classOf = (i: number, code: string, mefCode: string) => request('Eleve', 'categoriePersonne', `71000${i}`, [
+      attr('sn', `MARTIN${i}`), attr('givenName', 'Léa'), attr('ENTPersonStructRattach', '73000'), attr('ENTEleveClasses', `73000$${code}`),
+      attr('ENTEleveMEF', mefCode), attr('ENTEleveCodeEnseignements', '030201', '061300'),
+    ]);
+    const files = [
+      file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('73000', uai)]),
+      file('ENT_Complet_20261123_MatiereEducNat_0000.xml', [subject('030201', 'ANGLAIS LV1'), subject('061300', 'MATHEMATIQUES'), subject('020700', 'FRANCAIS'), subject('100100', 'EPS')], 'UTF-8'),
+      file('ENT_Complet_20261123_MefEducNat_0000.xml', [mef('10110001110', '5EME'), mef('20010015110', '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)')], 'UTF-8'),
+      // 5A: two pupils in 5EME, one in 2nde: the level most of its pupils are in.
+      file('ENT_Complet_20261123_Eleve_0000.xml', [classOf(1, '5A', '10110001110'), classOf(2, '5A', '10110001110'), classOf(3, '5A', '20010015110'), classOf(4, '2GT1', '20010015110')]),
+      file('ENT_Complet_20261123_PersEducNat_0000.xml', [request('PersEducNat', 'categoriePersonne', '4100001', [
+        attr('sn', 'BLANC'), attr('givenName', 'Inès'), attr('PersEducNatPresenceDevantEleves', 'O'), attr('ENTAuxEnsClasses', '73000$5A'),
+        attr('ENTAuxEnsClassesMatieres', '73000$5A$020700', '99999$5A$999999'),
+      ])]),
+    ];
+    const report = await run(files);
+    expect(report.problems).toEqual([expect.objectContaining({ code: 'unknown-subject', severity: 'warning', detail: expect.stringContaining('999999') })]);
+    const subjects = await records(uai, 'subject');
+    expect(subjects.map((s) => [s.data.code, s.data.name, s.aaf]).sort()).toEqual([
+      ['020700', 'FRANCAIS', '020700'], ['030201', 'ANGLAIS LV1', '030201'], ['061300', 'MATHEMATIQUES', '061300'],
+    ]);
+    const groups = await records(uai, 'group');
+    // A MEF label longer than the model's 20 characters gives way to the MEF code.
+    expect(groups.map((g) => [g.data.code, g.data.level]).sort()).toEqual([['2GT1', '20010015110'], ['5A', '5EME']]);
+    const logged = await changes(uai);
+    expect((await run(files)).establishments[0].counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect(await changes(uai)).toBe(logged);
+  });
+});
+
+describe('a first-degree (aaf1d) delivery', () => {
+  it('reads its names, classes with labels, levels, parental authority and teacher category', async () => {
+    const ecole = newUai('069');
+    await putEstablishment(store.db, establishment(ecole, LYON, { type: 'ecole', name: 'ECOLE PRIMAIRE JULES FERRY' }));
+    const files = [
+      file('ENT1D_Complet_20261123_EtabEducNat_0000.xml', [request('EtabEducNat', 'categorieStructure', '81000', [
+        attr('ENTStructureJointure', '81000'), attr('ENTStructureUAI', ecole), attr('ENTStructureNomCourant', 'ECOLE PRIMAIRE JULES FERRY'),
+        attr('ENTEcoleCirconscription', 'LYON 3'), attr('ENTStructureAdresse', '1 RUE DES ECOLES'),
+      ])]),
+      file('ENT1D_Complet_20261123_Eleve_0000.xml', [request('Eleve', 'categoriePersonne', '8100001', [
+        attr('ENTPersonJointure', '8100001'), attr('ENTPersonNom', 'GARNIER'), attr('ENTPersonPrenom', 'Noé'), attr('ENTPersonCivilite', 'M.'),
+        attr('ENTPersonDateNaissance', '02/05/2016'), attr('ENTPersonStructRattach', '81000'),
+        attr('ENTPersonClasses', '81000$CYCLE III$CM2$C123$CM2 de Mme Petit'), attr('ENTEleveNiveau', 'CM2'), attr('ENTEleveCycle', 'CYCLE III'),
+        attr('ENTEleveAutoriteParentale', '8200001'), attr('ENTEleveRestaurantScolaire', 'true'),
+      ])]),
+      file('ENT1D_Complet_20261123_PersRelEleve_0000.xml', [request('PersRelEleve', 'categoriePersonne', '8200001', [
+        attr('ENTPersonNom', 'GARNIER'), attr('ENTPersonPrenom', 'Julie'), attr('ENTPersonMail', 'julie.garnier@example.org'), attr('ENTPersRelEleveTelMobile', '0600000000'),
+      ])]),
+      file('ENT1D_Complet_20261123_PersEducNat_0000.xml', [
+        request('PersEducNat', 'categoriePersonne', '8300001', [attr('ENTPersonNom', 'PETIT'), attr('ENTPersonPrenom', 'Claire'), attr('ENTPersonStructRattach', '81000'), attr('ENTPersonCategorieEnseignant', 'true')]),
+        request('PersEducNat', 'categoriePersonne', '8300002', [attr('ENTPersonNom', 'MOREL'), attr('ENTPersonPrenom', 'Yves'), attr('ENTPersonStructRattach', '81000'), attr('ENTPersonCategorieEnseignant', 'false'), attr('ENTPersonFonctions', '81000$DIR$DIRECTION$$DIRECTEUR')]),
+      ]),
+    ];
+    const report = await run(files);
+    expect(report.problems).toEqual([]);
+    const people = await records(ecole, 'person');
+    expect(people.map((p) => [p.kind, p.data.familyName, p.data.givenName, p.data.email]).sort()).toEqual([
+      ['guardian', 'GARNIER', 'Julie', 'julie.garnier@example.org'], ['pupil', 'GARNIER', 'Noé', undefined], ['staff', 'MOREL', 'Yves', undefined], ['teacher', 'PETIT', 'Claire', undefined],
+    ]);
+    const [group] = await records(ecole, 'group');
+    expect(group.data).toEqual({ kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2' });
+    expect(group.aaf).toBe('81000$C123');
+    const [link] = await records(ecole, 'guardianLink');
+    expect(link.data.legalRepresentative).toBe(true);
+  });
+});
+
+describe('an AAF delta delivery', () => {
+  it('applies adds, modifies and deletes exactly, and nothing else', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    const base = delivery([1, 2, 3], uai, '5');
+    base.push(file('ENT_Complet_20261123_Eleve_0001.xml', [request('Eleve', 'categoriePersonne', '2500004', [
+      attr('sn', 'LEFÈVRE4'), attr('givenName', 'Chloé'), attr('ENTPersonStructRattach', '52000'), attr('ENTEleveClasses', '52000$5C'), attr('ENTEleveGroupes', '52000$LATIN'),
+    ])]));
+    expect((await run(base)).establishments[0].state).toBe('completed');
+    const before = Object.fromEntries((await records(uai, 'person')).map((p) => [p.aaf, p]));
+
+    const delta = [
+      file('ENT_Delta_20261124_Eleve_0000.xml', [
+        // Pupil 1 changes name and class (5B → 5C); its other attributes stay.
+        modify('Eleve', '2500001', [['sn', 'LEFEVRE-MARTIN'], ['ENTEleveClasses', '52000$5C']]),
+        // Pupil 4 drops its groups and now names a guardian.
+        modify('Eleve', '2500004', [['ENTEleveGroupes'], ['ENTElevePersRelEleve', '3500002$10$1$1$1$1']]),
+        remove('Eleve', '2500003'),
+        remove('Eleve', '2599999'),
+        request('Eleve', 'categoriePersonne', '2500005', [attr('sn', 'NOUVEL'), attr('givenName', 'Léo'), attr('ENTPersonStructRattach', '52000'), attr('ENTEleveClasses', '52000$5B')]),
+      ]),
+      file('ENT_Delta_20261124_PersRelEleve_0000.xml', [modify('PersRelEleve', '3500002', [['mail']])]),
+    ];
+    const report = await run(delta, { mode: 'delta' });
+    expect(report.problems).toEqual([expect.objectContaining({ file: 'ENT_Delta_20261124_Eleve_0000.xml', code: 'unknown-record', line: 19, severity: 'warning' })]);
+    // Updated: pupil 1, guardian 2. Created: pupil 5, its membership of 5B, pupil 1 in 5C, pupil 4's link.
+    // Deleted: pupil 3 with its membership and two links, pupil 1 out of 5B, pupil 4 out of LATIN. Unchanged: 5B, 5C, pupil 4.
+    expect(report.counts).toEqual({ created: 4, updated: 2, unchanged: 3, deleted: 6, rejected: 0 });
+
+    const people = Object.fromEntries((await records(uai, 'person', true)).map((p) => [p.aaf, p]));
+    expect(people['2500001'].data).toEqual({ ...before['2500001'].data, familyName: 'LEFEVRE-MARTIN' });
+    expect(people['2500003'].status).toBe('deleted');
+    expect(people['3500002'].data).toEqual({ kind: 'guardian', familyName: 'LEFÈVRE2', givenName: 'Anne' });
+    expect(people['3500003'].status).toBe('active'); // a delta does not replace: only what it names changes
+    const memberships = (await records(uai, 'membership')).map((m) => m.aaf).sort();
+    expect(memberships).toEqual(['2500001@52000$5C', '2500002@52000$5B', '2500004@52000$5C', '2500005@52000$5B', '4500001@52000$5B']);
+    const links = (await records(uai, 'guardianLink')).map((l) => l.aaf).sort();
+    expect(links).toEqual(['3500001>2500001', '3500002>2500002', '3500002>2500004', '3500009>2500001', '3500009>2500002']);
   });
 });

@@ -1,0 +1,65 @@
+// Temporary NDJSON files, one per key (an establishment, a source structure), so that an import of a delivery
+// not sorted by establishment keeps flat memory: entries are buffered up to a small budget, then appended to
+// their file; each key is read back on its own. Everything lives in one folder under os.tmpdir(), removed by close().
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** Bytes buffered across all keys before they are written out. */
+const BUFFER_BUDGET = 4 * 1024 * 1024;
+
+export class OperationSpool<T> {
+  private readonly files = new Map<string, string>();
+  private readonly buffers = new Map<string, string[]>();
+  private readonly counts = new Map<string, number>();
+  private buffered = 0;
+
+  private constructor(private readonly folder: string) {}
+
+  static async open<T>(prefix: string): Promise<OperationSpool<T>> {
+    return new OperationSpool<T>(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
+  }
+
+  async add(key: string, entry: T): Promise<void> {
+    const line = JSON.stringify(entry) + '\n';
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = [];
+      this.buffers.set(key, buffer);
+      if (!this.files.has(key)) this.files.set(key, path.join(this.folder, `${this.files.size}.ndjson`));
+    }
+    buffer.push(line);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.buffered += line.length;
+    if (this.buffered > BUFFER_BUDGET) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    for (const [key, lines] of this.buffers) await fs.appendFile(this.files.get(key)!, lines.join(''));
+    this.buffers.clear();
+    this.buffered = 0;
+  }
+
+  keys(): string[] {
+    return [...this.files.keys()];
+  }
+
+  count(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+
+  /** The entries of a key, in the order they were added. */
+  async *read(key: string): AsyncGenerator<T> {
+    await this.flush();
+    const file = this.files.get(key);
+    if (!file) return;
+    const lines = readline.createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    for await (const line of lines) if (line) yield JSON.parse(line) as T;
+  }
+
+  async close(): Promise<void> {
+    await fs.rm(this.folder, { recursive: true, force: true });
+  }
+}
