@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { stsWeb } from '../../gateway/sync/import-sts.js';
+import { ImportRequestError, type ImportRequest, type SourceFile } from '../../gateway/sync/importer.js';
+import { establishment, newUai, VILLEURBANNE } from '../support/fixtures.js';
+import { openTestStore } from '../support/store.js';
+
+let store: Awaited<ReturnType<typeof openTestStore>>;
+beforeAll(async () => {
+  store = await openTestStore('import_sts');
+});
+afterAll(async () => store.close());
+
+const UAI = '0693412J'; // the collège of the fixtures
+const fixture = (relative: string, name = relative.split('/').at(-1)!): SourceFile => {
+  const url = new URL(`../fixtures/sts-web/${relative}`, import.meta.url);
+  return { name, open: () => fs.createReadStream(url) };
+};
+const EXPORT = fixture('sts_emp_0693412J_2026.xml');
+// The same export once Camille Roussel (10006), who taught 4A and the group 3ESP2, has left.
+const AFTER_DEPARTURE = fixture('depart/sts_emp_0693412J_2026.xml');
+
+const request = (files: SourceFile[], overrides: Partial<ImportRequest> = {}): ImportRequest =>
+  ({ files, mode: 'complete', confirmed: false, lenientIdentifiers: false, ...overrides });
+
+const inline = (name: string, xml: string): SourceFile => ({ name, open: async function* () { yield Buffer.from(xml, 'latin1'); } });
+
+async function recordsOf(uai: string) {
+  const rows = await store.db.selectFrom('roster_record').select(['id', 'entity', 'kind', 'status', 'source_ids', 'data']).where('uai', '=', uai).execute();
+  return rows.map((r) => ({ ...r, sourceId: (r.source_ids as Record<string, string>)['sts-web'] }));
+}
+
+/** Each record's entity, status and STS-Web id, in a stable order. */
+async function stored(uai: string): Promise<{ entity: string; status: string; id: string }[]> {
+  return (await recordsOf(uai)).map((r) => ({ entity: r.entity, status: r.status, id: r.sourceId })).sort((a, b) => `${a.entity} ${a.id}`.localeCompare(`${b.entity} ${b.id}`));
+}
+
+describe('an STS-Web import', () => {
+  beforeAll(async () => {
+    await putEstablishment(store.db, establishment(UAI, VILLEURBANNE));
+  });
+
+  it('puts subjects, teachers, staff, classes, groups and teacher memberships in the establishment the export names', async () => {
+    const outcome = await stsWeb(store.db, request([EXPORT]));
+    // 6 subjects, 6 people, 4 classes, 2 groups, 9 memberships; 4 elements refused by the connector.
+    const counts = { created: 27, updated: 0, unchanged: 0, deleted: 0, rejected: 4 };
+    expect(outcome.counts).toEqual(counts);
+    expect(outcome.establishments).toEqual([{ uai: UAI, state: 'completed', counts }]);
+    expect(outcome.problems).toHaveLength(10);
+    expect(outcome.problems.filter((p) => p.severity === 'error').map((p) => `${p.file}:${p.line} ${p.field}`)).toEqual([
+      'sts_emp_0693412J_2026.xml:165 PRENOM', 'sts_emp_0693412J_2026.xml:229 ENSEIGNANT', 'sts_emp_0693412J_2026.xml:265 CODE', 'sts_emp_0693412J_2026.xml:299 CODE',
+    ]);
+
+    const records = await recordsOf(UAI);
+    const find = (entity: string, id: string) => records.find((r) => r.entity === entity && r.sourceId === id)!;
+    expect(find('person', '10002')).toMatchObject({ kind: 'teacher', data: { kind: 'teacher', familyName: 'LECŒUR', givenName: 'Benoît', birthDate: '1983-11-02' } });
+    const [membership, person, group] = [find('membership', '10006@3ESP2'), find('person', '10006'), find('group', '3ESP2')];
+    expect(membership.data).toEqual({ role: 'teacher', personId: person.id, groupId: group.id });
+  });
+
+  it('changes nothing when the same export comes again', async () => {
+    const before = await stored(UAI);
+    const outcome = await stsWeb(store.db, request([EXPORT]));
+    expect(outcome.counts).toEqual({ created: 0, updated: 0, unchanged: 27, deleted: 0, rejected: 4 });
+    expect(await stored(UAI)).toEqual(before);
+  });
+
+  it('applies a delta without deleting what it does not carry', async () => {
+    const outcome = await stsWeb(store.db, request([AFTER_DEPARTURE], { mode: 'delta' }));
+    expect(outcome.counts).toEqual({ created: 0, updated: 0, unchanged: 24, deleted: 0, rejected: 4 });
+    expect((await stored(UAI)).filter((r) => r.status === 'deleted')).toEqual([]);
+  });
+
+  it('tombstones exactly the teacher a complete export no longer lists, with her memberships', async () => {
+    const outcome = await stsWeb(store.db, request([AFTER_DEPARTURE]));
+    expect(outcome.counts).toEqual({ created: 0, updated: 0, unchanged: 24, deleted: 3, rejected: 4 });
+    expect((await stored(UAI)).filter((r) => r.status === 'deleted')).toEqual([
+      { entity: 'membership', status: 'deleted', id: '10006@3ESP2' },
+      { entity: 'membership', status: 'deleted', id: '10006@4A' },
+      { entity: 'person', status: 'deleted', id: '10006' },
+    ]);
+    expect((await stored(UAI)).filter((r) => r.status === 'active')).toHaveLength(24);
+  });
+});
+
+describe('the establishment of an STS-Web import', () => {
+  const bare = (uaj: string) => `<?xml version="1.0" encoding="ISO-8859-1"?>\n<STS_EDT>${uaj ? `<PARAMETRES><UAJ CODE="${uaj}"/></PARAMETRES>` : ''}<NOMENCLATURES><MATIERES><MATIERE CODE="020100"><LIBELLE_EDITION>Français</LIBELLE_EDITION></MATIERE></MATIERES></NOMENCLATURES></STS_EDT>\n`;
+
+  it('is the one the request, the export and its name agree on; the name alone will do', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, VILLEURBANNE));
+    const outcome = await stsWeb(store.db, request([inline(`sts_emp_${uai}_2026.xml`, bare(''))], { uai }));
+    expect(outcome.establishments).toEqual([expect.objectContaining({ uai, state: 'completed', counts: expect.objectContaining({ created: 1 }) })]);
+    expect((await stsWeb(store.db, request([inline('export.xml', bare(uai))]))).establishments).toEqual([expect.objectContaining({ uai, state: 'completed' })]);
+  });
+
+  it('is a request error when they disagree, or when none says it', async () => {
+    const other = newUai('069');
+    await expect(stsWeb(store.db, request([EXPORT], { uai: other }))).rejects.toThrow(new ImportRequestError(
+      `sts_emp_0693412J_2026.xml: the request (uai) names establishment ${other} but the export (PARAMETRES/UAJ CODE, line 4) names 0693412J; expected one establishment`,
+    ));
+    await expect(stsWeb(store.db, request([inline(`sts_emp_${other}_2026.xml`, bare(UAI))]))).rejects.toThrow(new ImportRequestError(
+      `sts_emp_${other}_2026.xml: the export (PARAMETRES/UAJ CODE, line 2) names establishment 0693412J but the file name names ${other}; expected one establishment`,
+    ));
+    await expect(stsWeb(store.db, request([inline('export.xml', bare(''))]))).rejects.toThrow(new ImportRequestError(
+      'export.xml names no establishment (no PARAMETRES/UAJ CODE, and the name is not sts_emp_<UAI>_<year>.xml): give its UAI (uai)',
+    ));
+    await expect(stsWeb(store.db, request([inline('export.xml', '<STS_EDT><PARAMETRES>')]))).rejects.toThrow(/^export\.xml:1: the XML is not well-formed.*; the establishment cannot be told: give its UAI \(uai\)$/);
+  });
+
+  it('is a request error when unknown to the gateway or out of the submitter\'s reach', async () => {
+    const unknown = newUai('069');
+    await expect(stsWeb(store.db, request([inline(`sts_emp_${unknown}_2026.xml`, bare(unknown))]))).rejects.toThrow(
+      new ImportRequestError(`establishment ${unknown} is not known to the gateway: import the national directory first (passerelle import annuaire)`),
+    );
+    await expect(stsWeb(store.db, request([EXPORT], { establishmentAllowed: () => false }))).rejects.toThrow(
+      new ImportRequestError('sts_emp_0693412J_2026.xml is the export of establishment 0693412J, which you may not write to'),
+    );
+    await expect(stsWeb(store.db, request([EXPORT, AFTER_DEPARTURE]))).rejects.toBeInstanceOf(ImportRequestError);
+  });
+});
+
+describe('an STS-Web import that cannot finish', () => {
+  it('writes nothing from a truncated export and reports where it stops', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, VILLEURBANNE));
+    const text = fs.readFileSync(new URL('../fixtures/sts-web/sts_emp_0693412J_2026.xml', import.meta.url), 'latin1').replace(/0693412J/g, uai);
+    const truncated = inline(`sts_emp_${uai}_2026.xml`, text.slice(0, text.indexOf('<GROUPES>')));
+    const outcome = await stsWeb(store.db, request([truncated]));
+    expect(outcome.establishments).toEqual([expect.objectContaining({ uai, state: 'failed' })]);
+    expect(outcome.problems.at(-1)).toMatchObject({ file: `sts_emp_${uai}_2026.xml`, line: 269, code: 'malformed-xml', severity: 'error' });
+    expect(await stored(uai)).toEqual([]);
+  });
+
+  it('stops when cancelled while reading, before writing', async () => {
+    const cancel = new AbortController();
+    let opened = 0;
+    const bytes = fs.readFileSync(new URL('../fixtures/sts-web/sts_emp_0693412J_2026.xml', import.meta.url));
+    const cancelledOnRead: SourceFile = {
+      name: 'sts_emp_0693412J_2026.xml',
+      open: async function* () {
+        opened += 1;
+        for (let i = 0; i < bytes.length; i += 1024) {
+          // The first opening only looks for the establishment; the job is cancelled as the import reads.
+          if (opened === 2 && i === 1024) cancel.abort();
+          yield bytes.subarray(i, i + 1024);
+        }
+      },
+    };
+    const before = await stored(UAI);
+    await expect(stsWeb(store.db, request([cancelledOnRead], { signal: cancel.signal }))).rejects.toThrow(/abort/i);
+    expect(await stored(UAI)).toEqual(before);
+  });
+});
