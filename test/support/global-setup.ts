@@ -1,6 +1,8 @@
-// Drops, once every suite has finished, the PostgreSQL schemas this test run created.
+// Drops, once every suite has finished, the PostgreSQL schemas and the Redis queue keys this test run created
+// (suites name both after uniqueSchema).
+import { Redis } from 'ioredis';
 import pg from 'pg';
-import { TEST_DATABASE_URL } from './database.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './database.js';
 
 export async function teardown(): Promise<void> {
   const run = process.env.PASSERELLE_TEST_RUN;
@@ -13,5 +15,17 @@ export async function teardown(): Promise<void> {
     for (const { nspname } of rows) await client.query(`drop schema if exists "${nspname}" cascade`);
   } finally {
     await client.end();
+  }
+  const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `t_${run}_*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
