@@ -101,14 +101,16 @@ export function personEntry(uai: string, person: GarPerson, degree: GarDegree): 
   return entry.build(person.kind === 'pupil' ? 'GAREleve' : 'GAREnseignant');
 }
 
-export function groupeEntry(uai: string, group: GarGroup): Built {
-  return new EntryBuilder('group', group.id)
+/** `divisions`: for a teaching group, the codes of the classes it draws from (GARGroupeDivAppartenance). */
+export function groupeEntry(uai: string, group: GarGroup, divisions: readonly string[] = []): Built {
+  const entry = new EntryBuilder('group', group.id)
     .required('GARGroupeCode', 'code', group.code, CODE, 'the class or group code')
     .child(leaf('GARStructureUAI', uai))
     // Sources such as AAF give a code only; the code is then the label, as ODE's connector does.
     .required('GARGroupeLibelle', 'name', group.name ?? group.code, LABEL, 'the class or group name')
-    .child(leaf('GARGroupeStatut', group.kind === 'division' ? 'DIVISION' : 'GROUPE'))
-    .build('GARGroupe');
+    .child(leaf('GARGroupeStatut', group.kind === 'division' ? 'DIVISION' : 'GROUPE'));
+  if (group.kind === 'group') for (const code of divisions) entry.child(leaf('GARGroupeDivAppartenance', code));
+  return entry.build('GARGroupe');
 }
 
 export function personGroupeEntry(uai: string, personId: string, groupCode: string): GarNode {

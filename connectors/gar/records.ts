@@ -36,6 +36,7 @@ export interface GarMembership {
   id: string;
   personId: string;
   groupId: string;
+  role: 'pupil' | 'teacher';
   endDate?: string;
 }
 
@@ -45,12 +46,13 @@ export interface GarSubject {
   name?: string;
 }
 
-/** The records of one establishment. Each listing may be walked once; the writer asks for each in turn. */
+/** The records of one establishment; the writer asks for each listing when it needs it. */
 export interface GarSource {
   establishment: GarEstablishment;
   /** People of the given kinds (guardians have no place in GAR-ENT and are never asked for). */
   people(kinds: readonly GarPerson['kind'][]): AsyncIterable<GarPerson>;
   groups(): AsyncIterable<GarGroup>;
+  /** Walked twice: once for the classes of teaching groups, once to write. */
   memberships(): AsyncIterable<GarMembership>;
   subjects(): AsyncIterable<GarSubject>;
 }

@@ -1,11 +1,12 @@
 // Out: the GAR-ENT complete files of one establishment (GAR-ENT.xsd v1.7, or GAR-ENT-1D.xsd v1.4 for an école),
-// streamed: each listing of the source is walked once and every entry goes to its file as soon as it is built.
+// streamed: every entry goes to its file as soon as it is built.
 // Written: GAREtab and GARMatiere (Etab), GAREleve and GARPersonMEF (Eleve), GAREnseignant for teachers and
-// staff with GARPersonMEF (Enseignant), GARGroupe and GARPersonGroupe (Groupe); the 1D files take
+// staff with GARPersonMEF (Enseignant), GARGroupe (a teaching group with the classes its pupils are in) and
+// GARPersonGroupe (Groupe); the 1D files take
 // GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them would
 // withdraw every resource-assigning staff member the GAR knows.
 import { etabEntry, groupeEntry, matiereEntry, mefCodeOf, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
-import type { GarDegree, GarProblem, GarSource } from './records.js';
+import type { GarDegree, GarGroup, GarMembership, GarProblem, GarSource } from './records.js';
 import { GarFileSeries, garPackageName, garStamp, type GarFileKind, type GarSink } from './series.js';
 import type { GarNode } from './xml-node.js';
 
@@ -67,7 +68,7 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
   }
 
   // Groups are kept by id, small as they are, for the memberships that come last.
-  const groups = new Map<string, { code: string; mef?: string }>();
+  const groups = new Map<string, { group: GarGroup; code: string; mef?: string }>();
   const leftOut = new Set<string>();
   const groupCodes = new Set<string>();
   const levelsWithoutCode = new Set<string>();
@@ -86,9 +87,11 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
       const element = degree === '2D' ? 'GARPersonMEF needs a MEF code of 11 digits' : 'GARPersonMEFSTAT4 needs a MEFSTAT4 code of 4 digits';
       problems.push({ entity: 'group', id: group.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: `level ${JSON.stringify(group.level)} (class ${code} and any other at that level) is not a code: ${element}, so their members get none` });
     }
-    groups.set(group.id, { code, ...(mef ? { mef } : {}) });
-    await add('Groupe', node);
+    groups.set(group.id, { group, code, ...(mef ? { mef } : {}) });
   }
+  const divisions = [...groups.values()].some(({ group }) => group.kind === 'group') ? await divisionsOfGroups(source, groups, today) : new Map<string, string[]>();
+  // Built again with its classes; its problems were taken above.
+  for (const { group } of groups.values()) await add('Groupe', groupeEntry(uai, group, divisions.get(group.id)).node!);
 
   const people = new Map<string, GarFileKind>();
   for await (const person of source.people(['pupil', 'teacher', 'staff'])) {
@@ -106,7 +109,7 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
   // the schemas' keys allow one of each per person and code.
   const written = new Set<string>();
   for await (const membership of source.memberships()) {
-    if (membership.endDate !== undefined && membership.endDate < today) continue;
+    if (ended(membership, today)) continue;
     const group = groups.get(membership.groupId);
     const kind = people.get(membership.personId);
     if (!group || !kind) {
@@ -130,4 +133,19 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
   const files: string[] = [];
   for (const kind of KINDS) files.push(...(await series[kind].close()));
   return { degree, packageName: garPackageName(naming), files, counts, problems };
+}
+
+const ended = (membership: GarMembership, today: string): boolean => membership.endDate !== undefined && membership.endDate < today;
+
+/** The classes each teaching group draws from: those its pupils are in, by code. */
+async function divisionsOfGroups(source: GarSource, groups: ReadonlyMap<string, { group: GarGroup; code: string }>, today: string): Promise<Map<string, string[]>> {
+  const classesOf = new Map<string, Set<string>>();
+  const pupilsOf = new Map<string, string[]>();
+  for await (const membership of source.memberships()) {
+    const to = groups.get(membership.groupId);
+    if (membership.role !== 'pupil' || !to || ended(membership, today)) continue;
+    if (to.group.kind === 'division') classesOf.set(membership.personId, (classesOf.get(membership.personId) ?? new Set()).add(to.code));
+    else pupilsOf.set(membership.groupId, [...(pupilsOf.get(membership.groupId) ?? []), membership.personId]);
+  }
+  return new Map([...pupilsOf].map(([groupId, pupils]) => [groupId, [...new Set(pupils.flatMap((id) => [...(classesOf.get(id) ?? [])]))].sort()]));
 }

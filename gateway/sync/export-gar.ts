@@ -107,12 +107,14 @@ class FolderSink {
   }
 
   async discard(): Promise<void> {
-    // A stream still opening creates its file after destroy(): wait for it to close before removing.
-    await Promise.all([...this.streams].map(async (stream) => {
-      const closed = once(stream, 'close');
+    // A stream still opening creates its file after destroy(): wait for it to close before removing. Writes it
+    // still held fail with it; their errors are not the export's.
+    await Promise.all([...this.streams].map((stream) => new Promise<void>((resolve) => {
+      if (stream.closed) return resolve();
+      stream.on('error', () => undefined);
+      stream.once('close', () => resolve());
       stream.destroy();
-      await closed;
-    }));
+    })));
     this.streams.clear();
     for (const file of this.paths) fs.rmSync(file, { force: true });
   }
@@ -132,7 +134,7 @@ function groupOf(record: RosterRecord): GarGroup {
 }
 
 function membershipOf(record: RosterRecord): GarMembership {
-  return { id: record.id, personId: String(record.personId), groupId: String(record.groupId), endDate: text(record.endDate) };
+  return { id: record.id, personId: String(record.personId), groupId: String(record.groupId), role: record.role === 'pupil' ? 'pupil' : 'teacher', endDate: text(record.endDate) };
 }
 
 function subjectOf(record: RosterRecord): GarSubject {

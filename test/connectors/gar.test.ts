@@ -61,7 +61,8 @@ const countNodes = (element: XmlElement): number => 1 + element.children.reduce(
 
 const person = (kind: GarPerson['kind'], overrides: Partial<GarPerson> = {}): GarPerson => ({ id: randomUUID(), kind, familyName: 'Martin', givenName: 'Léa', ...overrides });
 const group = (kind: GarGroup['kind'], code: string, overrides: Partial<GarGroup> = {}): GarGroup => ({ id: randomUUID(), kind, code, name: code, ...overrides });
-const member = (p: GarPerson, g: GarGroup, overrides: Partial<GarMembership> = {}): GarMembership => ({ id: randomUUID(), personId: p.id, groupId: g.id, ...overrides });
+const member = (p: GarPerson, g: GarGroup, overrides: Partial<GarMembership> = {}): GarMembership =>
+  ({ id: randomUUID(), personId: p.id, groupId: g.id, role: p.kind === 'pupil' ? 'pupil' : 'teacher', ...overrides });
 
 describe('GAR profiles', () => {
   it('come from the kind of person, and for staff from the AAF function', () => {
@@ -129,6 +130,8 @@ describe('the GAR-ENT writer', () => {
 
     expect(entries(groupe, 'GARGroupe').map((e) => [text(e, 'GARGroupeCode'), text(e, 'GARGroupeLibelle'), text(e, 'GARGroupeStatut')]))
       .toEqual([['6A', '6e A', 'DIVISION'], ['6B', '6B', 'DIVISION'], ['LATIN', 'Latin & grec <option>', 'GROUPE']]);
+    // The classes a teaching group draws from are its current pupils' (Noé's Latin ended; teachers do not count).
+    expect(entries(groupe, 'GARGroupe').map((e) => childTexts(e, 'GARGroupeDivAppartenance'))).toEqual([[], [], ['6A']]);
     // Noé left Latin in October: an ended membership is not exported.
     expect(entries(groupe, 'GARPersonGroupe').map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARGroupeCode')]))
       .toEqual([[lea.id, '6A'], [lea.id, 'LATIN'], [noe.id, '6B'], [prof.id, '6A'], [prof.id, 'LATIN']]);
@@ -178,7 +181,7 @@ describe('the GAR-ENT writer', () => {
       subjects: [{ id: 'S1', code: 'X', name: 'Un' }, { id: 'S2', code: 'X', name: 'Deux' }, { id: 'S3', code: 'Y' }],
       groups: [latin, twin, long],
       people: [pupil, teacher],
-      memberships: [member(pupil, latin), member(pupil, long), { id: 'M-ghost', personId: ghost, groupId: latin.id }, { id: 'M-nowhere', personId: pupil.id, groupId: ghost }],
+      memberships: [member(pupil, latin), member(pupil, long), { id: 'M-ghost', personId: ghost, groupId: latin.id, role: 'pupil' }, { id: 'M-nowhere', personId: pupil.id, groupId: ghost, role: 'pupil' }],
     }, '2D');
 
     expect(result.problems).toEqual([

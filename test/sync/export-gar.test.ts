@@ -73,7 +73,7 @@ describe('the GAR export of an establishment', () => {
     const cpe = { id: randomUUID(), kind: 'staff', familyName: 'Roux', givenName: 'Marc' };
     const mother = guardian();
     const memberships = [
-      membership(lea, sixA), membership(lea, english), membership(noe, fiveB), membership(sam, fiveB), membership(sam, english, { endDate: '2026-10-16' }),
+      membership(lea, sixA), membership(lea, english), membership(noe, fiveB), membership(noe, english), membership(sam, fiveB), membership(sam, english, { endDate: '2026-10-16' }),
       membership(durand, sixA), membership(durand, english), membership(petit, fiveB),
     ];
     const subjects = [subject('020700', 'FRANCAIS'), subject('030201', 'ANGLAIS LV1')];
@@ -114,12 +114,14 @@ describe('the GAR export of an establishment', () => {
     expect(rows(entries.get('GARGroupe'), 'GARGroupeCode', 'GARGroupeLibelle', 'GARGroupeStatut', 'GARStructureUAI')).toEqual([
       ['5B', '5B', 'DIVISION', uai], ['6A', '6e A', 'DIVISION', uai], ['ANG-LV1', 'Anglais LV1 & co', 'GROUPE', uai],
     ]);
+    expect(entries.get('GARGroupe')!.map((e) => [text(e, 'GARGroupeCode'), childTexts(e, 'GARGroupeDivAppartenance')]).sort())
+      .toEqual([['5B', []], ['6A', []], ['ANG-LV1', ['5B', '6A']]]);
     // Sam left English in October: only current memberships are exported.
     const codeOf = new Map([[sixA.id, '6A'], [fiveB.id, '5B'], [english.id, 'ANG-LV1']]);
     expect(rows(entries.get('GARPersonGroupe'), 'GARPersonIdentifiant', 'GARGroupeCode', 'GARStructureUAI'))
       .toEqual(sorted(memberships.filter((m) => !m.endDate).map((m) => [m.personId as string, codeOf.get(m.groupId as string)!, uai])));
     expect(rows(entries.get('GARPersonMEF'), 'GARPersonIdentifiant', 'GARMEFCode')).toEqual(sorted([[noe.id, '10110001110'], [sam.id, '10110001110'], [petit.id, '10110001110']] as string[][]));
-    expect(result.counts).toEqual({ GAREtab: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 7, GARPersonMEF: 3 });
+    expect(result.counts).toEqual({ GAREtab: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 8, GARPersonMEF: 3 });
     expect(result.problems).toEqual([expect.objectContaining({ entity: 'group', id: sixA.id, field: 'level', code: 'no-mef-code', severity: 'warning' })]);
 
     const [archive, md5] = result.files.slice(-2);
