@@ -32,10 +32,10 @@ export function api(baseUrl: string, token?: string): Api {
   const request = async <Body>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<Body>> => {
     const headers = new Headers(options.headers);
     if (token && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-    let body: string | Uint8Array | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.body !== undefined) {
       if (typeof options.body === 'string' || options.body instanceof Uint8Array) {
-        body = options.body;
+        body = typeof options.body === 'string' ? options.body : new Uint8Array(options.body);
       } else {
         body = JSON.stringify(options.body);
         if (!headers.has('content-type')) headers.set('content-type', 'application/json');
