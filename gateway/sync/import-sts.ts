@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { readStsEstablishment, uaiInFileName } from '../../connectors/sts-web/establishment.js';
 import { parseStsWeb, SOURCE } from '../../connectors/sts-web/parse.js';
+import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/records.js';
 import { importRoster } from './import-roster.js';
@@ -38,6 +39,18 @@ async function establishmentOf(file: SourceFile, name: string, requested: string
   return first.uai;
 }
 
+const PROGRESS_EVERY = 100; // records: an establishment's export holds hundreds to a few thousand
+
+/** The connector's items, telling how many records were read as they go by and once the file is read. */
+async function* told(items: AsyncIterable<ConnectorItem>, tell: (read: number) => void): AsyncGenerator<ConnectorItem> {
+  let read = 0;
+  for await (const item of items) {
+    yield item;
+    if (item.kind === 'operation' && ++read % PROGRESS_EVERY === 0) tell(read);
+  }
+  tell(read);
+}
+
 export const stsWeb: Importer = async (db, request) => {
   if (request.files.length !== 1) throw new ImportRequestError(`an STS-Web import takes one file, sts_emp_<UAI>_<year>.xml (got ${request.files.length})`);
   const [file] = request.files;
@@ -48,7 +61,8 @@ export const stsWeb: Importer = async (db, request) => {
     throw new ImportRequestError(`${name} is the export of establishment ${uai}, which you may not write to`);
   }
   try {
-    const report = await importRoster(db, parseStsWeb(file.open(), { file: name }), {
+    const items = told(parseStsWeb(file.open(), { file: name }), (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }));
+    const report = await importRoster(db, items, {
       uai,
       source: SOURCE,
       mode: request.mode,
@@ -56,7 +70,6 @@ export const stsWeb: Importer = async (db, request) => {
       confirmed: request.confirmed,
       lenientIdentifiers: request.lenientIdentifiers,
       signal: request.signal,
-      onRecords: (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }),
     });
     return {
       counts: report.counts,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { stsWeb } from '../../gateway/sync/import-sts.js';
-import { ImportRequestError, type ImportRequest, type SourceFile } from '../../gateway/sync/importer.js';
+import { ImportRequestError, type ImportProgress, type ImportRequest, type SourceFile } from '../../gateway/sync/importer.js';
 import { establishment, newUai, VILLEURBANNE } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
 
@@ -59,9 +59,11 @@ describe('an STS-Web import', () => {
     expect(membership.data).toEqual({ role: 'teacher', personId: person.id, groupId: group.id });
   });
 
-  it('changes nothing when the same export comes again', async () => {
+  it('changes nothing when the same export comes again, telling how many records it read', async () => {
     const before = await stored(UAI);
-    const outcome = await stsWeb(store.db, request([EXPORT]));
+    const progress: ImportProgress[] = [];
+    const outcome = await stsWeb(store.db, request([EXPORT], { onProgress: (p) => progress.push(p) }));
+    expect(progress).toEqual([{ stage: 'reading sts_emp_0693412J_2026.xml', done: 27 }]);
     expect(outcome.counts).toEqual({ created: 0, updated: 0, unchanged: 27, deleted: 0, rejected: 4 });
     expect(await stored(UAI)).toEqual(before);
   });
