@@ -61,7 +61,9 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
 
   function membershipsOf(structure: Structure, kind: string): ConnectorItem[] {
     return structure.teachers.flatMap((teacher): ConnectorItem[] => {
-      if (!teacher.id) return [unknown(teacher.line, 'ENSEIGNANT', `an ENSEIGNANT of ${kind} ${structure.code} has no ID; expected the ID of an INDIVIDU`, 'error')];
+      if (!teacher.id) {
+        return [problem({ file, line: teacher.line, field: 'ID', code: 'invalid-field', severity: 'error', detail: `an ENSEIGNANT of ${kind} ${structure.code} has no ID; expected the ID of an INDIVIDU` })];
+      }
       const given = people.get(teacher.id);
       if (given === undefined) {
         return [unknown(teacher.line, 'ENSEIGNANT', `ENSEIGNANT ${teacher.id} of ${kind} ${structure.code} names no INDIVIDU of the export (INDIVIDUS come before STRUCTURE)`, 'error')];

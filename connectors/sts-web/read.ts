@@ -3,7 +3,7 @@
 import { FileProblem } from '../kit/problem.js';
 import { readXmlElements, type XmlElement } from '../kit/xml.js';
 
-export const ROOT = 'STS_EDT';
+const ROOT = 'STS_EDT';
 
 function notAnExport(file: string, root: string | undefined): FileProblem {
   const found = root === 'EDT_STS'
