@@ -1,10 +1,9 @@
 // Out: the GAR-ENT complete files of one establishment (GAR-ENT.xsd v1.7, or GAR-ENT-1D.xsd v1.4 for an école),
-// streamed: every entry goes to its file as soon as it is built.
-// Written: GAREtab and GARMatiere (Etab), GAREleve and GARPersonMEF (Eleve), GAREnseignant for teachers and
-// staff with GARPersonMEF (Enseignant), GARGroupe (a teaching group with the classes its pupils are in) and
-// GARPersonGroupe (Groupe); the 1D files take
-// GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them would
-// withdraw every resource-assigning staff member the GAR knows.
+// streamed: every entry goes to its file as soon as it is built. Written: GAREtab and GARMatiere (Etab),
+// GAREleve and GARPersonMEF (Eleve), GAREnseignant for teachers and staff with GARPersonMEF (Enseignant),
+// GARGroupe (a teaching group with the classes its pupils are in) and GARPersonGroupe (Groupe); the 1D files
+// take GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them
+// would withdraw every resource-assigning staff member the GAR knows.
 import { etabEntry, groupeEntry, matiereEntry, mefCodeOf, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
 import type { GarDegree, GarGroup, GarMembership, GarProblem, GarSource } from './records.js';
 import { GarFileSeries, garPackageName, garStamp, type GarFileKind, type GarSink } from './series.js';
@@ -29,123 +28,173 @@ export interface GarWriteResult {
 
 const KINDS: readonly GarFileKind[] = ['Etab', 'Eleve', 'Enseignant', 'Groupe'];
 
-export async function writeGar(source: GarSource, sink: GarSink, options: GarWriteOptions): Promise<GarWriteResult> {
-  const { establishment } = source;
-  const uai = establishment.uai;
-  const degree: GarDegree = establishment.type === 'ecole' ? '1D' : '2D';
-  const stamp = garStamp(options.now);
-  const naming = { entId: options.entId, stamp, degree };
-  const today = `${stamp.slice(0, 4)}-${stamp.slice(4, 6)}-${stamp.slice(6, 8)}`;
-  const series = Object.fromEntries(KINDS.map((kind) => [kind, new GarFileSeries(sink, naming, kind)])) as Record<GarFileKind, GarFileSeries>;
-  const counts: Record<string, number> = {};
-  const problems: GarProblem[] = [];
-  const take = (built: Built): GarNode | undefined => {
-    problems.push(...built.problems);
-    return built.node;
-  };
-  const add = async (kind: GarFileKind, node: GarNode): Promise<void> => {
-    await series[kind].add(node);
-    counts[node.name] = (counts[node.name] ?? 0) + 1;
-  };
-  const duplicate = (entity: GarProblem['entity'], id: string, field: string, detail: string): void => {
-    problems.push({ entity, id, field, code: 'duplicate-key', detail, severity: 'error' });
-  };
+interface KeptGroup {
+  group: GarGroup;
+  code: string;
+  mef?: string;
+}
 
-  const etab = take(etabEntry(establishment));
-  if (etab) await add('Etab', etab);
-  if (degree === '2D') {
-    const codes = new Set<string>();
-    for await (const subject of source.subjects()) {
-      const node = take(matiereEntry(uai, subject));
-      if (!node) continue;
-      const code = subject.code!.trim();
-      if (codes.has(code)) duplicate('subject', subject.id, 'code', `another subject of ${uai} has code ${code}; GARMatiere is unique by UAI and code`);
-      else {
-        codes.add(code);
-        await add('Etab', node);
-      }
-    }
+/** One export under way: where entries go, what was counted and reported, and which records were left out. */
+class Run {
+  readonly uai: string;
+  readonly degree: GarDegree;
+  /** The export's date in Paris, ISO: memberships that ended before it are over. */
+  readonly today: string;
+  readonly counts: Record<string, number> = {};
+  readonly problems: GarProblem[] = [];
+  readonly leftOut = new Set<string>();
+  private readonly series: Record<GarFileKind, GarFileSeries>;
+
+  constructor(readonly source: GarSource, sink: GarSink, readonly naming: { entId: string; stamp: string; degree: GarDegree }) {
+    this.uai = source.establishment.uai;
+    this.degree = naming.degree;
+    this.today = `${naming.stamp.slice(0, 4)}-${naming.stamp.slice(4, 6)}-${naming.stamp.slice(6, 8)}`;
+    this.series = Object.fromEntries(KINDS.map((kind) => [kind, new GarFileSeries(sink, naming, kind)])) as Record<GarFileKind, GarFileSeries>;
   }
 
-  // Groups are kept by id, small as they are, for the memberships that come last.
-  const groups = new Map<string, { group: GarGroup; code: string; mef?: string }>();
-  const leftOut = new Set<string>();
-  const groupCodes = new Set<string>();
-  const levelsWithoutCode = new Set<string>();
-  for await (const group of source.groups()) {
-    const node = take(groupeEntry(uai, group));
-    const code = group.code?.trim() ?? '';
-    if (node && groupCodes.has(code)) duplicate('group', group.id, 'code', `another class or group of ${uai} has code ${code}; GARGroupe is unique by code and UAI`);
-    if (!node || groupCodes.has(code)) {
-      leftOut.add(group.id);
+  take(built: Built): GarNode | undefined {
+    this.problems.push(...built.problems);
+    return built.node;
+  }
+
+  async add(kind: GarFileKind, node: GarNode): Promise<void> {
+    await this.series[kind].add(node);
+    this.counts[node.name] = (this.counts[node.name] ?? 0) + 1;
+  }
+
+  duplicate(entity: GarProblem['entity'], id: string, detail: string): void {
+    this.problems.push({ entity, id, field: 'code', code: 'duplicate-key', detail, severity: 'error' });
+  }
+
+  ended(membership: GarMembership): boolean {
+    return membership.endDate !== undefined && membership.endDate < this.today;
+  }
+
+  async close(): Promise<string[]> {
+    const files: string[] = [];
+    for (const kind of KINDS) files.push(...(await this.series[kind].close()));
+    return files;
+  }
+}
+
+export async function writeGar(source: GarSource, sink: GarSink, options: GarWriteOptions): Promise<GarWriteResult> {
+  const degree: GarDegree = source.establishment.type === 'ecole' ? '1D' : '2D';
+  const naming = { entId: options.entId, stamp: garStamp(options.now), degree };
+  const run = new Run(source, sink, naming);
+  await writeEstablishment(run);
+  const groups = await keptGroups(run);
+  await writeGroups(run, groups);
+  const people = await writePeople(run);
+  await writeMemberships(run, groups, people);
+  const files = await run.close();
+  return { degree, packageName: garPackageName(naming), files, counts: run.counts, problems: run.problems };
+}
+
+async function writeEstablishment(run: Run): Promise<void> {
+  const etab = run.take(etabEntry(run.source.establishment));
+  if (etab) await run.add('Etab', etab);
+  if (run.degree === '1D') return;
+  const codes = new Set<string>();
+  for await (const subject of run.source.subjects()) {
+    const node = run.take(matiereEntry(run.uai, subject));
+    if (!node) continue;
+    const code = subject.code!.trim();
+    if (codes.has(code)) {
+      run.duplicate('subject', subject.id, `another subject of ${run.uai} has code ${code}; GARMatiere is unique by UAI and code`);
       continue;
     }
-    groupCodes.add(code);
-    const mef = group.kind === 'division' ? mefCodeOf(group.level, degree) : undefined;
+    codes.add(code);
+    await run.add('Etab', node);
+  }
+}
+
+/** The groups GAR-ENT can hold, by id: few enough to keep for the memberships that come last. */
+async function keptGroups(run: Run): Promise<Map<string, KeptGroup>> {
+  const groups = new Map<string, KeptGroup>();
+  const codes = new Set<string>();
+  const levelsWithoutCode = new Set<string>();
+  for await (const group of run.source.groups()) {
+    const node = run.take(groupeEntry(run.uai, group));
+    const code = group.code?.trim() ?? '';
+    if (node && codes.has(code)) run.duplicate('group', group.id, `another class or group of ${run.uai} has code ${code}; GARGroupe is unique by code and UAI`);
+    if (!node || codes.has(code)) {
+      run.leftOut.add(group.id);
+      continue;
+    }
+    codes.add(code);
+    const mef = group.kind === 'division' ? mefCodeOf(group.level, run.degree) : undefined;
     if (group.kind === 'division' && group.level && !mef && !levelsWithoutCode.has(group.level)) {
       levelsWithoutCode.add(group.level);
-      const element = degree === '2D' ? 'GARPersonMEF needs a MEF code of 11 digits' : 'GARPersonMEFSTAT4 needs a MEFSTAT4 code of 4 digits';
-      problems.push({ entity: 'group', id: group.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: `level ${JSON.stringify(group.level)} (class ${code} and any other at that level) is not a code: ${element}, so their members get none` });
+      const needs = run.degree === '2D' ? 'GARPersonMEF needs a MEF code of 11 digits' : 'GARPersonMEFSTAT4 needs a MEFSTAT4 code of 4 digits';
+      run.problems.push({ entity: 'group', id: group.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: `level ${JSON.stringify(group.level)} (class ${code} and any other at that level) is not a code: ${needs}, so their members get none` });
     }
     groups.set(group.id, { group, code, ...(mef ? { mef } : {}) });
   }
-  const divisions = [...groups.values()].some(({ group }) => group.kind === 'group') ? await divisionsOfGroups(source, groups, today) : new Map<string, string[]>();
-  // Built again with its classes; its problems were taken above.
-  for (const { group } of groups.values()) await add('Groupe', groupeEntry(uai, group, divisions.get(group.id)).node!);
+  return groups;
+}
 
+async function writeGroups(run: Run, groups: ReadonlyMap<string, KeptGroup>): Promise<void> {
+  const teaching = [...groups.values()].some(({ group }) => group.kind === 'group');
+  const divisions = teaching ? await divisionsOfGroups(run, groups) : new Map<string, string[]>();
+  // Built again with its classes; its problems were taken when it was kept.
+  for (const { group } of groups.values()) await run.add('Groupe', groupeEntry(run.uai, group, divisions.get(group.id)).node!);
+}
+
+/** The classes each teaching group draws from: those its current pupils are in, by code. */
+async function divisionsOfGroups(run: Run, groups: ReadonlyMap<string, KeptGroup>): Promise<Map<string, string[]>> {
+  const classesOf = new Map<string, Set<string>>();
+  const pupilsOf = new Map<string, string[]>();
+  for await (const membership of run.source.memberships()) {
+    const to = groups.get(membership.groupId);
+    if (membership.role !== 'pupil' || !to || run.ended(membership)) continue;
+    if (to.group.kind === 'division') classesOf.set(membership.personId, (classesOf.get(membership.personId) ?? new Set()).add(to.code));
+    else if (pupilsOf.has(membership.groupId)) pupilsOf.get(membership.groupId)!.push(membership.personId);
+    else pupilsOf.set(membership.groupId, [membership.personId]);
+  }
+  return new Map([...pupilsOf].map(([groupId, pupils]) => [groupId, [...new Set(pupils.flatMap((id) => [...(classesOf.get(id) ?? [])]))].sort()]));
+}
+
+/** Writes pupils, teachers and staff; returns the file each person went to, by id. */
+async function writePeople(run: Run): Promise<Map<string, GarFileKind>> {
   const people = new Map<string, GarFileKind>();
-  for await (const person of source.people(['pupil', 'teacher', 'staff'])) {
-    const node = take(personEntry(uai, person, degree));
+  for await (const person of run.source.people(['pupil', 'teacher', 'staff'])) {
+    const node = run.take(personEntry(run.uai, person, run.degree));
     if (!node) {
-      leftOut.add(person.id);
+      run.leftOut.add(person.id);
       continue;
     }
     const kind = person.kind === 'pupil' ? 'Eleve' : 'Enseignant';
     people.set(person.id, kind);
-    await add(kind, node);
+    await run.add(kind, node);
   }
+  return people;
+}
 
-  // Each membership is a GARPersonGroupe and, in a class with a MEF code, a GARPersonMEF in its person's file;
-  // the schemas' keys allow one of each per person and code.
+/**
+ * Each current membership is a GARPersonGroupe and, in a class with a MEF code, a GARPersonMEF in its person's
+ * file; the schemas' keys allow one of each per person and code.
+ */
+async function writeMemberships(run: Run, groups: ReadonlyMap<string, KeptGroup>, people: ReadonlyMap<string, GarFileKind>): Promise<void> {
   const written = new Set<string>();
-  for await (const membership of source.memberships()) {
-    if (ended(membership, today)) continue;
+  for await (const membership of run.source.memberships()) {
+    if (run.ended(membership)) continue;
     const group = groups.get(membership.groupId);
     const kind = people.get(membership.personId);
     if (!group || !kind) {
-      if (leftOut.has(membership.groupId) || leftOut.has(membership.personId)) continue;
+      if (run.leftOut.has(membership.groupId) || run.leftOut.has(membership.personId)) continue;
       const missing = group ? `person ${membership.personId}, who is none of the pupils, teachers and staff` : `class or group ${membership.groupId}, which is not`;
-      problems.push({ entity: 'membership', id: membership.id, field: group ? 'personId' : 'groupId', code: 'unknown-link', severity: 'error', detail: `the membership names ${missing} of ${uai}; left out` });
+      run.problems.push({ entity: 'membership', id: membership.id, field: group ? 'personId' : 'groupId', code: 'unknown-link', severity: 'error', detail: `the membership names ${missing} of ${run.uai}; left out` });
       continue;
     }
     const groupKey = `${membership.personId} G ${group.code}`;
     if (!written.has(groupKey)) {
       written.add(groupKey);
-      await add('Groupe', personGroupeEntry(uai, membership.personId, group.code));
+      await run.add('Groupe', personGroupeEntry(run.uai, membership.personId, group.code));
     }
     const mefKey = `${membership.personId} M ${group.mef}`;
     if (group.mef && !written.has(mefKey)) {
       written.add(mefKey);
-      await add(kind, personMefEntry(uai, membership.personId, group.mef, degree));
+      await run.add(kind, personMefEntry(run.uai, membership.personId, group.mef, run.degree));
     }
   }
-
-  const files: string[] = [];
-  for (const kind of KINDS) files.push(...(await series[kind].close()));
-  return { degree, packageName: garPackageName(naming), files, counts, problems };
-}
-
-const ended = (membership: GarMembership, today: string): boolean => membership.endDate !== undefined && membership.endDate < today;
-
-/** The classes each teaching group draws from: those its pupils are in, by code. */
-async function divisionsOfGroups(source: GarSource, groups: ReadonlyMap<string, { group: GarGroup; code: string }>, today: string): Promise<Map<string, string[]>> {
-  const classesOf = new Map<string, Set<string>>();
-  const pupilsOf = new Map<string, string[]>();
-  for await (const membership of source.memberships()) {
-    const to = groups.get(membership.groupId);
-    if (membership.role !== 'pupil' || !to || ended(membership, today)) continue;
-    if (to.group.kind === 'division') classesOf.set(membership.personId, (classesOf.get(membership.personId) ?? new Set()).add(to.code));
-    else pupilsOf.set(membership.groupId, [...(pupilsOf.get(membership.groupId) ?? []), membership.personId]);
-  }
-  return new Map([...pupilsOf].map(([groupId, pupils]) => [groupId, [...new Set(pupils.flatMap((id) => [...(classesOf.get(id) ?? [])]))].sort()]));
 }
