@@ -87,6 +87,20 @@ describe('SFTP destination', () => {
     expect(destination.label).toBe(`sftp://${server.username}@127.0.0.1:${server.port}${outbox}`);
   });
 
+  it('lets a failing producer\'s error through and leaves no temporary file on the server', async () => {
+    const failing: SourceFile = {
+      name: 'gar.tar.gz',
+      async *open() {
+        yield Buffer.from('some bytes');
+        throw new Error('export failed');
+      },
+    };
+    const error = await createSftpDestination({ ...connection, path: outbox }).push([failing]).catch((e) => e);
+    expect(error).not.toBeInstanceOf(TransportError);
+    expect(error.message).toBe('export failed');
+    expect(await fs.readdir(outbox)).toEqual([]);
+  });
+
   it('refuses a server whose host key is not the pinned one, naming both keys, and sends nothing', async () => {
     const pinned = 'SHA256:' + Buffer.alloc(32, 7).toString('base64').replace(/=+$/, '');
     const destination = createSftpDestination({ ...connection, hostKeyFingerprints: [pinned], path: outbox });

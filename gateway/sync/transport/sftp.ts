@@ -199,11 +199,22 @@ export function createSftpDestination(options: SftpDestinationOptions): Destinat
         signal?.throwIfAborted();
         assertPlainName(file.name);
         const temporary = path.posix.join(options.path, temporaryName(file.name));
+        let producerError: unknown;
+        async function* bytes() {
+          try {
+            yield* file.open();
+          } catch (error) {
+            producerError = error;
+            throw error;
+          }
+        }
         try {
-          await client.put(Readable.from(file.open()), temporary);
+          await client.put(Readable.from(bytes()), temporary);
           await replace(client, temporary, path.posix.join(options.path, file.name));
         } catch (error) {
           await client.delete(temporary, true).catch(() => {});
+          // A failing producer's error is its own, not the server's.
+          if (producerError) throw producerError;
           throw operationError(label, `cannot upload ${file.name}`, error as ErrorWithCodes);
         }
       }
