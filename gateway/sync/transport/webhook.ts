@@ -104,11 +104,11 @@ export function createWebhookDestination(options: WebhookOptions): Destination {
       }
       return { code: 'unreachable', detail: `${file.name}: ${reason}`, cause: error, waitMs: 0 };
     }
-    const text = response.ok ? '' : await response.text().catch(() => '');
     if (response.ok) {
       await response.body?.cancel();
       return undefined;
     }
+    const text = await response.text().catch(() => '');
     const answer = `${file.name}: answered ${response.status}${text ? ` (${excerpt(text)})` : ''}`;
     if (response.status === 429 || response.status >= 500) {
       return { code: 'server-error', detail: answer, waitMs: retryAfterMs(response) };
@@ -131,7 +131,7 @@ export function createWebhookDestination(options: WebhookOptions): Destination {
           const failed = await attempt(file, deliveryId, signal);
           if (!failed) break;
           if (n >= attempts) {
-            throw new TransportError(failed.code, label, `gave up after ${attempts} attempts, the last: ${failed.detail}`, { cause: failed.cause });
+            throw new TransportError(failed.code, label, `gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}, the last: ${failed.detail}`, { cause: failed.cause });
           }
           const backoffMs = firstDelayMs * 2 ** (n - 1);
           await sleep(Math.min(MAX_DELAY_MS, Math.max(backoffMs, failed.waitMs)), undefined, { signal });
