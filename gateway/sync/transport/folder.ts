@@ -91,11 +91,8 @@ export function createFolderDestination(options: FolderDestinationOptions): Dest
   return {
     label,
     async push(files, { signal }: PushOptions = {}) {
-      try {
-        if (!(await fs.stat(root)).isDirectory()) throw Object.assign(new Error(`${root} is not a folder`), { code: 'ENOTDIR' });
-      } catch (error) {
-        throw fsError(label, 'cannot write to the folder', error);
-      }
+      const stat = await fs.stat(root).catch((error) => { throw fsError(label, 'cannot write to the folder', error); });
+      if (!stat.isDirectory()) throw new TransportError('not-found', label, `${root} is not a folder`);
       for (const file of files) {
         signal?.throwIfAborted();
         assertPlainName(file.name);
