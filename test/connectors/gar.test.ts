@@ -209,6 +209,20 @@ describe('the GAR-ENT writer', () => {
     expect(countNodes(roots[0])).toBeGreaterThan(MAX_NODES - 11);
     expect(roots.flatMap((root) => entries(root, 'GAREleve').map((e) => text(e, 'GARPersonIdentifiant')))).toEqual(pupils.map((p) => p.id));
   });
+
+  it('streams: a full file is ended before the source has handed out its last pupil', async () => {
+    const events: string[] = [];
+    const pupils = Array.from({ length: 2000 }, () => person('pupil'));
+    const source = sourceOf({ establishment: { uai, name: 'Lycée du Parc', type: 'lycee' } });
+    source.people = async function* () {
+      for (const [i, p] of pupils.entries()) {
+        if (i === pupils.length - 1) events.push('last pupil');
+        yield p;
+      }
+    };
+    await writeGar(source, (name) => ({ write: async () => undefined, end: async () => void events.push(`end ${name.split('_').slice(-2).join('_')}`) }), { entId: 'ENT-TEST', now: NOW });
+    expect(events).toEqual(['end Eleve_0000.xml', 'end Eleve_0001.xml', 'last pupil', 'end Etab_0000.xml', 'end Eleve_0002.xml', 'end Enseignant_0000.xml', 'end Groupe_0000.xml']);
+  });
 });
 
 describe('the GAR-ENT structure check of these tests', () => {
