@@ -9,6 +9,7 @@ import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperati
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, type ImportCounts } from './import-counts.js';
+import type { EstablishmentOutcome } from './importer.js';
 
 export interface RosterImportOptions {
   uai: string;
@@ -28,6 +29,16 @@ export type RosterImportReport =
   | { state: 'completed'; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'held'; deletions: number; total: number; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
+
+/** The report as a job records it for the establishment. */
+export function establishmentOutcome(uai: string, report: RosterImportReport): EstablishmentOutcome {
+  return {
+    uai,
+    state: report.state,
+    counts: report.counts,
+    ...(report.state === 'held' ? { held: { deletions: report.deletions, total: report.total } } : {}),
+  };
+}
 
 export async function importRoster(
   db: Kysely<Database>,

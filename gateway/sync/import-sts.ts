@@ -7,7 +7,7 @@ import { parseStsWeb, SOURCE } from '../../connectors/sts-web/parse.js';
 import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/records.js';
-import { importRoster } from './import-roster.js';
+import { establishmentOutcome, importRoster } from './import-roster.js';
 import { ImportRequestError, type Importer, type SourceFile } from './importer.js';
 
 /** The one UAI the request, the export and its name agree on. Throws ImportRequestError otherwise. */
@@ -73,12 +73,7 @@ export const stsWeb: Importer = async (db, request) => {
     });
     return {
       counts: report.counts,
-      establishments: [{
-        uai,
-        state: report.state,
-        counts: report.counts,
-        ...(report.state === 'held' ? { held: { deletions: report.deletions, total: report.total } } : {}),
-      }],
+      establishments: [establishmentOutcome(uai, report)],
       problems: report.problems,
     };
   } catch (error) {

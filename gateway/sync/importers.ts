@@ -4,18 +4,9 @@ import { parseOnde, SOURCE as ONDE } from '../../connectors/onde/parse.js';
 import { importAaf as aaf } from './import-aaf.js';
 import { importAnnuaire } from './import-annuaire.js';
 import { sumCounts } from './import-counts.js';
-import { importRoster, type RosterImportReport } from './import-roster.js';
+import { establishmentOutcome, importRoster } from './import-roster.js';
 import { stsWeb } from './import-sts.js';
-import { ImportRequestError, type EstablishmentOutcome, type Importer, type ImportOutcome } from './importer.js';
-
-function outcomeOf(uai: string, report: RosterImportReport): EstablishmentOutcome {
-  return {
-    uai,
-    state: report.state,
-    counts: report.counts,
-    ...(report.state === 'held' ? { held: { deletions: report.deletions, total: report.total } } : {}),
-  };
-}
+import { ImportRequestError, type Importer, type ImportOutcome } from './importer.js';
 
 const annuaire: Importer = async (db, request) => {
   const outcome: ImportOutcome = { counts: sumCounts([]), establishments: [], problems: [] };
@@ -47,7 +38,7 @@ const onde: Importer = async (db, request) => {
     signal: request.signal,
     onRecords: (read) => request.onProgress?.({ stage: `reading ${file.name}`, done: read }),
   });
-  return { counts: report.counts, establishments: [outcomeOf(uai, report)], problems: report.problems };
+  return { counts: report.counts, establishments: [establishmentOutcome(uai, report)], problems: report.problems };
 };
 
 export const IMPORTERS = { annuaire, aaf, onde, 'sts-web': stsWeb } satisfies Record<string, Importer>;
