@@ -62,7 +62,7 @@ export interface GarProblem {
   entity: 'establishment' | 'person' | 'group' | 'membership' | 'subject';
   id: string;
   field?: string;
-  /** `missing-field`, `too-long`, `bad-date`, `duplicate-key`, `unknown-link`, `no-mef-code`. */
+  /** `missing-field`, `too-long`, `bad-date`, `no-profile`, `duplicate-key`, `unknown-link`, `no-mef-code`. */
   code: string;
   /** What was found and what GAR-ENT expects, in a sentence. */
   detail: string;
