@@ -17,6 +17,11 @@ export interface ConnectorProblem extends SourcePosition {
   detail: string;
   /** `error`: the record (or the file) cannot be used; `warning`: it is used as it is. */
   severity: 'error' | 'warning';
+  /**
+   * The source's identifier of a refused record, when it could be read: a complete import then keeps the
+   * stored record instead of taking it for one the export dropped.
+   */
+  sourceId?: string;
 }
 
 /** A problem that stops the reading of a whole file (malformed XML, an unknown encoding, no header). */

@@ -71,8 +71,8 @@ export function personOf(individu: XmlElement, file: string): Mapped<CanonicalOp
   if (!id) return { problems: [invalid(position, 'ID', 'INDIVIDU has no ID; expected the individual\'s STS-Web identifier')] };
   const familyName = text(individu, 'NOM_USAGE') ?? text(individu, 'NOM_PATRONYMIQUE');
   const givenName = text(individu, 'PRENOM');
-  if (!familyName) return { problems: [invalid(position, 'NOM_USAGE', `INDIVIDU ${id} has no name; expected NOM_USAGE or NOM_PATRONYMIQUE`)] };
-  if (!givenName) return { problems: [invalid(position, 'PRENOM', `INDIVIDU ${id} has no PRENOM; expected a given name`)] };
+  if (!familyName) return { problems: [{ ...invalid(position, 'NOM_USAGE', `INDIVIDU ${id} has no name; expected NOM_USAGE or NOM_PATRONYMIQUE`), sourceId: id }] };
+  if (!givenName) return { problems: [{ ...invalid(position, 'PRENOM', `INDIVIDU ${id} has no PRENOM; expected a given name`), sourceId: id }] };
 
   const fonction = text(individu, 'FONCTION')?.toUpperCase();
   const hasDisciplines = individu.children.some((child) => child.name === 'DISCIPLINES' && child.children.length > 0);

@@ -68,7 +68,8 @@ export async function importRoster(
     for (const operation of operations) problems.push(...identifierWarningsAt(operation.record, operation.position));
   }
 
-  const kept = new Set<string>(); // source ids of refused records: not "dropped by the export"
+  // Source ids of refused records, by the connector or the store: not "dropped by the export".
+  const kept = new Set(problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!));
   for (;;) {
     const batch: RecordOperation[] = operations.map((o) => ({ entity: o.entity, op: 'upsert', record: o.record, ...(o.links ? { links: o.links } : {}) }));
     try {

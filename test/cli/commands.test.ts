@@ -38,7 +38,7 @@ describe('passerelle', () => {
   beforeAll(() => {
     const migrated = passerelle('migrate', '--json');
     expect(migrated.status).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['20261123_0001_core'] });
+    expect(JSON.parse(migrated.stdout)).toEqual({ applied: ['20261123_0001_core', '20261123_0002_jobs'] });
   });
 
   it('says what each sub-command does with --help', () => {

@@ -110,7 +110,7 @@ describe('the STS-Web connector', () => {
     expect(problemsOf(await parse(EXPORT))).toEqual([
       at(66, 'CODE', 'duplicate-record', 'warning', 'MATIERE 020100 is listed again; the first one is kept'),
       at(154, 'DATE_NAISSANCE', 'invalid-field', 'warning', 'DATE_NAISSANCE of INDIVIDU local:245 is "1990-02-30"; expected a date as YYYY-MM-DD; left out'),
-      at(165, 'PRENOM', 'invalid-field', 'error', 'INDIVIDU 10005 has no PRENOM; expected a given name'),
+      { ...at(165, 'PRENOM', 'invalid-field', 'error', 'INDIVIDU 10005 has no PRENOM; expected a given name'), sourceId: '10005' },
       at(170, 'ID', 'duplicate-record', 'warning', 'INDIVIDU 10002 is listed again; the first one is kept'),
       // The refused INDIVIDU 10005 is named in 3B too: its problem is not repeated there.
       at(229, 'ENSEIGNANT', 'unknown-reference', 'error', 'ENSEIGNANT 19999 of DIVISION 3B names no INDIVIDU of the export (INDIVIDUS come before STRUCTURE)'),

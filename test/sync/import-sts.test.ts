@@ -84,6 +84,16 @@ describe('an STS-Web import', () => {
     ]);
     expect((await stored(UAI)).filter((r) => r.status === 'active')).toHaveLength(24);
   });
+
+  it('keeps a stored teacher whose entry the export now gets wrong, rather than taking her for one who left', async () => {
+    const xml = fs.readFileSync(new URL('../fixtures/sts-web/depart/sts_emp_0693412J_2026.xml', import.meta.url)).toString('latin1')
+      .replace(/(<INDIVIDU ID="10001" TYPE="epp">[\s\S]*?<PRENOM>)[^<]*(<\/PRENOM>)/, '$1$2');
+    const outcome = await stsWeb(store.db, request([inline('sts_emp_0693412J_2026.xml', xml)]));
+    expect(outcome.problems).toContainEqual(expect.objectContaining({ field: 'PRENOM', severity: 'error', detail: 'INDIVIDU 10001 has no PRENOM; expected a given name' }));
+    // The person stays; the services the export names for her cannot be read without her, and go.
+    expect((await stored(UAI)).find((r) => r.entity === 'person' && r.id === '10001')?.status).toBe('active');
+    expect(outcome.counts.deleted).toBe(2);
+  });
 });
 
 describe('the establishment of an STS-Web import', () => {
