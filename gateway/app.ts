@@ -19,6 +19,8 @@ import { createLogger, requestLogger, type Logger } from './observability/logger
 import { openStore, type Store } from './store/db.js';
 import { syncJobRoutes } from './sync/jobs/routes.js';
 import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
+import { startLocalSchedules } from './sync/jobs/schedules.js';
+import type { SyncConfig } from './config/sync-config.js';
 
 export interface Gateway {
   readonly app: Express;
@@ -33,7 +35,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function createGateway(config: Config, options: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(config: Config, options: { logger?: Logger; syncConfig?: SyncConfig } = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -57,8 +59,13 @@ export async function createGateway(config: Config, options: { logger?: Logger }
     const auth = await createAuthorizationServer({ config, db: store.db, logger });
     cleanups.push(() => auth.close());
 
-    const jobs = await openSyncJobs(config, store.db, logger, { resume: true });
+    const jobs = await openSyncJobs(config, store.db, logger, { resume: true, syncConfig: options.syncConfig });
     cleanups.push(() => jobs.close());
+    // With Redis, `passerelle worker` fires the schedules; without, this process does.
+    if (options.syncConfig && jobs.inProcess) {
+      const schedules = startLocalSchedules(store.db, jobs, options.syncConfig, logger);
+      cleanups.push(() => schedules.close());
+    }
 
     let closing = false;
     const app = buildApp(config, { store, auth, jobs, redis, logger, isClosing: () => closing });

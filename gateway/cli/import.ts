@@ -8,7 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { isValidUai } from '../model/identifiers.js';
 import { createLogger } from '../observability/logger.js';
 import { IMPORTERS, isConnectorName } from '../sync/importers.js';
-import { OPERATOR } from '../sync/jobs/run-import.js';
+import { OPERATOR } from '../store/jobs.js';
 import { openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
 import { followJob } from './follow-job.js';

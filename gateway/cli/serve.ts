@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { demoBanner, ensureDemoData } from '../demo/seed.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/db.js';
+import { loadSyncSettings } from '../sync/jobs/service.js';
 import { fail } from './context.js';
 
 function workerCount(value: string): number {
@@ -25,7 +26,8 @@ export function serveCommand(): Command {
     .addHelpText('after', `
 Environment:
   DATABASE_URL     PostgreSQL server; without it, embedded PostgreSQL in PASSERELLE_DATA_DIR (default ./data)
-  REDIS_URL        Redis server (checked by /ready; used by sync jobs)
+  REDIS_URL        Redis server (checked by /ready); with it, sync jobs run in passerelle worker, without, here
+  PASSERELLE_SYNC_CONFIG  scheduled pulls and pushes and where exports go (deploy/sync-config.example.yaml)
   PUBLIC_URL       base URL clients reach the gateway at (token issuer, links); default http://localhost:PORT
   DEMO_DATA        load demo data into an empty store (default: true on the embedded default)
   LOG_LEVEL        pino level (default info)
@@ -40,7 +42,7 @@ Environment:
 
 /** One gateway in this process; the primary (or the only process) also sees to the demo data. */
 async function serveHere(config: Config, primary: boolean): Promise<void> {
-  const gateway = await createGateway(config);
+  const gateway = await createGateway(config, { syncConfig: loadSyncSettings() });
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
     gateway.close().then(() => process.exit(0), (err) => {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/db.js';
-import { startSyncWorker } from '../sync/jobs/service.js';
+import { loadSyncSettings, startSyncWorker } from '../sync/jobs/service.js';
 import { fail } from './context.js';
 
 export function workerCommand(): Command {
@@ -18,15 +18,18 @@ Environment:
   QUEUE_PREFIX        key prefix of the queues (default passerelle; the same as the gateway's)
   WORKER_CONCURRENCY  jobs run at once (default 2; one slot always stays free for small jobs)
   JOB_LOCK_SECONDS    a job whose worker stops answering for this long runs again elsewhere (default 30)
+  PASSERELLE_SYNC_CONFIG  the sync configuration: scheduled pulls and pushes, and where exports go
+                      (see deploy/sync-config.example.yaml); the workers fire its schedules
 
 Without REDIS_URL there is no worker to run: jobs run inside passerelle serve and passerelle import.`)
     .action(async (options: { concurrency?: string }) => {
       const config = loadConfig({ ...process.env, ...(options.concurrency ? { WORKER_CONCURRENCY: options.concurrency } : {}) });
       if (!config.redisUrl) fail('passerelle worker needs REDIS_URL: without Redis, jobs run inside passerelle serve and passerelle import');
+      const syncConfig = loadSyncSettings();
       const logger = createLogger(config.logLevel);
       const store = await openStore(config);
       await store.migrate();
-      const worker = startSyncWorker(config, store.db, logger);
+      const worker = await startSyncWorker(config, store.db, logger, syncConfig);
       logger.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix }, 'sync worker started');
       const stop = (signal: string) => {
         logger.info({ signal }, 'sync worker stopping');

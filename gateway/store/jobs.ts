@@ -7,6 +7,9 @@ import type { Database, SyncJobRow, SyncJobTable } from './tables.js';
 
 export type JobState = SyncJobTable['state'];
 
+/** The submitter of jobs from the command line and the sync schedules: the operator, with no perimeter. */
+export const OPERATOR = 'operator';
+
 export interface JobOptions {
   lenientIdentifiers: boolean;
   confirmed: boolean;
@@ -17,6 +20,8 @@ export interface JobOptions {
 }
 
 export interface NewJob {
+  /** Imports read their input; exports write files and push them where the sync configuration says. */
+  kind?: 'import' | 'export';
   connector: string;
   mode: 'complete' | 'delta';
   uai: string | null;
@@ -56,7 +61,7 @@ export async function createJob(
     const inserted = await trx
       .insertInto('sync_job')
       .values({
-        id, kind: 'import', connector: job.connector, mode: job.mode, uai: job.uai, lock_key: job.lockKey,
+        id, kind: job.kind ?? 'import', connector: job.connector, mode: job.mode, uai: job.uai, lock_key: job.lockKey,
         options: JSON.stringify(job.options), submitted_by: job.submittedBy, idempotency_key: job.idempotencyKey,
         state: 'queued', priority: 0, input_size: 0, input_sha256: '',
       })
@@ -97,7 +102,7 @@ export async function createJob(
     if (!inserted) {
       const existing = await trx.selectFrom('sync_job').selectAll()
         .where('submitted_by', '=', job.submittedBy).where('idempotency_key', '=', job.idempotencyKey).executeTakeFirstOrThrow();
-      const same = existing.connector === job.connector && existing.mode === job.mode && existing.uai === job.uai && existing.input_sha256 === sha256;
+      const same = existing.kind === (job.kind ?? 'import') && existing.connector === job.connector && existing.mode === job.mode && existing.uai === job.uai && existing.input_sha256 === sha256;
       if (!same) throw new IdempotencyConflict(existing);
       return { job: existing, created: false };
     }
@@ -205,6 +210,7 @@ export interface JobResult {
   state: 'completed' | 'held' | 'failed' | 'cancelled';
   counts?: unknown;
   establishments?: unknown;
+  output?: unknown;
   error?: string;
   problems: ConnectorProblem[];
 }
@@ -222,6 +228,7 @@ export async function finishJob(db: Kysely<Database>, id: string, result: JobRes
       state: result.state,
       counts: result.counts === undefined ? null : JSON.stringify(result.counts),
       establishments: result.establishments === undefined ? null : JSON.stringify(result.establishments),
+      output: result.output === undefined ? null : JSON.stringify(result.output),
       error: result.error ?? null,
       problem_count: result.problems.length,
       progress: null,

@@ -131,7 +131,7 @@ export interface AuditLogTable {
 
 export interface SyncJobTable {
   id: string;
-  kind: 'import';
+  kind: 'import' | 'export';
   connector: string;
   mode: 'complete' | 'delta';
   uai: string | null;
@@ -146,6 +146,7 @@ export interface SyncJobTable {
   progress: Json | null;
   counts: Json | null;
   establishments: Json | null;
+  output: ColumnType<unknown, string | null | undefined, string | null>;
   problem_count: ColumnType<number, number | undefined, number>;
   error: string | null;
   input_size: Int8;

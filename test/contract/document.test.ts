@@ -109,7 +109,7 @@ describe('the OpenAPI document', () => {
       'applyBatch', 'getEstablishment', 'getHealth', 'getReady', 'listAcademicYears', 'listChanges',
       'listEstablishments', 'listGroups', 'listGuardianLinks', 'listMemberships', 'listPeople', 'listRooms',
       'listSubjects', 'putEstablishment',
-      'cancelSyncJob', 'confirmSyncJob', 'getSyncJob', 'getSyncJobReport', 'listSyncJobs', 'retrySyncJob', 'submitSyncJob',
+      'cancelSyncJob', 'confirmSyncJob', 'getSyncJob', 'getSyncJobReport', 'listSyncJobs', 'retrySyncJob', 'submitSyncExport', 'submitSyncJob',
     ].sort());
   });
 

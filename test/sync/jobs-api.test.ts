@@ -19,6 +19,7 @@ import { putEstablishment } from '../../gateway/store/establishments.js';
 
 interface Job {
   id: string;
+  kind: string;
   state: string;
   counts?: Record<string, number>;
   establishments?: { uai: string; state: string; held?: { deletions: number; total: number } }[];
@@ -40,7 +41,7 @@ const school = ondePupils(20, '10180');
 beforeAll(async () => {
   t = await startTestGateway('jobs_api');
   const db = t.gateway.store.db;
-  worker = startSyncWorker(t.gateway.config, db, createLogger('silent'));
+  worker = await startSyncWorker(t.gateway.config, db, createLogger('silent'));
   await putEstablishment(db, establishment(ecole, LYON, { type: 'ecole', name: 'École des Tilleuls' }));
   await putEstablishment(db, establishment(elsewhere, BOURG, { type: 'ecole' }));
   writer = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['sync.write', 'roster.read'], perimeter: [`uai:${ecole}`] })).token);
@@ -185,6 +186,15 @@ describe('POST /v1/sync/jobs', () => {
     const theirs = await stranger.get<{ jobs: Job[] }>('/v1/sync/jobs');
     expect(theirs.body.jobs).toEqual([]);
     expect((await stranger.get(`/v1/sync/jobs/${mine.body.jobs[0].id}`)).status).toBe(404);
+  });
+
+  it('queues an export, which fails when no push declares where it goes', async () => {
+    const answer = await writer.request<Job>('POST', `/v1/sync/exports?connector=gar&uai=${ecole}`);
+    expect(answer.status).toBe(202);
+    const job = await settled(writer, answer.body.id);
+    expect(job).toMatchObject({ kind: 'export', connector: 'gar', state: 'failed', error: expect.stringContaining('PASSERELLE_SYNC_CONFIG') });
+    expect((await stranger.request('POST', `/v1/sync/exports?connector=gar&uai=${ecole}`)).status).toBe(404);
+    expect((await writer.request('POST', `/v1/sync/exports?connector=ods&uai=${ecole}`)).status).toBe(400);
   });
 
   it('pages the job list newest first', async () => {

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { createJob, findJob } from '../../gateway/store/jobs.js';
-import { OPERATOR } from '../../gateway/sync/jobs/run-import.js';
+import { OPERATOR } from '../../gateway/store/jobs.js';
 import { api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';

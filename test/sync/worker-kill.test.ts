@@ -8,7 +8,7 @@ import { loadConfig } from '../../gateway/config/config.js';
 import { createLogger } from '../../gateway/observability/logger.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { findJob } from '../../gateway/store/jobs.js';
-import { OPERATOR } from '../../gateway/sync/jobs/run-import.js';
+import { OPERATOR } from '../../gateway/store/jobs.js';
 import { openSyncJobs, type SyncJobs } from '../../gateway/sync/jobs/service.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/database.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';

@@ -391,6 +391,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sync/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Export an establishment and push it, as a job
+         * @description Queues a job that writes the establishment's export (for `gar`: the GAR-ENT complete files, packed as a
+         *     tar.gz and its .md5) and pushes it to every destination the sync configuration declares for that
+         *     establishment and connector (an SFTP server, a folder, a signed webhook). A destination that cannot be
+         *     reached for now is retried with backoff; one that refuses (credentials, host key) fails the job.
+         *     Follow it with `GET /v1/sync/jobs/{id}`: `output` lists the files and where they went.
+         *
+         *     Needs `sync.write`, and the establishment in the caller's perimeter.
+         */
+        post: operations["submitSyncExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sync/jobs/{id}": {
         parameters: {
             query?: never;
@@ -524,6 +550,11 @@ export interface components {
          */
         ImportConnector: "annuaire" | "aaf" | "onde" | "sts-web";
         /**
+         * @description `gar`: the GAR-ENT complete files of an establishment (first degree v1.4 for écoles, v1.7 otherwise).
+         * @enum {string}
+         */
+        ExportConnector: "gar";
+        /**
          * @description `queued`, `running`, `held` (the safety brake stopped a complete import: confirm it or cancel it),
          *     `completed`, `failed` (see `error` and the report; retry it), `cancelled`.
          * @enum {string}
@@ -554,7 +585,12 @@ export interface components {
         SyncJob: {
             /** Format: uuid */
             id: string;
-            connector: components["schemas"]["ImportConnector"];
+            /**
+             * @description `import`: an export of another system read into the store; `export`: files written and pushed.
+             * @enum {string}
+             */
+            kind: "import" | "export";
+            connector: components["schemas"]["ImportConnector"] | components["schemas"]["ExportConnector"];
             /** @enum {string} */
             mode: "complete" | "delta";
             uai?: components["schemas"]["uai"];
@@ -598,6 +634,16 @@ export interface components {
                     total: number;
                 };
             }[];
+            /** @description For an export, what it produced and the pushes that received it. */
+            output?: {
+                files?: string[];
+                /** @description Entries written */
+                entries?: {
+                    [key: string]: number;
+                };
+                /** @description Ids of the pushes (sync configuration) that received the files. */
+                pushedTo?: string[];
+            };
             /** @description Problems in the report. */
             problemCount: number;
             /** @description Why the job failed. */
@@ -2279,6 +2325,41 @@ export interface operations {
                 };
             };
             /** @description The job was queued. */
+            202: {
+                headers: {
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    submitSyncExport: {
+        parameters: {
+            query: {
+                /** @description The export. */
+                connector: components["schemas"]["ExportConnector"];
+                uai: components["schemas"]["uai"];
+            };
+            header?: {
+                /** @description Any unique string; a repeat of the same request with the same key returns the same job. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job was queued (or, with an `Idempotency-Key` already used for the same request, the first job). */
             202: {
                 headers: {
                     /** @description The job's URL. */

@@ -13,7 +13,7 @@ export interface BullmqSettings {
   prefix: string;
 }
 
-function connectionOf(settings: BullmqSettings): ConnectionOptions {
+export function connectionOf(settings: BullmqSettings): ConnectionOptions {
   const url = new URL(settings.redisUrl);
   return {
     host: url.hostname,

@@ -7,6 +7,7 @@ export function jobView(job: SyncJobRow, baseUrl?: string): Record<string, unkno
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : undefined);
   const view: Record<string, unknown> = {
     id: job.id,
+    kind: job.kind,
     connector: job.connector,
     mode: job.mode,
     uai: job.uai ?? undefined,
@@ -23,6 +24,7 @@ export function jobView(job: SyncJobRow, baseUrl?: string): Record<string, unkno
     progress: job.progress ?? undefined,
     counts: job.counts ?? undefined,
     establishments: job.establishments ?? undefined,
+    output: job.output ?? undefined,
     problemCount: job.problem_count,
     error: job.error ?? undefined,
     attempts: job.attempts,

@@ -89,6 +89,24 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string): Router {
     }
   });
 
+  router.post('/sync/exports', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
+    const access = accessOf(res);
+    await access.fresh();
+    const connector = queryString(req, 'connector')!;
+    const uai = queryString(req, 'uai')!;
+    await access.establishment(uai);
+    const { job } = await jobs.submit({
+      kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
+      options: { lenientIdentifiers: false, confirmed: false },
+      submittedBy: access.caller.clientId,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
+    }, []).catch((error: unknown) => {
+      if (error instanceof IdempotencyConflict) throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused', `the Idempotency-Key was already used for job ${error.existing.id} with another request: use a new key for a new request`);
+      throw error;
+    });
+    res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
+  });
+
   router.get('/sync/jobs', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
     const access = accessOf(res);
     await access.fresh();

@@ -1,23 +1,16 @@
-// The handler every backend runs: claims the job, unpacks its input, runs the connector's importer and
-// records the outcome. Bad input and bugs fail the job at once with its report; a transient failure (store or
-// network away) puts it back in line for the backend to retry, until the last attempt records it failed.
-// Each establishment is written in one transaction, so a run that dies leaves the store as it was.
+// An import job's run: unpacks its input and runs the connector's importer over it, telling progress and
+// heeding cancellation. Each establishment is written in one transaction, so a run that dies leaves the store
+// as it was.
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
 import { parsePerimeter } from '../../perimeter/perimeter.js';
 import { coversEstablishment } from '../../perimeter/visibility.js';
-import { claimJob, finishJob, heartbeat, jobInputFiles, recordProgress, requeueAfterFailure, type JobOptions, type JobResult } from '../../store/jobs.js';
+import { jobInputFiles, OPERATOR, recordProgress, type JobOptions, type JobResult } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
 import { IMPORTERS, isConnectorName } from '../importers.js';
 import { InputProblem, unpackInput } from './input.js';
-import type { JobHandler } from './queue.js';
-import { isTransient } from './transient.js';
-
-/** Jobs submitted from the command line: the operator's, with no perimeter. */
-export const OPERATOR = 'operator';
 
 const PROGRESS_EVERY_MS = 500;
 
@@ -50,44 +43,8 @@ function stateOf(outcome: ImportOutcome): JobResult['state'] {
   return 'completed';
 }
 
-/**
- * `staleAfterSeconds`: how long a running job's runner may stay silent before the job counts as abandoned
- * and another runner takes it up; runners beat three times as often.
- */
-export function importJobHandler(db: Kysely<Database>, logger: Logger, staleAfterSeconds: number): JobHandler {
-  return async (jobId, attempt) => {
-    const claim = await claimJob(db, jobId, staleAfterSeconds);
-    if ('busy' in claim) return 'busy';
-    if ('gone' in claim) return 'finished';
-    const job = claim.claimed;
-    const log = logger.child({ jobId, connector: job.connector, uai: job.uai, attempt: attempt.number });
-    log.info('sync job started');
-    const cancel = new AbortController();
-    const beat = setInterval(() => {
-      heartbeat(db, jobId).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }).catch(() => undefined);
-    }, (staleAfterSeconds * 1000) / 3);
-    try {
-      const result = await runImport(db, job, cancel);
-      await finishJob(db, jobId, result);
-      log.info({ state: result.state, counts: result.counts, problems: result.problems.length }, 'sync job finished');
-      return 'finished';
-    } catch (error) {
-      if (isTransient(error) && !attempt.last) {
-        log.warn({ err: error }, 'sync job hit a transient failure; it will be retried');
-        await requeueAfterFailure(db, jobId, `attempt ${attempt.number}: ${(error as Error).message}`).catch(() => undefined);
-        throw error;
-      }
-      log.error({ err: error }, 'sync job failed');
-      await finishJob(db, jobId, { state: 'failed', error: isTransient(error) ? `gave up after ${attempt.number} attempts: ${(error as Error).message}` : `internal error: ${(error as Error).message}`, problems: [] });
-      return 'finished';
-    } finally {
-      clearInterval(beat);
-    }
-  };
-}
-
 /** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
-async function runImport(db: Kysely<Database>, job: SyncJobRow, cancel: AbortController): Promise<JobResult> {
+export async function runImport(db: Kysely<Database>, job: SyncJobRow, cancel: AbortController): Promise<JobResult> {
   const options = job.options as JobOptions;
   if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
   let bytesRead = 0;

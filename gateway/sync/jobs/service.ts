@@ -3,15 +3,19 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/config.js';
+import { loadSyncConfig, type SyncConfig } from '../../config/sync-config.js';
 import {
   cancelJob, confirmJob, createJob, finishJob, findJob, retryJob, unfinishedJobs,
   type InputFile, type NewJob,
 } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
-import { BullmqJobQueue, startBullmqWorker } from './bullmq-queue.js';
+import { BullmqJobQueue, connectionOf, startBullmqWorker } from './bullmq-queue.js';
+import { startBullmqSchedules } from './schedules.js';
+import { IMPORTERS } from '../importers.js';
+import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
-import { importJobHandler } from './run-import.js';
+import { jobHandler } from './handler.js';
 
 export class SyncJobs {
   constructor(
@@ -54,21 +58,43 @@ export class SyncJobs {
  * With Redis, a BullMQ queue (workers run apart); without, the in-process runner. `resume`: the runner also
  * takes up the jobs a stopped process left unfinished (the server does; a one-off command does not).
  */
-export async function openSyncJobs(config: Config, db: Kysely<Database>, logger: Logger, options: { resume: boolean }): Promise<SyncJobs> {
+export async function openSyncJobs(
+  config: Config,
+  db: Kysely<Database>,
+  logger: Logger,
+  options: { resume: boolean; syncConfig?: SyncConfig },
+): Promise<SyncJobs> {
   if (config.redisUrl) {
     return new SyncJobs(db, new BullmqJobQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix }), false);
   }
-  const queue = new LocalJobQueue(importJobHandler(db, logger, config.jobLockSeconds), { concurrency: config.workerConcurrency }, logger);
+  const queue = new LocalJobQueue(jobHandler(db, logger, { staleAfterSeconds: config.jobLockSeconds, syncConfig: options.syncConfig }), { concurrency: config.workerConcurrency }, logger);
   if (options.resume) {
     for (const job of await unfinishedJobs(db)) await queue.enqueue({ id: job.id, priority: job.priority });
   }
   return new SyncJobs(db, queue, true);
 }
 
-/** `passerelle worker`: runs the BullMQ queue's jobs until closed. */
-export function startSyncWorker(config: Config, db: Kysely<Database>, logger: Logger): { close(): Promise<void> } {
+/** The sync configuration the gateway and workers run by, with connector names checked against ours. */
+export function loadSyncSettings(env: NodeJS.ProcessEnv = process.env): SyncConfig | undefined {
+  return loadSyncConfig(env, { connectors: { pull: Object.keys(IMPORTERS), push: EXPORTERS } });
+}
+
+/**
+ * `passerelle worker`: runs the BullMQ queue's jobs until closed, and with a sync configuration fires its
+ * schedules (BullMQ runs each firing on one worker only, however many there are).
+ */
+export async function startSyncWorker(config: Config, db: Kysely<Database>, logger: Logger, syncConfig?: SyncConfig): Promise<{ close(): Promise<void> }> {
   if (!config.redisUrl) throw new Error('a worker needs REDIS_URL: without Redis, jobs run inside `passerelle serve` and `passerelle import`');
-  return startBullmqWorker({ redisUrl: config.redisUrl, prefix: config.queuePrefix }, importJobHandler(db, logger, config.jobLockSeconds), {
+  const settings = { redisUrl: config.redisUrl, prefix: config.queuePrefix };
+  const worker = runBullmqJobs(config, db, logger, syncConfig);
+  if (!syncConfig) return worker;
+  const jobs = new SyncJobs(db, new BullmqJobQueue(settings), false);
+  const schedules = await startBullmqSchedules(connectionOf(settings), config.queuePrefix, db, jobs, syncConfig, logger);
+  return { close: async () => { await schedules.close(); await jobs.close(); await worker.close(); } };
+}
+
+function runBullmqJobs(config: Config, db: Kysely<Database>, logger: Logger, syncConfig?: SyncConfig): { close(): Promise<void> } {
+  return startBullmqWorker({ redisUrl: config.redisUrl!, prefix: config.queuePrefix }, jobHandler(db, logger, { staleAfterSeconds: config.jobLockSeconds, syncConfig }), {
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockSeconds * 1000,
     onAbandoned: async (jobId, reason) => {

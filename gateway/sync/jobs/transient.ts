@@ -3,6 +3,8 @@ const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT',
 
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
+  // Transports say themselves whether a destination or source failed for now or for good.
+  if ((error as { transient?: unknown }).transient === true) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (TRANSIENT_NODE_CODES.has(code)) return true;

@@ -1,0 +1,56 @@
+// The handler every backend runs: claims the job, keeps its record alive while it runs, runs it as its kind
+// says (import or export) and records the outcome. Bad input and bugs fail the job at once with its report; a
+// transient failure (store or network away) puts it back in line for the backend to retry, until the last
+// attempt records it failed.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { SyncConfig } from '../../config/sync-config.js';
+import { claimJob, finishJob, heartbeat, requeueAfterFailure } from '../../store/jobs.js';
+import type { Database } from '../../store/tables.js';
+import type { JobHandler } from './queue.js';
+import { runExport } from './run-export.js';
+import { runImport } from './run-import.js';
+import { isTransient } from './transient.js';
+
+export interface HandlerSettings {
+  /**
+   * How long a running job's runner may stay silent before the job counts as abandoned and another runner
+   * takes it up; runners beat three times as often.
+   */
+  staleAfterSeconds: number;
+  /** Where exports are pushed (absent: no sync configuration). */
+  syncConfig: SyncConfig | undefined;
+}
+
+export function jobHandler(db: Kysely<Database>, logger: Logger, settings: HandlerSettings): JobHandler {
+  return async (jobId, attempt) => {
+    const claim = await claimJob(db, jobId, settings.staleAfterSeconds);
+    if ('busy' in claim) return 'busy';
+    if ('gone' in claim) return 'finished';
+    const job = claim.claimed;
+    const log = logger.child({ jobId, kind: job.kind, connector: job.connector, uai: job.uai, attempt: attempt.number });
+    log.info('sync job started');
+    const cancel = new AbortController();
+    const beat = setInterval(() => {
+      heartbeat(db, jobId).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }).catch(() => undefined);
+    }, (settings.staleAfterSeconds * 1000) / 3);
+    try {
+      const result = job.kind === 'export' ? await runExport(db, job, settings.syncConfig, cancel) : await runImport(db, job, cancel);
+      await finishJob(db, jobId, result);
+      log.info({ state: result.state, counts: result.counts, problems: result.problems.length }, 'sync job finished');
+      return 'finished';
+    } catch (error) {
+      if (isTransient(error) && !attempt.last) {
+        log.warn({ err: error }, 'sync job hit a transient failure; it will be retried');
+        await requeueAfterFailure(db, jobId, `attempt ${attempt.number}: ${(error as Error).message}`).catch(() => undefined);
+        throw error;
+      }
+      log.error({ err: error }, 'sync job failed');
+      const error_ = error as Error;
+      await finishJob(db, jobId, { state: 'failed', error: isTransient(error) ? `gave up after ${attempt.number} attempts: ${error_.message}` : error_.message, problems: [] });
+      return 'finished';
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}
