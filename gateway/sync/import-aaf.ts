@@ -42,6 +42,7 @@ interface GroupDraft {
 
 const ORDER: RosterEntity[] = ['subject', 'group', 'person', 'membership', 'guardianLink'];
 const DEFERRED_CHUNK = 2000;
+const WRITERS = 2;
 const PERSON_ROLE = { Eleve: 'pupil', PersRelEleve: 'guardian', PersEducNat: 'teacher' } as const;
 
 const structureKey = (jointure: string) => `s:${jointure}`;
@@ -380,27 +381,39 @@ class Delivery {
 
     const outcomes: EstablishmentOutcome[] = [];
     const uais = [...keysOf.keys()].sort();
-    for (const [i, uai] of uais.entries()) {
-      this.request.signal?.throwIfAborted();
-      this.request.onProgress?.({ stage: `writing ${uai}`, done: i, total: uais.length });
-      if (this.request.establishmentAllowed && !this.request.establishmentAllowed(uai)) {
-        this.problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` });
-        continue;
+    let next = 0;
+    const writer = async () => {
+      while (next < uais.length) {
+        const uai = uais[next];
+        next += 1;
+        this.request.signal?.throwIfAborted();
+        this.request.onProgress?.({ stage: `writing ${uai}`, done: next - 1, total: uais.length });
+        const outcome = await this.writeEstablishment(uai, keysOf.get(uai)!);
+        if (outcome) outcomes.push(outcome);
       }
-      const operations = new Map<string, Spooled>();
-      for (const key of keysOf.get(uai)!) {
-        for await (const entry of this.spool.read(key)) {
-          const operation = entry as Spooled;
-          // A later request for the same record wins (a delta's modify after its add); duplicates collapse.
-          operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
-        }
-      }
-      const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
-      const outcome = await applyEstablishment(this.db, uai, ordered, this.request, this.problems);
-      if (outcome) outcomes.push(outcome);
-    }
+    };
+    // Two establishments at a time: one is prepared and checked here while the database writes the other.
+    await Promise.all(Array.from({ length: WRITERS }, writer));
+    outcomes.sort((a, b) => (a.uai < b.uai ? -1 : 1));
     this.request.onProgress?.({ stage: 'done', done: uais.length, total: uais.length });
     return outcomes;
+  }
+
+  private async writeEstablishment(uai: string, keys: string[]): Promise<EstablishmentOutcome | undefined> {
+    if (this.request.establishmentAllowed && !this.request.establishmentAllowed(uai)) {
+      this.problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` });
+      return undefined;
+    }
+    const operations = new Map<string, Spooled>();
+    for (const key of keys) {
+      for await (const entry of this.spool.read(key)) {
+        const operation = entry as Spooled;
+        // A later request for the same record wins (a delta's modify after its add); duplicates collapse.
+        operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
+      }
+    }
+    const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
+    return applyEstablishment(this.db, uai, ordered, this.request, this.problems);
   }
 }
 

@@ -15,6 +15,7 @@ export class OperationSpool<T> {
   private readonly buffers = new Map<string, string[]>();
   private readonly counts = new Map<string, number>();
   private buffered = 0;
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(private readonly folder: string) {}
 
@@ -36,10 +37,15 @@ export class OperationSpool<T> {
     if (this.buffered > BUFFER_BUDGET) await this.flush();
   }
 
-  private async flush(): Promise<void> {
-    for (const [key, lines] of this.buffers) await fs.appendFile(this.files.get(key)!, lines.join(''));
+  /** Appends what is buffered; appends are chained, so that a reader never sees a file before its earlier lines. */
+  private flush(): Promise<void> {
+    const batch = [...this.buffers];
     this.buffers.clear();
     this.buffered = 0;
+    this.writing = this.writing.then(async () => {
+      for (const [key, lines] of batch) await fs.appendFile(this.files.get(key)!, lines.join(''));
+    });
+    return this.writing;
   }
 
   keys(): string[] {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { readAafRequests, type AafItem } from '../../connectors/aaf/read.js';
+import { fileCategory } from '../../connectors/aaf/files.js';
+import { mefOf, personModification, pupilLevel, pupilOf, staffOf, subjectOf } from '../../connectors/aaf/map.js';
+import { readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
 import { chunked } from '../support/bytes.js';
 
 async function read(xml: string, encoding = 'iso-8859-15'): Promise<AafItem[]> {
@@ -62,5 +64,100 @@ describe('reading AAF files', () => {
   it('reads the same file saved in UTF-8', async () => {
     const items = await read(delta.replace('ISO-8859-15', 'UTF-8'), 'utf8');
     expect(items[0]).toMatchObject({ request: { attributes: { sn: ['LEFÈVRE'], ENTPersonAutresPrenoms: ['Chloé', 'Œuvine'] } } });
+  });
+});
+
+describe('reading broken AAF files', () => {
+  it('stops at malformed XML with the file, line and column', async () => {
+    const broken = delta.replace('<value>Chloé</value></attr>', '<value>Chloé</attr>');
+    await expect(read(broken)).rejects.toMatchObject({ problem: {
+      file: 'ENT_Delta_20261123_Eleve_0001.xml', line: 10, code: 'malformed-xml', severity: 'error', detail: expect.stringMatching(/^the XML is not well-formed \(column \d+\)/),
+    } });
+  });
+
+  it('stops at a truncated file, naming the line where it ends', async () => {
+    await expect(read(delta.slice(0, delta.indexOf('<deleteRequest>') + 20))).rejects.toMatchObject({ problem: { file: 'ENT_Delta_20261123_Eleve_0001.xml', line: 22, code: 'malformed-xml' } });
+  });
+});
+
+const requestOf = (category: string, attributes: Record<string, string[]>, kind: AafRequest['kind'] = 'add', id = '2000001'): AafRequest => ({ kind, category, id, attributes, line: 5 });
+const at = { file: 'ENT_Complet_20261123_Eleve_0000.xml', line: 5 };
+const entities = (mapped: { operations: { structure: string; operation: { entity: string; record: Record<string, unknown> } }[] }) =>
+  mapped.operations.map(({ structure, operation }) => [structure, operation.entity, operation.record]);
+
+describe('mapping AAF requests', () => {
+  it('maps a second-degree pupil with its class at its MEF level, its groups, guardians and subjects', () => {
+    const mapped = pupilOf(requestOf('Eleve', {
+      sn: ['LEFÈVRE'], givenName: ['Chloé'], ENTEleveINE: ['101800000a'], ENTPersonDateNaissance: ['14/03/2013'], ENTPersonStructRattach: ['52000'],
+      ENTEleveClasses: ['52000$5B'], ENTEleveGroupes: ['52000$LATIN'], ENTEleveMEF: ['10110001110'], ENTEleveLibelleMEF: ['5EME'],
+      ENTElevePersRelEleve: ['3000001$10$1$1$1$1', '3000002$20$0$0$0$0'], ENTEleveCodeEnseignements: ['030201', '061300'],
+    }), at, { mefs: new Map([['10110001110', '5EME']]) });
+    expect(mapped.problems).toEqual([]);
+    expect(entities(mapped)).toEqual([
+      ['52000', 'person', { kind: 'pupil', ine: '101800000A', birthDate: '2013-03-14', familyName: 'LEFÈVRE', givenName: 'Chloé', sourceIds: { aaf: '2000001' } }],
+      ['52000', 'group', { kind: 'division', code: '5B', name: '5B', level: '5EME', sourceIds: { aaf: '52000$5B' } }],
+      ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$5B' } }],
+      ['52000', 'group', { kind: 'group', code: 'LATIN', name: 'LATIN', sourceIds: { aaf: '52000$LATIN' } }],
+      ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$LATIN' } }],
+      ['52000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '3000001>2000001' } }],
+      ['52000', 'guardianLink', { legalRepresentative: false, sourceIds: { aaf: '3000002>2000001' } }],
+    ]);
+    expect(mapped.subjects).toEqual([{ structure: '52000', code: '030201' }, { structure: '52000', code: '061300' }]);
+  });
+
+  it('takes the MEF code as the level when its label is longer than the model allows', () => {
+    const pupil = requestOf('Eleve', { ENTEleveMEF: ['20010015110'], ENTEleveLibelleMEF: ['2DEGT2 (CAS GENERAL 2 ENS.EXPLO)'] });
+    expect(pupilLevel(pupil, { mefs: new Map() })).toBe('20010015110');
+    expect(pupilLevel(requestOf('Eleve', { ENTEleveNiveau: ['CM2'], ENTEleveMEF: ['x'] }), { mefs: new Map() })).toBe('CM2');
+  });
+
+  it('maps a first-degree pupil: names, labelled classes, level and parental authority', () => {
+    const mapped = pupilOf(requestOf('Eleve', {
+      ENTPersonNom: ['GARNIER'], ENTPersonPrenom: ['Noé'], ENTPersonStructRattach: ['81000'], ENTPersonClasses: ['81000$CYCLE III$CM2$C123$CM2 de Mme Petit'],
+      ENTEleveNiveau: ['CM2'], ENTEleveAutoriteParentale: ['8200001', '8200002$MERE'],
+    }), at, { mefs: new Map() });
+    expect(entities(mapped)).toEqual([
+      ['81000', 'person', { kind: 'pupil', familyName: 'GARNIER', givenName: 'Noé', sourceIds: { aaf: '2000001' } }],
+      ['81000', 'group', { kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2', sourceIds: { aaf: '81000$C123' } }],
+      ['81000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@81000$C123' } }],
+      ['81000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '8200001>2000001' } }],
+      ['81000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '8200002>2000001' } }],
+    ]);
+  });
+
+  it('tells teachers from staff in both degrees, and places the subjects they teach', () => {
+    const teacher = staffOf(requestOf('PersEducNat', {
+      sn: ['ROUX'], givenName: ['Paul'], ENTPersonStructRattach: ['52000'], PersEducNatPresenceDevantEleves: ['O'],
+      ENTAuxEnsClassesMatieres: ['52000$5B$020700', '55794$1S2$062900'],
+    }), at);
+    expect(teacher.operations[0].operation.record.kind).toBe('teacher');
+    expect(teacher.subjects).toEqual([{ structure: '52000', code: '020700' }, { structure: '52000', code: '062900' }]);
+    const director = staffOf(requestOf('PersEducNat', { ENTPersonNom: ['MOREL'], ENTPersonPrenom: ['Yves'], ENTPersonStructRattach: ['81000'], ENTPersonCategorieEnseignant: ['false'] }), at);
+    expect(director.operations.map((o) => o.operation.record.kind)).toEqual(['staff']);
+    const teacher1d = staffOf(requestOf('PersEducNat', { ENTPersonNom: ['PETIT'], ENTPersonPrenom: ['Claire'], ENTPersonFonctions: ['81000$$$ENS$ENSEIGNANT'] }), at);
+    expect(teacher1d.operations.map((o) => [o.structure, o.operation.record.kind])).toEqual([['81000', 'teacher']]);
+  });
+
+  it('maps a subject and a MEF of the académie-wide files', () => {
+    expect(subjectOf(requestOf('MatEducNat', { ENTMatJointure: ['006600'], ENTLibelleMatiere: ['ACCOMPAGNEMENT PERSONNALISE'] }, 'add', '006600'), at)).toEqual({ code: '006600', name: 'ACCOMPAGNEMENT PERSONNALISE' });
+    expect(subjectOf(requestOf('MatEducNat', {}, 'add', '006600'), at)).toMatchObject({ field: 'ENTLibelleMatiere', code: 'invalid-field' });
+    expect(mefOf(requestOf('MefEducNat', { ENTMefJointure: ['10110001110'], ENTLibelleMef: ['5EME'] }))).toEqual({ code: '10110001110', label: '5EME' });
+  });
+
+  it('turns a modifyRequest into the fields it sets or clears and the lists it replaces', () => {
+    const change = personModification(requestOf('Eleve', {
+      sn: ['MARTIN'], mail: [], ENTEleveClasses: ['52000$5C'], ENTEleveGroupes: [], ENTElevePersRelEleve: ['3000003$10$1$1$1$1'], ENTPersonStructRattach: ['52001'], ENTEleveRegime: ['INTERNE'],
+    }, 'modify'), 'pupil', at);
+    expect(change).toEqual({
+      fields: { familyName: 'MARTIN', email: undefined }, divisions: ['52000$5C'], groups: [], guardians: [{ guardianId: '3000003', legal: true }],
+      unapplied: ['ENTPersonStructRattach'], problems: [],
+    });
+    expect(personModification(requestOf('Eleve', { sn: [] }, 'modify'), 'pupil', at).problems).toEqual([expect.objectContaining({ field: 'sn', code: 'invalid-field' })]);
+  });
+
+  it('knows the AAF files by their names, complete or delta, first or second degree', () => {
+    expect(['ENT_Complet_20200101_EtabEducNat_0000.xml', 'FULL_ENTTSSERVICES_Complet_20130117_MatiereEducNat_0000.xml', 'x/ENT_Delta_20261124_MefEducNat_0003.xml',
+      'ENT_Complet_20200101_Eleve_0000.xml', 'clean-FULL_ENTTSSERVICES_Complet_20130117_PersRelEleve_0012.xml', 'ENT1D_Complet_20261123_PersEducNat_0001.xml', 'ENT_Complet_Eleve.csv'].map(fileCategory))
+      .toEqual(['EtabEducNat', 'MatiereEducNat', 'MefEducNat', 'Eleve', 'PersRelEleve', 'PersEducNat', undefined]);
   });
 });
