@@ -238,20 +238,17 @@ async function planBatch(
   const sourceKeys = new Map<string, string>(); // `${entity}\u0000${source}\u0000${sourceId}` → record id
   const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
 
-  for (const chunk of chunks(ids, 5000)) {
-    for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
-  }
+  for (const row of await recordsWithIds(trx, ids)) byId.set(row.id, row);
   const wantedKeys = operations.flatMap(({ operation }) => [
     ...Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
     ...Object.entries(operation.links ?? {}).map(([field, ref]) => ({ entity: linkTarget(operation.entity, field), source: ref.source, sourceId: ref.id })),
   ]);
-  for (const chunk of chunks(wantedKeys, 2000)) {
-    const rows = await trx
-      .selectFrom('source_key')
-      .select(['entity', 'source', 'source_id', 'record_id'])
-      .where('uai', '=', uai)
-      .where((eb) => eb.or(chunk.map((k) => eb.and([eb('entity', '=', k.entity), eb('source', '=', k.source), eb('source_id', '=', k.sourceId)]))))
-      .execute();
+  // Keys go as three arrays joined to the table: one plan whatever their number (a long OR is planned slowly).
+  for (const chunk of chunks(wantedKeys, 10_000)) {
+    const { rows } = await sql<{ entity: string; source: string; source_id: string; record_id: string }>`
+      select k.entity, k.source, k.source_id, k.record_id
+      from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[]) as w(entity, source, source_id)
+      join source_key k on k.uai = ${uai} and k.entity = w.entity and k.source = w.source and k.source_id = w.source_id`.execute(trx);
     for (const row of rows) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
   }
   // A person is one record whatever the source: matched on INE first (architecture notes).
@@ -270,9 +267,7 @@ async function planBatch(
     for (const row of rows) byIne.set(row.ine, row.id);
   }
   const matchedIds = [...new Set([...sourceKeys.values(), ...byIne.values()])].filter((id) => !byId.has(id));
-  for (const chunk of chunks(matchedIds, 5000)) {
-    for (const row of await trx.selectFrom('roster_record').selectAll().where('id', 'in', chunk).execute()) byId.set(row.id, row);
-  }
+  for (const row of await recordsWithIds(trx, matchedIds)) byId.set(row.id, row);
 
   const plan: Planned[] = [];
   const claimed = new Map<string, number>(); // record id → index of the operation that targets it
@@ -364,8 +359,8 @@ async function checkReferences(
     }
   }
   const stored = new Map<string, { entity: string; kind: string | null; active: boolean }>();
-  for (const chunk of chunks([...wanted], 5000)) {
-    const rows = await trx.selectFrom('roster_record').select(['id', 'entity', 'kind', 'status']).where('uai', '=', uai).where('id', 'in', chunk).execute();
+  for (const chunk of chunks([...wanted], 10_000)) {
+    const rows = await trx.selectFrom('roster_record').select(['id', 'entity', 'kind', 'status']).where('uai', '=', uai).where(sql<boolean>`id = any(${chunk}::uuid[])`).execute();
     for (const row of rows) stored.set(row.id, { entity: row.entity, kind: row.kind, active: row.status === 'active' });
   }
   for (const p of plan) {
@@ -393,47 +388,49 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
     return {
       id: p.id,
       entity: p.operation.entity,
-      uai,
       kind: kindOf(p.operation.entity, p.data),
       status: deleted ? ('deleted' as const) : ('active' as const),
       source_ids: JSON.stringify(p.sourceIds),
       data: JSON.stringify(p.data),
       ...renderings(record, IDENTIFYING_FIELDS[p.operation.entity]),
-      updated_at: now,
       seq: String(first + BigInt(i)),
     };
   });
-  for (const chunk of chunks(rows, 1000)) {
-    await trx
-      .insertInto('roster_record')
-      .values(chunk)
-      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({
-        kind: eb.ref('excluded.kind'),
-        status: eb.ref('excluded.status'),
-        source_ids: eb.ref('excluded.source_ids'),
-        data: eb.ref('excluded.data'),
-        body: eb.ref('excluded.body'),
-        body_minimal: eb.ref('excluded.body_minimal'),
-        updated_at: eb.ref('excluded.updated_at'),
-        seq: eb.ref('excluded.seq'),
-      })))
-      .execute();
+  // Rows go as one array per column (unnest): a statement's text and plan stay the same whatever the number
+  // of rows, where a multi-row VALUES list grows with it and costs more to send and parse than to write.
+  for (const chunk of chunks(rows, 5000)) {
+    await sql`
+      insert into roster_record (id, entity, uai, kind, status, source_ids, data, body, body_minimal, updated_at, seq)
+      select id, entity, ${uai}, kind, status, source_ids, data, body, body_minimal, ${now}::timestamptz, seq
+      from unnest(
+        ${chunk.map((r) => r.id)}::uuid[], ${chunk.map((r) => r.entity)}::text[], ${chunk.map((r) => r.kind)}::text[],
+        ${chunk.map((r) => r.status)}::text[], ${chunk.map((r) => r.source_ids)}::jsonb[], ${chunk.map((r) => r.data)}::jsonb[],
+        ${chunk.map((r) => r.body)}::text[], ${chunk.map((r) => r.body_minimal)}::text[], ${chunk.map((r) => r.seq)}::int8[]
+      ) as r(id, entity, kind, status, source_ids, data, body, body_minimal, seq)
+      on conflict (id) do update set
+        kind = excluded.kind, status = excluded.status, source_ids = excluded.source_ids, data = excluded.data,
+        body = excluded.body, body_minimal = excluded.body_minimal, updated_at = excluded.updated_at, seq = excluded.seq`.execute(trx);
   }
-  const keys = changed.flatMap((p) =>
-    Object.entries(p.sourceIds).map(([source, sourceId]) => ({ uai, entity: p.operation.entity, source, source_id: sourceId, record_id: p.id })),
-  );
-  for (const chunk of chunks(keys, 1000)) {
-    await trx.insertInto('source_key').values(chunk).onConflict((oc) => oc.doNothing()).execute();
+  const keys = changed.flatMap((p) => Object.entries(p.sourceIds).map(([source, sourceId]) => ({ entity: p.operation.entity, source, sourceId, recordId: p.id })));
+  for (const chunk of chunks(keys, 10_000)) {
+    await sql`
+      insert into source_key (uai, entity, source, source_id, record_id)
+      select ${uai}, * from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[], ${chunk.map((k) => k.recordId)}::uuid[])
+      on conflict do nothing`.execute(trx);
   }
-  const log = changed.map((p, i) => ({
-    seq: String(first + BigInt(i)),
-    entity: p.operation.entity,
-    record_id: p.id,
-    uai,
-    op: p.outcome === 'deleted' ? ('delete' as const) : ('upsert' as const),
-    changed_at: now,
-  }));
-  for (const chunk of chunks(log, 1000)) await trx.insertInto('change_log').values(chunk).execute();
+  for (const chunk of chunks(changed.map((p, i) => ({ p, seq: String(first + BigInt(i)) })), 10_000)) {
+    await sql`
+      insert into change_log (seq, entity, record_id, uai, op, changed_at)
+      select seq, entity, record_id, ${uai}, op, ${now}::timestamptz
+      from unnest(${chunk.map((c) => c.seq)}::int8[], ${chunk.map((c) => c.p.operation.entity)}::text[], ${chunk.map((c) => c.p.id)}::uuid[],
+        ${chunk.map((c) => (c.p.outcome === 'deleted' ? 'delete' : 'upsert'))}::text[]) as l(seq, entity, record_id, op)`.execute(trx);
+  }
+}
+
+async function recordsWithIds(trx: Transaction<Database>, ids: string[]): Promise<RosterRecordRow[]> {
+  const out: RosterRecordRow[] = [];
+  for (const chunk of chunks(ids, 10_000)) out.push(...(await trx.selectFrom('roster_record').selectAll().where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
+  return out;
 }
 
 export function chunks<T>(items: T[], size: number): T[][] {
