@@ -1,4 +1,4 @@
-// Sync jobs: what was asked (connector, mode, establishment, options), where it stands, what it did, the
+// Sync jobs: what was asked (connector, mode, establishment, options), where it stands, what it did or produced, the
 // files it was given (kept until it completes, so a retry or a confirmation needs nothing re-sent) and the
 // problems it found.
 import { sql, type Kysely } from 'kysely';
@@ -24,6 +24,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('progress', 'jsonb')
     .addColumn('counts', 'jsonb')
     .addColumn('establishments', 'jsonb')
+    // For an export: the files it produced and the pushes that received them.
+    .addColumn('output', 'jsonb')
     .addColumn('problem_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'text')
     .addColumn('input_size', 'bigint', (c) => c.notNull())

@@ -2,12 +2,10 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './20261123_0001_core.js';
 import * as jobs from './20261123_0002_jobs.js';
-import * as jobOutput from './20261123_0003_job_output.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
   '20261123_0002_jobs': jobs,
-  '20261123_0003_job_output': jobOutput,
 };
 
 export const migrationProvider: MigrationProvider = {
