@@ -15,6 +15,7 @@ import { loadOpenApiDocument } from './http/openapi-document.js';
 import { NotFoundProblem, problemHandler } from './http/problem.js';
 import { requestValidator } from './http/request-validation.js';
 import { healthRoutes } from './observability/health.js';
+import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
 import { openStore, type Store } from './store/db.js';
 import { syncJobRoutes } from './sync/jobs/routes.js';
@@ -119,10 +120,13 @@ function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing 
   app.set('etag', false); // entity tags are computed per route from what the response shows
   app.set('trust proxy', 'loopback');
   app.use(requestLogger(logger));
+  const metrics = createMetrics(store.db);
+  app.use(metrics.timing);
   app.use(helmet());
   // The authorization server parses its own bodies: it comes before any body parser.
   app.use(auth.handler);
   app.use(healthRoutes(store.db, redis, isClosing));
+  app.use(metrics.routes);
   const document = loadOpenApiDocument(config.publicUrl);
   app.use(docsRouter(document));
 

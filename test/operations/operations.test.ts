@@ -31,6 +31,25 @@ describe('health and readiness', () => {
   });
 });
 
+describe('metrics', () => {
+  it('tells requests by matched route (no identifiers) and sync jobs by state, in the Prometheus format', async () => {
+    const { token } = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
+    await api(t.baseUrl, token).get(`/v1/establishments/${uai}`);
+    await t.gateway.store.db.insertInto('sync_job').values({
+      id: '00000000-0000-4000-8000-000000000001', kind: 'import', connector: 'onde', mode: 'complete', uai, lock_key: uai, options: '{}',
+      submitted_by: 'operator', idempotency_key: null, state: 'queued', priority: 1, input_size: 0, input_sha256: '',
+      created_at: new Date(Date.now() - 60_000),
+    }).execute();
+    const metrics = await api(t.baseUrl).get<string>('/metrics');
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(metrics.body).toMatch(/passerelle_http_request_duration_seconds_count\{method="GET",route="\/v1\/establishments\/:uai",status="200"\} [1-9]/);
+    expect(metrics.body).not.toContain(uai);
+    expect(metrics.body).toContain('passerelle_sync_jobs{kind="import",connector="onde",state="queued"} 1');
+    expect(Number(/^passerelle_sync_oldest_queued_job_seconds (\S+)$/m.exec(metrics.body)![1])).toBeGreaterThanOrEqual(59);
+    expect(metrics.body).toContain('passerelle_process_cpu_seconds_total');
+  });
+});
+
 describe('logs', () => {
   it('log each request with its id, and never a token or a client secret', async () => {
     const { token, clientSecret } = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });

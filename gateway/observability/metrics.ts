@@ -1,0 +1,60 @@
+// Prometheus metrics at /metrics: the process, HTTP requests by route and status, and sync jobs by state
+// (read from their records at scrape time, so every gateway process tells the same, workers included).
+import { Router, type RequestHandler } from 'express';
+import { sql, type Kysely } from 'kysely';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database } from '../store/tables.js';
+
+export interface Metrics {
+  /** Times each request, labelled by the route it matched (never by its raw path: no identifiers in labels). */
+  timing: RequestHandler;
+  routes: Router;
+}
+
+export function createMetrics(db: Kysely<Database>): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'passerelle_' });
+  const requests = new Histogram({
+    name: 'passerelle_http_request_duration_seconds',
+    help: 'HTTP requests by method, matched route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'passerelle_sync_jobs',
+    help: 'Sync jobs by kind, connector and state',
+    labelNames: ['kind', 'connector', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.selectFrom('sync_job').select(['kind', 'connector', 'state', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy(['kind', 'connector', 'state']).execute();
+      for (const row of rows) this.set({ kind: row.kind, connector: row.connector, state: row.state }, Number(row.n));
+    },
+  });
+  new Gauge({
+    name: 'passerelle_sync_oldest_queued_job_seconds',
+    help: 'Age of the oldest queued sync job (0 when none waits): a queue no worker serves grows it',
+    registers: [registry],
+    async collect() {
+      const row = await db.selectFrom('sync_job').select(sql<string | null>`extract(epoch from now() - min(created_at))`.as('age'))
+        .where('state', '=', 'queued').executeTakeFirst();
+      this.set(Number(row?.age ?? 0));
+    },
+  });
+
+  const timing: RequestHandler = (req, res, next) => {
+    const end = requests.startTimer();
+    res.on('finish', () => {
+      const route = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+  const routes = Router();
+  routes.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+  return { timing, routes };
+}
