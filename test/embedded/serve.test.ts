@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { api } from '../support/api.js';
 import { fetchToken } from '../support/clients.js';
 import { freePort } from '../support/gateway.js';
+import { ondePupils } from '../support/onde-export.js';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-embedded-'));
 const children: ChildProcess[] = [];
@@ -59,6 +60,19 @@ describe('npm start on the embedded default', () => {
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');
+
+    // Without Redis, sync jobs run in the gateway process, on the embedded database.
+    const ecole = uais.find((e) => e.type === 'ecole')!.uai;
+    const school = ondePupils(6, '10230');
+    const writer = api(base, token.access_token);
+    const submitted = await writer.request('POST', `/v1/sync/jobs?connector=onde&uai=${ecole}`, { body: school.exportOf(school.all), headers: { 'content-type': 'text/csv' } });
+    expect(submitted.status).toBe(202);
+    let job = submitted.body as { id: string; state: string; counts?: Record<string, number> };
+    for (let i = 0; i < 300 && ['queued', 'running'].includes(job.state); i += 1) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = (await writer.get(`/v1/sync/jobs/${job.id}`)).body as typeof job;
+    }
+    expect(job).toMatchObject({ state: 'completed', counts: { created: 14, rejected: 0 } });
 
     // A second process on the same folder would lose writes: it is refused, and says why.
     const second = spawnSync(process.execPath, [...cli, 'migrate'], { env: embeddedEnv(port), encoding: 'utf8' });
