@@ -1,0 +1,34 @@
+// Cancelling a running import: the runner notices at its next heartbeat, the importer stops at the next record
+// it reads, nothing is written, and the job ends `cancelled` with its input dropped.
+import { afterAll, expect, it } from 'vitest';
+import { createLogger } from '../../gateway/observability/logger.js';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { cancelJob, createJob, findJob, jobInputFiles, OPERATOR } from '../../gateway/store/jobs.js';
+import { jobHandler } from '../../gateway/sync/jobs/handler.js';
+import { establishment, LYON, newUai } from '../support/fixtures.js';
+import { ondePupils } from '../support/onde-export.js';
+import { openTestStore } from '../support/store.js';
+
+const store = await openTestStore('job_cancel');
+afterAll(() => store.close());
+
+it('stops a running import before it writes, when cancelled', async () => {
+  const ecole = newUai('069');
+  await putEstablishment(store.db, establishment(ecole, LYON, { type: 'ecole' }));
+  const school = ondePupils(60_000, '1024');
+  const { job } = await createJob(store.db, {
+    connector: 'onde', mode: 'complete', uai: ecole, lockKey: ecole, submittedBy: OPERATOR, idempotencyKey: null,
+    options: { lenientIdentifiers: true, confirmed: false },
+  }, [{ name: 'eleves.csv', open: async function* () { yield school.exportOf(school.all); } }], () => 1);
+
+  const handler = jobHandler(store.db, createLogger('silent'), { staleAfterSeconds: 0.3, syncConfig: undefined });
+  const running = handler(job.id, { number: 1, last: true });
+  for (let i = 0; i < 100 && (await findJob(store.db, job.id))?.state !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 20));
+  expect(await cancelJob(store.db, job.id)).toMatchObject({ state: 'running', cancel_requested: true });
+  expect(await running).toBe('finished');
+
+  expect(await findJob(store.db, job.id)).toMatchObject({ state: 'cancelled', cancel_requested: false });
+  expect(await jobInputFiles(store.db, job.id)).toEqual([]);
+  const records = await store.db.selectFrom('roster_record').select('id').where('uai', '=', ecole).execute();
+  expect(records).toEqual([]);
+}, 60_000);
