@@ -101,10 +101,14 @@ export function kindOf(entity: string, data: Record<string, unknown>): string | 
   return typeof value === 'string' ? value : null;
 }
 
+/** What planning needs of a stored record: not its renderings, which are the bulk of a row. */
+type StoredRecord = Pick<RosterRecordRow, 'id' | 'entity' | 'uai' | 'status' | 'source_ids' | 'data'>;
+const STORED_COLUMNS = ['id', 'entity', 'uai', 'status', 'source_ids', 'data'] as const;
+
 interface Planned {
   index: number;
   operation: RecordOperation;
-  existing: RosterRecordRow | undefined;
+  existing: StoredRecord | undefined;
   id: string;
   data: Record<string, unknown>;
   sourceIds: Record<string, string>;
@@ -166,7 +170,13 @@ async function tombstonesFor(
   firstIndex: number,
 ): Promise<Planned[]> {
   const delivered = new Set(plan.map((p) => p.id));
-  const rows = await activeRecordsFromSource(trx, uai, replacement.source);
+  const rows = await trx
+    .selectFrom('roster_record')
+    .select(STORED_COLUMNS)
+    .where('uai', '=', uai)
+    .where('status', '=', 'active')
+    .where(sql<boolean>`source_ids ? ${replacement.source}`)
+    .execute();
   const keep = replacement.keep ?? new Set<string>();
   const missing = rows.filter((row) => !delivered.has(row.id) && !keep.has((row.source_ids as Record<string, string>)[replacement.source]));
   if (!replacement.confirmed && missing.length > 0 && missing.length > replacement.maxDeletionShare * rows.length) {
@@ -234,7 +244,7 @@ async function planBatch(
     problems.push({ index, pointer: `/records/${index}${pointer}`, detail });
 
   const ids = operations.map(({ operation }) => operation.record.id).filter((id): id is string => typeof id === 'string');
-  const byId = new Map<string, RosterRecordRow>();
+  const byId = new Map<string, StoredRecord>();
   const sourceKeys = new Map<string, string>(); // `${entity}\u0000${source}\u0000${sourceId}` → record id
   const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
 
@@ -275,7 +285,7 @@ async function planBatch(
   operations.forEach(({ operation, index }) => {
     const record = operation.record;
     const sourceIds = (record.sourceIds ?? {}) as Record<string, string>;
-    let existing: RosterRecordRow | undefined;
+    let existing: StoredRecord | undefined;
     let id = typeof record.id === 'string' ? record.id : undefined;
     if (id !== undefined) {
       existing = byId.get(id);
@@ -398,18 +408,23 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
   });
   // Rows go as one array per column (unnest): a statement's text and plan stay the same whatever the number
   // of rows, where a multi-row VALUES list grows with it and costs more to send and parse than to write.
-  for (const chunk of chunks(rows, 5000)) {
-    await sql`
-      insert into roster_record (id, entity, uai, kind, status, source_ids, data, body, body_minimal, updated_at, seq)
-      select id, entity, ${uai}, kind, status, source_ids, data, body, body_minimal, ${now}::timestamptz, seq
-      from unnest(
-        ${chunk.map((r) => r.id)}::uuid[], ${chunk.map((r) => r.entity)}::text[], ${chunk.map((r) => r.kind)}::text[],
-        ${chunk.map((r) => r.status)}::text[], ${chunk.map((r) => r.source_ids)}::jsonb[], ${chunk.map((r) => r.data)}::jsonb[],
-        ${chunk.map((r) => r.body)}::text[], ${chunk.map((r) => r.body_minimal)}::text[], ${chunk.map((r) => r.seq)}::int8[]
-      ) as r(id, entity, kind, status, source_ids, data, body, body_minimal, seq)
-      on conflict (id) do update set
-        kind = excluded.kind, status = excluded.status, source_ids = excluded.source_ids, data = excluded.data,
-        body = excluded.body, body_minimal = excluded.body_minimal, updated_at = excluded.updated_at, seq = excluded.seq`.execute(trx);
+  // New records are plain inserts: an upsert's speculative insertion costs more, for rows that cannot conflict.
+  const created = rows.filter((_, i) => changed[i].outcome === 'created');
+  const rewritten = rows.filter((_, i) => changed[i].outcome !== 'created');
+  for (const [batch, upsert] of [[created, false], [rewritten, true]] as const) {
+    for (const chunk of chunks(batch, 5000)) {
+      await sql`
+        insert into roster_record (id, entity, uai, kind, status, source_ids, data, body, body_minimal, updated_at, seq)
+        select id, entity, ${uai}, kind, status, source_ids, data, body, body_minimal, ${now}::timestamptz, seq
+        from unnest(
+          ${chunk.map((r) => r.id)}::uuid[], ${chunk.map((r) => r.entity)}::text[], ${chunk.map((r) => r.kind)}::text[],
+          ${chunk.map((r) => r.status)}::text[], ${chunk.map((r) => r.source_ids)}::jsonb[], ${chunk.map((r) => r.data)}::jsonb[],
+          ${chunk.map((r) => r.body)}::text[], ${chunk.map((r) => r.body_minimal)}::text[], ${chunk.map((r) => r.seq)}::int8[]
+        ) as r(id, entity, kind, status, source_ids, data, body, body_minimal, seq)
+        ${upsert ? sql`on conflict (id) do update set
+          kind = excluded.kind, status = excluded.status, source_ids = excluded.source_ids, data = excluded.data,
+          body = excluded.body, body_minimal = excluded.body_minimal, updated_at = excluded.updated_at, seq = excluded.seq` : sql``}`.execute(trx);
+    }
   }
   const keys = changed.flatMap((p) => Object.entries(p.sourceIds).map(([source, sourceId]) => ({ entity: p.operation.entity, source, sourceId, recordId: p.id })));
   for (const chunk of chunks(keys, 10_000)) {
@@ -427,9 +442,9 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
   }
 }
 
-async function recordsWithIds(trx: Transaction<Database>, ids: string[]): Promise<RosterRecordRow[]> {
-  const out: RosterRecordRow[] = [];
-  for (const chunk of chunks(ids, 10_000)) out.push(...(await trx.selectFrom('roster_record').selectAll().where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
+async function recordsWithIds(trx: Transaction<Database>, ids: string[]): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for (const chunk of chunks(ids, 10_000)) out.push(...(await trx.selectFrom('roster_record').select(STORED_COLUMNS).where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
   return out;
 }
 
