@@ -45,7 +45,7 @@ export async function* readCsvRows(source: AsyncIterable<Buffer | Uint8Array>, o
   });
   const feeding = (async () => {
     try {
-      for await (const text of decodeText(source, (head) => forced ?? textEncoding(head))) {
+      for await (const text of decodeText(source, (head) => forced ?? textEncoding(head), options.file)) {
         if (!parser.write(text)) await new Promise((resolve) => parser.once('drain', resolve));
       }
       parser.end();

@@ -57,22 +57,49 @@ export function textEncoding(head: Buffer): Encoding {
   }
 }
 
+/** A decoder that refuses bytes that are not UTF-8 rather than turning them into U+FFFD, naming the line. */
+function strictUtf8(file: string) {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lines = 0;
+  const decode = (bytes: Buffer | undefined): string => {
+    try {
+      const text = bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines += 1;
+      return text;
+    } catch {
+      const readable = bytes ? new TextDecoder('utf-8').decode(bytes) : '';
+      const before = readable.slice(0, Math.max(0, readable.indexOf('\uFFFD')));
+      throw new FileProblem({
+        file, line: lines + 1 + (before.match(/\n/g)?.length ?? 0), code: 'bad-encoding', severity: 'error',
+        detail: 'bytes that are not UTF-8, though the file is read as UTF-8: expected the file in the encoding it declares, or a declaration of the one it is in (ISO-8859-1, ISO-8859-15, windows-1252)',
+      });
+    }
+  };
+  return { write: (bytes: Buffer) => decode(bytes), end: () => decode(undefined) };
+}
+
+function decoderFor(encoding: Encoding, file: string): { write(bytes: Buffer): string; end(): string | undefined } {
+  return encoding === 'utf-8' ? strictUtf8(file) : iconv.getDecoder(encoding);
+}
+
 /**
- * Decodes a byte stream as text, choosing the encoding from its first bytes with `choose` (or using `encoding`
- * when given). Memory stays flat: chunks go through as they come.
+ * Decodes a byte stream as text, choosing the encoding from its first bytes with `choose`. Memory stays flat:
+ * chunks go through as they come. Text read as UTF-8 must be UTF-8 throughout: a file in another encoding is a
+ * problem at the line where it shows, not names silently garbled.
  */
 export async function* decodeText(
   source: AsyncIterable<Buffer | Uint8Array>,
   choose: (head: Buffer) => Encoding,
+  file: string,
 ): AsyncGenerator<string> {
   let head = Buffer.alloc(0);
-  let decoder: ReturnType<typeof iconv.getDecoder> | undefined;
+  let decoder: ReturnType<typeof decoderFor> | undefined;
   for await (const chunk of source) {
     const bytes = Buffer.from(chunk);
     if (!decoder) {
       head = Buffer.concat([head, bytes]);
       if (head.length < SNIFF_BYTES) continue;
-      decoder = iconv.getDecoder(choose(head));
+      decoder = decoderFor(choose(head), file);
       const text = decoder.write(head);
       if (text) yield text;
       continue;
@@ -81,7 +108,7 @@ export async function* decodeText(
     if (text) yield text;
   }
   if (!decoder) {
-    decoder = iconv.getDecoder(choose(head));
+    decoder = decoderFor(choose(head), file);
     const text = decoder.write(head);
     if (text) yield text;
   }

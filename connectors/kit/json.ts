@@ -26,7 +26,7 @@ export async function* readJsonElements(
   const fail = (error: Error): never => {
     throw new FileProblem({ file, code: 'malformed-json', severity: 'error', detail: `the JSON cannot be read: ${error.message}` });
   };
-  for await (const text of decodeText(source, textEncoding)) {
+  for await (const text of decodeText(source, textEncoding, file)) {
     try {
       parser.write(text);
     } catch (error) {

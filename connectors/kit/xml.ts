@@ -68,7 +68,7 @@ export async function* readXmlElements(source: AsyncIterable<Buffer | Uint8Array
     });
   };
 
-  for await (const text of decodeText(source, (head) => xmlEncoding(head, options.file))) {
+  for await (const text of decodeText(source, (head) => xmlEncoding(head, options.file), options.file)) {
     try {
       parser.write(text);
     } catch (error) {

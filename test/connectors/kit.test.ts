@@ -30,22 +30,32 @@ describe('decoding', () => {
     expect(latin9.includes(0xa4)).toBe(true); // € in ISO-8859-15
     const cp1252 = iconv.encode(`<?xml version="1.0" encoding="windows-1252"?><a>${text}</a>`, 'windows-1252');
     expect(cp1252.includes(0x80)).toBe(true); // € in windows-1252
-    expect((await collect(decodeText(chunked(latin9), (h) => xmlEncoding(h, 'a.xml')))).join('')).toContain("Cœur de l'élève : 12 € - Noël");
-    expect((await collect(decodeText(chunked(cp1252), (h) => xmlEncoding(h, 'a.xml')))).join('')).toContain(text);
+    expect((await collect(decodeText(chunked(latin9), (h) => xmlEncoding(h, 'a.xml'), 'a.xml'))).join('')).toContain("Cœur de l'élève : 12 € - Noël");
+    expect((await collect(decodeText(chunked(cp1252), (h) => xmlEncoding(h, 'a.xml'), 'a.xml'))).join('')).toContain(text);
   });
 
   it('reads a declared ISO-8859-1 as windows-1252, as real exports need', async () => {
     const bytes = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><a>'), Buffer.from([0x80, 0x9c]), Buffer.from('</a>')]);
-    expect((await collect(decodeText(chunked(bytes), (h) => xmlEncoding(h, 'a.xml')))).join('')).toContain('<a>€œ</a>');
+    expect((await collect(decodeText(chunked(bytes), (h) => xmlEncoding(h, 'a.xml'), 'a.xml'))).join('')).toContain('<a>€œ</a>');
   });
 
   it('drops a UTF-8 byte-order mark, and tells UTF-8 from windows-1252 in files that declare nothing', async () => {
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('nom;prénom\n', 'utf8')]);
-    expect((await collect(decodeText(chunked(bom, 2), textEncoding))).join('')).toBe('nom;prénom\n');
+    expect((await collect(decodeText(chunked(bom, 2), textEncoding, 'a.csv'))).join('')).toBe('nom;prénom\n');
     expect(textEncoding(Buffer.from('prénom', 'utf8'))).toBe('utf-8');
     expect(textEncoding(iconv.encode('prénom', 'windows-1252'))).toBe('windows-1252');
     // A UTF-8 character cut at the end of the sample is not taken for windows-1252.
     expect(textEncoding(Buffer.from('abcé', 'utf8').subarray(0, 4))).toBe('utf-8');
+  });
+
+  it('refuses bytes that are not UTF-8 in a file read as UTF-8, naming the line, rather than garbling names', async () => {
+    const declared = Buffer.concat([Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<a>\n<b>'), iconv.encode('Noël', 'windows-1252'), Buffer.from('</b></a>')]);
+    const problem = await problemOf(() => collect(decodeText(chunked(declared), (h) => xmlEncoding(h, 'a.xml'), 'a.xml')));
+    expect(problem).toMatchObject({ file: 'a.xml', line: 3, code: 'bad-encoding', severity: 'error' });
+    expect(problem.detail).toContain('ISO-8859-1');
+    // A CSV whose first 64 KiB read as UTF-8 and whose end does not.
+    const mixed = Buffer.concat([Buffer.from('nom;prénom\n'.repeat(7000), 'utf8'), iconv.encode('Noël;Zoé\n', 'windows-1252')]);
+    expect(await problemOf(() => collect(decodeText(chunked(mixed, 4096), textEncoding, 'b.csv')))).toMatchObject({ file: 'b.csv', line: 7001, code: 'bad-encoding' });
   });
 
   it('refuses an encoding exports do not use, naming it', async () => {
