@@ -1,11 +1,12 @@
 // A real gateway for a test file: its own PostgreSQL schema on the machine's server, its own port; dropped after.
-import net from 'node:net';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema } from './database.js';
+import { freePort } from './ports.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
 import { loadConfig } from '../../gateway/config/config.js';
 import { createLogger, type Logger } from '../../gateway/observability/logger.js';
 
 export { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema };
+export { freePort };
 
 export interface TestGateway {
   gateway: Gateway;
@@ -14,17 +15,6 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-/** A port nobody listens on now, for a server a test starts. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startTestGateway(prefix: string, env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
   const schema = uniqueSchema(prefix);

@@ -3,10 +3,10 @@
 // root). Needs Debian's openssh-server (.ci/run installs it).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
@@ -22,17 +22,6 @@ export interface TestSftpServer {
   /** A temporary folder, the tests' files are put and read there (SFTP paths are the same absolute paths). */
   root: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function keyPair(file: string): Promise<void> {
