@@ -140,7 +140,7 @@ function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing 
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
   v1.use(changesRoutes());
-  v1.use(syncJobRoutes(jobs, config.publicUrl));
+  v1.use(syncJobRoutes(jobs, config.publicUrl, config.maxUploadBytes));
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new NotFoundProblem(`nothing at ${req.method} ${req.path}`)));

@@ -13,6 +13,8 @@ export interface Config {
   readonly workerConcurrency: number;
   /** Seconds a worker holds a job without renewing: a killed worker's job runs elsewhere after this. */
   readonly jobLockSeconds: number;
+  /** Largest upload a sync job takes over HTTP, in bytes. */
+  readonly maxUploadBytes: number;
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: queuePrefix(env),
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     jobLockSeconds: integer(env, 'JOB_LOCK_SECONDS', 30, 1, 3600),
+    maxUploadBytes: integer(env, 'MAX_UPLOAD_MB', 2048, 1, 1_000_000) * 1024 * 1024,
     dataDir: path.resolve(env.PASSERELLE_DATA_DIR || 'data'),
     host,
     port,

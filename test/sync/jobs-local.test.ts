@@ -25,7 +25,7 @@ async function settledJob(t: TestGateway, id: string) {
 }
 
 it('runs jobs in process without Redis, and resumes at start the jobs a stopped gateway left', async () => {
-  const first = await startTestGateway('jobs_local', { REDIS_URL: '' });
+  const first = await startTestGateway('jobs_local', { REDIS_URL: '', MAX_UPLOAD_MB: '1' });
   started.push(first);
   expect(first.gateway.jobs.inProcess).toBe(true);
   const db = first.gateway.store.db;
@@ -37,6 +37,12 @@ it('runs jobs in process without Redis, and resumes at start the jobs a stopped 
   const answer = await writer.request('POST', `/v1/sync/jobs?connector=onde&uai=${ecole}`, { body: school.exportOf(school.all), headers: { 'content-type': 'text/csv' } });
   expect(answer.status).toBe(202);
   expect(await settledJob(first, answer.body.id)).toMatchObject({ state: 'completed', counts: { created: 22 } });
+
+  const tooLarge = await writer.request('POST', `/v1/sync/jobs?connector=onde&uai=${ecole}`, { body: Buffer.alloc(1536 * 1024, 0x41), headers: { 'content-type': 'text/csv' } });
+  expect(tooLarge.status).toBe(413);
+  expect(tooLarge.body.detail).toContain('MAX_UPLOAD_MB');
+  const jobsKept = await db.selectFrom('sync_job').select('id').execute();
+  expect(jobsKept).toHaveLength(1);
   await first.close();
 
   // A job recorded while no gateway ran (as a crash would leave it): the next gateway takes it up.

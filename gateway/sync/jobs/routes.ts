@@ -45,7 +45,23 @@ function stateConflict(error: unknown): never {
   throw error;
 }
 
-export function syncJobRoutes(jobs: SyncJobs, publicUrl: string): Router {
+class UploadTooLarge extends ProblemError {
+  constructor(limit: number) {
+    super(413, 'upload-too-large', 'Upload too large', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB, the most this gateway takes (MAX_UPLOAD_MB); split the delivery, or have it pulled from a folder or an SFTP server`);
+  }
+}
+
+/** The request body, refused past `limit` bytes: the upload's transaction rolls back, nothing is kept. */
+async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new UploadTooLarge(limit);
+    yield chunk;
+  }
+}
+
+export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes: number): Router {
   const router = Router();
 
   router.post('/sync/jobs', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
@@ -78,7 +94,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string): Router {
         },
         submittedBy: access.caller.clientId,
         idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
-      }, [{ name: inputName, open: () => req }]);
+      }, [{ name: inputName, open: () => capped(req, maxUploadBytes) }]);
       res.status(created ? 202 : 200).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
     } catch (error) {
       if (error instanceof IdempotencyConflict) {
