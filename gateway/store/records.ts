@@ -389,13 +389,14 @@ async function checkReferences(
 }
 
 async function writePlan(trx: Transaction<Database>, uai: string, changed: Planned[]): Promise<void> {
-  // The counter is taken last: it serialises all writers until this transaction commits.
-  const first = await reserveSequence(trx, changed.length);
+  // Everything that carries no sequence number is prepared and written before the counter is taken: from
+  // then on, every other writer waits for this transaction to commit.
   const now = new Date();
-  const rows = changed.map((p, i) => {
+  const rows = changed.map((p, index) => {
     const deleted = p.outcome === 'deleted';
     const record = { id: p.id, uai, status: deleted ? 'deleted' : 'active', sourceIds: p.sourceIds, updatedAt: now.toISOString(), ...(deleted ? {} : p.data) };
     return {
+      index,
       id: p.id,
       entity: p.operation.entity,
       kind: kindOf(p.operation.entity, p.data),
@@ -403,14 +404,24 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
       source_ids: JSON.stringify(p.sourceIds),
       data: JSON.stringify(p.data),
       ...renderings(record, IDENTIFYING_FIELDS[p.operation.entity]),
-      seq: String(first + BigInt(i)),
     };
   });
+  const keys = changed.flatMap((p) => Object.entries(p.sourceIds).map(([source, sourceId]) => ({ entity: p.operation.entity, source, sourceId, recordId: p.id })));
+  for (const chunk of chunks(keys, 10_000)) {
+    await sql`
+      insert into source_key (uai, entity, source, source_id, record_id)
+      select ${uai}, * from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[], ${chunk.map((k) => k.recordId)}::uuid[])
+      on conflict do nothing`.execute(trx);
+  }
+
+  // The counter is taken last: it serialises all writers until this transaction commits.
+  const first = await reserveSequence(trx, changed.length);
+  const seq = (index: number) => String(first + BigInt(index));
   // Rows go as one array per column (unnest): a statement's text and plan stay the same whatever the number
   // of rows, where a multi-row VALUES list grows with it and costs more to send and parse than to write.
   // New records are plain inserts: an upsert's speculative insertion costs more, for rows that cannot conflict.
-  const created = rows.filter((_, i) => changed[i].outcome === 'created');
-  const rewritten = rows.filter((_, i) => changed[i].outcome !== 'created');
+  const created = rows.filter((r) => changed[r.index].outcome === 'created');
+  const rewritten = rows.filter((r) => changed[r.index].outcome !== 'created');
   for (const [batch, upsert] of [[created, false], [rewritten, true]] as const) {
     for (const chunk of chunks(batch, 5000)) {
       await sql`
@@ -419,25 +430,18 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
         from unnest(
           ${chunk.map((r) => r.id)}::uuid[], ${chunk.map((r) => r.entity)}::text[], ${chunk.map((r) => r.kind)}::text[],
           ${chunk.map((r) => r.status)}::text[], ${chunk.map((r) => r.source_ids)}::jsonb[], ${chunk.map((r) => r.data)}::jsonb[],
-          ${chunk.map((r) => r.body)}::text[], ${chunk.map((r) => r.body_minimal)}::text[], ${chunk.map((r) => r.seq)}::int8[]
+          ${chunk.map((r) => r.body)}::text[], ${chunk.map((r) => r.body_minimal)}::text[], ${chunk.map((r) => seq(r.index))}::int8[]
         ) as r(id, entity, kind, status, source_ids, data, body, body_minimal, seq)
         ${upsert ? sql`on conflict (id) do update set
           kind = excluded.kind, status = excluded.status, source_ids = excluded.source_ids, data = excluded.data,
           body = excluded.body, body_minimal = excluded.body_minimal, updated_at = excluded.updated_at, seq = excluded.seq` : sql``}`.execute(trx);
     }
   }
-  const keys = changed.flatMap((p) => Object.entries(p.sourceIds).map(([source, sourceId]) => ({ entity: p.operation.entity, source, sourceId, recordId: p.id })));
-  for (const chunk of chunks(keys, 10_000)) {
-    await sql`
-      insert into source_key (uai, entity, source, source_id, record_id)
-      select ${uai}, * from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[], ${chunk.map((k) => k.recordId)}::uuid[])
-      on conflict do nothing`.execute(trx);
-  }
-  for (const chunk of chunks(changed.map((p, i) => ({ p, seq: String(first + BigInt(i)) })), 10_000)) {
+  for (const chunk of chunks(changed.map((p, index) => ({ p, index })), 10_000)) {
     await sql`
       insert into change_log (seq, entity, record_id, uai, op, changed_at)
       select seq, entity, record_id, ${uai}, op, ${now}::timestamptz
-      from unnest(${chunk.map((c) => c.seq)}::int8[], ${chunk.map((c) => c.p.operation.entity)}::text[], ${chunk.map((c) => c.p.id)}::uuid[],
+      from unnest(${chunk.map((c) => seq(c.index))}::int8[], ${chunk.map((c) => c.p.operation.entity)}::text[], ${chunk.map((c) => c.p.id)}::uuid[],
         ${chunk.map((c) => (c.p.outcome === 'deleted' ? 'delete' : 'upsert'))}::text[]) as l(seq, entity, record_id, op)`.execute(trx);
   }
 }

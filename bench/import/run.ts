@@ -1,0 +1,159 @@
+// bench/import: a whole académie's AAF delivery through the importer, next to its floor. Run by hand (not in CI):
+//   npm run bench:import             (DATABASE_URL defaults to the machine's PostgreSQL, database test)
+// Generates an AAF-style complete delivery (BENCH_PEOPLE people, default 300,000: pupils, guardians, staff;
+// BENCH_GROUPS groups, default 2,000; BENCH_ESTABLISHMENTS, default 200) into a temp folder, creates the
+// establishments in a fresh schema (bench_import), then measures, each in a child process of its own (so that
+// its peak RSS is its own):
+//   1. the bare XML parse of the same files (saxes, no mapping, no database): the floor;
+//   2. the import (importAaf, complete), then the same delivery again (every record unchanged).
+// Targets: >= 20,000 records/s, the import >= 25% of the floor (in records/s over the same records), peak RSS < 300 MB.
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SaxesParser } from 'saxes';
+import { openStore } from '../../gateway/store/db.js';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { importAaf } from '../../gateway/sync/import-aaf.js';
+import type { ImportCounts } from '../../gateway/sync/import-counts.js';
+import { generateDelivery } from './generate.js';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const SCHEMA = process.env.BENCH_SCHEMA ?? 'bench_import';
+const SIZE = {
+  people: Number(process.env.BENCH_PEOPLE ?? 300_000),
+  establishments: Number(process.env.BENCH_ESTABLISHMENTS ?? 200),
+  groups: Number(process.env.BENCH_GROUPS ?? 2_000),
+};
+/**
+ * V8 heap cap of the import's process, in MB (0: V8's default). Uncapped, V8 lets garbage pile up to several
+ * hundred MB before collecting it; the cap shows what the import keeps, and is how workers are meant to run.
+ */
+const HEAP_MB = Number(process.env.BENCH_HEAP_MB ?? 160);
+const TARGET_RATE = 20_000;
+const TARGET_SHARE = 0.25;
+const TARGET_RSS_MB = 300;
+
+interface Measure { seconds: number; maxRssMb: number; counts?: ImportCounts; elements?: number; problems?: number }
+
+async function xmlFiles(folder: string): Promise<string[]> {
+  return (await fs.readdir(folder)).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(folder, f));
+}
+
+/** The floor: every file through saxes, as the importer's reader configures it, and nothing else. */
+async function parseOnly(folder: string): Promise<Measure> {
+  const start = performance.now();
+  let elements = 0;
+  for (const file of await xmlFiles(folder)) {
+    const parser = new SaxesParser({ position: true, fileName: path.basename(file) });
+    parser.on('opentag', () => {
+      elements += 1;
+    });
+    for await (const text of createReadStream(file, { encoding: 'utf8' })) parser.write(text as string);
+    parser.close();
+  }
+  return { seconds: (performance.now() - start) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, elements };
+}
+
+async function importOnce(folder: string): Promise<Measure> {
+  const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
+  try {
+    const files = await Promise.all((await xmlFiles(folder)).map(async (file) => ({
+      name: path.basename(file), size: (await fs.stat(file)).size, open: () => createReadStream(file),
+    })));
+    const start = performance.now();
+    const outcome = await importAaf(store.db, { files, mode: 'complete', confirmed: true, lenientIdentifiers: false });
+    const seconds = (performance.now() - start) / 1000;
+    for (const p of outcome.problems.slice(0, 5)) console.error(`  problem: ${p.file}:${p.line ?? ''} ${p.code} ${p.detail}`);
+    return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, counts: outcome.counts, problems: outcome.problems.length };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Runs a measure in a child process of its own and reads its result (the last line it prints). */
+async function inChild(kind: 'parse' | 'import', folder: string): Promise<Measure> {
+  const heap = kind === 'import' && HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : [];
+  const child = spawn(process.execPath, [...heap, ...process.execArgv, fileURLToPath(import.meta.url), 'child', kind, folder], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`the ${kind} child exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
+}
+
+async function prepare(): Promise<{ folder: string; bytes: number; files: number }> {
+  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-aaf-'));
+  console.log(`generating ${SIZE.people} people, ${SIZE.groups} groups, ${SIZE.establishments} establishments into ${folder}...`);
+  const start = performance.now();
+  const delivery = await generateDelivery(folder, SIZE);
+  console.log(`  ${delivery.files.length} files, ${(delivery.bytes / 1e6).toFixed(0)} MB in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+
+  const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: 'public', dataDir: '' });
+  await store.db.schema.dropSchema(SCHEMA).ifExists().cascade().execute();
+  await store.close();
+  const bench = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
+  try {
+    await bench.migrate();
+    for (const [i, uai] of delivery.uais.entries()) {
+      await putEstablishment(bench.db, {
+        uai, name: `COLLEGE BENCH ${i}`, type: 'college', sector: 'public',
+        communeCode: '69123', departementCode: '069', regionCode: '84', academieCode: '10',
+      });
+    }
+  } finally {
+    await bench.close();
+  }
+  return { folder, bytes: delivery.bytes, files: delivery.files.length };
+}
+
+async function main(): Promise<void> {
+  const { folder, bytes, files } = await prepare();
+  try {
+    console.log('parse only (floor)...');
+    const floor = await inChild('parse', folder);
+    console.log('import (every record created)...');
+    const first = await inChild('import', folder);
+    console.log('import again (every record unchanged)...');
+    const again = await inChild('import', folder);
+
+    const records = (m: Measure) => Object.values(m.counts!).reduce((a, b) => a + b, 0);
+    const n = records(first);
+    const floorRate = n / floor.seconds;
+    const row = (label: string, m: Measure, rate: number, verdict: string) =>
+      console.log([label.padEnd(36), `${m.seconds.toFixed(1)} s`.padEnd(10), `${Math.round(rate).toLocaleString('en')} rec/s`.padEnd(18), `${(rate / floorRate * 100).toFixed(1)} %`.padEnd(10), `${m.maxRssMb.toFixed(0)} MB`.padEnd(10), verdict].join(''));
+    console.log(`\n${SIZE.people} people, ${files} files, ${(bytes / 1e6).toFixed(0)} MB of XML, ${n} records (${JSON.stringify(first.counts)}), ${first.problems} problems; import heap cap ${HEAP_MB ? `${HEAP_MB} MB` : 'none'}; ${os.cpus().length} cores (shared: figures are noisy)`);
+    console.log(['', 'time', 'records/s', 'of floor', 'peak RSS', 'targets: >= 20,000 rec/s, >= 25 % of floor, < 300 MB'].map((c, i) => c.padEnd([36, 10, 18, 10, 10][i] ?? 0)).join(''));
+    row('XML parse only, saxes (floor)', floor, floorRate, `${floor.elements} elements`);
+    const verdict = (m: Measure) => {
+      const rate = n / m.seconds;
+      return rate >= TARGET_RATE && rate / floorRate >= TARGET_SHARE && m.maxRssMb < TARGET_RSS_MB ? 'MET' : 'NOT MET';
+    };
+    row('import, all created', first, n / first.seconds, verdict(first));
+    row('import again, all unchanged', again, n / again.seconds, verdict(again));
+    const out = path.join('bench', 'results');
+    await fs.mkdir(out, { recursive: true });
+    await fs.writeFile(path.join(out, `import-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: SIZE, heapMb: HEAP_MB, bytes, records: n, floor, first, again }, null, 2));
+  } finally {
+    await fs.rm(folder, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === 'child') {
+  const [, , , kind, folder] = process.argv;
+  (kind === 'parse' ? parseOnly(folder) : importOnce(folder))
+    .then((measure) => process.stdout.write(JSON.stringify(measure) + '\n'))
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
