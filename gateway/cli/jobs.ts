@@ -43,10 +43,10 @@ export function jobsCommand(): Command {
         for (const row of rows) process.stdout.write(JSON.stringify(jobView(row)) + '\n');
         return;
       }
-      const table = new Table({ head: ['id', 'created', 'connector', 'mode', 'uai', 'state', 'created', 'updated', 'deleted', 'rejected'] });
+      const table = new Table({ head: ['id', 'submitted', 'kind', 'connector', 'mode', 'uai', 'state', 'created', 'updated', 'deleted', 'rejected'] });
       for (const row of rows) {
         const c = row.counts as ImportCounts | null;
-        table.push([row.id, new Date(row.created_at).toISOString().slice(0, 19).replace('T', ' '), row.connector, row.mode, row.uai ?? '', row.state, c?.created ?? '', c?.updated ?? '', c?.deleted ?? '', c?.rejected ?? '']);
+        table.push([row.id, new Date(row.created_at).toISOString().slice(0, 19).replace('T', ' '), row.kind, row.connector, row.mode, row.uai ?? '', row.state, c?.created ?? '', c?.updated ?? '', c?.deleted ?? '', c?.rejected ?? '']);
       }
       process.stdout.write(table.toString() + '\n');
     });
