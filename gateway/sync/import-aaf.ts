@@ -1,10 +1,12 @@
 // Imports an AAF delivery (the académie's ficAlimMENESR files for ENTs, second or first degree) into the
-// establishments it covers. EtabEducNat says which UAI each AAF structure is, MatiereEducNat and MefEducNat
-// name subjects and MEFs; pupils, guardians (in the establishments of the pupils that name them) and staff
-// then go to their establishments. Files are not sorted by establishment, so one streaming pass spools each
-// establishment's operations to a temporary file; establishments are then written one at a time, each in one
-// transaction: a complete delivery replaces what AAF delivered there, a delta applies its add, modify and
-// delete requests. A file that cannot be read whole stops the import before anything is written.
+// establishments it covers. EtabEducNat says which UAI each AAF structure is; MatiereEducNat names the subjects
+// (each establishment gets those its pupils and teachers use) and MefEducNat the MEFs, which are no canonical
+// record: a class takes as its level the MEF most of its pupils are in. Pupils, guardians (in the
+// establishments of the pupils that name them) and staff then go to their establishments. Files are not
+// sorted by establishment, so one streaming pass spools each establishment's operations to a temporary file;
+// establishments are then written one at a time, each in one transaction: a complete delivery replaces what
+// AAF delivered there, a delta applies its add, modify and delete requests. A file that cannot be read whole
+// stops the import before anything is written.
 import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {

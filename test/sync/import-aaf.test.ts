@@ -155,6 +155,25 @@ describe('a complete AAF delivery', () => {
     expect((await records(mine, 'person')).length).toBe(3);
   });
 
+  it('tells its progress in bytes read, then in establishments written, and stops before writing when aborted', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    const files = delivery([1], uai, '7');
+    const total = files.reduce((sum, f) => sum + f.size!, 0);
+    const stages: { stage: string; done: number; total?: number }[] = [];
+    await run(files, { onProgress: (p) => stages.push(p) });
+    expect(stages.find((p) => p.stage === 'reading ENT_Complet_20261123_Eleve_0000.xml')).toMatchObject({ total });
+    expect(stages.filter((p) => p.stage.startsWith('reading')).at(-1)).toMatchObject({ done: total, total });
+    expect(stages.filter((p) => !p.stage.startsWith('reading'))).toEqual([{ stage: `writing ${uai}`, done: 0, total: 1 }, { stage: 'done', done: 1, total: 1 }]);
+
+    const other = newUai('069');
+    await putEstablishment(store.db, establishment(other, LYON));
+    const controller = new AbortController();
+    controller.abort();
+    await expect(run(delivery([1], other, '8'), { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await records(other, 'person')).toEqual([]);
+  });
+
   it('refuses modify and delete requests in a complete import', async () => {
     const report = await run([file('ENT_Complet_20261123_Eleve_0000.xml', [remove('Eleve', '2000001')])]);
     expect(report.problems).toEqual([expect.objectContaining({ code: 'unexpected-request', line: 5, severity: 'error' })]);
