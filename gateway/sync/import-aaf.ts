@@ -4,9 +4,9 @@
 // record: a class takes as its level the MEF most of its pupils are in. Pupils, guardians (in the
 // establishments of the pupils that name them) and staff then go to their establishments. Files are not
 // sorted by establishment, so one streaming pass spools each establishment's operations to a temporary file;
-// establishments are then written one at a time, each in one transaction: a complete delivery replaces what
-// AAF delivered there, a delta applies its add, modify and delete requests. A file that cannot be read whole
-// stops the import before anything is written.
+// establishments are then written two at a time, each in one transaction of its own: a complete delivery
+// replaces what AAF delivered there, a delta applies its add, modify and delete requests. A file that cannot
+// be read whole stops the import before anything is written.
 import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {
@@ -70,7 +70,7 @@ export const importAaf: Importer = async (db, request) => {
 
 class Delivery {
   private readonly structures = new Map<string, string>(); // jointure → UAI
-  private readonly subjects = new Map<string, string>(); // code → label
+  private readonly subjects = new Map<string, { name: string; position: SourcePosition }>(); // code → label
   private readonly mefs = new Map<string, string>();
   private readonly usedSubjects = new Map<string, Set<string>>(); // structure → codes
   private readonly groups = new Map<string, Map<string, GroupDraft>>(); // structure → group source id → draft
@@ -152,7 +152,7 @@ class Delivery {
         if (request.kind !== 'delete') {
           const subject = subjectOf(request, position);
           if ('detail' in subject) return void this.problems.push(subject);
-          this.subjects.set(subject.code, subject.name);
+          this.subjects.set(subject.code, { name: subject.name, position });
         }
         // In a delta, a changed or deleted subject changes in every establishment that has it.
         if (this.request.mode === 'delta') await this.defer(category, request, position);
@@ -240,8 +240,8 @@ class Delivery {
     this.groups.clear();
     for (const [structure, codes] of this.usedSubjects) {
       for (const code of codes) {
-        const name = this.subjects.get(code);
-        if (name) await this.spoolOperation(structure, subjectRecord(code, name, { file: '(MatiereEducNat)' }));
+        const subject = this.subjects.get(code);
+        if (subject) await this.spoolOperation(structure, subjectRecord(code, subject.name, subject.position));
         else if (this.subjects.size > 0 && !this.unknownSubjects.has(code)) {
           this.unknownSubjects.add(code);
           this.problems.push({ file: '(delivery)', field: 'ENTMatJointure', code: 'unknown-subject', severity: 'warning', detail: `subject code ${code} is used but no MatiereEducNat request describes it; left out` });
@@ -281,7 +281,7 @@ class Delivery {
       const rows = await recordsBySourceIds(this.db, 'subject', SOURCE, subjects.map((d) => d.request.id));
       for (const { request, position } of subjects) {
         for (const row of rows.filter((r) => r.sourceId === request.id && r.status === 'active')) {
-          const record = request.kind === 'delete' ? { id: row.id } : { ...(row.data as object), name: this.subjects.get(request.id), sourceIds: { [SOURCE]: request.id } };
+          const record = request.kind === 'delete' ? { id: row.id } : { ...(row.data as object), name: this.subjects.get(request.id)?.name, sourceIds: { [SOURCE]: request.id } };
           await this.spool.add(establishmentKey(row.uai), { entity: 'subject', op: request.kind === 'delete' ? 'delete' : 'upsert', record, position });
         }
       }
