@@ -10,6 +10,7 @@ import { exportCommand } from './cli/export.js';
 import { jobsCommand } from './cli/jobs.js';
 import { keysCommand } from './cli/keys.js';
 import { migrateCommand } from './cli/migrate.js';
+import { pushCommand } from './cli/push.js';
 import { serveCommand } from './cli/serve.js';
 import { workerCommand } from './cli/worker.js';
 import { StoreError } from './store/db.js';
@@ -27,7 +28,8 @@ const program = new Command('passerelle')
   .addCommand(workerCommand())
   .addCommand(importCommand())
   .addCommand(jobsCommand())
-  .addCommand(exportCommand());
+  .addCommand(exportCommand())
+  .addCommand(pushCommand());
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StoreError) {

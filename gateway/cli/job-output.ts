@@ -33,7 +33,9 @@ export async function printJob(db: Kysely<Database>, job: SyncJobRow, json: bool
   for (const e of establishments) table.push([e.uai, e.state, ...COUNT_COLUMNS.map((c) => e.counts[c])]);
   const counts = job.counts as ImportCounts | null;
   if (counts) table.push([establishments.length ? 'all' : '', job.state, ...COUNT_COLUMNS.map((c) => counts[c])]);
-  process.stdout.write(table.toString() + '\n');
+  if (job.kind === 'import') process.stdout.write(table.toString() + '\n');
+  const output = job.output as { files?: string[]; pushedTo?: string[] } | null;
+  if (output?.files) process.stdout.write(`files: ${output.files.join(', ')}\npushed to: ${output.pushedTo?.join(', ') || 'none'}\n`);
   for (const problem of problems) process.stdout.write(formatProblem(problem) + '\n');
   for (const e of establishments.filter((x) => x.held)) {
     process.stdout.write(`held: ${e.uai}: the import would delete ${e.held!.deletions} of its ${e.held!.total} records from ${job.connector}; nothing was written there. Check the export, then apply it with: passerelle jobs confirm ${job.id}\n`);

@@ -1,6 +1,7 @@
 // The sync configuration at work, with real servers: a pull takes an ONDE export dropped in a folder into an
 // import job; an export job writes the école's GAR package and pushes it to a real OpenSSH SFTP server and to
 // a real HTTP receiver that checks the HMAC signature of each file.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -78,6 +79,7 @@ pushes:
       url: http://127.0.0.1:${(receiver.address() as AddressInfo).port}/deliveries
       secret: { env: HOOK_SECRET }
 `;
+  fs.writeFileSync(path.join(work, 'sync.yaml'), yaml);
   syncConfig = parseSyncConfig(yaml, path.join(work, 'sync.yaml'), { HOOK_SECRET: SECRET }, { connectors: { pull: ['onde'], push: ['gar'] } });
   const config = loadConfig({ DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: store.schema });
   jobs = await openSyncJobs(config, store.db, createLogger('silent'), { resume: false, syncConfig });
@@ -128,6 +130,19 @@ it('pushes the GAR package to the SFTP server and to the webhook, each file sign
   expect(received.map((r) => r.check.valid)).toEqual([true, true]);
   expect(received.map((r) => (r.check as { fileName: string }).fileName)).toEqual([delivered[1], delivered[0]]);
   expect(received[0].body.equals(archive)).toBe(true);
+}, 60_000);
+
+it('does the same from the command line: passerelle push gar', async () => {
+  const before = received.length;
+  // Not spawnSync: the webhook receiver answers from this very process.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', 'push', 'gar', '--uai', ecole, '--json'], {
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: store.schema, REDIS_URL: '', LOG_LEVEL: 'warn', PASSERELLE_SYNC_CONFIG: path.join(work, 'sync.yaml'), HOOK_SECRET: SECRET },
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+  expect(JSON.parse(stdout)).toMatchObject({ kind: 'export', state: 'completed', output: { pushedTo: ['gar-sftp', 'ent-hook'] } });
+  expect(received.slice(before).map((r) => r.check.valid)).toEqual([true, true]);
 }, 60_000);
 
 it('fails an export with no destination, saying where to declare one', async () => {

@@ -1,0 +1,54 @@
+// `passerelle push gar --uai UAI`: exports an establishment and delivers it to the destinations the sync
+// configuration declares for it, as a sync job (the one `POST /v1/sync/exports` queues), and follows it.
+import { Command } from 'commander';
+import { loadConfig } from '../config/config.js';
+import { isValidUai } from '../model/identifiers.js';
+import { createLogger } from '../observability/logger.js';
+import { OPERATOR } from '../store/jobs.js';
+import { EXPORTERS, isExporterName } from '../sync/jobs/run-export.js';
+import { loadSyncSettings, openSyncJobs } from '../sync/jobs/service.js';
+import { fail, withStore } from './context.js';
+import { followJob } from './follow-job.js';
+import { exitCodeOf, printJob } from './job-output.js';
+
+export function pushCommand(): Command {
+  return new Command('push')
+    .description('Export an establishment and push it where the sync configuration says (PASSERELLE_SYNC_CONFIG), as a sync job.')
+    .argument('<connector>', `the export: ${EXPORTERS.join(', ')}`)
+    .requiredOption('--uai <uai>', 'the establishment')
+    .option('--json', 'print the finished job as one JSON object')
+    .option('--no-wait', 'return once the job is queued (with REDIS_URL), printing its id')
+    .addHelpText('after', `
+The destinations are the pushes of the sync configuration covering the establishment (SFTP servers, folders,
+signed webhooks; see deploy/sync-config.example.yaml). To write the files into a folder of your own instead,
+use passerelle export gar --uai UAI --out DIR.
+
+Example:
+  PASSERELLE_SYNC_CONFIG=/etc/passerelle/sync.yaml passerelle push gar --uai 0691234S`)
+    .action(async (connector: string, options: { uai: string; json?: boolean; wait: boolean }) => {
+      if (!isExporterName(connector)) fail(`${connector}: no such export; expected one of ${EXPORTERS.join(', ')}`);
+      const uai = options.uai.toUpperCase();
+      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      const config = loadConfig();
+      const syncConfig = loadSyncSettings();
+      await withStore(async (store) => {
+        if (!(await store.db.selectFrom('establishment').select('uai').where('uai', '=', uai).executeTakeFirst())) fail(`--uai ${uai}: no such establishment`);
+        const jobs = await openSyncJobs(config, store.db, createLogger(config.logLevel), { resume: false, syncConfig });
+        try {
+          const { job } = await jobs.submit({
+            kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
+            options: { lenientIdentifiers: false, confirmed: false }, submittedBy: OPERATOR, idempotencyKey: null,
+          }, []);
+          if (!options.wait && !jobs.inProcess) {
+            process.stdout.write(options.json ? JSON.stringify({ id: job.id, state: job.state }) + '\n' : `queued: job ${job.id}\n`);
+            return;
+          }
+          const settled = await followJob(store.db, job, { quiet: options.json ?? false, inProcess: jobs.inProcess });
+          await printJob(store.db, settled, options.json ?? false);
+          process.exitCode = exitCodeOf(settled);
+        } finally {
+          await jobs.close();
+        }
+      }, config);
+    });
+}
