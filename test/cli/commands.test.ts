@@ -45,8 +45,9 @@ describe('passerelle', () => {
   it('says what each sub-command does with --help', () => {
     const top = passerelle('--help');
     expect(top.status).toBe(0);
-    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit', 'keys', 'import', 'export']) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
-    for (const command of ['serve', 'migrate', 'clients', 'demo', 'audit']) {
+    const commands = ['serve', 'migrate', 'clients', 'demo', 'audit', 'keys', 'worker', 'import', 'jobs', 'export', 'push'];
+    for (const command of commands) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of commands) {
       const help = passerelle(command, '--help');
       expect(help.status).toBe(0);
       expect(help.stdout).toContain(`Usage: passerelle ${command}`);
