@@ -85,7 +85,7 @@ function identity(request: AafRequest, position: SourcePosition): { familyName: 
  * A class or group as a person's attribute names it: `structure$code` (second degree) or
  * `structure$…$…$code$label` (first degree).
  */
-export function groupRef(value: string): { structure: string; code: string; name: string } | undefined {
+function groupRef(value: string): { structure: string; code: string; name: string } | undefined {
   const parts = value.split('$');
   const [structure] = parts;
   const code = parts.length >= 5 ? parts[3] : parts[1];
@@ -93,9 +93,9 @@ export function groupRef(value: string): { structure: string; code: string; name
   return { structure, code, name: (parts.length >= 5 && parts[4]) || code };
 }
 
-export const groupSourceId = (structure: string, code: string) => `${structure}$${code}`;
-export const membershipSourceId = (personId: string, groupId: string) => `${personId}@${groupId}`;
-export const guardianLinkSourceId = (guardianId: string, pupilId: string) => `${guardianId}>${pupilId}`;
+const groupSourceId = (structure: string, code: string) => `${structure}$${code}`;
+const membershipSourceId = (personId: string, groupId: string) => `${personId}@${groupId}`;
+const guardianLinkSourceId = (guardianId: string, pupilId: string) => `${guardianId}>${pupilId}`;
 
 /** Memberships of a person in the classes and groups it lists, with the groups themselves. */
 export function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition, level?: string): StructuredOperation[] {
