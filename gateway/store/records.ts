@@ -170,19 +170,21 @@ async function tombstonesFor(
   firstIndex: number,
 ): Promise<Planned[]> {
   const delivered = new Set(plan.map((p) => p.id));
+  // Only the keys of what the source delivered: the records themselves are read for those to delete.
   const rows = await trx
     .selectFrom('roster_record')
-    .select(STORED_COLUMNS)
+    .select(['id', 'source_ids'])
     .where('uai', '=', uai)
     .where('status', '=', 'active')
     .where(sql<boolean>`source_ids ? ${replacement.source}`)
     .execute();
   const keep = replacement.keep ?? new Set<string>();
-  const missing = rows.filter((row) => !delivered.has(row.id) && !keep.has((row.source_ids as Record<string, string>)[replacement.source]));
-  if (!replacement.confirmed && missing.length > 0 && missing.length > replacement.maxDeletionShare * rows.length) {
-    throw new ImportHeld(uai, missing.length, rows.length);
+  const missingIds = rows.filter((row) => !delivered.has(row.id) && !keep.has((row.source_ids as Record<string, string>)[replacement.source])).map((row) => row.id);
+  if (!replacement.confirmed && missingIds.length > 0 && missingIds.length > replacement.maxDeletionShare * rows.length) {
+    throw new ImportHeld(uai, missingIds.length, rows.length);
   }
-  return missing.map((row, i) => ({
+  const stored = new Map((await recordsWithIds(trx, missingIds)).map((row) => [row.id, row]));
+  return missingIds.map((id) => stored.get(id)!).map((row, i) => ({
     index: firstIndex + i,
     operation: { entity: row.entity as RosterEntity, op: 'delete' as const, record: { id: row.id } },
     existing: row,
