@@ -51,11 +51,13 @@ export async function linksToPeople(db: Kysely<Database>, uai: string, personIds
 }
 
 /**
- * The establishment of each source structure whose groups the store holds, groups being identified as
- * `structure$code` (AAF): how a delta that carries no structure file finds its establishments.
+ * The establishments of each source structure whose groups the store holds, groups being identified as
+ * `structure$code` (AAF): how a delta that carries no structure file finds its establishments. More than one
+ * means the identifier is ambiguous (two académies' feeds).
  */
-export async function establishmentsOfGroupStructures(db: Kysely<Database>, source: string, structures: string[]): Promise<Map<string, string>> {
-  if (structures.length === 0) return new Map();
+export async function establishmentsOfGroupStructures(db: Kysely<Database>, source: string, structures: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (structures.length === 0) return out;
   const rows = await db
     .selectFrom('source_key')
     .select([sql<string>`split_part(source_id, '$', 1)`.as('structure'), 'uai'])
@@ -64,5 +66,6 @@ export async function establishmentsOfGroupStructures(db: Kysely<Database>, sour
     .where('source', '=', source)
     .where(sql<boolean>`split_part(source_id, '$', 1) = any(${structures}::text[])`)
     .execute();
-  return new Map(rows.map((row) => [row.structure, row.uai]));
+  for (const row of rows) out.set(row.structure, [...(out.get(row.structure) ?? []), row.uai]);
+  return out;
 }

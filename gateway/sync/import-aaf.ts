@@ -373,11 +373,13 @@ class Delivery {
       if (key.startsWith('e:')) keysOf.set(key.slice(2), [...(keysOf.get(key.slice(2)) ?? []), key]);
       else if (key.startsWith('s:') && !this.structures.has(key.slice(2))) unknown.push(key.slice(2));
     }
-    const found = this.request.mode === 'delta' ? await establishmentsOfGroupStructures(this.db, SOURCE, unknown) : new Map<string, string>();
+    const found = this.request.mode === 'delta' ? await establishmentsOfGroupStructures(this.db, SOURCE, unknown) : new Map<string, string[]>();
     for (const key of this.spool.keys().filter((k) => k.startsWith('s:'))) {
       const structure = key.slice(2);
-      const uai = this.structures.get(structure) ?? found.get(structure);
+      const candidates = found.get(structure) ?? [];
+      const uai = this.structures.get(structure) ?? (candidates.length === 1 ? candidates[0] : undefined);
       if (uai) keysOf.set(uai, [key, ...(keysOf.get(uai) ?? [])]);
+      else if (candidates.length > 1) this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'ambiguous-structure', severity: 'error', detail: `structure ${structure} is not described by the delivery and names classes of several establishments (${candidates.join(', ')}); its ${this.spool.count(key)} records are left out: deliver its EtabEducNat request` });
       else this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${this.spool.count(key)} records are left out` });
     }
 

@@ -263,6 +263,12 @@ describe('an AAF delta delivery', () => {
     const before = Object.fromEntries((await records(uai, 'person')).map((p) => [p.aaf, p]));
 
     const delta = [
+      file('ENT_Delta_20261124_EtabEducNat_0000.xml', [`
+  <modifyRequest>
+    ${operational('categorieStructure', 'EtabEducNat')}
+    <identifier><id>52000</id></identifier>
+    <modifications><modification name="ENTStructureUAI" operation="replace"><value>${uai}</value></modification></modifications>
+  </modifyRequest>`]),
       file('ENT_Delta_20261124_Eleve_0000.xml', [
         // Pupil 1 changes name and class (5B → 5C); its other attributes stay.
         modify('Eleve', '2500001', [['sn', 'LEFEVRE-MARTIN'], ['ENTEleveClasses', '52000$5C']]),
@@ -289,5 +295,10 @@ describe('an AAF delta delivery', () => {
     expect(memberships).toEqual(['2500001@52000$5C', '2500002@52000$5B', '2500004@52000$5C', '2500005@52000$5B', '4500001@52000$5B']);
     const links = (await records(uai, 'guardianLink')).map((l) => l.aaf).sort();
     expect(links).toEqual(['3500001>2500001', '3500002>2500002', '3500002>2500004', '3500009>2500001', '3500009>2500002']);
+
+    // Without its EtabEducNat request, a structure is found by its classes, unless several establishments have them.
+    const orphan = await run([file('ENT_Delta_20261124_Eleve_0001.xml', [pupil(6, '52000', '5')])], { mode: 'delta' });
+    expect(orphan.problems).toEqual([expect.objectContaining({ code: 'ambiguous-structure', severity: 'error', detail: expect.stringContaining(uai) })]);
+    expect(orphan.establishments).toEqual([]);
   });
 });
