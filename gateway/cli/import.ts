@@ -11,8 +11,7 @@ import { IMPORTERS, isConnectorName } from '../sync/importers.js';
 import { OPERATOR } from '../store/jobs.js';
 import { openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
-import { followJob } from './follow-job.js';
-import { exitCodeOf, printJob } from './job-output.js';
+import { reportSubmitted } from './job-output.js';
 
 /** The files named, and the files of the folders named (hidden ones left out), in name order. */
 function filesOf(paths: string[]): string[] {
@@ -96,13 +95,7 @@ Examples:
             submittedBy: OPERATOR,
             idempotencyKey: null,
           }, files.map((file) => ({ name: path.basename(file), open: () => fs.createReadStream(file) })));
-          if (!options.wait && !jobs.inProcess) {
-            process.stdout.write(options.json ? JSON.stringify({ id: job.id, state: job.state }) + '\n' : `queued: job ${job.id}\n`);
-            return;
-          }
-          const settled = await followJob(store.db, job, { quiet: options.json ?? false, inProcess: jobs.inProcess });
-          await printJob(store.db, settled, options.json ?? false);
-          process.exitCode = exitCodeOf(settled);
+          await reportSubmitted(store.db, job, { json: options.json, wait: options.wait, inProcess: jobs.inProcess });
         } finally {
           await jobs.close();
         }

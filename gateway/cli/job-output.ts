@@ -8,6 +8,7 @@ import type { Database, SyncJobRow } from '../store/tables.js';
 import type { EstablishmentOutcome } from '../sync/importer.js';
 import type { ImportCounts } from '../sync/import-counts.js';
 import { jobView } from '../sync/jobs/job-view.js';
+import { followJob } from './follow-job.js';
 
 const COUNT_COLUMNS = ['created', 'updated', 'unchanged', 'deleted', 'rejected'] as const;
 
@@ -47,4 +48,22 @@ export function exitCodeOf(job: SyncJobRow): number {
   if (job.state === 'completed' && job.problem_count === 0) return 0;
   if (job.state === 'completed') return (job.counts as ImportCounts | null)?.rejected ? 1 : 0;
   return 1;
+}
+
+/**
+ * What `import` and `push` do once their job is submitted: return at once (with --no-wait, when a worker runs
+ * it), or follow it to the end and print it, the exit code telling how it ended.
+ */
+export async function reportSubmitted(
+  db: Kysely<Database>,
+  job: SyncJobRow,
+  options: { json?: boolean; wait: boolean; inProcess: boolean },
+): Promise<void> {
+  if (!options.wait && !options.inProcess) {
+    process.stdout.write(options.json ? JSON.stringify({ id: job.id, state: job.state }) + '\n' : `queued: job ${job.id}\n`);
+    return;
+  }
+  const settled = await followJob(db, job, { quiet: options.json ?? false, inProcess: options.inProcess });
+  await printJob(db, settled, options.json ?? false);
+  process.exitCode = exitCodeOf(settled);
 }

@@ -8,8 +8,7 @@ import { OPERATOR } from '../store/jobs.js';
 import { EXPORTERS, isExporterName } from '../sync/jobs/run-export.js';
 import { loadSyncSettings, openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
-import { followJob } from './follow-job.js';
-import { exitCodeOf, printJob } from './job-output.js';
+import { reportSubmitted } from './job-output.js';
 
 export function pushCommand(): Command {
   return new Command('push')
@@ -39,13 +38,7 @@ Example:
             kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
             options: { lenientIdentifiers: false, confirmed: false }, submittedBy: OPERATOR, idempotencyKey: null,
           }, []);
-          if (!options.wait && !jobs.inProcess) {
-            process.stdout.write(options.json ? JSON.stringify({ id: job.id, state: job.state }) + '\n' : `queued: job ${job.id}\n`);
-            return;
-          }
-          const settled = await followJob(store.db, job, { quiet: options.json ?? false, inProcess: jobs.inProcess });
-          await printJob(store.db, settled, options.json ?? false);
-          process.exitCode = exitCodeOf(settled);
+          await reportSubmitted(store.db, job, { json: options.json, wait: options.wait, inProcess: jobs.inProcess });
         } finally {
           await jobs.close();
         }

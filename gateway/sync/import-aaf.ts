@@ -23,6 +23,7 @@ import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
 import type { EstablishmentOutcome, Importer, ImportRequest, SourceFile } from './importer.js';
 import { OperationSpool } from './operation-spool.js';
+import { refusedRecordProblems } from './import-roster.js';
 
 /** One spooled operation: what applyBatch takes, with where it came from. */
 interface Spooled extends RecordOperation {
@@ -451,12 +452,7 @@ async function applyEstablishment(
       }
       if (!(error instanceof BatchRejected)) throw error;
       const refused = new Set(error.problems.map((p) => p.index));
-      for (const p of error.problems) {
-        const operation = operations[p.index];
-        // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
-        const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
-        problems.push({ ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() });
-      }
+      problems.push(...refusedRecordProblems(error, operations));
       for (const index of refused) {
         const id = aafId(operations[index].record);
         if (id) kept.add(id);

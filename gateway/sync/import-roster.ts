@@ -30,6 +30,16 @@ export type RosterImportReport =
   | { state: 'held'; deletions: number; total: number; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
 
+/** What the store refused in a batch, as problems at each record's place in its file, naming the field. */
+export function refusedRecordProblems(error: BatchRejected, operations: readonly Pick<CanonicalOperation, 'entity' | 'position'>[]): ConnectorProblem[] {
+  return error.problems.map((p) => {
+    const operation = operations[p.index];
+    // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
+    const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
+    return { ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() };
+  });
+}
+
 /** The report as a job records it for the establishment. */
 export function establishmentOutcome(uai: string, report: RosterImportReport): EstablishmentOutcome {
   return {
@@ -88,12 +98,7 @@ export async function importRoster(
       if (error instanceof ImportHeld) return { state: 'held', deletions: error.deletions, total: error.total, counts, problems };
       if (!(error instanceof BatchRejected)) throw error;
       const refused = new Set(error.problems.map((p) => p.index));
-      for (const p of error.problems) {
-        const operation = operations[p.index];
-        // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
-        const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
-        problems.push({ ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() });
-      }
+      problems.push(...refusedRecordProblems(error, operations));
       for (const index of refused) {
         const sourceId = (operations[index].record.sourceIds as Record<string, string> | undefined)?.[options.source];
         if (sourceId) kept.add(sourceId);
