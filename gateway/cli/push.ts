@@ -5,7 +5,7 @@ import { loadConfig } from '../config/config.js';
 import { isValidUai } from '../model/identifiers.js';
 import { createLogger } from '../observability/logger.js';
 import { OPERATOR } from '../store/jobs.js';
-import { EXPORTERS, isExporterName } from '../sync/jobs/run-export.js';
+import { EXPORTERS, exportJob, isExporterName } from '../sync/jobs/run-export.js';
 import { loadSyncSettings, openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
 import { reportSubmitted } from './job-output.js';
@@ -34,10 +34,7 @@ Example:
         if (!(await store.db.selectFrom('establishment').select('uai').where('uai', '=', uai).executeTakeFirst())) fail(`--uai ${uai}: no such establishment`);
         const jobs = await openSyncJobs(config, store.db, createLogger(config.logLevel), { resume: false, syncConfig });
         try {
-          const { job } = await jobs.submit({
-            kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
-            options: { lenientIdentifiers: false, confirmed: false }, submittedBy: OPERATOR, idempotencyKey: null,
-          }, []);
+          const { job } = await jobs.submit(exportJob(connector, uai, OPERATOR), []);
           await reportSubmitted(store.db, job, { json: options.json, wait: options.wait, inProcess: jobs.inProcess });
         } finally {
           await jobs.close();

@@ -192,17 +192,14 @@ async function finishCancelled(trx: Transaction<Database>, id: string): Promise<
   await deleteInput(trx, id);
 }
 
-/** Says the job's runner is alive (see claimJob); answers whether cancellation was asked for meanwhile. */
-export async function heartbeat(db: Kysely<Database>, id: string): Promise<boolean> {
-  const row = await db.updateTable('sync_job').set({ updated_at: sql`now()` })
+/**
+ * Says the job's runner is alive (see claimJob), with its progress when given; answers whether cancellation
+ * was asked for meanwhile.
+ */
+export async function heartbeat(db: Kysely<Database>, id: string, progress?: unknown): Promise<boolean> {
+  const row = await db.updateTable('sync_job')
+    .set({ updated_at: sql`now()`, ...(progress === undefined ? {} : { progress: JSON.stringify(progress) }) })
     .where('id', '=', id).where('state', '=', 'running').returning('cancel_requested').executeTakeFirst();
-  return row?.cancel_requested ?? false;
-}
-
-/** Records progress; answers whether cancellation was asked for meanwhile. */
-export async function recordProgress(db: Kysely<Database>, id: string, progress: unknown): Promise<boolean> {
-  const row = await db.updateTable('sync_job').set({ progress: JSON.stringify(progress), updated_at: sql`now()` })
-    .where('id', '=', id).returning('cancel_requested').executeTakeFirst();
   return row?.cancel_requested ?? false;
 }
 

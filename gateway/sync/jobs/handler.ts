@@ -22,6 +22,13 @@ export interface HandlerSettings {
   syncConfig: SyncConfig | undefined;
 }
 
+/** What a runner gets of its job's handler: the cancellation signal, and a heartbeat that carries progress. */
+export interface JobRun {
+  signal: AbortSignal;
+  /** Records progress (when given) and aborts `signal` if cancellation was asked; never rejects. */
+  pulse(progress?: { stage: string; done: number; total?: number; unit?: 'bytes' }): Promise<void>;
+}
+
 export function jobHandler(db: Kysely<Database>, logger: Logger, settings: HandlerSettings): JobHandler {
   return async (jobId, attempt) => {
     const claim = await claimJob(db, jobId, settings.staleAfterSeconds);
@@ -31,11 +38,13 @@ export function jobHandler(db: Kysely<Database>, logger: Logger, settings: Handl
     const log = logger.child({ jobId, kind: job.kind, connector: job.connector, uai: job.uai, attempt: attempt.number });
     log.info('sync job started');
     const cancel = new AbortController();
-    const beat = setInterval(() => {
-      heartbeat(db, jobId).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }).catch(() => undefined);
-    }, (settings.staleAfterSeconds * 1000) / 3);
+    const run: JobRun = {
+      signal: cancel.signal,
+      pulse: (progress) => heartbeat(db, jobId, progress).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }, () => undefined),
+    };
+    const beat = setInterval(() => void run.pulse(), (settings.staleAfterSeconds * 1000) / 3);
     try {
-      const result = job.kind === 'export' ? await runExport(db, job, settings.syncConfig, cancel) : await runImport(db, job, cancel);
+      const result = job.kind === 'export' ? await runExport(db, job, settings.syncConfig, run) : await runImport(db, job, run);
       await finishJob(db, jobId, result);
       log.info({ state: result.state, counts: result.counts, problems: result.problems.length }, 'sync job finished');
       return 'finished';

@@ -11,6 +11,7 @@ import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { isConnectorName } from '../importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
+import { exportJob } from './run-export.js';
 import type { SyncJobs } from './service.js';
 
 /** Connectors whose files do not name their establishment. */
@@ -61,6 +62,17 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerat
   }
 }
 
+/** Submits a job; an idempotency key already used for another request is a 409 naming the first job. */
+async function submit(jobs: SyncJobs, ...args: Parameters<SyncJobs['submit']>): ReturnType<SyncJobs['submit']> {
+  try {
+    return await jobs.submit(...args);
+  } catch (error) {
+    if (!(error instanceof IdempotencyConflict)) throw error;
+    throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused',
+      `the Idempotency-Key was already used for job ${error.existing.id} with another connector, mode, establishment or body: use a new key for a new request`);
+  }
+}
+
 export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes: number): Router {
   const router = Router();
 
@@ -79,30 +91,22 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     if (uai) await access.establishment(uai);
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
-    try {
-      const { job, created } = await jobs.submit({
-        connector,
-        mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',
-        uai: uai ?? null,
-        lockKey: uai ?? connector,
-        options: {
-          lenientIdentifiers: queryString(req, 'lenientIdentifiers') === 'true',
-          confirmed: false,
-          ...(maxDeletionShare === undefined ? {} : { maxDeletionShare: Number(maxDeletionShare) }),
-          ...(queryString(req, 'encoding') ? { encoding: queryString(req, 'encoding') } : {}),
-          inputName,
-        },
-        submittedBy: access.caller.clientId,
-        idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
-      }, [{ name: inputName, open: () => capped(req, maxUploadBytes) }]);
-      res.status(created ? 202 : 200).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
-    } catch (error) {
-      if (error instanceof IdempotencyConflict) {
-        throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused',
-          `the Idempotency-Key was already used for job ${error.existing.id} with another connector, mode, establishment or body: use a new key for a new request`);
-      }
-      throw error;
-    }
+    const { job, created } = await submit(jobs, {
+      connector,
+      mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',
+      uai: uai ?? null,
+      lockKey: uai ?? connector,
+      options: {
+        lenientIdentifiers: queryString(req, 'lenientIdentifiers') === 'true',
+        confirmed: false,
+        ...(maxDeletionShare === undefined ? {} : { maxDeletionShare: Number(maxDeletionShare) }),
+        ...(queryString(req, 'encoding') ? { encoding: queryString(req, 'encoding') } : {}),
+        inputName,
+      },
+      submittedBy: access.caller.clientId,
+      idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
+    }, [{ name: inputName, open: () => capped(req, maxUploadBytes) }]);
+    res.status(created ? 202 : 200).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });
 
   router.post('/sync/exports', requireAnyScope(['sync.write', 'admin']), async (req, res) => {
@@ -111,15 +115,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const connector = queryString(req, 'connector')!;
     const uai = queryString(req, 'uai')!;
     await access.establishment(uai);
-    const { job } = await jobs.submit({
-      kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
-      options: { lenientIdentifiers: false, confirmed: false },
-      submittedBy: access.caller.clientId,
-      idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
-    }, []).catch((error: unknown) => {
-      if (error instanceof IdempotencyConflict) throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused', `the Idempotency-Key was already used for job ${error.existing.id} with another request: use a new key for a new request`);
-      throw error;
-    });
+    const { job } = await submit(jobs, exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null), []);
     res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });
 

@@ -8,11 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { destinationsFor, type SyncConfig } from '../../config/sync-config.js';
-import { recordProgress, type JobResult } from '../../store/jobs.js';
+import type { JobResult, NewJob } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { exportGar, UnknownEstablishmentError } from '../export-gar.js';
 import { createDestination } from '../transport/endpoints.js';
 import { TransportError } from '../transport/transport.js';
+import type { JobRun } from './handler.js';
 
 export const EXPORTERS = ['gar'] as const;
 
@@ -20,7 +21,15 @@ export function isExporterName(name: string): name is (typeof EXPORTERS)[number]
   return (EXPORTERS as readonly string[]).includes(name);
 }
 
-export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfig: SyncConfig | undefined, cancel: AbortController): Promise<JobResult> {
+/** The job that exports an establishment and pushes it; exports of one establishment never run at once. */
+export function exportJob(connector: string, uai: string, submittedBy: string, idempotencyKey: string | null = null): NewJob {
+  return {
+    kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
+    options: { lenientIdentifiers: false, confirmed: false }, submittedBy, idempotencyKey,
+  };
+}
+
+export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfig: SyncConfig | undefined, run: JobRun): Promise<JobResult> {
   const fail = (error: string): JobResult => ({ state: 'failed', error, problems: [] });
   if (!isExporterName(job.connector)) return fail(`no exporter for connector ${job.connector}`);
   if (!job.uai) return fail('an export job needs its establishment');
@@ -35,12 +44,11 @@ export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfi
 
   const outDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'passerelle-export-'));
   try {
-    const report = (stage: string) => recordProgress(db, job.id, { stage, done: 0 }).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); });
     let result;
     try {
-      result = await exportGar(db, { uai: job.uai, outDir, signal: cancel.signal, onProgress: (p) => void report(p.stage).catch(() => undefined) });
+      result = await exportGar(db, { uai: job.uai, outDir, signal: run.signal, onProgress: (p) => void run.pulse({ stage: p.stage, done: p.done }) });
     } catch (error) {
-      if (cancel.signal.aborted) return { state: 'cancelled', problems: [] };
+      if (run.signal.aborted) return { state: 'cancelled', problems: [] };
       if (error instanceof UnknownEstablishmentError) return fail(error.message);
       throw error;
     }
@@ -51,11 +59,11 @@ export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfi
     const files = await Promise.all(delivered.map(async (file) => ({ name: path.basename(file), size: (await fsp.stat(file)).size, open: () => fs.createReadStream(file) })));
     const pushed: string[] = [];
     for (const push of pushes) {
-      cancel.signal.throwIfAborted();
-      await report(`pushing to ${push.id}`);
+      run.signal.throwIfAborted();
+      await run.pulse({ stage: `pushing to ${push.id}`, done: pushed.length, total: pushes.length });
       const destination = createDestination(push.destination);
       try {
-        await destination.push(files, { signal: cancel.signal });
+        await destination.push(files, { signal: run.signal });
       } catch (error) {
         if (error instanceof TransportError && !error.transient) {
           return { state: 'failed', error: `${push.id}: ${error.message}`, problems, output: { files: files.map((f) => f.name), pushedTo: pushed } };

@@ -5,11 +5,12 @@ import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
 import { parsePerimeter } from '../../perimeter/perimeter.js';
 import { coversEstablishment } from '../../perimeter/visibility.js';
-import { jobInputFiles, OPERATOR, recordProgress, type JobOptions, type JobResult } from '../../store/jobs.js';
+import { jobInputFiles, OPERATOR, type JobOptions, type JobResult } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
 import { IMPORTERS, isConnectorName } from '../importers.js';
+import type { JobRun } from './handler.js';
 import { InputProblem, unpackInput } from './input.js';
 
 const PROGRESS_EVERY_MS = 500;
@@ -44,21 +45,19 @@ function stateOf(outcome: ImportOutcome): JobResult['state'] {
 }
 
 /** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
-export async function runImport(db: Kysely<Database>, job: SyncJobRow, cancel: AbortController): Promise<JobResult> {
+export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobRun): Promise<JobResult> {
   const options = job.options as JobOptions;
   if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
   let bytesRead = 0;
   let stage = 'starting';
   let reported = 0;
   let reporting: Promise<void> = Promise.resolve();
-  const report = (force = false) => {
+  const report = () => {
     const now = Date.now();
-    if (!force && now - reported < PROGRESS_EVERY_MS) return;
+    if (now - reported < PROGRESS_EVERY_MS) return;
     reported = now;
-    const progress = { stage, done: bytesRead, total: Number(job.input_size), unit: 'bytes' };
-    reporting = reporting.then(async () => {
-      if (await recordProgress(db, job.id, progress)) cancel.abort(new Error('cancelled'));
-    }).catch(() => undefined);
+    const progress = { stage, done: bytesRead, total: Number(job.input_size), unit: 'bytes' as const };
+    reporting = reporting.then(() => run.pulse(progress));
   };
 
   let unpacked;
@@ -81,23 +80,24 @@ export async function runImport(db: Kysely<Database>, job: SyncJobRow, cancel: A
       lenientIdentifiers: options.lenientIdentifiers,
       encoding: options.encoding,
       establishmentAllowed: await allowedEstablishments(db, job.submitted_by),
-      signal: cancel.signal,
+      signal: run.signal,
       onProgress: (p: ImportProgress) => {
         stage = p.stage;
         report();
       },
     });
     await reporting;
+    const state = stateOf(outcome);
     return {
-      state: stateOf(outcome),
+      state,
       counts: outcome.counts,
       establishments: outcome.establishments,
       problems: outcome.problems,
-      ...(stateOf(outcome) === 'failed' ? { error: firstError(outcome.problems) } : {}),
+      ...(state === 'failed' ? { error: firstError(outcome.problems) } : {}),
     };
   } catch (error) {
     await reporting;
-    if (cancel.signal.aborted) return { state: 'cancelled', counts: sumCounts([]), problems: [] };
+    if (run.signal.aborted) return { state: 'cancelled', counts: sumCounts([]), problems: [] };
     if (error instanceof ImportRequestError) return { state: 'failed', error: error.message, problems: [] };
     throw error;
   } finally {

@@ -10,9 +10,10 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PullConfig, PushConfig, Schedule, SyncConfig } from '../../config/sync-config.js';
 import { coversEstablishment } from '../../perimeter/visibility.js';
-import { OPERATOR, type NewJob } from '../../store/jobs.js';
+import { OPERATOR } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { createSource } from '../transport/endpoints.js';
+import { exportJob } from './run-export.js';
 import type { SyncJobs } from './service.js';
 
 /** Runs one pull: the job it queued, or none when nothing waited. */
@@ -43,11 +44,7 @@ export async function runScheduledPush(db: Kysely<Database>, jobs: SyncJobs, pus
     .where((eb) => coversEstablishment(eb, [push.for])).orderBy('uai').execute();
   const queued: SyncJobRow[] = [];
   for (const { uai } of establishments) {
-    const spec: NewJob = {
-      kind: 'export', connector: push.connector, mode: 'complete', uai, lockKey: `export:${uai}`,
-      options: { lenientIdentifiers: false, confirmed: false }, submittedBy: OPERATOR, idempotencyKey: null,
-    };
-    queued.push((await jobs.submit(spec, [])).job);
+    queued.push((await jobs.submit(exportJob(push.connector, uai, OPERATOR), [])).job);
   }
   return queued;
 }
