@@ -22,16 +22,16 @@ describe('passerelle', () => {
     // A fresh store has no key until the authorization server or a rotation makes one.
     expect(passerelle('keys', 'list', '--json').stdout).toBe('');
     const rotated = passerelle('keys', 'rotate');
-    expect(rotated.status).toBe(0);
+    expect(rotated.status, rotated.stderr).toBe(0);
     const keys = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; current: boolean });
     expect(keys[0].current).toBe(true);
     expect(rotated.stdout).toContain(keys[0].kid);
     const only = passerelle('keys', 'retire', keys[0].kid);
-    expect(only.status).toBe(2);
+    expect(only.status, only.stderr).toBe(2);
     expect(only.stderr).toContain('is the only active one');
     passerelle('keys', 'rotate');
     const retired = passerelle('keys', 'retire', keys[0].kid);
-    expect(retired.status).toBe(0);
+    expect(retired.status, retired.stderr).toBe(0);
     const after = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; retiredAt: string | null });
     expect(after.find((k) => k.kid === keys[0].kid)!.retiredAt).not.toBeNull();
   }, 120_000);
