@@ -61,6 +61,40 @@ describe('reading AAF files', () => {
     } });
   });
 
+  it('reads values split by comments and CDATA, trims them, and takes the first of each part of a request', async () => {
+    const items = await read(`<?xml version="1.0" encoding="UTF-8"?>
+<ficAlimMENESR>
+  <addRequest>
+    <operationalAttributes><attr name="categoriePersonne"><value> PersEducNat </value><value>Eleve</value></attr><attr name="x"><value>Eleve</value></attr></operationalAttributes>
+    <identifier><id>
+      4000001 </id><id>4000002</id></identifier>
+    <identifier><id>4000003</id></identifier>
+    <unknown><attr name="sn"><value>NOT READ</value></attr></unknown>
+    <attributes>
+      <attr name="sn"><value>DU<!-- a comment -->PONT</value></attr>
+      <attr name="givenName"><value><![CDATA[Zoé & Léa]]></value><other>ignored</other></attr>
+      <attr><value>no name: left out</value></attr>
+      <attr name="mail"><value>  </value><value>a@b.fr<b>nested text is not the value's</b></value></attr>
+    </attributes>
+    <attributes><attr name="sn"><value>SECOND BLOCK</value></attr></attributes>
+  </addRequest>
+  <wrapper><addRequest><identifier><id>not a request of this file</id></identifier></addRequest></wrapper>
+  <addRequest>
+    <operationalAttributes><attr name="categoriePersonne"><value/></attr></operationalAttributes>
+    <identifier><id>4000004</id></identifier>
+  </addRequest>
+</ficAlimMENESR>`, 'utf8');
+    expect(items).toEqual([
+      { kind: 'request', request: { kind: 'add', category: 'PersEducNat', id: '4000001', line: 3, attributes: {
+        sn: ['DUPONT'], givenName: ['Zoé & Léa'], mail: ['a@b.fr'],
+      } } },
+      { kind: 'problem', problem: {
+        file: 'ENT_Delta_20261123_Eleve_0001.xml', line: 18, field: 'operationalAttributes', code: 'invalid-request', severity: 'error',
+        detail: 'addRequest has no category (operationalAttributes/attr/value)',
+      } },
+    ]);
+  });
+
   it('reads the same file saved in UTF-8', async () => {
     const items = await read(delta.replace('ISO-8859-15', 'UTF-8'), 'utf8');
     expect(items[0]).toMatchObject({ request: { attributes: { sn: ['LEFÈVRE'], ENTPersonAutresPrenoms: ['Chloé', 'Œuvine'] } } });
