@@ -7,8 +7,9 @@ import { chunks, type RosterEntity } from './records.js';
 export type SourcedRecord = RosterRecordRow & { entity: RosterEntity; sourceId: string };
 
 /**
- * Every record (in any establishment, tombstones included) that `source` designates by one of `sourceIds`
- * (source keys are keyed by entity, source and identifier first: one index probe per identifier).
+ * Every record (in any establishment, tombstones included) that `source` designates by one of `sourceIds`.
+ * source_key is keyed by establishment first: without an index on (source, source_id) this scans it once per
+ * 5,000 identifiers, fine for deltas.
  */
 export async function recordsBySourceIds(db: Kysely<Database>, entity: RosterEntity, source: string, sourceIds: string[]): Promise<SourcedRecord[]> {
   const out: SourcedRecord[] = [];
