@@ -247,22 +247,14 @@ async function planBatch(
 
   const ids = operations.map(({ operation }) => operation.record.id).filter((id): id is string => typeof id === 'string');
   const byId = new Map<string, StoredRecord>();
-  const sourceKeys = new Map<string, string>(); // `${entity}\u0000${source}\u0000${sourceId}` → record id
-  const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
+  const sourceKeys = new Map<string, string>(); // keyOf(…) → record id
 
   for (const row of await recordsWithIds(trx, ids)) byId.set(row.id, row);
   const wantedKeys = operations.flatMap(({ operation }) => [
     ...Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
     ...Object.entries(operation.links ?? {}).map(([field, ref]) => ({ entity: linkTarget(operation.entity, field), source: ref.source, sourceId: ref.id })),
   ]);
-  // Keys go as three arrays joined to the table: one plan whatever their number (a long OR is planned slowly).
-  for (const chunk of chunks(wantedKeys, 10_000)) {
-    const { rows } = await sql<{ entity: string; source: string; source_id: string; record_id: string }>`
-      select k.entity, k.source, k.source_id, k.record_id
-      from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[]) as w(entity, source, source_id)
-      join source_key k on k.uai = ${uai} and k.entity = w.entity and k.source = w.source and k.source_id = w.source_id`.execute(trx);
-    for (const row of rows) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
-  }
+  for (const row of await storedSourceKeys(trx, uai, wantedKeys)) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
   // A person is one record whatever the source: matched on INE first (architecture notes).
   const byIne = new Map<string, string>();
   const ines = operations
@@ -351,6 +343,33 @@ async function planBatch(
   return { plan, problems };
 }
 
+/** One string for a source key of the establishment, to look it up in maps. */
+const keyOf = (entity: string, source: string, sourceId: string) => `${entity}\u0000${source}\u0000${sourceId}`;
+
+/** From this many keys on, reading all of the establishment's keys of their sources beats looking each up. */
+const WHOLE_ESTABLISHMENT_KEYS = 2000;
+
+/** The stored source keys among `wanted`, with the record ids they designate in the establishment. */
+async function storedSourceKeys(
+  trx: Transaction<Database>,
+  uai: string,
+  wanted: { entity: string; source: string; sourceId: string }[],
+): Promise<{ entity: string; source: string; source_id: string; record_id: string }[]> {
+  if (wanted.length >= WHOLE_ESTABLISHMENT_KEYS) {
+    // An import's batch is the establishment's whole roster from its source: one range scan, no per-key probes.
+    const wantedKeys = new Set(wanted.map((k) => keyOf(k.entity, k.source, k.sourceId)));
+    const rows = await trx.selectFrom('source_key').select(['entity', 'source', 'source_id', 'record_id'])
+      .where('uai', '=', uai).where('source', 'in', [...new Set(wanted.map((k) => k.source))]).execute();
+    return rows.filter((row) => wantedKeys.has(keyOf(row.entity, row.source, row.source_id)));
+  }
+  // Keys go as one JSON document joined to the table: one plan whatever their number (a long OR is planned slowly).
+  const { rows } = await sql<{ entity: string; source: string; source_id: string; record_id: string }>`
+    select k.entity, k.source, k.source_id, k.record_id
+    from json_to_recordset(${jsonForPostgres(wanted)}::json) as w(entity text, source text, "sourceId" text)
+    join source_key k on k.uai = ${uai} and k.entity = w.entity and k.source = w.source and k.source_id = w."sourceId"`.execute(trx);
+  return rows;
+}
+
 async function checkReferences(
   trx: Transaction<Database>,
   uai: string,
@@ -395,14 +414,6 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
   // then on, every other writer waits for this transaction to commit. So the rows are first staged in a
   // temporary table (parsed, converted to jsonb, rendered), and the counter's holder only copies them over.
   const now = new Date();
-  const keys = changed.flatMap((p) => Object.entries(p.sourceIds).map(([source, sourceId]) => ({ entity: p.operation.entity, source, sourceId, recordId: p.id })));
-  for (const chunk of chunks(keys, 10_000)) {
-    await sql`
-      insert into source_key (uai, entity, source, source_id, record_id)
-      select ${uai}, * from unnest(${chunk.map((k) => k.entity)}::text[], ${chunk.map((k) => k.source)}::text[], ${chunk.map((k) => k.sourceId)}::text[], ${chunk.map((k) => k.recordId)}::uuid[])
-      on conflict do nothing`.execute(trx);
-  }
-
   await sql`
     create temporary table staged_record (
       position int not null, created boolean not null, id uuid not null, entity text not null, kind text, status text not null,
@@ -432,6 +443,10 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
       select * from json_to_recordset(${json}::json)
         as r(position int, created boolean, id uuid, entity text, kind text, status text, source_ids jsonb, data jsonb, body text, body_minimal text)`.execute(trx);
   }
+  await sql`
+    insert into source_key (uai, entity, source, source_id, record_id)
+    select ${uai}, r.entity, k.key, k.value, r.id from staged_record r, jsonb_each_text(r.source_ids) k
+    on conflict do nothing`.execute(trx);
 
   // The counter is taken last: it serialises all writers until this transaction commits.
   const first = String(await reserveSequence(trx, changed.length));

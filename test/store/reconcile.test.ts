@@ -37,6 +37,21 @@ describe('complete imports', () => {
     expect(await changeLogSize()).toBe(before);
   });
 
+  it('match a whole school\'s export by source id, only within the school, however many records it holds', async () => {
+    // Past a few thousand keys the write path reads the establishment's keys at once instead of probing each.
+    const { uai } = await school();
+    const other = (await school()).uai;
+    const big = Array.from({ length: 2100 }, (_, i) => ({ ...pupil({ id: undefined, ine: undefined }), sourceIds: { onde: `B${i}` } }));
+    await applyBatch(store.db, other, exportOf(big.slice(0, 5)), complete('onde'));
+    const first = await applyBatch(store.db, uai, exportOf(big), complete('onde'));
+    expect(first.counts.created).toBe(2100);
+    const changed = big.map((p, i) => (i === 7 ? { ...p, givenName: 'Zoé' } : p)).filter((_, i) => i !== 9);
+    const second = await applyBatch(store.db, uai, exportOf(changed), complete('onde'));
+    expect(second.counts).toEqual({ created: 0, updated: 1, unchanged: 2098, deleted: 1 });
+    expect(second.results.filter((r) => r.outcome !== 'deleted').map((r) => r.id)).toEqual(first.results.filter((_, i) => i !== 9).map((r) => r.id));
+    expect(second.results.find((r) => r.outcome === 'deleted')!.id).toBe(first.results[9].id);
+  });
+
   it('tombstone exactly the pupil an export no longer holds', async () => {
     const { uai, pupils } = await school();
     const first = await applyBatch(store.db, uai, exportOf(pupils), complete('onde'));
