@@ -4,7 +4,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type FieldProblem } from '../model/validate.js';
 import type { Database } from './tables.js';
 import { recordFromRow, renderings } from './record-shape.js';
-import { canonicalJson } from './canonical-json.js';
+import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 
 export class EstablishmentRejected extends Error {
@@ -50,8 +50,8 @@ export async function putEstablishment(
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }
     const sourceIds = { ...((existing?.source_ids ?? {}) as Record<string, string>), ...((input.sourceIds ?? {}) as Record<string, string>) };
-    if (existing && existing.status === 'active' && canonicalJson(existing.data) === canonicalJson(data) &&
-      canonicalJson(existing.source_ids) === canonicalJson(sourceIds)) {
+    if (existing && existing.status === 'active' && jsonEqual(existing.data, data) &&
+      jsonEqual(existing.source_ids, sourceIds)) {
       return { record: recordFromRow(existing), seq: existing.seq, outcome: 'unchanged' as const };
     }
     const seq = String(await reserveSequence(trx, 1));

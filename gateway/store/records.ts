@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type Entity, type FieldProblem } from '../model/validate.js';
 import type { Database, RosterRecordRow } from './tables.js';
-import { canonicalJson } from './canonical-json.js';
+import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 import { lockEstablishment } from './establishments.js';
 import { renderings } from './record-shape.js';
@@ -335,7 +335,7 @@ async function planBatch(
       data[field] = resolved;
     }
     const unchanged = existing !== undefined && existing.status === 'active' &&
-      canonicalJson(existing.data) === canonicalJson(data) && canonicalJson(existing.source_ids) === canonicalJson(mergedSourceIds);
+      jsonEqual(existing.data, data) && jsonEqual(existing.source_ids, mergedSourceIds);
     plan.push({ index, operation, existing, id, data, sourceIds: mergedSourceIds, outcome: unchanged ? 'unchanged' : existing ? 'updated' : 'created' });
   });
 
