@@ -28,11 +28,11 @@ export function recordFromRow(row: StoredRow): Record<string, unknown> {
  * identifying fields (null when there are none to leave out). Written once, served as they are.
  */
 export function renderings(record: Record<string, unknown>, identifying: readonly string[] = []): { body: string; body_minimal: string | null } {
-  const body = JSON.stringify(record);
+  const body = jsonForPostgres(record);
   if (!identifying.some((field) => field in record)) return { body, body_minimal: null };
   const minimal = { ...record };
   for (const field of identifying) delete minimal[field];
-  return { body, body_minimal: JSON.stringify(minimal) };
+  return { body, body_minimal: jsonForPostgres(minimal) };
 }
 
 /** The stored rendering to serve, as an SQL expression. */
@@ -43,4 +43,17 @@ export function renderedRecord(rendering: 'full' | 'minimal'): RawBuilder<string
 /** The tombstone of a stored row, as JSON text built by the database (for records announced as leaving). */
 export function tombstoneJson(): RawBuilder<string> {
   return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', source_ids, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * JSON text PostgreSQL takes: JSON.stringify escapes a lone surrogate (`\ud800`), which PostgreSQL refuses,
+ * where the same string sent as a text parameter is stored with U+FFFD in its place; so it is here too, and
+ * the renderings say what `data` holds.
+ */
+export function jsonForPostgres(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!json.includes('\\ud')) return json;
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
 }

@@ -8,7 +8,7 @@ import type { Database, RosterRecordRow } from './tables.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 import { lockEstablishment } from './establishments.js';
-import { renderings } from './record-shape.js';
+import { jsonForPostgres, renderings } from './record-shape.js';
 import { IDENTIFYING_FIELDS } from '../model/identifying.js';
 
 export type RosterEntity = Exclude<Entity, 'establishment'>;
@@ -464,18 +464,6 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
     insert into change_log (seq, entity, record_id, uai, op, changed_at)
     select ${first}::int8 + position, entity, id, ${uai}, case status when 'deleted' then 'delete' else 'upsert' end, ${now}::timestamptz
     from staged_record`.execute(trx);
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/**
- * JSON text PostgreSQL takes: JSON.stringify escapes a lone surrogate (`\ud800`), which PostgreSQL refuses,
- * where the same string sent as a text parameter is stored with U+FFFD in its place; so it is here too.
- */
-function jsonForPostgres(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (!json.includes('\\ud')) return json;
-  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
 }
 
 async function recordsWithIds(trx: Transaction<Database>, ids: string[]): Promise<StoredRecord[]> {
