@@ -4,6 +4,7 @@
 // A whole académie's delivery is hundreds of MB, so requests are made straight from the parser's events, with
 // no element tree in between.
 import type { ConnectorProblem } from '../kit/problem.js';
+import { ReaderThread } from '../kit/worker-reader.js';
 import { readXmlEvents } from '../kit/xml.js';
 
 export interface AafRequest {
@@ -94,6 +95,11 @@ export async function* readAafRequests(source: AsyncIterable<Buffer | Uint8Array
       }
     });
   });
+}
+
+/** A worker thread that reads AAF files as readAafRequests does: for the largest files, so that parsing and importing share the cores. */
+export function aafReaderThread(): ReaderThread {
+  return new ReaderThread({ module: import.meta.url, exportName: 'readAafRequests' });
 }
 
 function itemOf(draft: Draft, file: string): AafItem {

@@ -13,7 +13,8 @@ import {
   guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
   subjectOf, subjectRecord, type Mapped, type StructuredOperation,
 } from '../../connectors/aaf/map.js';
-import { readAafRequests, type AafRequest } from '../../connectors/aaf/read.js';
+import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
+import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
 import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
 import { applyBatch, BatchRejected, ImportHeld, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
@@ -45,6 +46,8 @@ interface GroupDraft {
 
 const ORDER: RosterEntity[] = ['subject', 'group', 'person', 'membership', 'guardianLink'];
 const DEFERRED_CHUNK = 2000;
+/** From this size on, a file is parsed in a worker thread, beside the mapping and spooling of what it holds. */
+const IN_WORKER_BYTES = 4 * 1024 * 1024;
 const WRITERS = 3;
 const PERSON_ROLE = { Eleve: 'pupil', PersRelEleve: 'guardian', PersEducNat: 'teacher' } as const;
 
@@ -55,8 +58,9 @@ const aafId = (record: Record<string, unknown>) => (record.sourceIds as Record<s
 export const importAaf: Importer = async (db, request) => {
   const problems: ConnectorProblem[] = [];
   const spool = await OperationSpool.open<Spooled | Deferred>('passerelle-aaf-');
+  const thread = aafReaderThread();
   try {
-    const delivery = new Delivery(db, request, spool, problems);
+    const delivery = new Delivery(db, request, spool, problems, thread);
     const readable = await delivery.read();
     if (!readable) return { counts: noCounts(), establishments: [], problems };
     // Modifications name classes too: they are gathered with the others before groups are spooled.
@@ -65,6 +69,7 @@ export const importAaf: Importer = async (db, request) => {
     const establishments = await delivery.write();
     return { counts: sumCounts(establishments.map((e) => e.counts)), establishments, problems };
   } finally {
+    await thread.close();
     await spool.close();
   }
 };
@@ -84,6 +89,8 @@ class Delivery {
     private readonly request: ImportRequest,
     private readonly spool: OperationSpool<Spooled | Deferred>,
     private readonly problems: ConnectorProblem[],
+    /** Where the largest files are parsed, beside the mapping and spooling of what they hold. */
+    private readonly thread: ReaderThread,
   ) {}
 
   /** The streaming pass over every file, in category order. False when a file could not be read whole. */
@@ -109,8 +116,9 @@ class Delivery {
             yield chunk;
           }
         }
+        const items = (file.size ?? 0) >= IN_WORKER_BYTES ? this.thread.read<AafItem>(counted(), { file: file.name }) : readAafRequests(counted(), { file: file.name });
         try {
-          for await (const item of readAafRequests(counted(), { file: file.name })) {
+          for await (const item of items) {
             signal?.throwIfAborted();
             if (item.kind === 'problem') this.problems.push(item.problem);
             else await this.handle(category, item.request, { file: file.name, line: item.request.line });
@@ -438,7 +446,8 @@ async function applyEstablishment(
   const kept = new Set<string>();
   for (;;) {
     try {
-      const result = await applyBatch(db, uai, operations.map(({ position: _, ...operation }) => operation), {
+      // Their positions ride along: the store reads only what an operation is.
+      const result = await applyBatch(db, uai, operations, {
         lenientIdentifiers: request.lenientIdentifiers,
         replace: request.mode === 'complete' ? { source: SOURCE, maxDeletionShare: request.maxDeletionShare ?? 0.2, confirmed: request.confirmed, keep: kept } : undefined,
       });

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { fileCategory } from '../../connectors/aaf/files.js';
 import { mefOf, personModification, pupilLevel, pupilOf, staffOf, subjectOf } from '../../connectors/aaf/map.js';
-import { readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
+import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
+import { FileProblem } from '../../connectors/kit/problem.js';
 import { chunked } from '../support/bytes.js';
 
 async function read(xml: string, encoding = 'iso-8859-15'): Promise<AafItem[]> {
@@ -193,5 +194,56 @@ describe('mapping AAF requests', () => {
     expect(['ENT_Complet_20200101_EtabEducNat_0000.xml', 'FULL_ENTTSSERVICES_Complet_20130117_MatiereEducNat_0000.xml', 'x/ENT_Delta_20261124_MefEducNat_0003.xml',
       'ENT_Complet_20200101_Eleve_0000.xml', 'clean-FULL_ENTTSSERVICES_Complet_20130117_PersRelEleve_0012.xml', 'ENT1D_Complet_20261123_PersEducNat_0001.xml', 'ENT_Complet_Eleve.csv'].map(fileCategory))
       .toEqual(['EtabEducNat', 'MatiereEducNat', 'MefEducNat', 'Eleve', 'PersRelEleve', 'PersEducNat', undefined]);
+  });
+});
+
+describe('reading AAF files in a worker thread', () => {
+  const thread = aafReaderThread();
+  afterAll(() => thread.close());
+  const file = 'ENT_Delta_20261123_Eleve_0001.xml';
+  const readAll = async (items: AsyncIterable<AafItem>) => {
+    const seen: AafItem[] = [];
+    const failure = await (async () => {
+      for await (const item of items) seen.push(item);
+    })().catch((error: unknown) => error);
+    return { seen, failure };
+  };
+
+  it('gives what the reader gives in the calling thread, item for item', async () => {
+    const start = delta.indexOf('<ficAlimMENESR>\n') + '<ficAlimMENESR>\n'.length;
+    const requests = delta.slice(start, delta.lastIndexOf('</ficAlimMENESR>'));
+    const big = delta.slice(0, start) + requests.repeat(301) + '</ficAlimMENESR>\n';
+    const items: AafItem[] = [];
+    for await (const item of thread.read<AafItem>(chunked(iconv.encode(big, 'iso-8859-15'), 17), { file })) items.push(item);
+    expect(items).toHaveLength(1204);
+    expect(items).toEqual(await read(big));
+  });
+
+  it('stops at malformed XML as the reader does in the calling thread, then reads the next file', async () => {
+    const broken = delta.replace('<value>52000$5B</value></modification>', '<value>52000$5B</modification>');
+    const bytes = () => chunked(iconv.encode(broken, 'iso-8859-15'), 17);
+    const [worker, inline] = [await readAll(thread.read<AafItem>(bytes(), { file })), await readAll(readAafRequests(bytes(), { file }))];
+    expect(worker.failure).toBeInstanceOf(FileProblem);
+    expect((worker.failure as FileProblem).problem).toEqual((inline.failure as FileProblem).problem);
+    expect(worker.failure).toMatchObject({ problem: { file, line: 19, code: 'malformed-xml' } });
+    expect(worker.seen).toEqual(inline.seen);
+    expect((await readAll(thread.read<AafItem>(chunked(iconv.encode(delta, 'iso-8859-15'), 17), { file }))).seen).toEqual(await read(delta));
+  });
+
+  it('stops when the bytes cannot be read, and the next file is read whole', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield Buffer.from(delta.slice(0, 400));
+      throw new Error('the upload was cut');
+    }
+    expect((await readAll(thread.read<AafItem>(failing(), { file }))).failure).toMatchObject({ message: 'the upload was cut' });
+    expect((await readAll(thread.read<AafItem>(chunked(iconv.encode(delta, 'iso-8859-15'), 17), { file }))).seen).toEqual(await read(delta));
+  });
+
+  it('lets a file be given up half-way, and the next file is read whole', async () => {
+    for await (const item of thread.read<AafItem>(chunked(iconv.encode(delta, 'iso-8859-15'), 17), { file })) {
+      expect(item.kind).toBe('request');
+      break;
+    }
+    expect((await readAll(thread.read<AafItem>(chunked(iconv.encode(delta, 'iso-8859-15'), 17), { file }))).seen).toEqual(await read(delta));
   });
 });

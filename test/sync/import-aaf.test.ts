@@ -108,6 +108,27 @@ describe('a complete AAF delivery', () => {
     expect(left.establishments[0].counts).toMatchObject({ deleted: 5, unchanged: 14 });
   });
 
+  it('parses its largest files in a worker thread, to the same records, and stops the same way on a broken file', async () => {
+    const [inline, inWorker] = [newUai('069'), newUai('069')];
+    for (const uai of [inline, inWorker]) await putEstablishment(store.db, establishment(uai, LYON));
+    const declaredLarge = (files: SourceFile[]) => files.map((f) => ({ ...f, size: 64 * 1024 * 1024 }));
+    const expected = await run(delivery([1, 2, 3], inline, '7'));
+    const report = await run(declaredLarge(delivery([1, 2, 3], inWorker, '8')));
+    expect(report.problems).toEqual(expected.problems);
+    expect(report.establishments).toEqual(expected.establishments.map((e) => ({ ...e, uai: inWorker })));
+    const people = async (uai: string) => (await records(uai, 'person')).map((p) => [p.kind, p.data.familyName, p.data.givenName, p.data.ine ?? null].join(' ')).sort();
+    expect(await people(inWorker)).toEqual(await people(inline));
+
+    const logged = await changes(inWorker);
+    const broken = declaredLarge(delivery([1, 2], inWorker, '8'));
+    broken[1] = { ...broken[1], open: async function* () { yield Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<ficAlimMENESR>\n<addRequest>'); } };
+    const stopped = await run(broken, { confirmed: true });
+    expect(stopped.problems.map((p) => [p.file, p.line, p.code])).toEqual([
+      ['ENT_Complet_20261123_Eleve_0000.xml', 3, 'malformed-xml'], ['(delivery)', undefined, 'delivery-not-applied'],
+    ]);
+    expect(await changes(inWorker)).toBe(logged);
+  });
+
   it('reports a structure no EtabEducNat file describes, and an establishment the gateway does not know', async () => {
     const unknown = newUai('069');
     const report = await run(delivery([1], unknown));
