@@ -222,7 +222,8 @@ function checkShape(operation: RecordOperation, index: number, uai: string, leni
   }
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
-    const checked = { ...record, ...Object.fromEntries(Object.keys(links).filter((f) => linkFields.includes(f)).map((f) => [f, LINK_PLACEHOLDER])) };
+    const linked = Object.keys(links).filter((f) => linkFields.includes(f));
+    const checked = linked.length ? { ...record, ...Object.fromEntries(linked.map((f) => [f, LINK_PLACEHOLDER])) } : record;
     for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
     // A delete only needs its keys; validate just those.
@@ -323,7 +324,8 @@ async function planBatch(
       plan.push({ index, operation, existing, id, data: existing!.data as Record<string, unknown>, sourceIds: mergedSourceIds, outcome: existing!.status === 'deleted' ? 'unchanged' : 'deleted' });
       return;
     }
-    const data = Object.fromEntries(Object.entries(record).filter(([k]) => !ENVELOPE.has(k)));
+    const data: Record<string, unknown> = {};
+    for (const key in record) if (!ENVELOPE.has(key)) data[key] = record[key];
     for (const [field, ref] of Object.entries(operation.links ?? {})) {
       const target = linkTarget(operation.entity, field);
       const key = keyOf(target, ref.source, ref.id);
