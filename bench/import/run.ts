@@ -5,7 +5,9 @@
 // establishments in a fresh schema (bench_import), then measures, each in a child process of its own (so that
 // its peak RSS is its own):
 //   1. the bare XML parse of the same files (saxes, no mapping, no database): the floor;
-//   2. the import (importAaf, complete), then the same delivery again (every record unchanged).
+//   2. the import (importAaf, complete), then the same delivery again (every record unchanged);
+//   3. the database's own share: the rows the import wrote (records, source keys, change log), inserted again
+//      server-side into empty copies of their tables with the same indexes: no parsing, no client, no checks.
 // Targets: >= 20,000 records/s, the import >= 25% of the floor (in records/s over the same records), peak RSS < 300 MB.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -13,6 +15,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { SaxesParser } from 'saxes';
 import { openStore } from '../../gateway/store/db.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
@@ -73,6 +76,27 @@ async function importOnce(folder: string): Promise<Measure> {
   }
 }
 
+/** The rows the import wrote, inserted again by the server alone into empty copies of their tables. */
+async function storeOnly(): Promise<Measure> {
+  const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
+  try {
+    return await store.db.connection().execute(async (db) => {
+      const tables = ['roster_record', 'source_key', 'change_log'];
+      for (const table of tables) {
+        await sql`create temporary table ${sql.id(`rows_${table}`)} as select * from ${sql.id(table)}`.execute(db);
+        await sql`create table ${sql.id(`floor_${table}`)} (like ${sql.id(table)} including all)`.execute(db);
+      }
+      const start = performance.now();
+      for (const table of tables) await sql`insert into ${sql.id(`floor_${table}`)} select * from ${sql.id(`rows_${table}`)}`.execute(db);
+      const seconds = (performance.now() - start) / 1000;
+      for (const table of tables) await sql`drop table ${sql.id(`floor_${table}`)}`.execute(db);
+      return { seconds, maxRssMb: 0 };
+    });
+  } finally {
+    await store.close();
+  }
+}
+
 /** Runs a measure in a child process of its own and reads its result (the last line it prints). */
 async function inChild(kind: 'parse' | 'import', folder: string): Promise<Measure> {
   const heap = kind === 'import' && HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : [];
@@ -120,6 +144,8 @@ async function main(): Promise<void> {
     const first = await inChild('import', folder);
     console.log('import again (every record unchanged)...');
     const again = await inChild('import', folder);
+    console.log('the same rows, inserted by the database alone...');
+    const database = await storeOnly();
 
     const records = (m: Measure) => Object.values(m.counts!).reduce((a, b) => a + b, 0);
     const n = records(first);
@@ -135,9 +161,13 @@ async function main(): Promise<void> {
     };
     row('import, all created', first, n / first.seconds, verdict(first));
     row('import again, all unchanged', again, n / again.seconds, verdict(again));
+    console.log([
+      'database alone: insert of its rows'.padEnd(36), `${database.seconds.toFixed(1)} s`.padEnd(10), `${Math.round(n / database.seconds).toLocaleString('en')} rec/s`.padEnd(18),
+      `${(n / database.seconds / floorRate * 100).toFixed(1)} %`.padEnd(10), '-'.padEnd(10), 'the store\'s own work, server-side, for the records created',
+    ].join(''));
     const out = path.join('bench', 'results');
     await fs.mkdir(out, { recursive: true });
-    await fs.writeFile(path.join(out, `import-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: SIZE, heapMb: HEAP_MB, bytes, records: n, floor, first, again }, null, 2));
+    await fs.writeFile(path.join(out, `import-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: SIZE, heapMb: HEAP_MB, bytes, records: n, floor, first, again, database }, null, 2));
   } finally {
     await fs.rm(folder, { recursive: true, force: true });
   }
