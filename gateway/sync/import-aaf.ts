@@ -131,6 +131,8 @@ class Delivery {
         }
       }
     }
+    // Every guardian has been placed: the map of where is the largest thing read kept, and no longer needed.
+    this.guardianStructures.clear();
     if (!readable) {
       this.problems.push({ file: '(delivery)', code: 'delivery-not-applied', severity: 'error', detail: 'a file of the delivery could not be read whole; nothing was written: deliver it again' });
     }
