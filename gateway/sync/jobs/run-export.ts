@@ -58,13 +58,16 @@ export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfi
     const delivered = result.files.filter((f) => /\.(tar\.gz|md5)$/.test(f));
     const files = await Promise.all(delivered.map(async (file) => ({ name: path.basename(file), size: (await fsp.stat(file)).size, open: () => fs.createReadStream(file) })));
     const pushed: string[] = [];
+    // Cancelled while pushing: the destinations already served keep the package, and the job says which.
+    const cancelled = (): JobResult => ({ state: 'cancelled', problems, output: { files: files.map((f) => f.name), pushedTo: pushed } });
     for (const push of pushes) {
-      run.signal.throwIfAborted();
+      if (run.signal.aborted) return cancelled();
       await run.pulse({ stage: `pushing to ${push.id}`, done: pushed.length, total: pushes.length });
       const destination = createDestination(push.destination);
       try {
         await destination.push(files, { signal: run.signal });
       } catch (error) {
+        if (run.signal.aborted) return cancelled();
         if (error instanceof TransportError && !error.transient) {
           return { state: 'failed', error: `${push.id}: ${error.message}`, problems, output: { files: files.map((f) => f.name), pushedTo: pushed } };
         }
