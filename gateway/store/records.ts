@@ -457,7 +457,7 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
     await sql`
       insert into roster_record (id, entity, uai, kind, status, source_ids, data, body, body_minimal, updated_at, seq)
       select id, entity, ${uai}, kind, status, source_ids, data, body, body_minimal, ${now}::timestamptz, ${first}::int8 + position
-      from staged_record where created = ${created}
+      from staged_record where created = ${created} order by id
       ${created ? sql`` : sql`on conflict (id) do update set
         kind = excluded.kind, status = excluded.status, source_ids = excluded.source_ids, data = excluded.data,
         body = excluded.body, body_minimal = excluded.body_minimal, updated_at = excluded.updated_at, seq = excluded.seq`}`.execute(trx);
