@@ -34,7 +34,8 @@ const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 
 function startWorker(reader: ReaderModule): Worker {
   const extension = path.extname(fileURLToPath(import.meta.url));
   const entry = new URL(`./reader-worker${extension}`, import.meta.url);
-  const options = { workerData: reader, resourceLimits: RESOURCE_LIMITS };
+  // None of the parent's command-line options: the thread needs none, and some (--input-type) would stop it.
+  const options = { workerData: reader, resourceLimits: RESOURCE_LIMITS, execArgv: [] };
   if (extension !== '.ts') return new Worker(entry, options);
   return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`, { ...options, eval: true });
 }
