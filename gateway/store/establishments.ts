@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type FieldProblem } from '../model/validate.js';
 import type { Database } from './tables.js';
-import { recordFromRow, renderings } from './record-shape.js';
+import { jsonForPostgres, recordFromRow, renderings } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 
@@ -68,8 +68,8 @@ export async function putEstablishment(
       departement_code: data.departementCode as string,
       region_code: data.regionCode as string,
       academie_code: data.academieCode as string,
-      source_ids: JSON.stringify(sourceIds),
-      data: JSON.stringify(data),
+      source_ids: jsonForPostgres(sourceIds),
+      data: jsonForPostgres(data),
       ...renderings({ id, uai, status: 'active', sourceIds, updatedAt: updatedAt.toISOString(), ...data }),
       updated_at: updatedAt,
       seq,

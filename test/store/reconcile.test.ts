@@ -107,6 +107,14 @@ describe('matching people across sources', () => {
     expect(JSON.parse(row.body_minimal!).ine).toBeUndefined();
   });
 
+  it('stores a lone surrogate in an establishment as U+FFFD too', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON, { name: 'COLL\udc00GE' }));
+    const row = await store.db.selectFrom('establishment').select(['data', 'body']).where('uai', '=', uai).executeTakeFirstOrThrow();
+    expect((row.data as { name: string }).name).toBe('COLL\ufffdGE');
+    expect(JSON.parse(row.body).name).toBe('COLL\ufffdGE');
+  });
+
   it('refuses a record whose INE and source id name two different people', async () => {
     const { uai } = await school();
     const [a, b] = [pupil({ id: undefined, sourceIds: { onde: 'A' } }), pupil({ id: undefined, sourceIds: { onde: 'B' } })];
