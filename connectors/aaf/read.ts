@@ -21,6 +21,8 @@ export type AafItem = { kind: 'request'; request: AafRequest } | { kind: 'proble
 
 const KINDS: Record<string, AafRequest['kind']> = { addRequest: 'add', modifyRequest: 'modify', deleteRequest: 'delete' };
 
+type Part = 'operational' | 'identifier' | 'attributes';
+
 /** A request being read: the first of each part counts, as in `<operationalAttributes>`'s first attr's first value. */
 interface Draft {
   element: string;
@@ -28,9 +30,11 @@ interface Draft {
   category?: string;
   id?: string;
   attributes: Record<string, string[]>;
-  /** Which part of the request the parser is in, and which of its elements have been seen. */
-  part?: 'operational' | 'identifier' | 'attributes';
-  seen: Set<string>;
+  /** Which part of the request the parser is in, and which parts have been seen. */
+  part?: Part;
+  seen: Set<Part>;
+  /** Whether `<operationalAttributes>` had its first attr: only that one names the category. */
+  categoryAttrSeen: boolean;
   /** The attribute whose <value> elements are being read. */
   attribute?: { name: string; values: string[] } | false;
   /** The element whose text is being gathered (a <value> or an <id>), at its depth. */
@@ -46,21 +50,21 @@ export async function* readAafRequests(source: AsyncIterable<Buffer | Uint8Array
     parser.on('opentag', (tag) => {
       depth += 1;
       if (depth === 2) {
-        if (tag.name in KINDS) draft = { element: tag.name, line: parser.line, attributes: {}, seen: new Set() };
+        if (tag.name in KINDS) draft = { element: tag.name, line: parser.line, attributes: {}, seen: new Set(), categoryAttrSeen: false };
         return;
       }
       if (!draft || draft.text) return;
       if (depth === 3) {
-        const part = tag.name === 'operationalAttributes' ? 'operational' : tag.name === 'identifier' ? 'identifier'
+        const part: Part | undefined = tag.name === 'operationalAttributes' ? 'operational' : tag.name === 'identifier' ? 'identifier'
           : tag.name === 'attributes' || tag.name === 'modifications' ? 'attributes' : undefined;
         // Only the first of each part is read.
         draft.part = part && !draft.seen.has(part) ? part : undefined;
-        if (draft.part) draft.seen.add(part!);
+        if (draft.part) draft.seen.add(draft.part);
       } else if (depth === 4 && draft.part === 'identifier') {
         if (tag.name === 'id' && draft.id === undefined) draft.text = { depth, chunks: [] };
       } else if (depth === 4 && draft.part === 'operational') {
-        draft.attribute = tag.name === 'attr' && !draft.seen.has('operational attr') && { name: '', values: [] };
-        if (draft.attribute) draft.seen.add('operational attr');
+        draft.attribute = tag.name === 'attr' && !draft.categoryAttrSeen && { name: '', values: [] };
+        if (draft.attribute) draft.categoryAttrSeen = true;
       } else if (depth === 4 && draft.part === 'attributes') {
         const name = tag.attributes.name as string | undefined;
         draft.attribute = (tag.name === 'attr' || tag.name === 'modification') && !!name && { name, values: [] };

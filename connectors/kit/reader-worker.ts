@@ -4,7 +4,7 @@
 // the parent parses faster than a structured clone of many small objects.
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileProblem } from './problem.js';
-import type { ReaderModule } from './worker-reader.js';
+import type { FromThread, ReaderModule, ToThread } from './worker-reader.js';
 
 const AHEAD = 2;
 const port = parentPort!;
@@ -21,7 +21,7 @@ interface Session {
 
 let current: Session | undefined;
 
-port.on('message', (message: { session: number; options?: unknown; chunk?: Uint8Array | null }) => {
+port.on('message', (message: ToThread) => {
   if (message.chunk === undefined) {
     current = { id: message.session, chunks: [], requested: 0, items: [] };
     void run(current, message.options);
@@ -32,8 +32,8 @@ port.on('message', (message: { session: number; options?: unknown; chunk?: Uint8
   } // else: a chunk of a file the parent gave up on
 });
 
-function send(session: Session, message: Record<string, unknown>): void {
-  port.postMessage({ session: session.id, items: JSON.stringify(session.items), ...message });
+function send(session: Session, message: Omit<FromThread, 'session' | 'items'>): void {
+  port.postMessage({ session: session.id, items: JSON.stringify(session.items), ...message } satisfies FromThread);
   session.items = [];
 }
 

@@ -16,7 +16,11 @@ export interface ReaderModule {
 /** Items made but not yet taken, in batches of one chunk each, beyond which no more bytes are sent. */
 const BACKLOG = 4;
 
-interface Message {
+/** Parent to thread: start reading a file (its reader's options), or one chunk of its bytes (null: the end). */
+export type ToThread = { session: number; options: unknown; chunk?: undefined } | { session: number; chunk: Uint8Array | null };
+
+/** Thread to parent: the items made since the last message (as JSON text), and what comes with them. */
+export interface FromThread {
   session: number;
   items: string;
   pull?: boolean;
@@ -72,10 +76,10 @@ export class ReaderThread {
           const next = await bytes.next();
           if (next.done) {
             sentAll = true;
-            worker.postMessage({ session, chunk: null });
+            worker.postMessage({ session, chunk: null } satisfies ToThread);
           } else {
             const chunk = new Uint8Array(next.value); // a copy of its own: a stream's buffers may share memory
-            worker.postMessage({ session, chunk }, [chunk.buffer]);
+            worker.postMessage({ session, chunk } satisfies ToThread, [chunk.buffer]);
           }
         }
       } catch (error) {
@@ -85,7 +89,7 @@ export class ReaderThread {
         sending = false;
       }
     };
-    const onMessage = (message: Message) => {
+    const onMessage = (message: FromThread) => {
       if (message.session !== session) return;
       const items = JSON.parse(message.items) as T[];
       if (items.length) batches.push(items);
@@ -104,7 +108,7 @@ export class ReaderThread {
       settle();
     };
     worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    worker.postMessage({ session, options });
+    worker.postMessage({ session, options } satisfies ToThread);
 
     let ended = false;
     try {
