@@ -7,7 +7,9 @@
 //   1. the bare XML parse of the same files (saxes, no mapping, no database): the floor;
 //   2. the import (importAaf, complete), then the same delivery again (every record unchanged);
 //   3. the database's own share: the rows the import wrote (records, source keys, change log), inserted again
-//      server-side into empty copies of their tables with the same indexes: no parsing, no client, no checks.
+//      server-side into empty copies of their tables with the same indexes: no parsing, no client, no checks;
+//   4. the CPU time each import used, in Node (every thread) and, when the database runs on this machine, in
+//      PostgreSQL's processes (read from /proc): that work spread perfectly over every core is a bound no schedule beats.
 // Targets: >= 20,000 records/s, the import >= 25% of the floor (in records/s over the same records), peak RSS < 300 MB.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -42,7 +44,7 @@ const TARGET_RATE = 20_000;
 const TARGET_SHARE = 0.25;
 const TARGET_RSS_MB = 300;
 
-interface Measure { seconds: number; maxRssMb: number; counts?: ImportCounts; elements?: number; problems?: number; tableSeconds?: Record<string, number> }
+interface Measure { seconds: number; maxRssMb: number; nodeCpuSeconds?: number; postgresCpuSeconds?: number; counts?: ImportCounts; elements?: number; problems?: number; tableSeconds?: Record<string, number> }
 
 async function xmlFiles(folder: string): Promise<string[]> {
   return (await fs.readdir(folder)).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(folder, f));
@@ -70,10 +72,12 @@ async function importOnce(folder: string): Promise<Measure> {
       name: path.basename(file), size: (await fs.stat(file)).size, open: () => createReadStream(file),
     })));
     const start = performance.now();
+    const cpu = process.cpuUsage();
     const outcome = await importAaf(store.db, { files, mode: 'complete', confirmed: true, lenientIdentifiers: false });
     const seconds = (performance.now() - start) / 1000;
+    const { user, system } = process.cpuUsage(cpu);
     for (const p of outcome.problems.slice(0, 5)) console.error(`  problem: ${p.file}:${p.line ?? ''} ${p.code} ${p.detail}`);
-    return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, counts: outcome.counts, problems: outcome.problems.length };
+    return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, nodeCpuSeconds: (user + system) / 1e6, counts: outcome.counts, problems: outcome.problems.length };
   } finally {
     await store.close();
   }
@@ -103,6 +107,28 @@ async function storeOnly(): Promise<Measure> {
   }
 }
 
+/**
+ * CPU seconds used so far by the PostgreSQL processes of this machine (every backend and the server's own), or
+ * undefined when none can be seen (a database elsewhere, or no /proc).
+ */
+async function postgresCpuSeconds(): Promise<number | undefined> {
+  let ticks = 0;
+  let seen = false;
+  const pids = await fs.readdir('/proc').catch(() => [] as string[]);
+  for (const pid of pids.filter((name) => /^\d+$/.test(name))) {
+    const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // "pid (comm) state …": the command may hold spaces, so fields are counted from its closing parenthesis.
+    const close = stat.lastIndexOf(')');
+    if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+    const fields = stat.slice(close + 2).split(' ');
+    // utime, stime, and those of waited-for children (fields 14 to 17 of proc(5)).
+    ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    seen = true;
+  }
+  // Linux counts these in USER_HZ, 100 on every architecture Node runs on.
+  return seen ? ticks / 100 : undefined;
+}
+
 /** Runs a measure in a child process of its own and reads its result (the last line it prints). */
 async function inChild(kind: 'parse' | 'import', folder: string): Promise<Measure> {
   const heap = kind === 'import' ? HEAP_FLAGS : [];
@@ -111,9 +137,13 @@ async function inChild(kind: 'parse' | 'import', folder: string): Promise<Measur
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
   });
+  const postgresBefore = await postgresCpuSeconds();
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`the ${kind} child exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Measure;
+  const postgresAfter = await postgresCpuSeconds();
+  const measure = JSON.parse(out.trim().split('\n').pop()!) as Measure;
+  if (postgresBefore !== undefined && postgresAfter !== undefined) measure.postgresCpuSeconds = postgresAfter - postgresBefore;
+  return measure;
 }
 
 async function prepare(): Promise<{ folder: string; bytes: number; files: number }> {
@@ -176,6 +206,13 @@ async function main(): Promise<void> {
       'The records and the change log are written under the change counter, one establishment at a time (the order of the change feed), ' +
       'and only once every file is read (AAF files are not grouped by establishment): ' +
       `the parse floor plus those two is ${(floor.seconds + t.roster_record + t.change_log).toFixed(1)} s, against ${(4 * floor.seconds).toFixed(1)} s for 25 % of the floor.`);
+    const cores = os.cpus().length;
+    for (const [label, m] of [['all created', first], ['all unchanged', again]] as const) {
+      const work = m.nodeCpuSeconds! + (m.postgresCpuSeconds ?? 0);
+      const postgres = m.postgresCpuSeconds === undefined ? 'PostgreSQL not seen from here' : `${m.postgresCpuSeconds.toFixed(1)} s in PostgreSQL`;
+      console.log(`CPU, import ${label}: ${m.nodeCpuSeconds!.toFixed(1)} s in Node (every thread), ${postgres}. ` +
+        `Spread perfectly over ${cores} cores, that work takes at least ${(work / cores).toFixed(1)} s: ${(floor.seconds / (work / cores) * 100).toFixed(1)} % of the floor at best.`);
+    }
     const out = path.join('bench', 'results');
     await fs.mkdir(out, { recursive: true });
     await fs.writeFile(path.join(out, `import-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: SIZE, heapMb: HEAP_MB, bytes, records: n, floor, first, again, database }, null, 2));
