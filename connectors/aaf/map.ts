@@ -4,6 +4,7 @@
 // Second-degree files (sn, ENTEleveClasses…) and first-degree ones (aaf1d: ENTPersonNom, ENTPersonClasses…)
 // are told apart attribute by attribute, so one mapping reads both.
 import type { CanonicalOperation } from '../kit/operation.js';
+import { toMef, type Mef } from '../kit/mef.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import type { AafRequest } from './read.js';
 
@@ -97,14 +98,20 @@ const groupSourceId = (structure: string, code: string) => `${structure}$${code}
 const membershipSourceId = (personId: string, groupId: string) => `${personId}@${groupId}`;
 const guardianLinkSourceId = (guardianId: string, pupilId: string) => `${guardianId}>${pupilId}`;
 
-/** Memberships of a person in the classes and groups it lists, with the groups themselves. */
-export function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition, level?: string): StructuredOperation[] {
+/** Where a pupil's classes are: the level it is in and, when its source names one, its MEF. */
+export interface Placement {
+  level?: string;
+  mef?: Mef;
+}
+
+/** Memberships of a person in the classes and groups it lists, with the groups themselves (placed as the pupil says). */
+export function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition, placement: Placement = {}): StructuredOperation[] {
   return values.flatMap((value) => {
     const ref = groupRef(value);
     if (!ref) return [];
     const groupId = groupSourceId(ref.structure, ref.code);
     return [
-      { structure: ref.structure, operation: { entity: 'group' as const, record: { kind, code: ref.code, name: ref.name, ...(level ? { level } : {}), sourceIds: { [SOURCE]: groupId } }, position } },
+      { structure: ref.structure, operation: { entity: 'group' as const, record: { kind, code: ref.code, name: ref.name, ...placement, sourceIds: { [SOURCE]: groupId } }, position } },
       {
         structure: ref.structure,
         operation: {
@@ -121,15 +128,17 @@ export function memberships(values: string[], kind: 'division' | 'group', person
 /**
  * A pupil's level: first degree says it (`ENTEleveNiveau`, e.g. CM2); second degree gives the MEF, whose label
  * (MefEducNat, else the pupil's own `ENTEleveLibelleMEF`) is taken when it fits the model, else the MEF code.
+ * The MEF itself is kept with its label, for the GAR.
  */
-export function pupilLevel(request: AafRequest, dictionaries: AafDictionaries): string | undefined {
+export function pupilPlacement(request: AafRequest, dictionaries: AafDictionaries): Placement {
+  const code = first(request, 'ENTEleveMEF');
+  const label = code === undefined ? undefined : (dictionaries.mefs.get(code) ?? first(request, 'ENTEleveLibelleMEF'))?.replace(/\s+/g, ' ').trim();
+  const mef = toMef(code, label);
   const niveau = first(request, 'ENTEleveNiveau')?.trim();
-  if (niveau) return niveau.slice(0, LEVEL_MAX);
-  const mef = first(request, 'ENTEleveMEF');
-  if (!mef) return undefined;
-  const label = (dictionaries.mefs.get(mef) ?? first(request, 'ENTEleveLibelleMEF'))?.replace(/\s+/g, ' ').trim();
-  if (label && label.length <= LEVEL_MAX) return label;
-  return mef.length <= LEVEL_MAX ? mef : undefined;
+  const level = niveau ? niveau.slice(0, LEVEL_MAX)
+    : label && label.length <= LEVEL_MAX ? label
+    : code && code.length <= LEVEL_MAX ? code : undefined;
+  return { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
 }
 
 const CLASS_ATTRIBUTES = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
@@ -175,7 +184,7 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
   return {
     operations: [
       person,
-      ...memberships(all(request, ...CLASS_ATTRIBUTES.pupil), 'division', request.id, 'pupil', position, pupilLevel(request, dictionaries)),
+      ...memberships(all(request, ...CLASS_ATTRIBUTES.pupil), 'division', request.id, 'pupil', position, pupilPlacement(request, dictionaries)),
       ...memberships(all(request, ...GROUP_ATTRIBUTES.pupil), 'group', request.id, 'pupil', position),
       ...guardianLinks(structure, request.id, guardiansNamed(request), position),
     ],

@@ -34,12 +34,17 @@ export function subjectOf(matiere: XmlElement, file: string): Mapped<CanonicalOp
 
 /**
  * The level a MEF (NOMENCLATURES/MEFS/MEF) stands for: its shortest kind of label that fits a level, upper
- * case (`3EME`, `2NDE GT`). MEFs are not records of their own: they only give classes and groups their level.
+ * case (`3EME`, `2NDE GT`). MEFs are not records of their own: they give classes and groups their level and MEF.
  */
 export function levelOfMef(mef: XmlElement): string | undefined {
   return ['FORMATION', 'LIBELLE_COURT', 'LIBELLE_EDITION', 'LIBELLE_LONG']
     .map((name) => text(mef, name)?.toUpperCase())
     .find((label) => label !== undefined && label.length <= LEVEL_MAX_LENGTH);
+}
+
+/** A MEF's label for the GAR: its longest kind first (`3EME GENERALE`), as the nomenclature gives it. */
+export function labelOfMef(mef: XmlElement): string | undefined {
+  return ['LIBELLE_LONG', 'LIBELLE_EDITION', 'LIBELLE_COURT', 'FORMATION'].map((name) => text(mef, name)).find((label) => label !== undefined);
 }
 
 /** The source id of an individual, as INDIVIDU and ENSEIGNANT both give it (ID and TYPE). */

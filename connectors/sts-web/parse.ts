@@ -1,12 +1,13 @@
 // STS-Web, the "emplois du temps" export of an établissement (`sts_emp_<UAI>_<year>.xml`, root STS_EDT, as GEPI
 // reads it): subjects (MATIERES), levels (MEFS), staff (INDIVIDUS), then classes and groups with their teaching
-// services (STRUCTURE) → subjects, teachers and staff, divisions and groups with a level, and a teacher
-// membership for each teacher of a class or group. Read as it streams by: only codes and identifiers are kept,
+// services (STRUCTURE) → subjects, teachers and staff, divisions and groups with a level (and their MEF when
+// they have one), and a teacher membership for each teacher of a class or group. Read as it streams by: only codes and identifiers are kept,
 // to link services to people and to tell repeats.
 import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
 import type { ConnectorProblem } from '../kit/problem.js';
 import type { XmlElement } from '../kit/xml.js';
-import { individualId, levelOfMef, personOf, SOURCE, structureOf, subjectOf, type Mapped, type Structure } from './map.js';
+import { toMef } from '../kit/mef.js';
+import { individualId, labelOfMef, levelOfMef, personOf, SOURCE, structureOf, subjectOf, type Mapped, type Structure } from './map.js';
 import { readStsElements } from './read.js';
 
 export { SOURCE };
@@ -34,6 +35,7 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
   const { file } = options;
   const subjects = new Set<string>();
   const mefLevels = new Map<string, string | undefined>();
+  const mefLabels = new Map<string, string | undefined>();
   const people = new Map<string, boolean>(); // source id → whether its record was given (false: refused)
   const divisionLevels = new Map<string, string | undefined>();
   const groups = new Set<string>();
@@ -57,6 +59,13 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
     problems.push(...structure.divisions.filter((division) => !divisionLevels.has(division.code))
       .map((division) => unknown(division.line, 'DIVISION_APPARTENANCE', `DIVISION_APPARTENANCE ${division.code} names no DIVISION of the export`, 'warning')));
     return { level: singleLevel(structure.divisions.map((division) => divisionLevels.get(division.code))), problems };
+  }
+
+  /** The MEF of a class or group whose MEFs are one, known to the export's nomenclature. */
+  function mefOf(structure: Structure) {
+    const codes = new Set(structure.mefs.map((mef) => mef.code));
+    const [code] = codes;
+    return codes.size === 1 && mefLevels.has(code) ? toMef(code, mefLabels.get(code)) : undefined;
   }
 
   function membershipsOf(structure: Structure, kind: string): ConnectorItem[] {
@@ -84,11 +93,12 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
   function structureItems(element: XmlElement, structure: Structure): ConnectorItem[] {
     const kind = element.name === 'DIVISION' ? 'division' : 'group';
     const { level, problems } = levelOf(structure);
+    const mef = mefOf(structure);
     if (kind === 'division') divisionLevels.set(structure.code, level);
     else groups.add(structure.code);
     const group = operation({
       entity: 'group',
-      record: { kind, code: structure.code, name: structure.name, ...(level ? { level } : {}), sourceIds: { [SOURCE]: structure.code } },
+      record: { kind, code: structure.code, name: structure.name, ...(level ? { level } : {}), ...(mef ? { mef } : {}), sourceIds: { [SOURCE]: structure.code } },
       position: { file, line: element.line },
     });
     return [group, ...problems, ...membershipsOf(structure, element.name)];
@@ -107,6 +117,7 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
       if (mefLevels.has(code)) return [repeated(mef, 'CODE', code)];
       const level = levelOfMef(mef);
       mefLevels.set(code, level);
+      mefLabels.set(code, labelOfMef(mef));
       return level ? [] : [problem({
         file, line: mef.line, field: 'LIBELLE_COURT', code: 'invalid-field', severity: 'warning',
         detail: `MEF ${code} has no label of at most 20 characters (FORMATION, LIBELLE_COURT, LIBELLE_EDITION, LIBELLE_LONG); its classes get no level`,

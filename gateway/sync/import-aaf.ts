@@ -1,7 +1,7 @@
 // Imports an AAF delivery (the académie's ficAlimMENESR files for ENTs, second or first degree) into the
 // establishments it covers. EtabEducNat says which UAI each AAF structure is; MatiereEducNat names the subjects
 // (each establishment gets those its pupils and teachers use) and MefEducNat the MEFs, which are no canonical
-// record: a class takes as its level the MEF most of its pupils are in. Pupils, guardians (in the
+// record: a class takes as its level and MEF those most of its pupils are in. Pupils, guardians (in the
 // establishments of the pupils that name them) and staff then go to their establishments. Files are not
 // sorted by establishment, so one streaming pass spools each establishment's operations to a temporary file;
 // establishments are then written a few at a time, each in one transaction of its own: a complete delivery
@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {
   guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
-  subjectOf, subjectRecord, type Mapped, type StructuredOperation,
+  subjectOf, subjectRecord, type Mapped, type Placement, type StructuredOperation,
 } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
@@ -38,10 +38,11 @@ interface Deferred {
   position: SourcePosition;
 }
 
-/** A class or group, gathered from every person that names it, with the levels its pupils are in. */
+/** A class or group, gathered from every person that names it, with where its pupils say it is (level, MEF). */
 interface GroupDraft {
   operation: CanonicalOperation;
-  levels: Map<string, number>;
+  /** Each distinct placement, by its JSON, with how many pupils gave it. */
+  placements: Map<string, { placement: Placement; pupils: number }>;
 }
 
 const ORDER: RosterEntity[] = ['subject', 'group', 'person', 'membership', 'guardianLink'];
@@ -52,6 +53,7 @@ const WRITERS = 3;
 const PERSON_ROLE = { Eleve: 'pupil', PersRelEleve: 'guardian', PersEducNat: 'teacher' } as const;
 
 const structureKey = (jointure: string) => `s:${jointure}`;
+const levelOrder = (a: Placement, b: Placement) => ((a.level ?? '') < (b.level ?? '') ? -1 : (a.level ?? '') > (b.level ?? '') ? 1 : 0);
 const establishmentKey = (uai: string) => `e:${uai}`;
 const aafId = (record: Record<string, unknown>) => (record.sourceIds as Record<string, string> | undefined)?.[SOURCE];
 
@@ -170,7 +172,7 @@ class Delivery {
         return;
       }
       case 'MefEducNat': {
-        // MEFs are no canonical record: they name the levels of classes, for this delivery's pupils.
+        // MEFs are no canonical record: they label the levels and MEFs of classes, for this delivery's pupils.
         const mef = mefOf(request);
         if (mef && request.kind !== 'delete') this.mefs.set(mef.code, mef.label);
         return;
@@ -230,21 +232,27 @@ class Delivery {
     const groups = this.groups.get(structure) ?? new Map<string, GroupDraft>();
     this.groups.set(structure, groups);
     const id = aafId(operation.record)!;
-    const draft = groups.get(id) ?? { operation: { ...operation, record: { ...operation.record } }, levels: new Map<string, number>() };
+    const draft: GroupDraft = groups.get(id) ?? { operation: { ...operation, record: { ...operation.record } }, placements: new Map() };
     groups.set(id, draft);
     delete draft.operation.record.level;
-    const level = operation.record.level as string | undefined;
-    if (level) draft.levels.set(level, (draft.levels.get(level) ?? 0) + 1);
+    delete draft.operation.record.mef;
+    const { level, mef } = operation.record as Placement;
+    if (!level && !mef) return;
+    const placement: Placement = { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
+    const key = JSON.stringify(placement);
+    const seen = draft.placements.get(key);
+    if (seen) seen.pupils += 1;
+    else draft.placements.set(key, { placement, pupils: 1 });
   }
 
-  /** Groups (with the level most of their pupils are in) and the subjects each structure uses, once all people are read. */
+  /** Groups (with the level and MEF most of their pupils are in) and the subjects each structure uses, once all people are read. */
   async spoolGathered(): Promise<void> {
     const stored = this.request.mode === 'delta' ? await this.storedGroups() : new Map<string, Record<string, unknown>>();
     for (const [structure, groups] of this.groups) {
       for (const [id, draft] of groups) {
-        // Ties go to the smallest label, so that the same delivery always gives the same level.
-        const level = [...draft.levels].sort(([a, n], [b, m]) => m - n || (a < b ? -1 : 1))[0]?.[0];
-        const record = { ...(stored.get(id) ?? {}), ...draft.operation.record, ...(level ? { level } : {}) };
+        // Ties go to the smallest level, then the smallest MEF, so that the same delivery always gives the same.
+        const placement = [...draft.placements].sort(([a, n], [b, m]) => m.pupils - n.pupils || levelOrder(n.placement, m.placement) || (a < b ? -1 : 1))[0]?.[1].placement;
+        const record = { ...(stored.get(id) ?? {}), ...draft.operation.record, ...placement };
         await this.spoolOperation(structure, { ...draft.operation, record });
       }
     }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { fileCategory } from '../../connectors/aaf/files.js';
-import { mefOf, personModification, pupilLevel, pupilOf, staffOf, subjectOf } from '../../connectors/aaf/map.js';
+import { mefOf, personModification, pupilOf, pupilPlacement, staffOf, subjectOf } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { chunked } from '../support/bytes.js';
@@ -130,7 +130,7 @@ describe('mapping AAF requests', () => {
     expect(mapped.problems).toEqual([]);
     expect(entities(mapped)).toEqual([
       ['52000', 'person', { kind: 'pupil', ine: '101800000A', birthDate: '2013-03-14', familyName: 'LEFÈVRE', givenName: 'Chloé', sourceIds: { aaf: '2000001' } }],
-      ['52000', 'group', { kind: 'division', code: '5B', name: '5B', level: '5EME', sourceIds: { aaf: '52000$5B' } }],
+      ['52000', 'group', { kind: 'division', code: '5B', name: '5B', level: '5EME', mef: { code: '10110001110', label: '5EME' }, sourceIds: { aaf: '52000$5B' } }],
       ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$5B' } }],
       ['52000', 'group', { kind: 'group', code: 'LATIN', name: 'LATIN', sourceIds: { aaf: '52000$LATIN' } }],
       ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$LATIN' } }],
@@ -140,10 +140,14 @@ describe('mapping AAF requests', () => {
     expect(mapped.subjects).toEqual([{ structure: '52000', code: '030201' }, { structure: '52000', code: '061300' }]);
   });
 
-  it('takes the MEF code as the level when its label is longer than the model allows', () => {
-    const pupil = requestOf('Eleve', { ENTEleveMEF: ['20010015110'], ENTEleveLibelleMEF: ['2DEGT2 (CAS GENERAL 2 ENS.EXPLO)'] });
-    expect(pupilLevel(pupil, { mefs: new Map() })).toBe('20010015110');
-    expect(pupilLevel(requestOf('Eleve', { ENTEleveNiveau: ['CM2'], ENTEleveMEF: ['x'] }), { mefs: new Map() })).toBe('CM2');
+  it('takes the MEF code as the level when its label is longer than the model allows, and keeps the MEF with its whole label', () => {
+    const pupil = requestOf('Eleve', { ENTEleveMEF: ['20010015110'], ENTEleveLibelleMEF: ['2DEGT2  (CAS GENERAL 2 ENS.EXPLO)'] });
+    expect(pupilPlacement(pupil, { mefs: new Map() })).toEqual({ level: '20010015110', mef: { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' } });
+    // MefEducNat's label comes before the pupil's own.
+    expect(pupilPlacement(pupil, { mefs: new Map([['20010015110', '2NDE GT']]) })).toEqual({ level: '2NDE GT', mef: { code: '20010015110', label: '2NDE GT' } });
+    // A value that is no MEF code gives no MEF; the first degree's level comes first.
+    expect(pupilPlacement(requestOf('Eleve', { ENTEleveNiveau: ['CM2'], ENTEleveMEF: ['x'] }), { mefs: new Map() })).toEqual({ level: 'CM2' });
+    expect(pupilPlacement(requestOf('Eleve', {}), { mefs: new Map() })).toEqual({});
   });
 
   it('maps a first-degree pupil: names, labelled classes, level and parental authority', () => {

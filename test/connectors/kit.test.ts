@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { decodeText, textEncoding, xmlEncoding } from '../../connectors/kit/decode.js';
 import { readCsvRows } from '../../connectors/kit/csv.js';
+import { toMef } from '../../connectors/kit/mef.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { childText, readXmlElements, type XmlElement } from '../../connectors/kit/xml.js';
 import { chunked } from '../support/bytes.js';
+import groupSchema from '../../schemas/group.schema.json' with { type: 'json' };
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -141,5 +143,18 @@ describe('CSV', () => {
   it('reports an unclosed quote with its line', async () => {
     const problem = await problemOf(() => collect(readCsvRows(chunked(Buffer.from('a;b\n1;"open\n')), { file: 'q.csv' })));
     expect(problem.code).toBe('malformed-csv');
+  });
+});
+
+describe('MEFs', () => {
+  it('keeps the codes the group schema takes, and a label when it fits', () => {
+    const pattern = new RegExp(groupSchema.properties.mef.properties.code.pattern);
+    for (const code of ['10310019110', '2116', '2761000411A', '123', '12345', '1031001911', '103100191100', '10310-19110', '']) {
+      expect([code, toMef(code, 'label') !== undefined]).toEqual([code, pattern.test(code)]);
+    }
+    expect(toMef(' 10310019110 ', '  3EME   GENERALE ')).toEqual({ code: '10310019110', label: '3EME GENERALE' });
+    expect(toMef('2761000411a', undefined)).toEqual({ code: '2761000411A' });
+    expect(toMef('10310019110', 'x'.repeat(256))).toEqual({ code: '10310019110' });
+    expect(toMef(undefined, '3EME')).toBeUndefined();
   });
 });

@@ -57,7 +57,7 @@ const teaches = (person: string, group: string, line: number) => ({
 });
 
 describe('the STS-Web connector', () => {
-  it('reads subjects, people, classes and groups with their level, and one teacher membership per teacher and class or group', async () => {
+  it('reads subjects, people, classes and groups with their level and MEF, and one teacher membership per teacher and class or group', async () => {
     const operations = operationsOf(await parse(EXPORT));
     expect(operations.map((o) => `${o.entity} ${sourceId(o)}`)).toEqual([
       'subject 020100', 'subject 030201', 'subject 030602', 'subject 061300', 'subject 021100', 'subject 100100',
@@ -88,11 +88,11 @@ describe('the STS-Web connector', () => {
     expect(byId('person', 'local:245').record).toEqual({ kind: 'teacher', familyName: 'GARNIER', givenName: 'Inès', sourceIds: { 'sts-web': 'local:245' } });
 
     expect(byId('group', '3A')).toEqual({
-      entity: 'group', record: { kind: 'division', code: '3A', name: '3EME A', level: '3EME', sourceIds: { 'sts-web': '3A' } }, position: { file: FILE, line: 178 },
+      entity: 'group', record: { kind: 'division', code: '3A', name: '3EME A', level: '3EME', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3A' } }, position: { file: FILE, line: 178 },
     });
     // An empty LIBELLE_LONG: named by its code; a MEF given as a CODE_MEF child.
-    expect(byId('group', '3B').record).toEqual({ kind: 'division', code: '3B', name: '3B', level: '3EME', sourceIds: { 'sts-web': '3B' } });
-    // Two MEFs of two levels (a 4e-3e class), or an unknown MEF: no level.
+    expect(byId('group', '3B').record).toEqual({ kind: 'division', code: '3B', name: '3B', level: '3EME', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3B' } });
+    // Two MEFs of two levels (a 4e-3e class), or an unknown MEF: no level, no MEF.
     expect(byId('group', '4A').record).toEqual({ kind: 'division', code: '4A', name: '4EME-3EME A', sourceIds: { 'sts-web': '4A' } });
     expect(byId('group', '6A').record).toEqual({ kind: 'division', code: '6A', name: '6EME A', sourceIds: { 'sts-web': '6A' } });
     // A group spanning two classes of one level takes that level; spanning levels, none.

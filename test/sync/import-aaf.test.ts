@@ -200,7 +200,7 @@ describe('a complete AAF delivery', () => {
     expect(report.problems).toEqual([expect.objectContaining({ code: 'unexpected-request', line: 5, severity: 'error' })]);
   });
 
-  it('makes subjects of the MatiereEducNat codes the establishment uses, and levels of classes from the MEFs', async () => {
+  it('makes subjects of the MatiereEducNat codes the establishment uses, and levels and MEFs of classes from the MEFs', async () => {
     const uai = newUai('069');
     await putEstablishment(store.db, establishment(uai, LYON));
     const mef = (code: string, label: string) => request('MefEducNat', 'categorieMef', code, [attr('ENTMefJointure', code), attr('ENTLibelleMef', label), attr('ENTMEFRattach', code)]);
@@ -227,8 +227,11 @@ describe('a complete AAF delivery', () => {
       ['020700', 'FRANCAIS', '020700'], ['030201', 'ANGLAIS LV1', '030201'], ['061300', 'MATHEMATIQUES', '061300'],
     ]);
     const groups = await records(uai, 'group');
-    // A MEF label longer than the model's 20 characters gives way to the MEF code.
-    expect(groups.map((g) => [g.data.code, g.data.level]).sort()).toEqual([['2GT1', '20010015110'], ['5A', '5EME']]);
+    // A MEF label longer than the model's 20 characters gives way to the MEF code as the level; the MEF keeps it.
+    expect(groups.map((g) => [g.data.code, g.data.level, g.data.mef]).sort()).toEqual([
+      ['2GT1', '20010015110', { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' }],
+      ['5A', '5EME', { code: '10110001110', label: '5EME' }],
+    ]);
     const logged = await changes(uai);
     expect((await run(files)).establishments[0].counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(await changes(uai)).toBe(logged);

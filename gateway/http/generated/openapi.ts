@@ -1104,6 +1104,13 @@ export interface components {
             name?: string;
             /** @description Level such as `6E`, `2NDE`, `CM2`. */
             level?: string;
+            /** @description The MEF (module élémentaire de formation) the class's pupils follow, when its source names one: the GAR assigns resources by it. */
+            mef?: {
+                /** @description The MEF code of the national nomenclature (11 characters, second degree) or the MEFSTAT4 code (4 digits, first degree). */
+                code: string;
+                /** @description The MEF's label in the source's nomenclature, such as `3EME` or `2NDE GENERALE ET TECHNOLOGIQUE`. */
+                label?: string;
+            };
         };
         /** @enum {string} */
         role: "pupil" | "teacher";
