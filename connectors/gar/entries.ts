@@ -117,10 +117,21 @@ export function personGroupeEntry(uai: string, personId: string, groupCode: stri
   return { name: 'GARPersonGroupe', children: [leaf('GARStructureUAI', uai), leaf('GARPersonIdentifiant', personId), leaf('GARGroupeCode', groupCode)] };
 }
 
-/** The MEF code (11 digits) of the second degree or the MEFSTAT4 code (4 digits) of the first, as a level may carry. */
-export function mefCodeOf(level: string | undefined, degree: GarDegree): string | undefined {
-  const pattern = degree === '2D' ? /^\d{11}$/ : new RegExp(`^\\d{${MEFSTAT4}}$`);
-  return level !== undefined && pattern.test(level) ? level : undefined;
+/**
+ * The MEF of a class as the degree's files take it: an 11-character MEF code in the second degree, a 4-digit
+ * MEFSTAT4 code in the first; the class's MEF, else its level when that is such a code.
+ */
+export function garMefOf(group: GarGroup, degree: GarDegree): { code: string; label: string } | undefined {
+  const pattern = degree === '2D' ? /^[0-9A-Z]{11}$/ : new RegExp(`^\\d{${MEFSTAT4}}$`);
+  const code = group.mef && pattern.test(group.mef.code) ? group.mef.code : group.level !== undefined && pattern.test(group.level) ? group.level : undefined;
+  if (code === undefined) return undefined;
+  const label = [group.mef?.label, group.level].map((text) => text?.trim()).find((text) => text);
+  return { code, label: label ?? code };
+}
+
+/** GARMEF: a MEF followed in the establishment, with its label (second degree only; garMefOf gives values that fit). */
+export function mefEntry(uai: string, mef: { code: string; label: string }): GarNode {
+  return { name: 'GARMEF', children: [leaf('GARStructureUAI', uai), leaf('GARMEFCode', mef.code), leaf('GARMEFLibelle', mef.label)] };
 }
 
 export function personMefEntry(uai: string, personId: string, code: string, degree: GarDegree): GarNode {

@@ -28,8 +28,10 @@ export interface GarGroup {
   kind: 'division' | 'group';
   code?: string;
   name?: string;
-  /** A MEF code (11 digits, second degree) or MEFSTAT4 code (4 digits, first degree) when the source gave one. */
+  /** A level such as `6E`; when it is itself a MEF (11 digits) or MEFSTAT4 (4 digits) code, it serves as the MEF. */
   level?: string;
+  /** The MEF the class's pupils follow, with its label, when the source gave one. */
+  mef?: { code: string; label?: string };
 }
 
 export interface GarMembership {

@@ -1,10 +1,10 @@
 // Out: the GAR-ENT complete files of one establishment (GAR-ENT.xsd v1.7, or GAR-ENT-1D.xsd v1.4 for an école),
-// streamed: every entry goes to its file as soon as it is built. Written: GAREtab and GARMatiere (Etab),
+// streamed: every entry goes to its file as soon as it is built. Written: GAREtab, GARMEF and GARMatiere (Etab),
 // GAREleve and GARPersonMEF (Eleve), GAREnseignant for teachers and staff with GARPersonMEF (Enseignant),
 // GARGroupe (a teaching group with the classes its pupils are in) and GARPersonGroupe (Groupe); the 1D files
 // take GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them
 // would withdraw every resource-assigning staff member the GAR knows.
-import { etabEntry, groupeEntry, matiereEntry, mefCodeOf, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
+import { etabEntry, garMefOf, groupeEntry, matiereEntry, mefEntry, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
 import type { GarDegree, GarGroup, GarMembership, GarProblem, GarSource } from './records.js';
 import { GarFileSeries, garPackageName, garStamp, type GarFileKind, type GarSink } from './series.js';
 import type { GarNode } from './xml-node.js';
@@ -31,7 +31,8 @@ const KINDS: readonly GarFileKind[] = ['Etab', 'Eleve', 'Enseignant', 'Groupe'];
 interface KeptGroup {
   group: GarGroup;
   code: string;
-  mef?: string;
+  /** A class's MEF, as the degree's files take it. */
+  mef?: { code: string; label: string };
 }
 
 /** One export under way: where entries go, what was counted and reported, and which records were left out. */
@@ -81,8 +82,9 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
   const degree: GarDegree = source.establishment.type === 'ecole' ? '1D' : '2D';
   const naming = { entId: options.entId, stamp: garStamp(options.now), degree };
   const run = new Run(source, sink, naming);
-  await writeEstablishment(run);
+  // Classes come before the Etab file is written: it lists the MEFs they follow.
   const groups = await keptGroups(run);
+  await writeEstablishment(run, groups);
   await writeGroups(run, groups);
   const people = await writePeople(run);
   await writeMemberships(run, groups, people);
@@ -90,10 +92,14 @@ export async function writeGar(source: GarSource, sink: GarSink, options: GarWri
   return { degree, packageName: garPackageName(naming), files, counts: run.counts, problems: run.problems };
 }
 
-async function writeEstablishment(run: Run): Promise<void> {
+async function writeEstablishment(run: Run, groups: ReadonlyMap<string, KeptGroup>): Promise<void> {
   const etab = run.take(etabEntry(run.source.establishment));
   if (etab) await run.add('Etab', etab);
   if (run.degree === '1D') return;
+  // One GARMEF per code (the schema's key), labelled as the first class that has it.
+  const mefs = new Map<string, { code: string; label: string }>();
+  for (const { mef } of groups.values()) if (mef && !mefs.has(mef.code)) mefs.set(mef.code, mef);
+  for (const mef of [...mefs.values()].sort((a, b) => (a.code < b.code ? -1 : 1))) await run.add('Etab', mefEntry(run.uai, mef));
   const codes = new Set<string>();
   for await (const subject of run.source.subjects()) {
     const node = run.take(matiereEntry(run.uai, subject));
@@ -122,11 +128,13 @@ async function keptGroups(run: Run): Promise<Map<string, KeptGroup>> {
       continue;
     }
     codes.add(code);
-    const mef = group.kind === 'division' ? mefCodeOf(group.level, run.degree) : undefined;
-    if (group.kind === 'division' && group.level && !mef && !levelsWithoutCode.has(group.level)) {
+    const mef = group.kind === 'division' ? garMefOf(group, run.degree) : undefined;
+    const needs = run.degree === '2D' ? 'GARPersonMEF needs a MEF code of 11 characters' : 'GARPersonMEFSTAT4 needs a MEFSTAT4 code of 4 digits';
+    if (group.kind === 'division' && group.mef && !mef) {
+      run.problems.push({ entity: 'group', id: group.id, field: 'mef', code: 'no-mef-code', severity: 'warning', detail: `MEF ${group.mef.code} of class ${code} is not a code this establishment's files take: ${needs}, so its members get none` });
+    } else if (group.kind === 'division' && group.level && !mef && !levelsWithoutCode.has(group.level)) {
       levelsWithoutCode.add(group.level);
-      const needs = run.degree === '2D' ? 'GARPersonMEF needs a MEF code of 11 digits' : 'GARPersonMEFSTAT4 needs a MEFSTAT4 code of 4 digits';
-      run.problems.push({ entity: 'group', id: group.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: `level ${JSON.stringify(group.level)} (class ${code} and any other at that level) is not a code: ${needs}, so their members get none` });
+      run.problems.push({ entity: 'group', id: group.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: `class ${code} has no MEF and its level ${JSON.stringify(group.level)} (as any other class at that level) is not a code: ${needs}, so their members get none` });
     }
     groups.set(group.id, { group, code, ...(mef ? { mef } : {}) });
   }
@@ -191,10 +199,10 @@ async function writeMemberships(run: Run, groups: ReadonlyMap<string, KeptGroup>
       written.add(groupKey);
       await run.add('Groupe', personGroupeEntry(run.uai, membership.personId, group.code));
     }
-    const mefKey = `${membership.personId} M ${group.mef}`;
+    const mefKey = `${membership.personId} M ${group.mef?.code}`;
     if (group.mef && !written.has(mefKey)) {
       written.add(mefKey);
-      await run.add(kind, personMefEntry(run.uai, membership.personId, group.mef, run.degree));
+      await run.add(kind, personMefEntry(run.uai, membership.personId, group.mef.code, run.degree));
     }
   }
 }

@@ -130,7 +130,11 @@ function personOf(record: RosterRecord): GarPerson {
 }
 
 function groupOf(record: RosterRecord): GarGroup {
-  return { id: record.id, kind: record.kind as GarGroup['kind'], code: text(record.code), name: text(record.name), level: text(record.level) };
+  const mef = record.mef as { code?: unknown; label?: unknown } | undefined;
+  return {
+    id: record.id, kind: record.kind as GarGroup['kind'], code: text(record.code), name: text(record.name), level: text(record.level),
+    ...(mef && typeof mef.code === 'string' ? { mef: { code: mef.code, ...(text(mef.label) ? { label: text(mef.label) } : {}) } } : {}),
+  };
 }
 
 function membershipOf(record: RosterRecord): GarMembership {

@@ -82,8 +82,9 @@ describe('the GAR-ENT writer', () => {
   const uai = '0691234S';
 
   it("writes a collège's four complete files (v1.7) in schema order, with profiles, MEFs and memberships", async () => {
-    const sixA = group('division', '6A', { name: '6e A', level: '10010012110' });
+    const sixA = group('division', '6A', { name: '6e A', level: '6E', mef: { code: '10010012110', label: '6EME' } });
     const sixB = group('division', '6B', { level: '6E' });
+    const fiveA = group('division', '5A', { level: '5E', mef: { code: '2116' } });
     const latin = group('group', 'LATIN', { name: 'Latin & grec <option>' });
     const lea = person('pupil', { familyName: 'Martin', givenName: 'Léa', birthDate: '2014-02-03' });
     const noe = person('pupil', { familyName: 'Dupont "dit Noé"', givenName: 'Noé' });
@@ -95,7 +96,7 @@ describe('the GAR-ENT writer', () => {
     const result = await exportRoster({
       establishment: { uai, name: 'Collège Jean Moulin', type: 'college', sector: 'public' },
       subjects: [{ id: randomUUID(), code: '020700', name: 'FRANCAIS' }, { id: randomUUID(), code: '061300', name: 'MATHEMATIQUES' }],
-      groups: [sixA, sixB, latin],
+      groups: [sixA, sixB, fiveA, latin],
       people: [lea, noe, prof, doc, principal, secretary, nameless],
       memberships: [
         member(lea, sixA), member(lea, latin), member(lea, sixA, { startDate: '2026-09-01' } as Partial<GarMembership>),
@@ -113,13 +114,15 @@ describe('the GAR-ENT writer', () => {
     expect(etab.attributes.Version).toBe('1.0');
 
     expect(entries(etab, 'GAREtab').map((e) => [text(e, 'GARStructureUAI'), text(e, 'GARStructureNomCourant'), text(e, 'GARStructureContrat')])).toEqual([[uai, 'Collège Jean Moulin', 'PU']]);
+    // The MEFs its classes follow, once each, between GAREtab and GARMatiere (the structure check holds the order).
+    expect(entries(etab, 'GARMEF').map((e) => [text(e, 'GARStructureUAI'), text(e, 'GARMEFCode'), text(e, 'GARMEFLibelle')])).toEqual([[uai, '10010012110', '6EME']]);
     expect(entries(etab, 'GARMatiere').map((e) => [text(e, 'GARMatiereCode'), text(e, 'GARMatiereLibelle')])).toEqual([['020700', 'FRANCAIS'], ['061300', 'MATHEMATIQUES']]);
 
     const pupils = entries(eleve, 'GAREleve');
     expect(pupils.map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARPersonNom'), text(e, 'GARPersonPrenom'), text(e, 'GARPersonAutresPrenoms'), text(e, 'GARPersonEtab'), text(e, 'GARPersonDateNaissance')]))
       .toEqual([[lea.id, 'Martin', 'Léa', 'Léa', uai, '2014-02-03'], [noe.id, 'Dupont "dit Noé"', 'Noé', 'Noé', uai, undefined]]);
     expect(pupils.map((e) => childTexts(entries(e, 'GARPersonProfils')[0], 'GARPersonProfil'))).toEqual([['National_elv'], ['National_elv']]);
-    // Only 6A's level is a MEF code; Léa's two memberships of 6A make one GARPersonMEF.
+    // Only 6A has a MEF code; Léa's two memberships of 6A make one GARPersonMEF.
     expect(entries(eleve, 'GARPersonMEF').map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARMEFCode')])).toEqual([[lea.id, '10010012110']]);
 
     const staff = entries(enseignant, 'GAREnseignant');
@@ -129,16 +132,17 @@ describe('the GAR-ENT writer', () => {
     expect(entries(enseignant, 'GARPersonMEF').map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARMEFCode')])).toEqual([[prof.id, '10010012110']]);
 
     expect(entries(groupe, 'GARGroupe').map((e) => [text(e, 'GARGroupeCode'), text(e, 'GARGroupeLibelle'), text(e, 'GARGroupeStatut')]))
-      .toEqual([['6A', '6e A', 'DIVISION'], ['6B', '6B', 'DIVISION'], ['LATIN', 'Latin & grec <option>', 'GROUPE']]);
+      .toEqual([['6A', '6e A', 'DIVISION'], ['6B', '6B', 'DIVISION'], ['5A', '5A', 'DIVISION'], ['LATIN', 'Latin & grec <option>', 'GROUPE']]);
     // The classes a teaching group draws from are its current pupils' (Noé's Latin ended; teachers do not count).
-    expect(entries(groupe, 'GARGroupe').map((e) => childTexts(e, 'GARGroupeDivAppartenance'))).toEqual([[], [], ['6A']]);
+    expect(entries(groupe, 'GARGroupe').map((e) => childTexts(e, 'GARGroupeDivAppartenance'))).toEqual([[], [], [], ['6A']]);
     // Noé left Latin in October: an ended membership is not exported.
     expect(entries(groupe, 'GARPersonGroupe').map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARGroupeCode')]))
       .toEqual([[lea.id, '6A'], [lea.id, 'LATIN'], [noe.id, '6B'], [prof.id, '6A'], [prof.id, 'LATIN']]);
 
-    expect(result.counts).toEqual({ GAREtab: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 2, GAREnseignant: 4, GARPersonGroupe: 5, GARPersonMEF: 2 });
+    expect(result.counts).toEqual({ GAREtab: 1, GARMEF: 1, GARMatiere: 2, GARGroupe: 4, GAREleve: 2, GAREnseignant: 4, GARPersonGroupe: 5, GARPersonMEF: 2 });
     expect(result.problems).toEqual([
-      { entity: 'group', id: sixB.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: 'level "6E" (class 6B and any other at that level) is not a code: GARPersonMEF needs a MEF code of 11 digits, so their members get none' },
+      { entity: 'group', id: sixB.id, field: 'level', code: 'no-mef-code', severity: 'warning', detail: 'class 6B has no MEF and its level "6E" (as any other class at that level) is not a code: GARPersonMEF needs a MEF code of 11 characters, so their members get none' },
+      { entity: 'group', id: fiveA.id, field: 'mef', code: 'no-mef-code', severity: 'warning', detail: "MEF 2116 of class 5A is not a code this establishment's files take: GARPersonMEF needs a MEF code of 11 characters, so its members get none" },
       { entity: 'person', id: nameless.id, field: 'familyName', code: 'missing-field', severity: 'error', detail: 'no familyName: GAR-ENT requires GARPersonNom (the family name)' },
     ]);
   });
@@ -184,12 +188,13 @@ describe('the GAR-ENT writer', () => {
       memberships: [member(pupil, latin), member(pupil, long), { id: 'M-ghost', personId: ghost, groupId: latin.id, role: 'pupil' }, { id: 'M-nowhere', personId: pupil.id, groupId: ghost, role: 'pupil' }],
     }, '2D');
 
+    // Classes and groups are read first: the Etab file lists the MEFs of the classes.
     expect(result.problems).toEqual([
+      { entity: 'group', id: twin.id, field: 'code', code: 'duplicate-key', severity: 'error', detail: `another class or group of ${uai} has code LATIN; GARGroupe is unique by code and UAI` },
+      { entity: 'group', id: long.id, field: 'code', code: 'too-long', severity: 'error', detail: 'code has 256 characters; GARGroupeCode takes at most 255' },
       { entity: 'establishment', id: uai, field: 'name', code: 'missing-field', severity: 'error', detail: 'no name: GAR-ENT requires GARStructureNomCourant (the current name)' },
       { entity: 'subject', id: 'S2', field: 'code', code: 'duplicate-key', severity: 'error', detail: `another subject of ${uai} has code X; GARMatiere is unique by UAI and code` },
       { entity: 'subject', id: 'S3', field: 'name', code: 'missing-field', severity: 'error', detail: 'no name: GAR-ENT requires GARMatiereLibelle (the subject name)' },
-      { entity: 'group', id: twin.id, field: 'code', code: 'duplicate-key', severity: 'error', detail: `another class or group of ${uai} has code LATIN; GARGroupe is unique by code and UAI` },
-      { entity: 'group', id: long.id, field: 'code', code: 'too-long', severity: 'error', detail: 'code has 256 characters; GARGroupeCode takes at most 255' },
       { entity: 'person', id: pupil.id, field: 'birthDate', code: 'bad-date', severity: 'warning', detail: 'birthDate "02/03/2014" is not a date as YYYY-MM-DD; GARPersonDateNaissance is left out' },
       { entity: 'person', id: teacher.id, field: 'email', code: 'too-long', severity: 'warning', detail: 'email has 261 characters; GARPersonMail takes at most 255, so it is left out' },
       { entity: 'membership', id: 'M-ghost', field: 'personId', code: 'unknown-link', severity: 'error', detail: `the membership names person ${ghost}, who is none of the pupils, teachers and staff of ${uai}; left out` },

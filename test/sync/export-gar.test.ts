@@ -62,7 +62,7 @@ describe('the GAR export of an establishment', () => {
     const uai = newUai('069');
     await putEstablishment(store.db, establishment(uai, undefined, { name: 'Collège Jean Moulin' }));
     const sixA = division('6A', { name: '6e A', level: '6E' });
-    const fiveB = division('5B', { level: '10110001110' });
+    const fiveB = division('5B', { level: '5E', mef: { code: '10110001110', label: '5EME' } });
     const english = group('ANG-LV1', 'Anglais LV1 & co');
     const lea = pupil({ familyName: 'Martin', givenName: 'Léa', birthDate: '2014-02-03' });
     const noe = pupil({ familyName: "L'Hôte <dit Noé>", givenName: 'Noé' });
@@ -101,6 +101,8 @@ describe('the GAR export of an establishment', () => {
 
     expect(rows(entries.get('GAREtab'), 'GARStructureUAI', 'GARStructureNomCourant')).toEqual([[uai, 'Collège Jean Moulin']]);
     expect(rows(entries.get('GARMatiere'), 'GARMatiereCode', 'GARMatiereLibelle')).toEqual([['020700', 'FRANCAIS'], ['030201', 'ANGLAIS LV1']]);
+    // The MEF 5B follows, with its label: the GAR assigns resources by MEF.
+    expect(rows(entries.get('GARMEF'), 'GARStructureUAI', 'GARMEFCode', 'GARMEFLibelle')).toEqual([[uai, '10110001110', '5EME']]);
     // The deleted pupil and the guardian are not there.
     expect(rows(entries.get('GAREleve'), 'GARPersonIdentifiant', 'GARPersonNom', 'GARPersonPrenom', 'GARPersonDateNaissance', 'GARPersonEtab')).toEqual(sorted([
       [lea.id, 'Martin', 'Léa', '2014-02-03', uai], [noe.id, "L'Hôte <dit Noé>", 'Noé', noe.birthDate, uai], [sam.id, 'Benali', 'Sam', sam.birthDate, uai],
@@ -121,7 +123,7 @@ describe('the GAR export of an establishment', () => {
     expect(rows(entries.get('GARPersonGroupe'), 'GARPersonIdentifiant', 'GARGroupeCode', 'GARStructureUAI'))
       .toEqual(sorted(memberships.filter((m) => !m.endDate).map((m) => [m.personId as string, codeOf.get(m.groupId as string)!, uai])));
     expect(rows(entries.get('GARPersonMEF'), 'GARPersonIdentifiant', 'GARMEFCode')).toEqual(sorted([[noe.id, '10110001110'], [sam.id, '10110001110'], [petit.id, '10110001110']] as string[][]));
-    expect(result.counts).toEqual({ GAREtab: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 8, GARPersonMEF: 3 });
+    expect(result.counts).toEqual({ GAREtab: 1, GARMEF: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 8, GARPersonMEF: 3 });
     expect(result.problems).toEqual([expect.objectContaining({ entity: 'group', id: sixA.id, field: 'level', code: 'no-mef-code', severity: 'warning' })]);
 
     const [archive, md5] = result.files.slice(-2);
