@@ -6,3 +6,9 @@ import type { Entity } from './validate.js';
 export const IDENTIFYING_FIELDS: Partial<Record<Entity, readonly string[]>> = {
   person: ['ine', 'birthDate'],
 };
+
+/**
+ * Sources whose identifiers identify a person in turn: ONDE knows a pupil only by its INE, so its source ids are
+ * INEs (and its memberships' ids carry them). They are left out of `sourceIds` behind the same scope.
+ */
+export const IDENTIFYING_SOURCES: readonly string[] = ['onde'];

@@ -2,6 +2,7 @@
 // Records are also stored rendered as JSON text, which listings and the change feed send as they are: no
 // parsing and re-serialising of every row on every read.
 import { sql, type RawBuilder } from 'kysely';
+import { IDENTIFYING_SOURCES } from '../model/identifying.js';
 
 export interface StoredRow {
   id: string;
@@ -25,13 +26,21 @@ export function recordFromRow(row: StoredRow): Record<string, unknown> {
 
 /**
  * The two renderings stored with every record, as JSON text: `body` in full, and `body_minimal` without its
- * identifying fields (null when there are none to leave out). Written once, served as they are.
+ * identifying fields nor the ids it has in identifying sources (null when there are none to leave out). Written
+ * once, served as they are.
  */
 export function renderings(record: Record<string, unknown>, identifying: readonly string[] = []): { body: string; body_minimal: string | null } {
   const body = jsonForPostgres(record);
-  if (!identifying.some((field) => field in record)) return { body, body_minimal: null };
+  const sourceIds = record.sourceIds as Record<string, unknown> | undefined;
+  const identifyingSources = sourceIds ? IDENTIFYING_SOURCES.filter((source) => source in sourceIds) : [];
+  if (!identifying.some((field) => field in record) && identifyingSources.length === 0) return { body, body_minimal: null };
   const minimal = { ...record };
   for (const field of identifying) delete minimal[field];
+  if (identifyingSources.length) {
+    const kept = { ...sourceIds };
+    for (const source of identifyingSources) delete kept[source];
+    minimal.sourceIds = kept;
+  }
   return { body, body_minimal: jsonForPostgres(minimal) };
 }
 
@@ -41,8 +50,9 @@ export function renderedRecord(rendering: 'full' | 'minimal'): RawBuilder<string
 }
 
 /** The tombstone of a stored row, as JSON text built by the database (for records announced as leaving). */
-export function tombstoneJson(): RawBuilder<string> {
-  return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', source_ids, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
+export function tombstoneJson(rendering: 'full' | 'minimal'): RawBuilder<string> {
+  const sourceIds = rendering === 'full' ? sql`source_ids` : sql`source_ids - ${IDENTIFYING_SOURCES}::text[]`;
+  return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', ${sourceIds}, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -4,7 +4,7 @@ import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
-import { BOURG, establishment, guardian, LYON, newUai, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
+import { BOURG, division, establishment, guardian, LYON, newUai, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
@@ -152,5 +152,41 @@ describe('scopes and projection', () => {
       [identified.clientId, collegeA, 'person', 1],
       [plain.clientId, collegeA, 'person', 2],
     ]);
+  });
+
+  it("keeps ids from identifying sources (ONDE knows a pupil by its INE) behind roster.identifiers, in listings, changes and tombstones", async () => {
+    const db = t.gateway.store.db;
+    const ecole = newUai('069');
+    await putEstablishment(db, establishment(ecole, LYON));
+    const lina = pupil({ sourceIds: undefined });
+    const cm2 = division('CM2');
+    const ine = lina.ine as string;
+    await applyBatch(db, ecole, [
+      upsert('person', { ...lina, sourceIds: { onde: ine, aaf: '2000123' } }),
+      upsert('group', { ...cm2, sourceIds: { onde: 'CM2' } }),
+      upsert('membership', { id: crypto.randomUUID(), personId: lina.id, groupId: cm2.id, role: 'pupil', sourceIds: { onde: `${ine}/CM2` } }),
+    ] as never);
+    const sourceIdsOf = (body: unknown) => Object.fromEntries(((body as { data: Record<string, unknown>[] }).data).map((r) => [r.id ?? (r.record as { id: string }).id, (r.sourceIds ?? (r.record as { sourceIds: unknown }).sourceIds)]));
+
+    const plain = await client(['roster.read'], [`uai:${ecole}`]);
+    const http = api(t.baseUrl, plain.token);
+    expect(sourceIdsOf((await http.get(`/v1/establishments/${ecole}/people`)).body)).toEqual({ [lina.id as string]: { aaf: '2000123' } });
+    const memberships = (await http.get(`/v1/establishments/${ecole}/memberships`)).body as { data: Record<string, unknown>[] };
+    expect(memberships.data.map((m) => m.sourceIds)).toEqual([{}]);
+    expect(JSON.stringify((await http.get('/v1/changes')).body)).not.toContain(ine);
+
+    const identified = await client(['roster.read', 'roster.identifiers'], [`uai:${ecole}`]);
+    const full = api(t.baseUrl, identified.token);
+    expect(sourceIdsOf((await full.get(`/v1/establishments/${ecole}/people`)).body)).toEqual({ [lina.id as string]: { onde: ine, aaf: '2000123' } });
+    expect(JSON.stringify((await full.get('/v1/changes')).body)).toContain(`${ine}/CM2`);
+
+    // Leaving the client's perimeter, the records are announced deleted with tombstones made there and then.
+    const { cursor } = (await http.get('/v1/changes')).body as { cursor: string };
+    await updateClient(db, plain.clientId, { perimeter: [`uai:${collegeA}`] });
+    const leaving = (await http.get(`/v1/changes?since=${encodeURIComponent(cursor)}&limit=1000`)).body as { data: { id: string; op: string; record: Record<string, unknown> }[] };
+    const tombstones = leaving.data.filter((e) => e.op === 'delete' && e.record.uai === ecole);
+    expect(tombstones).toHaveLength(4);
+    expect(JSON.stringify(tombstones)).not.toContain(ine);
+    expect(tombstones.find((e) => e.id === lina.id)!.record.sourceIds).toEqual({ aaf: '2000123' });
   });
 });

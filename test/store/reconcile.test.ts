@@ -99,11 +99,11 @@ describe('matching people across sources', () => {
 
   it('stores a lone surrogate (broken UTF-16 from a source) as U+FFFD, in the record and both its renderings', async () => {
     const { uai } = await school();
-    const result = await applyBatch(store.db, uai, [upsert('person', pupil({ id: undefined, givenName: 'L\ud800a', sourceIds: { onde: 'S1' } })) as RecordOperation]);
+    const result = await applyBatch(store.db, uai, [upsert('person', pupil({ id: undefined, givenName: 'L\ud800a', sourceIds: { aaf: 'S1' } })) as RecordOperation]);
     const row = await store.db.selectFrom('roster_record').select(['data', 'body', 'body_minimal']).where('id', '=', result.results[0].id).executeTakeFirstOrThrow();
     expect((row.data as { givenName: string }).givenName).toBe('L\ufffda');
     expect(JSON.parse(row.body).givenName).toBe('L\ufffda');
-    expect(JSON.parse(row.body_minimal!)).toMatchObject({ givenName: 'L\ufffda', sourceIds: { onde: 'S1' } });
+    expect(JSON.parse(row.body_minimal!)).toMatchObject({ givenName: 'L\ufffda', sourceIds: { aaf: 'S1' } });
     expect(JSON.parse(row.body_minimal!).ine).toBeUndefined();
   });
 

@@ -56,7 +56,7 @@ export async function readChanges(access: ScopedAccess, cursor: ChangeCursor, li
     }
     // Visibility is unchanged: plain changes in (from, head] within the current perimeter.
     const visible = (eb: any) => coversEstablishment(eb, access.perimeter);
-    const rows = await unionRows(db, entities, rendering, limit + 1, 'seq', (kind) => (qb) => {
+    const rows = await unionRows(db, entities, rendering, false, limit + 1, 'seq', (kind) => (qb) => {
       let q = qb.where('seq', '>', String(from)).where('seq', '<=', String(head));
       q = kind === 'establishment'
         ? q.where('status', '=', 'active').where(visible)
@@ -104,11 +104,11 @@ async function catchUp(
     let rows: ChangeRow[];
     if (phase === 'changes') {
       const since = after_ ?? cursor.s;
-      rows = both.length === 0 ? [] : await unionRows(db, entities, rendering, room + 1, 'seq', () => (qb) =>
+      rows = both.length === 0 ? [] : await unionRows(db, entities, rendering, false, room + 1, 'seq', () => (qb) =>
         qb.where('seq', '>', since).where('seq', '<=', target).where(sql<boolean>`uai = any(${both}::text[])`));
     } else {
       const uais = phase === 'leave' ? leaving : entering;
-      rows = uais.length === 0 ? [] : await unionRows(db, entities, phase === 'leave' ? 'tombstone' : rendering, room + 1, 'key', () => (qb) => {
+      rows = uais.length === 0 ? [] : await unionRows(db, entities, rendering, phase === 'leave', room + 1, 'key', () => (qb) => {
         let q = qb.where(sql<boolean>`uai = any(${uais}::text[])`);
         if (phase === 'enter') q = q.where('seq', '<=', target).where('status', '=', 'active');
         if (after_) {
@@ -137,13 +137,14 @@ async function catchUp(
 async function unionRows(
   db: Kysely<Database>,
   entities: string[],
-  render: 'full' | 'minimal' | 'tombstone',
+  render: 'full' | 'minimal',
+  /** Records announced as leaving: still active, they need a tombstone made now. */
+  tombstones: boolean,
   limit: number,
   order: 'seq' | 'key',
   refine: Selector,
 ): Promise<ChangeRow[]> {
-  // Announced deletions of records that are still active (they left the perimeter) need a tombstone made now.
-  const columns = ['id', 'uai', 'status', 'seq', (render === 'tombstone' ? tombstoneJson() : renderedRecord(render)).as('record')] as const;
+  const columns = ['id', 'uai', 'status', 'seq', (tombstones ? tombstoneJson(render) : renderedRecord(render)).as('record')] as const;
   const establishments = refine('establishment')(
     db.selectFrom('establishment').select([sql<string>`'establishment'`.as('entity'), ...columns]) as any,
   );

@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as core from './20261123_0001_core.js';
 import * as jobs from './20261123_0002_jobs.js';
 import * as leanIndexes from './20261124_0003_lean_indexes.js';
+import * as minimalSourceIds from './20261125_0004_minimal_source_ids.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
   '20261123_0002_jobs': jobs,
   '20261124_0003_lean_indexes': leanIndexes,
+  '20261125_0004_minimal_source_ids': minimalSourceIds,
 };
 
 export const migrationProvider: MigrationProvider = {
