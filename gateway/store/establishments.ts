@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { validateRecord, type FieldProblem } from '../model/validate.js';
-import type { Database } from './tables.js';
-import { jsonForPostgres, recordFromRow, renderings } from './record-shape.js';
+import type { Database, EstablishmentRow } from './tables.js';
+import { jsonForPostgres, minimalParts, recordFromRow, renderedInDatabase } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 
@@ -57,45 +57,36 @@ export async function putEstablishment(
     const seq = String(await reserveSequence(trx, 1));
     const id = existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID());
     const updatedAt = new Date();
-    const row = {
-      id,
-      uai,
-      status: 'active' as const,
-      name: data.name as string,
-      type: data.type as string,
-      sector: data.sector as string,
+    const territory = {
       commune_code: data.communeCode as string,
       departement_code: data.departementCode as string,
       region_code: data.regionCode as string,
       academie_code: data.academieCode as string,
-      source_ids: jsonForPostgres(sourceIds),
-      data: jsonForPostgres(data),
-      ...renderings({ id, uai, status: 'active', sourceIds, updatedAt: updatedAt.toISOString(), ...data }),
-      updated_at: updatedAt,
-      seq,
     };
-    const stored = await trx
-      .insertInto('establishment')
-      .values(row)
-      .onConflict((oc) => oc.column('uai').doUpdateSet((eb) => ({
-        status: eb.ref('excluded.status'), name: eb.ref('excluded.name'), type: eb.ref('excluded.type'),
-        sector: eb.ref('excluded.sector'), commune_code: eb.ref('excluded.commune_code'),
-        departement_code: eb.ref('excluded.departement_code'), region_code: eb.ref('excluded.region_code'),
-        academie_code: eb.ref('excluded.academie_code'), source_ids: eb.ref('excluded.source_ids'),
-        data: eb.ref('excluded.data'), body: eb.ref('excluded.body'), body_minimal: eb.ref('excluded.body_minimal'),
-        updated_at: eb.ref('excluded.updated_at'), seq: eb.ref('excluded.seq'),
-      })))
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const minimal = minimalParts(sourceIds, data);
+    const rendered = (parts: { sourceIds: unknown; data: unknown }) => renderedInDatabase({
+      id: sql`${id}::text`, uai, status: sql`'active'`, updatedAt, sourceIds: sql`${jsonForPostgres(parts.sourceIds)}::json`, data: sql`${jsonForPostgres(parts.data)}::json`,
+    });
+    const { rows: [stored] } = await sql<EstablishmentRow>`
+      insert into establishment (id, uai, status, name, type, sector, commune_code, departement_code, region_code, academie_code,
+        source_ids, data, body, body_minimal, updated_at, seq)
+      values (${id}, ${uai}, 'active', ${data.name as string}, ${data.type as string}, ${data.sector as string}, ${territory.commune_code},
+        ${territory.departement_code}, ${territory.region_code}, ${territory.academie_code}, ${jsonForPostgres(sourceIds)}::jsonb, ${jsonForPostgres(data)}::jsonb,
+        ${rendered({ sourceIds, data })}, ${minimal ? rendered(minimal) : null}, ${updatedAt}, ${seq})
+      on conflict (uai) do update set
+        status = excluded.status, name = excluded.name, type = excluded.type, sector = excluded.sector, commune_code = excluded.commune_code,
+        departement_code = excluded.departement_code, region_code = excluded.region_code, academie_code = excluded.academie_code,
+        source_ids = excluded.source_ids, data = excluded.data, body = excluded.body, body_minimal = excluded.body_minimal,
+        updated_at = excluded.updated_at, seq = excluded.seq
+      returning *`.execute(trx);
     const territoryMoved = !existing || existing.status !== 'active' ||
       TERRITORY_FIELDS.some((f) => (existing.data as Record<string, unknown>)[f] !== data[f]);
     if (territoryMoved) {
       await trx.insertInto('establishment_territory').values({
-        uai, seq, status: 'active', commune_code: row.commune_code, departement_code: row.departement_code,
-        region_code: row.region_code, academie_code: row.academie_code,
+        uai, seq, status: 'active', ...territory,
       }).execute();
     }
-    await trx.insertInto('change_log').values({ seq, entity: 'establishment', record_id: row.id, uai, op: 'upsert', changed_at: row.updated_at }).execute();
+    await trx.insertInto('change_log').values({ seq, entity: 'establishment', record_id: id, uai, op: 'upsert', changed_at: updatedAt }).execute();
     return { record: recordFromRow(stored), seq: stored.seq, outcome: existing ? ('updated' as const) : ('created' as const) };
   });
 }

@@ -1,6 +1,6 @@
 // The public shape of a stored record (establishment or roster record): envelope fields, then the entity's own.
 // Records are also stored rendered as JSON text, which listings and the change feed send as they are: no
-// parsing and re-serialising of every row on every read.
+// parsing and re-serialising of every row on every read. The database makes the renderings as it stores a record.
 import { sql, type RawBuilder } from 'kysely';
 import { IDENTIFYING_SOURCES } from '../model/identifying.js';
 
@@ -24,24 +24,35 @@ export function recordFromRow(row: StoredRow): Record<string, unknown> {
   };
 }
 
+/** What a record's minimal rendering holds in place of its `sourceIds` and `data`, or undefined when it is its full one. */
+export interface MinimalParts {
+  sourceIds: Record<string, unknown>;
+  data: Record<string, unknown>;
+}
+
 /**
- * The two renderings stored with every record, as JSON text: `body` in full, and `body_minimal` without its
- * identifying fields nor the ids it has in identifying sources (null when there are none to leave out). Written
- * once, served as they are.
+ * The parts of a record's minimal rendering: without its identifying fields nor its ids in identifying sources
+ * (model/identifying.ts); undefined when there are none to leave out (the record then has no `body_minimal`).
  */
-export function renderings(record: Record<string, unknown>, identifying: readonly string[] = []): { body: string; body_minimal: string | null } {
-  const body = jsonForPostgres(record);
-  const sourceIds = record.sourceIds as Record<string, unknown> | undefined;
-  const identifyingSources = sourceIds ? IDENTIFYING_SOURCES.filter((source) => source in sourceIds) : [];
-  if (!identifying.some((field) => field in record) && identifyingSources.length === 0) return { body, body_minimal: null };
-  const minimal = { ...record };
-  for (const field of identifying) delete minimal[field];
-  if (identifyingSources.length) {
-    const kept = { ...sourceIds };
-    for (const source of identifyingSources) delete kept[source];
-    minimal.sourceIds = kept;
-  }
-  return { body, body_minimal: jsonForPostgres(minimal) };
+export function minimalParts(sourceIds: Record<string, unknown>, data: Record<string, unknown>, identifying: readonly string[] = []): MinimalParts | undefined {
+  const fields = identifying.filter((field) => field in data);
+  const sources = IDENTIFYING_SOURCES.filter((source) => source in sourceIds);
+  if (!fields.length && !sources.length) return undefined;
+  const minimal = { sourceIds: { ...sourceIds }, data: { ...data } };
+  for (const field of fields) delete minimal.data[field];
+  for (const source of sources) delete minimal.sourceIds[source];
+  return minimal;
+}
+
+/**
+ * A record's rendering, `{"id", "uai", "status", "sourceIds", "updatedAt", …data}` as JSON text, made by the
+ * database from the parts' JSON texts as the gateway sent them (a `json` value keeps its text, so `data` keeps its
+ * key order): each record goes to the database once, and is not serialised again inside its renderings.
+ * `sourceIds` and `data` are `json` expressions; `id` and `status` columns, whose values need no escaping.
+ */
+export function renderedInDatabase(parts: { id: RawBuilder<unknown>; uai: string; status: RawBuilder<unknown>; updatedAt: Date; sourceIds: RawBuilder<unknown>; data: RawBuilder<unknown> }): RawBuilder<string> {
+  const envelope = sql`'{"id":"' || ${parts.id} || '","uai":' || ${JSON.stringify(parts.uai)} || ',"status":"' || ${parts.status} || '","sourceIds":' || (${parts.sourceIds})::text || ',"updatedAt":' || ${JSON.stringify(parts.updatedAt.toISOString())}`;
+  return sql<string>`${envelope} || case when (${parts.data})::text = '{}' then '}' else ',' || substr((${parts.data})::text, 2) end`;
 }
 
 /** The stored rendering to serve, as an SQL expression. */

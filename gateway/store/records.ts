@@ -2,13 +2,13 @@
 // A batch is checked whole first (schemas, identifiers, matching, references) and written in one transaction,
 // so an invalid record means nothing is written. Unchanged records are not rewritten: no change-log noise.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { validateRecord, type Entity, type FieldProblem } from '../model/validate.js';
 import type { Database, RosterRecordRow } from './tables.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 import { lockEstablishment } from './establishments.js';
-import { jsonForPostgres, renderings } from './record-shape.js';
+import { jsonForPostgres, minimalParts, renderedInDatabase } from './record-shape.js';
 import { IDENTIFYING_FIELDS } from '../model/identifying.js';
 
 export type RosterEntity = Exclude<Entity, 'establishment'>;
@@ -427,23 +427,31 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
   for (const chunk of chunks(changed.map((p, position) => ({ p, position })), 5000)) {
     const json = jsonForPostgres(chunk.map(({ p, position }) => {
       const deleted = p.outcome === 'deleted';
-      const record = { id: p.id, uai, status: deleted ? 'deleted' : 'active', sourceIds: p.sourceIds, updatedAt: now.toISOString(), ...(deleted ? {} : p.data) };
+      // A tombstone's renderings hold its envelope only (shown_data); its stored data stays.
+      const minimal = minimalParts(p.sourceIds, deleted ? {} : p.data, IDENTIFYING_FIELDS[p.operation.entity]);
       return {
         position,
         created: p.outcome === 'created',
         id: p.id,
         entity: p.operation.entity,
         kind: kindOf(p.operation.entity, p.data),
-        status: record.status,
+        status: deleted ? 'deleted' : 'active',
         source_ids: p.sourceIds,
         data: p.data,
-        ...renderings(record, IDENTIFYING_FIELDS[p.operation.entity]),
+        shown_data: deleted ? {} : null,
+        minimal_source_ids: minimal?.sourceIds ?? null,
+        minimal_data: minimal?.data ?? null,
       };
     }));
+    const rendered = (sourceIds: RawBuilder<unknown>, data: RawBuilder<unknown>) =>
+      renderedInDatabase({ id: sql`r.id`, uai, status: sql`r.status`, updatedAt: now, sourceIds, data });
     await sql`
       insert into staged_record
-      select * from json_to_recordset(${json}::json)
-        as r(position int, created boolean, id uuid, entity text, kind text, status text, source_ids jsonb, data jsonb, body text, body_minimal text)`.execute(trx);
+      select r.position, r.created, r.id, r.entity, r.kind, r.status, r.source_ids::jsonb, r.data::jsonb,
+        ${rendered(sql`r.source_ids`, sql`coalesce(r.shown_data, r.data)`)},
+        case when r.minimal_data is null then null else ${rendered(sql`r.minimal_source_ids`, sql`r.minimal_data`)} end
+      from json_to_recordset(${json}::json)
+        as r(position int, created boolean, id uuid, entity text, kind text, status text, source_ids json, data json, shown_data json, minimal_source_ids json, minimal_data json)`.execute(trx);
   }
   // A new record's keys are new (planning matched every stored one, and the establishment is locked): plain
   // inserts, at about half the cost of ON CONFLICT's speculative insertion, which only a stored record's
@@ -501,3 +509,4 @@ export async function activeRecordsFromSource(
     .execute();
   return rows as (RosterRecordRow & { entity: RosterEntity })[];
 }
+

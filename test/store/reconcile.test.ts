@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch, ImportHeld, type RecordOperation, type Replacement } from '../../gateway/store/records.js';
-import { establishment, LYON, newUai, pupil, upsert } from '../support/fixtures.js';
+import { establishment, LYON, newUai, pupil, remove, upsert } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
 
 let store: Awaited<ReturnType<typeof openTestStore>>;
@@ -105,6 +105,36 @@ describe('matching people across sources', () => {
     expect(JSON.parse(row.body).givenName).toBe('L\ufffda');
     expect(JSON.parse(row.body_minimal!)).toMatchObject({ givenName: 'L\ufffda', sourceIds: { aaf: 'S1' } });
     expect(JSON.parse(row.body_minimal!).ine).toBeUndefined();
+  });
+
+  it('renders each record as its envelope then its fields in the order given, in full and without what identifies', async () => {
+    const { uai } = await school();
+    const given = { kind: 'pupil', givenName: 'Zoé "Zaza"', familyName: 'Ñuñez\\Ålund', ine: pupil().ine, birthDate: '2013-04-02', sourceIds: { onde: 'Z1', aaf: '2000009' } };
+    const [{ id }] = (await applyBatch(store.db, uai, [upsert('person', given) as RecordOperation])).results;
+    const rendered = async () => {
+      const row = await store.db.selectFrom('roster_record').select(['body', 'body_minimal', 'updated_at']).where('id', '=', id).executeTakeFirstOrThrow();
+      return { ...row, envelope: { id, uai, status: row.body.includes('"deleted"') ? 'deleted' : 'active' } };
+    };
+    const { sourceIds, ...fields } = given;
+    const active = await rendered();
+    const updatedAt = active.updated_at.toISOString();
+    expect(active.body).toBe(JSON.stringify({ id, uai, status: 'active', sourceIds, updatedAt, ...fields }));
+    const { ine: _ine, birthDate: _birthDate, ...plain } = fields;
+    expect(active.body_minimal).toBe(JSON.stringify({ id, uai, status: 'active', sourceIds: { aaf: '2000009' }, updatedAt, ...plain }));
+
+    await applyBatch(store.db, uai, [remove('person', { id }) as RecordOperation]);
+    const deleted = await rendered();
+    const deletedAt = deleted.updated_at.toISOString();
+    // A deletion carries the source ids as stored, in jsonb's key order.
+    expect(deleted.body).toBe(JSON.stringify({ id, uai, status: 'deleted', sourceIds: { aaf: '2000009', onde: 'Z1' }, updatedAt: deletedAt }));
+    expect(deleted.body_minimal).toBe(JSON.stringify({ id, uai, status: 'deleted', sourceIds: { aaf: '2000009' }, updatedAt: deletedAt }));
+
+    const college = newUai('069');
+    const { record } = await putEstablishment(store.db, establishment(college, LYON, { name: 'COLLÈGE "LES ÉCRINS"' }));
+    const row = await store.db.selectFrom('establishment').select(['body', 'body_minimal']).where('uai', '=', college).executeTakeFirstOrThrow();
+    expect(JSON.parse(row.body)).toEqual(record);
+    expect(Object.keys(JSON.parse(row.body)).slice(0, 6)).toEqual(['id', 'uai', 'status', 'sourceIds', 'updatedAt', 'name']);
+    expect(row.body_minimal).toBeNull();
   });
 
   it('stores a lone surrogate in an establishment as U+FFFD too', async () => {
