@@ -1,8 +1,8 @@
 // STS-Web, the "emplois du temps" export of an établissement (`sts_emp_<UAI>_<year>.xml`, root STS_EDT, as GEPI
 // reads it): subjects (MATIERES), levels (MEFS), staff (INDIVIDUS), then classes and groups with their teaching
 // services (STRUCTURE) → subjects, teachers and staff, divisions and groups with a level (and their MEF when
-// they have one), and a teacher membership for each teacher of a class or group. Read as it streams by: only codes and identifiers are kept,
-// to link services to people and to tell repeats.
+// they have one), and a teacher membership for each teacher of a class or group. Read as it streams by: only
+// codes and identifiers are kept, to link services to people and to tell repeats.
 import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
 import type { ConnectorProblem } from '../kit/problem.js';
 import type { XmlElement } from '../kit/xml.js';

@@ -48,10 +48,13 @@ export function minimalParts(sourceIds: Record<string, unknown>, data: Record<st
  * A record's rendering, `{"id", "uai", "status", "sourceIds", "updatedAt", …data}` as JSON text, made by the
  * database from the parts' JSON texts as the gateway sent them (a `json` value keeps its text, so `data` keeps its
  * key order): each record goes to the database once, and is not serialised again inside its renderings.
- * `sourceIds` and `data` are `json` expressions; `id` and `status` columns, whose values need no escaping.
+ * `sourceIds` and `data` are `json` expressions; `id` (a uuid) and `status` text expressions that need no escaping.
  */
-export function renderedInDatabase(parts: { id: RawBuilder<unknown>; uai: string; status: RawBuilder<unknown>; updatedAt: Date; sourceIds: RawBuilder<unknown>; data: RawBuilder<unknown> }): RawBuilder<string> {
-  const envelope = sql`'{"id":"' || ${parts.id} || '","uai":' || ${JSON.stringify(parts.uai)} || ',"status":"' || ${parts.status} || '","sourceIds":' || (${parts.sourceIds})::text || ',"updatedAt":' || ${JSON.stringify(parts.updatedAt.toISOString())}`;
+export function renderedInDatabase(parts: {
+  id: RawBuilder<unknown>; uai: string; status: RawBuilder<unknown>; updatedAt: Date; sourceIds: RawBuilder<unknown>; data: RawBuilder<unknown>;
+}): RawBuilder<string> {
+  const envelope = sql`'{"id":"' || ${parts.id} || '","uai":' || ${JSON.stringify(parts.uai)} || ',"status":"' || ${parts.status}
+    || '","sourceIds":' || (${parts.sourceIds})::text || ',"updatedAt":' || ${JSON.stringify(parts.updatedAt.toISOString())}`;
   return sql<string>`${envelope} || case when (${parts.data})::text = '{}' then '}' else ',' || substr((${parts.data})::text, 2) end`;
 }
 

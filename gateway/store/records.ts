@@ -509,4 +509,3 @@ export async function activeRecordsFromSource(
     .execute();
   return rows as (RosterRecordRow & { entity: RosterEntity })[];
 }
-

@@ -10,4 +10,3 @@ export async function up(db: Kysely<any>): Promise<void> {
     set body_minimal = (coalesce(body_minimal, body)::jsonb || jsonb_build_object('sourceIds', source_ids - 'onde'))::text
     where source_ids ? 'onde'`.execute(db);
 }
-
