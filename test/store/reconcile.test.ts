@@ -86,6 +86,19 @@ describe('complete imports', () => {
   });
 });
 
+describe('new records', () => {
+  it('get time-ordered ids: in the order of their batch, after every earlier one', async () => {
+    const { uai, pupils } = await school();
+    const ids = async (batch: Record<string, unknown>[]) => (await applyBatch(store.db, uai, exportOf(batch))).results.map((r) => r.id);
+    const first = await ids(pupils.slice(0, 5));
+    const second = await ids(pupils.slice(5));
+    const all = [...first, ...second];
+    expect([...all].sort()).toEqual(all);
+    expect(new Set(all).size).toBe(10);
+    for (const id of all) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
 describe('matching people across sources', () => {
   it('makes one record of a pupil that two sources describe, matched on INE', async () => {
     const { uai } = await school();
