@@ -30,17 +30,33 @@ export interface AafDictionaries {
   mefs: ReadonlyMap<string, string>;
 }
 
+/**
+ * Every attribute the mapping reads: the reader keeps only these (`readAafRequests`' `attributes`), as a real
+ * file's requests carry many more (addresses, logins, schooling details) that would only be carried along.
+ */
+export const AAF_ATTRIBUTES = [
+  'ENTStructureUAI', 'ENTEtablissementUAI', 'ENTStructureJointure', 'ENTStructureNomCourant',
+  'ENTMatJointure', 'ENTLibelleMatiere', 'ENTMefJointure', 'ENTLibelleMef',
+  'sn', 'ENTPersonNom', 'givenName', 'ENTPersonPrenom', 'ENTPersonDateNaissance', 'mail', 'ENTPersonMail',
+  'ENTPersonStructRattach', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau',
+  'ENTEleveClasses', 'ENTPersonClasses', 'ENTEleveGroupes', 'ENTPersonGroupes', 'ENTEleveCodeEnseignements',
+  'ENTElevePersRelEleve', 'ENTEleveAutoriteParentale',
+  'PersEducNatPresenceDevantEleves', 'ENTPersonCategorieEnseignant', 'ENTPersonFonctions',
+  'ENTAuxEnsClasses', 'ENTAuxEnsGroupes', 'ENTAuxEnsClassesMatieres', 'ENTAuxEnsGroupesMatieres',
+] as const;
+type AafAttribute = (typeof AAF_ATTRIBUTES)[number];
+
 /** The longest group level the canonical model takes. */
 const LEVEL_MAX = 20;
 
-const first = (request: AafRequest, ...names: string[]): string | undefined => {
+const first = (request: AafRequest, ...names: AafAttribute[]): string | undefined => {
   for (const name of names) {
     const value = request.attributes[name]?.[0];
     if (value !== undefined) return value;
   }
   return undefined;
 };
-const all = (request: AafRequest, ...names: string[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
+const all = (request: AafRequest, ...names: AafAttribute[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
 const validEmail = (email: string | undefined): string | undefined => (email && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined);
 
 /** `07/08/1967` → `1967-08-07`; undefined otherwise. */
@@ -141,8 +157,8 @@ export function pupilPlacement(request: AafRequest, dictionaries: AafDictionarie
   return { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
 }
 
-const CLASS_ATTRIBUTES = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
-const GROUP_ATTRIBUTES = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
+const CLASS_ATTRIBUTES: Record<'pupil' | 'teacher', AafAttribute[]> = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
+const GROUP_ATTRIBUTES: Record<'pupil' | 'teacher', AafAttribute[]> = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
 
 /**
  * The guardians a pupil names: `ENTElevePersRelEleve` (`id$link$financial$legal$contact$payment`), or in
@@ -276,7 +292,7 @@ export interface PersonModification {
   problems: ConnectorProblem[];
 }
 
-const FIELD_OF_ATTRIBUTE: Record<string, string> = {
+const FIELD_OF_ATTRIBUTE: Partial<Record<AafAttribute, string>> = {
   sn: 'familyName', ENTPersonNom: 'familyName', givenName: 'givenName', ENTPersonPrenom: 'givenName',
   ENTPersonDateNaissance: 'birthDate', ENTEleveINE: 'ine', mail: 'email', ENTPersonMail: 'email',
 };
@@ -284,7 +300,7 @@ const FIELD_OF_ATTRIBUTE: Record<string, string> = {
 export function personModification(request: AafRequest, role: 'pupil' | 'teacher' | 'guardian', position: SourcePosition): PersonModification {
   const out: PersonModification = { fields: {}, unapplied: [], problems: [] };
   for (const [attribute, values] of Object.entries(request.attributes)) {
-    const field = FIELD_OF_ATTRIBUTE[attribute];
+    const field = FIELD_OF_ATTRIBUTE[attribute as AafAttribute];
     const value = values[0];
     if (field === 'familyName' || field === 'givenName') {
       if (value) out.fields[field] = value;
@@ -295,7 +311,7 @@ export function personModification(request: AafRequest, role: 'pupil' | 'teacher
     else if (attribute === 'ENTPersonStructRattach' && role === 'pupil') out.unapplied.push(attribute);
   }
   if (role === 'guardian') return out;
-  const carries = (names: string[]) => names.some((name) => name in request.attributes);
+  const carries = (names: AafAttribute[]) => names.some((name) => name in request.attributes);
   const list = role === 'pupil' ? 'pupil' : 'teacher';
   if (carries(CLASS_ATTRIBUTES[list])) out.divisions = all(request, ...CLASS_ATTRIBUTES[list]);
   if (carries(GROUP_ATTRIBUTES[list])) out.groups = all(request, ...GROUP_ATTRIBUTES[list]);

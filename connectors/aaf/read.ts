@@ -41,8 +41,15 @@ interface Draft {
   text?: { depth: number; chunks: string[] };
 }
 
+export interface AafReadOptions {
+  file: string;
+  /** The attributes to keep (all when absent): the others' values are skipped as they stream by. */
+  attributes?: readonly string[];
+}
+
 /** The requests of one AAF file, with a problem for each request that lacks its category or identifier. */
-export async function* readAafRequests(source: AsyncIterable<Buffer | Uint8Array>, options: { file: string }): AsyncGenerator<AafItem> {
+export async function* readAafRequests(source: AsyncIterable<Buffer | Uint8Array>, options: AafReadOptions): AsyncGenerator<AafItem> {
+  const kept = options.attributes && new Set(options.attributes);
   yield* readXmlEvents<AafItem>(source, options.file, (parser, emit) => {
     let depth = 0; // of the element just opened: the root is 1, a request 2, its parts 3, their children 4, values 5
     let draft: Draft | undefined;
@@ -67,7 +74,7 @@ export async function* readAafRequests(source: AsyncIterable<Buffer | Uint8Array
         if (draft.attribute) draft.categoryAttrSeen = true;
       } else if (depth === 4 && draft.part === 'attributes') {
         const name = tag.attributes.name as string | undefined;
-        draft.attribute = (tag.name === 'attr' || tag.name === 'modification') && !!name && { name, values: [] };
+        draft.attribute = (tag.name === 'attr' || tag.name === 'modification') && !!name && (!kept || kept.has(name)) && { name, values: [] };
       } else if (depth === 5 && draft.attribute && tag.name === 'value') {
         draft.text = { depth, chunks: [] };
       }

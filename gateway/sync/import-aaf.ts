@@ -10,10 +10,10 @@
 import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {
-  guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
+  AAF_ATTRIBUTES, guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
   subjectOf, subjectRecord, type Mapped, type Placement, type StructuredOperation,
 } from '../../connectors/aaf/map.js';
-import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
+import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, type AafRequest } from '../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
 import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
@@ -118,7 +118,9 @@ class Delivery {
             yield chunk;
           }
         }
-        const items = (file.size ?? 0) >= IN_WORKER_BYTES ? this.thread.read<AafItem>(counted(), { file: file.name }) : readAafRequests(counted(), { file: file.name });
+        // Only the attributes the mapping reads are kept: real requests carry many more.
+        const options: AafReadOptions = { file: file.name, attributes: AAF_ATTRIBUTES };
+        const items = (file.size ?? 0) >= IN_WORKER_BYTES ? this.thread.read<AafItem>(counted(), options) : readAafRequests(counted(), options);
         try {
           for await (const item of items) {
             signal?.throwIfAborted();

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { fileCategory } from '../../connectors/aaf/files.js';
-import { mefOf, personModification, pupilOf, pupilPlacement, staffOf, subjectOf } from '../../connectors/aaf/map.js';
+import { AAF_ATTRIBUTES, guardianOf, mefOf, personModification, pupilOf, pupilPlacement, staffOf, structureOf, subjectOf } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafRequest } from '../../connectors/aaf/read.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { chunked } from '../support/bytes.js';
@@ -99,6 +99,65 @@ describe('reading AAF files', () => {
   it('reads the same file saved in UTF-8', async () => {
     const items = await read(delta.replace('ISO-8859-15', 'UTF-8'), 'utf8');
     expect(items[0]).toMatchObject({ request: { attributes: { sn: ['LEFÈVRE'], ENTPersonAutresPrenoms: ['Chloé', 'Œuvine'] } } });
+  });
+});
+
+describe('reading only the attributes asked for', () => {
+  const readKept = async (xml: string, attributes: readonly string[]) => {
+    const items: AafItem[] = [];
+    for await (const item of readAafRequests(chunked(iconv.encode(xml, 'iso-8859-15'), 17), { file: 'ENT_Delta_20261123_Eleve_0001.xml', attributes })) items.push(item);
+    return items;
+  };
+
+  it('skips the values of the other attributes, in additions and modifications alike', async () => {
+    const items = await readKept(delta, ['sn', 'ENTElevePersRelEleve']);
+    expect(items.slice(0, 3).map((item) => item.kind === 'request' && item.request.attributes)).toEqual([
+      { sn: ['LEFÈVRE'], ENTElevePersRelEleve: ['3000001$10$1$1$1$1', '3000002$20$0$1$0$0'] }, {}, {},
+    ]);
+    expect(items.map((item) => item.kind === 'request' ? [item.request.kind, item.request.id, item.request.line] : item.problem.code))
+      .toEqual((await read(delta)).map((item) => item.kind === 'request' ? [item.request.kind, item.request.id, item.request.line] : item.problem.code));
+  });
+
+  it('keeps with AAF_ATTRIBUTES everything the mapping reads', () => {
+    const kept = (request: AafRequest): AafRequest => ({ ...request, attributes: Object.fromEntries(Object.entries(request.attributes).filter(([name]) => (AAF_ATTRIBUTES as readonly string[]).includes(name))) });
+    // Second and first degree, with attributes the mapping does not read (ENTEleveRegime, ENTPersonAdresse…).
+    const pupils = [
+      requestOf('Eleve', {
+        sn: ['LEFÈVRE'], givenName: ['Chloé'], ENTEleveINE: ['101800000a'], ENTPersonDateNaissance: ['14/03/2013'], ENTPersonStructRattach: ['52000'],
+        ENTEleveClasses: ['52000$5B'], ENTEleveGroupes: ['52000$LATIN'], ENTEleveMEF: ['10110001110'], ENTEleveLibelleMEF: ['5EME'], ENTEleveRegime: ['INTERNE'],
+        ENTElevePersRelEleve: ['3000001$10$1$1$1$1'], ENTEleveCodeEnseignements: ['030201'], ENTPersonAdresse: ['1 RUE HAUTE'],
+      }),
+      requestOf('Eleve', {
+        ENTPersonNom: ['GARNIER'], ENTPersonPrenom: ['Noé'], ENTPersonStructRattach: ['81000'], ENTPersonClasses: ['81000$CYCLE III$CM2$C123$CM2'],
+        ENTPersonGroupes: ['81000$$$G1$Chorale'], ENTEleveNiveau: ['CM2'], ENTEleveAutoriteParentale: ['8200001'], ENTPersonLogin: ['noe.garnier'],
+      }),
+    ];
+    const dictionaries = { mefs: new Map([['10110001110', '5EME']]) };
+    for (const pupil of pupils) expect(pupilOf(kept(pupil), at, dictionaries)).toEqual(pupilOf(pupil, at, dictionaries));
+    const staff = [
+      requestOf('PersEducNat', {
+        sn: ['ROUX'], givenName: ['Paul'], mail: ['paul.roux@ac-lyon.fr'], ENTPersonStructRattach: ['52000'], PersEducNatPresenceDevantEleves: ['O'],
+        ENTAuxEnsClasses: ['52000$5B'], ENTAuxEnsGroupes: ['52000$LATIN'], ENTAuxEnsClassesMatieres: ['52000$5B$020700'], ENTAuxEnsGroupesMatieres: ['52000$LATIN$020700'],
+        ENTPersonFonctions: ['52000$ENS$ENSEIGNEMENT'], ENTPersonTitre: ['M.'],
+      }),
+      requestOf('PersEducNat', { ENTPersonNom: ['MOREL'], ENTPersonPrenom: ['Yves'], ENTPersonMail: ['y.morel@ac-lyon.fr'], ENTPersonStructRattach: ['81000'], ENTPersonCategorieEnseignant: ['false'], ENTPersonDateNaissance: ['01/02/1970'] }),
+    ];
+    for (const person of staff) expect(staffOf(kept(person), at)).toEqual(staffOf(person, at));
+    const guardian = requestOf('PersRelEleve', { sn: ['LEFÈVRE'], givenName: ['Marc'], mail: ['marc@example.fr'], homePhone: ['0102030405'] }, 'add', '3000001');
+    expect(guardianOf(kept(guardian), at)).toEqual(guardianOf(guardian, at));
+    const structure = requestOf('EtabEducNat', { ENTStructureUAI: ['0691234a'], ENTStructureJointure: ['52000'], ENTStructureNomCourant: ['COLLEGE$X'], ENTStructureTypeStruct: ['CLG'] });
+    expect(structureOf(kept(structure), at)).toEqual(structureOf(structure, at));
+    const subject = requestOf('MatEducNat', { ENTMatJointure: ['006600'], ENTLibelleMatiere: ['AP'], ENTLibelleCourt: ['AP'] }, 'add', '006600');
+    expect(subjectOf(kept(subject), at)).toEqual(subjectOf(subject, at));
+    const mef = requestOf('MefEducNat', { ENTMefJointure: ['10110001110'], ENTLibelleMef: ['5EME'], ENTMEFRattach: ['10110001110'] });
+    expect(mefOf(kept(mef))).toEqual(mefOf(mef));
+    const change = requestOf('Eleve', {
+      sn: ['MARTIN'], givenName: ['Léa'], mail: [], ENTPersonDateNaissance: ['01/01/2012'], ENTEleveINE: ['101800000b'], ENTEleveClasses: ['52000$5C'], ENTEleveGroupes: [],
+      ENTElevePersRelEleve: ['3000003$10$1$1$1$1'], ENTPersonStructRattach: ['52001'], ENTEleveRegime: ['INTERNE'],
+    }, 'modify');
+    expect(personModification(kept(change), 'pupil', at)).toEqual(personModification(change, 'pupil', at));
+    const teacherChange = requestOf('PersEducNat', { ENTAuxEnsClasses: ['52000$5C'], ENTAuxEnsGroupes: [], ENTPersonMail: ['p@x.fr'] }, 'modify');
+    expect(personModification(kept(teacherChange), 'teacher', at)).toEqual(personModification(teacherChange, 'teacher', at));
   });
 });
 
