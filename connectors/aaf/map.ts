@@ -157,8 +157,9 @@ export function pupilPlacement(request: AafRequest, dictionaries: AafDictionarie
   return { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
 }
 
-const CLASS_ATTRIBUTES: Record<'pupil' | 'teacher', AafAttribute[]> = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
-const GROUP_ATTRIBUTES: Record<'pupil' | 'teacher', AafAttribute[]> = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
+type ListsOf = Record<'pupil' | 'teacher', AafAttribute[]>;
+const CLASS_ATTRIBUTES: ListsOf = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
+const GROUP_ATTRIBUTES: ListsOf = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
 
 /**
  * The guardians a pupil names: `ENTElevePersRelEleve` (`id$link$financial$legal$contact$payment`), or in
