@@ -9,23 +9,28 @@ import { randomUUID } from 'node:crypto';
 const COUNTER_MAX = 0xfff;
 let lastMs = 0;
 let counter = 0;
+/** The id's first two groups and its version digit, for `lastMs`: made once per millisecond, not once per id. */
+let timeGroups = '';
 
 export function newRecordId(): string {
-  let ms = Date.now();
-  if (ms > lastMs) {
-    lastMs = ms;
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
     counter = 0;
+    timeGroups = '';
   } else if (counter < COUNTER_MAX) {
     // The same millisecond (or a clock set back): the counter keeps the order.
     counter += 1;
-    ms = lastMs;
   } else {
     // 4,096 ids in one millisecond: borrow the next one.
     lastMs += 1;
     counter = 0;
-    ms = lastMs;
+    timeGroups = '';
   }
-  const time = ms.toString(16).padStart(12, '0');
+  if (!timeGroups) {
+    const time = lastMs.toString(16).padStart(12, '0');
+    timeGroups = `${time.slice(0, 8)}-${time.slice(8)}-7`;
+  }
   // randomUUID gives xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx: its variant and last 62 bits are kept.
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}${randomUUID().slice(18)}`;
+  return `${timeGroups}${counter.toString(16).padStart(3, '0')}${randomUUID().slice(18)}`;
 }
