@@ -1,12 +1,16 @@
 // The worker side of ReaderThread: runs a connector's reader over the chunks the parent sends, one file (a
-// session) at a time, and sends back what it made of each chunk when it asks for the next one. A few chunks
-// are asked ahead, so that the parse never waits on the parent's event loop. Items go back as JSON text, which
-// the parent parses faster than a structured clone of many small objects.
+// session) at a time, and sends back what it made of each chunk when it asks for the next one. Chunks are asked
+// well ahead, so that the parse does not wait on the parent's event loop, busy with what it took before.
+// Items go back as JSON text, which the parent parses faster than a structured clone of many small objects.
 import { parentPort, workerData } from 'node:worker_threads';
 import { FileProblem } from './problem.js';
 import type { FromThread, ReaderModule, ToThread } from './worker-reader.js';
 
-const AHEAD = 2;
+/**
+ * Chunks asked for ahead (32 of the usual 64 KB: 2 MB). Measured on a whole académie's AAF delivery, three runs
+ * each, interleaved: its read phase took 2 to 3 s less with 32 than with 2 (14.9-20.4 s against 18.1-22.4 s).
+ */
+const AHEAD = 32;
 const port = parentPort!;
 const { module, exportName } = workerData as ReaderModule;
 const read = (await import(module))[exportName] as (source: AsyncIterable<Uint8Array>, options: unknown) => AsyncIterable<unknown>;

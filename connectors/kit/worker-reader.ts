@@ -13,8 +13,11 @@ export interface ReaderModule {
   exportName: string;
 }
 
-/** Items made but not yet taken, in batches of one chunk each, beyond which no more bytes are sent. */
-const BACKLOG = 4;
+/**
+ * Items made but not yet taken, in batches of one chunk each, beyond which no more bytes are sent: room for the
+ * chunks the thread asks ahead (reader-worker.ts), and a bound on what waits in memory (a few MB).
+ */
+const BACKLOG = 64;
 
 /** Parent to thread: start reading a file (its reader's options), or one chunk of its bytes (null: the end). */
 export type ToThread = { session: number; options: unknown; chunk?: undefined } | { session: number; chunk: Uint8Array | null };
