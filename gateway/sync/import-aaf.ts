@@ -234,11 +234,10 @@ class Delivery {
     const groups = this.groups.get(structure) ?? new Map<string, GroupDraft>();
     this.groups.set(structure, groups);
     const id = aafId(operation.record)!;
-    const draft: GroupDraft = groups.get(id) ?? { operation: { ...operation, record: { ...operation.record } }, placements: new Map() };
+    // The first description of a group is kept, without the placement each pupil gives it.
+    const { level, mef, ...record } = operation.record as Placement & Record<string, unknown>;
+    const draft: GroupDraft = groups.get(id) ?? { operation: { ...operation, record }, placements: new Map() };
     groups.set(id, draft);
-    delete draft.operation.record.level;
-    delete draft.operation.record.mef;
-    const { level, mef } = operation.record as Placement;
     if (!level && !mef) return;
     const placement: Placement = { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
     const key = JSON.stringify(placement);
