@@ -66,7 +66,10 @@ export interface Replacement {
   /** Largest share of the source's active records a complete import may delete without confirmation. */
   maxDeletionShare: number;
   confirmed: boolean;
-  /** Identifiers (in `source`) of records the export holds but that were refused: they are not deletions. */
+  /**
+   * Identifiers (in `source`) of records the export holds but that were refused: they are not deletions, and
+   * neither are the stored records that link to them (a refused pupil's memberships and guardian links).
+   */
   keep?: ReadonlySet<string>;
 }
 
@@ -89,6 +92,9 @@ const REFERENCES: Partial<Record<RosterEntity, { field: string; entity: RosterEn
   membership: [{ field: 'personId', entity: 'person' }, { field: 'groupId', entity: 'group' }],
   guardianLink: [{ field: 'guardianId', entity: 'person', kind: 'guardian' }, { field: 'pupilId', entity: 'person', kind: 'pupil' }],
 };
+
+/** Every link field, whatever its entity. */
+const LINK_FIELDS = [...new Set(Object.values(REFERENCES).flatMap((references) => references.map((r) => r.field)))];
 
 /** The entity a link field points at. */
 function linkTarget(entity: RosterEntity, field: string): RosterEntity {
@@ -170,16 +176,21 @@ async function tombstonesFor(
   firstIndex: number,
 ): Promise<Planned[]> {
   const delivered = new Set(plan.map((p) => p.id));
-  // Only the keys of what the source delivered: the records themselves are read for those to delete.
+  // Only the keys and links of what the source delivered: the records themselves are read for those to delete.
   const rows = await trx
     .selectFrom('roster_record')
-    .select(['id', 'source_ids'])
+    .select(['id', 'source_ids', sql<(string | null)[]>`array[${sql.join(LINK_FIELDS.map((field) => sql`data->>${field}`))}]`.as('links')])
     .where('uai', '=', uai)
     .where('status', '=', 'active')
     .where(sql<boolean>`source_ids ? ${replacement.source}`)
     .execute();
   const keep = replacement.keep ?? new Set<string>();
-  const missingIds = rows.filter((row) => !delivered.has(row.id) && !keep.has((row.source_ids as Record<string, string>)[replacement.source])).map((row) => row.id);
+  const kept = new Set(rows.filter((row) => keep.has((row.source_ids as Record<string, string>)[replacement.source])).map((row) => row.id));
+  // What links to a kept record stays too: a source that refuses a person or a group delivers none of its
+  // memberships and links either, and they are no more gone than it is.
+  const missingIds = rows
+    .filter((row) => !delivered.has(row.id) && !kept.has(row.id) && !row.links.some((target) => target !== null && kept.has(target)))
+    .map((row) => row.id);
   if (!replacement.confirmed && missingIds.length > 0 && missingIds.length > replacement.maxDeletionShare * rows.length) {
     throw new ImportHeld(uai, missingIds.length, rows.length);
   }
