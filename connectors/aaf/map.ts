@@ -95,7 +95,7 @@ function identity(request: AafRequest, position: SourcePosition): { familyName: 
   const givenName = first(request, 'givenName', 'ENTPersonPrenom');
   if (familyName && givenName) return { familyName, givenName };
   const field = familyName ? 'givenName' : 'sn';
-  return { ...position, field, code: 'invalid-field', severity: 'error', detail: `${field} is empty; expected a name` };
+  return { ...position, field, code: 'invalid-field', severity: 'error', detail: `${field} is empty; expected a name`, sourceId: request.id };
 }
 
 /**
@@ -196,7 +196,7 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
   const names = identity(request, position);
   if ('detail' in names) return { operations: [], problems: [names], subjects: [] };
   const structure = first(request, 'ENTPersonStructRattach');
-  if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure' }], subjects: [] };
+  if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure', sourceId: request.id }], subjects: [] };
   const person: StructuredOperation = { structure, operation: { entity: 'person', record: { ...pupilFields(request), ...names, sourceIds: { [SOURCE]: request.id } }, position } };
   return {
     operations: [

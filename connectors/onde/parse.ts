@@ -56,8 +56,9 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
   let sawNames = false;
   for await (const row of rows) {
     const position: SourcePosition = { file: options.file, line: row.line };
-    const problem = (field: string, detail: string, severity: 'error' | 'warning' = 'error'): ConnectorItem =>
-      ({ kind: 'problem', problem: { ...position, field, code: 'invalid-field', severity, detail } });
+    // `sourceId`: the pupil's, when its line is refused (a complete import then keeps it, stored as it was).
+    const problem = (field: string, detail: string, severity: 'error' | 'warning' = 'error', sourceId?: string): ConnectorItem =>
+      ({ kind: 'problem', problem: { ...position, field, code: 'invalid-field', severity, detail, ...(sourceId ? { sourceId } : {}) } });
     if (!sawNames) {
       sawNames = true;
       if (!('nom eleve' in row.values || 'nom' in row.values) || !('prenom eleve' in row.values || 'prenom' in row.values)) {
@@ -73,7 +74,7 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
       continue;
     }
     if (!familyName || !givenName) {
-      yield problem(familyName ? 'Prénom élève' : 'Nom élève', `${familyName ? 'Prénom élève' : 'Nom élève'} is empty; expected a name`);
+      yield problem(familyName ? 'Prénom élève' : 'Nom élève', `${familyName ? 'Prénom élève' : 'Nom élève'} is empty; expected a name`, 'error', ine);
       continue;
     }
     const birthText = pick(row.values, 'birthDate');

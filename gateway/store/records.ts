@@ -68,7 +68,8 @@ export interface Replacement {
   confirmed: boolean;
   /**
    * Identifiers (in `source`) of records the export holds but that were refused: they are not deletions, and
-   * neither are the stored records that link to them (a refused pupil's memberships and guardian links).
+   * neither are the stored records that link to them (a refused pupil's memberships and guardian links) nor
+   * the records those link to.
    */
   keep?: ReadonlySet<string>;
 }
@@ -185,12 +186,13 @@ async function tombstonesFor(
     .where(sql<boolean>`source_ids ? ${replacement.source}`)
     .execute();
   const keep = replacement.keep ?? new Set<string>();
-  const kept = new Set(rows.filter((row) => keep.has((row.source_ids as Record<string, string>)[replacement.source])).map((row) => row.id));
-  // What links to a kept record stays too: a source that refuses a person or a group delivers none of its
-  // memberships and links either, and they are no more gone than it is.
-  const missingIds = rows
-    .filter((row) => !delivered.has(row.id) && !kept.has(row.id) && !row.links.some((target) => target !== null && kept.has(target)))
-    .map((row) => row.id);
+  const refused = new Set(rows.filter((row) => keep.has((row.source_ids as Record<string, string>)[replacement.source])).map((row) => row.id));
+  // What links to a refused record stays too: a source that refuses a person or a group delivers none of its
+  // memberships and links either, and they are no more gone than it is. So do what those link to (a guardian
+  // named by the refused pupil alone), or they would link to tombstones; it goes no further.
+  const linking = rows.filter((row) => row.links.some((target) => target !== null && refused.has(target)));
+  const kept = new Set([...refused, ...linking.map((row) => row.id), ...linking.flatMap((row) => row.links.filter((target) => target !== null))]);
+  const missingIds = rows.filter((row) => !delivered.has(row.id) && !kept.has(row.id)).map((row) => row.id);
   if (!replacement.confirmed && missingIds.length > 0 && missingIds.length > replacement.maxDeletionShare * rows.length) {
     throw new ImportHeld(uai, missingIds.length, rows.length);
   }

@@ -403,6 +403,8 @@ class Delivery {
       else this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${this.spool.count(key)} records are left out` });
     }
 
+    // AAF ids are académie-wide: a request refused before its establishment was known is kept in each one.
+    const refused = new Set(this.problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!));
     const outcomes: EstablishmentOutcome[] = [];
     const uais = [...keysOf.keys()].sort();
     let next = 0;
@@ -412,7 +414,7 @@ class Delivery {
         next += 1;
         this.request.signal?.throwIfAborted();
         this.request.onProgress?.({ stage: `writing ${uai}`, done: next - 1, total: uais.length });
-        const outcome = await this.writeEstablishment(uai, keysOf.get(uai)!);
+        const outcome = await this.writeEstablishment(uai, keysOf.get(uai)!, refused);
         if (outcome) outcomes.push(outcome);
       }
     };
@@ -424,7 +426,8 @@ class Delivery {
     return outcomes;
   }
 
-  private async writeEstablishment(uai: string, keys: string[]): Promise<EstablishmentOutcome | undefined> {
+  /** `refused`: the AAF ids of the requests the delivery holds but the mapping refused. */
+  private async writeEstablishment(uai: string, keys: string[], refused: ReadonlySet<string>): Promise<EstablishmentOutcome | undefined> {
     if (this.request.establishmentAllowed && !this.request.establishmentAllowed(uai)) {
       this.problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` });
       return undefined;
@@ -438,23 +441,24 @@ class Delivery {
       }
     }
     const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
-    return applyEstablishment(this.db, uai, ordered, this.request, this.problems);
+    return applyEstablishment(this.db, uai, ordered, this.request, this.problems, refused);
   }
 }
 
 /**
  * One establishment's operations in one transaction. Records the store refuses are reported with their file and
- * line and left out, and the rest applied; a refused record is never taken for one the delivery dropped.
+ * line and left out, and the rest applied; a refused record (by the mapping: `refused`, or by the store) is
+ * never taken for one the delivery dropped.
  */
 async function applyEstablishment(
-  db: Kysely<Database>, uai: string, all: Spooled[], request: ImportRequest, problems: ConnectorProblem[],
+  db: Kysely<Database>, uai: string, all: Spooled[], request: ImportRequest, problems: ConnectorProblem[], refused: ReadonlySet<string>,
 ): Promise<EstablishmentOutcome | undefined> {
   const counts: ImportCounts = noCounts();
   if (request.lenientIdentifiers) {
     for (const operation of all) if (operation.op === 'upsert') problems.push(...identifierWarningsAt(operation.record, operation.position));
   }
   let operations = all;
-  const kept = new Set<string>();
+  const kept = new Set(refused);
   for (;;) {
     try {
       // Their positions ride along: the store reads only what an operation is.
@@ -471,14 +475,14 @@ async function applyEstablishment(
         return undefined;
       }
       if (!(error instanceof BatchRejected)) throw error;
-      const refused = new Set(error.problems.map((p) => p.index));
+      const refusedIndexes = new Set(error.problems.map((p) => p.index));
       problems.push(...refusedRecordProblems(error, operations));
-      for (const index of refused) {
+      for (const index of refusedIndexes) {
         const id = aafId(operations[index].record);
         if (id) kept.add(id);
       }
-      counts.rejected += refused.size;
-      operations = operations.filter((_, i) => !refused.has(i));
+      counts.rejected += refusedIndexes.size;
+      operations = operations.filter((_, i) => !refusedIndexes.has(i));
     }
   }
 }

@@ -48,6 +48,14 @@ describe('the ONDE connector', () => {
     ]);
   });
 
+  it('names the pupil of a line it refuses for an empty name, so that a complete import keeps it as stored', async () => {
+    const header = ONDE_EXPORT.split('\r\n')[0];
+    const items = await parse([header, `Lefèvre;;;14/03/2016;F;${ineA};;;;;CYCLE III;CM2;CM2 de Mme Roux;1001;Non`].join('\r\n'));
+    expect(items).toEqual([{ kind: 'problem', problem: {
+      file: 'ExportEleves.csv', line: 2, field: 'Prénom élève', code: 'invalid-field', severity: 'error', detail: 'Prénom élève is empty; expected a name', sourceId: ineA,
+    } }]);
+  });
+
   it('reads the same export saved in UTF-8 with a byte-order mark, or in ISO-8859-15 when told so', async () => {
     const utf8 = await parse(`\ufeff${ONDE_EXPORT}`, 'utf8');
     const latin9 = await parse(ONDE_EXPORT, 'iso-8859-15', 'ISO-8859-15');

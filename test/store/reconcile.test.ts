@@ -68,27 +68,29 @@ describe('complete imports', () => {
     const onde = (id: string) => ({ source: 'onde', id });
     const roster = (delivered: Record<string, unknown>[]): RecordOperation[] => [
       { entity: 'group', op: 'upsert', record: { kind: 'division', code: 'CM1', name: 'CM1', sourceIds: { onde: 'CM1' } } },
-      { entity: 'person', op: 'upsert', record: { kind: 'guardian', familyName: 'Roux', givenName: 'Anne', sourceIds: { onde: 'R3' } } },
       ...exportOf(delivered),
       ...delivered.map((p): RecordOperation => {
         const id = (p.sourceIds as Record<string, string>).onde;
         return { entity: 'membership', op: 'upsert', record: { role: 'pupil', sourceIds: { onde: `${id}@CM1` } }, links: { personId: onde(id), groupId: onde('CM1') } };
       }),
-      ...(delivered.some((p) => (p.sourceIds as Record<string, string>).onde === 'E3')
-        ? [{ entity: 'guardianLink', op: 'upsert', record: { legalRepresentative: true, sourceIds: { onde: 'R3>E3' } }, links: { guardianId: onde('R3'), pupilId: onde('E3') } } as RecordOperation]
-        : []),
+      // Guardian R3 comes with pupil E3 alone, as AAF places guardians with the pupils that name them.
+      ...(delivered.some((p) => (p.sourceIds as Record<string, string>).onde === 'E3') ? [
+        { entity: 'person', op: 'upsert', record: { kind: 'guardian', familyName: 'Roux', givenName: 'Anne', sourceIds: { onde: 'R3' } } },
+        { entity: 'guardianLink', op: 'upsert', record: { legalRepresentative: true, sourceIds: { onde: 'R3>E3' } }, links: { guardianId: onde('R3'), pupilId: onde('E3') } },
+      ] as RecordOperation[] : []),
     ];
     expect((await applyBatch(store.db, uai, roster(pupils), complete('onde'))).counts.created).toBe(23);
 
-    // The export refuses pupil E3 (its line could not be read): it delivers neither it nor its membership and link.
+    // The export refuses pupil E3 (a field could not be read): it delivers neither it nor its membership, its
+    // link and its guardian. Pupil E5 has left: it goes, with its membership, though its class stays.
     const refused = { replace: { ...complete('onde').replace, keep: new Set(['E3']) } };
-    const without = roster(pupils.filter((p) => (p.sourceIds as Record<string, string>).onde !== 'E3'));
-    expect((await applyBatch(store.db, uai, without, refused)).counts).toEqual({ created: 0, updated: 0, unchanged: 20, deleted: 0 });
+    const without = roster(pupils.filter((p) => !['E3', 'E5'].includes((p.sourceIds as Record<string, string>).onde)));
+    expect((await applyBatch(store.db, uai, without, refused)).counts).toEqual({ created: 0, updated: 0, unchanged: 17, deleted: 2 });
     const active = await store.db.selectFrom('roster_record').select('entity').where('uai', '=', uai).where('status', '=', 'active').execute();
-    expect(active).toHaveLength(23);
+    expect(active).toHaveLength(21);
 
     // Left out without being refused, the pupil goes with what links to it.
-    expect((await applyBatch(store.db, uai, without, complete('onde'))).counts).toEqual({ created: 0, updated: 0, unchanged: 20, deleted: 3 });
+    expect((await applyBatch(store.db, uai, without, complete('onde'))).counts).toEqual({ created: 0, updated: 0, unchanged: 17, deleted: 4 });
   });
 
   it('are held, writing nothing, when they would delete more than the allowed share, until confirmed', async () => {

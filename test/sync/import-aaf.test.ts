@@ -108,6 +108,24 @@ describe('a complete AAF delivery', () => {
     expect(left.establishments[0].counts).toMatchObject({ deleted: 5, unchanged: 14 });
   });
 
+  it('keeps a pupil it refuses, with its classes, guardians and links, instead of taking it for one that left', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    expect((await run(delivery([1, 2, 3], uai, '6'))).counts.created).toBe(19);
+    const logged = await changes(uai);
+
+    const unnamed = delivery([1, 2, 3], uai, '6');
+    const broken = pupil(3, '52000', '6').replace(attr('sn', 'LEFÈVRE3'), attr('sn', ''));
+    unnamed[1] = file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '52000', '6'), pupil(2, '52000', '6'), broken]);
+    const outcome = await run(unnamed);
+    expect(outcome.problems).toEqual([expect.objectContaining({ file: 'ENT_Complet_20261123_Eleve_0000.xml', line: 15, field: 'sn', code: 'invalid-field', severity: 'error', sourceId: '2600003' })]);
+    // Pupil 3, its membership, its two guardian links and guardian 3 (whom it alone names) were not delivered.
+    expect(outcome.establishments).toEqual([{ uai, state: 'completed', counts: { created: 0, updated: 0, unchanged: 14, deleted: 0, rejected: 0 } }]);
+    expect(await changes(uai)).toBe(logged);
+    const active = await store.db.selectFrom('roster_record').select('id').where('uai', '=', uai).where('status', '=', 'active').execute();
+    expect(active).toHaveLength(19);
+  });
+
   it('parses its largest files in a worker thread, to the same records, and stops the same way on a broken file', async () => {
     const [inline, inWorker] = [newUai('069'), newUai('069')];
     for (const uai of [inline, inWorker]) await putEstablishment(store.db, establishment(uai, LYON));
