@@ -68,8 +68,11 @@ export const importAaf: Importer = async (db, request) => {
     // Modifications name classes too: they are gathered with the others before groups are spooled.
     if (request.mode === 'delta') await delivery.applyDeferred();
     await delivery.spoolGathered();
+    // Requests refused so far, each at its line, belong to no establishment's counts; the delivery's hold them.
+    const refusedRequests = problems.filter((p) => p.severity === 'error' && p.line !== undefined).length;
     const establishments = await delivery.write();
-    return { counts: sumCounts(establishments.map((e) => e.counts)), establishments, problems };
+    const counts = sumCounts(establishments.map((e) => e.counts));
+    return { counts: { ...counts, rejected: counts.rejected + refusedRequests }, establishments, problems };
   } finally {
     await thread.close();
     await spool.close();

@@ -121,6 +121,8 @@ describe('a complete AAF delivery', () => {
     expect(outcome.problems).toEqual([expect.objectContaining({ file: 'ENT_Complet_20261123_Eleve_0000.xml', line: 15, field: 'sn', code: 'invalid-field', severity: 'error', sourceId: '2600003' })]);
     // Pupil 3, its membership, its two guardian links and guardian 3 (whom it alone names) were not delivered.
     expect(outcome.establishments).toEqual([{ uai, state: 'completed', counts: { created: 0, updated: 0, unchanged: 14, deleted: 0, rejected: 0 } }]);
+    // The refused request is counted with the delivery's: the mapping refused it before it had an establishment.
+    expect(outcome.counts).toEqual({ created: 0, updated: 0, unchanged: 14, deleted: 0, rejected: 1 });
     expect(await changes(uai)).toBe(logged);
     const active = await store.db.selectFrom('roster_record').select('id').where('uai', '=', uai).where('status', '=', 'active').execute();
     expect(active).toHaveLength(19);
