@@ -75,7 +75,7 @@ export function structureOf(request: AafRequest, position: SourcePosition): AafS
 export function subjectOf(request: AafRequest, position: SourcePosition): { code: string; name: string } | ConnectorProblem {
   const code = first(request, 'ENTMatJointure') ?? request.id;
   const name = first(request, 'ENTLibelleMatiere');
-  if (!name) return { ...position, field: 'ENTLibelleMatiere', code: 'invalid-field', severity: 'error', detail: 'ENTLibelleMatiere is empty; expected the subject\'s label' };
+  if (!name) return { ...position, field: 'ENTLibelleMatiere', code: 'invalid-field', severity: 'error', detail: 'ENTLibelleMatiere is empty; expected the subject\'s label', sourceId: code };
   return { code, name };
 }
 

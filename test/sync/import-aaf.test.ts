@@ -255,6 +255,15 @@ describe('a complete AAF delivery', () => {
     const logged = await changes(uai);
     expect((await run(files)).establishments[0].counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(await changes(uai)).toBe(logged);
+
+    // A subject whose label comes empty is refused, and stays as stored rather than taken for one dropped.
+    const unlabelled = files.map((f) => (f.name.includes('MatiereEducNat')
+      ? file(f.name, [subject('030201', 'ANGLAIS LV1'), subject('061300', ''), subject('020700', 'FRANCAIS'), subject('100100', 'EPS')], 'UTF-8')
+      : f));
+    const refused = await run(unlabelled);
+    expect(refused.problems).toContainEqual(expect.objectContaining({ field: 'ENTLibelleMatiere', severity: 'error', sourceId: '061300' }));
+    expect(refused.establishments[0].counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+    expect((await records(uai, 'subject')).map((s) => s.aaf).sort()).toEqual(['020700', '030201', '061300']);
   });
 });
 
