@@ -3,6 +3,7 @@
 // identifiers (`aaf`); classes and groups are identified as `structure$code`, as AAF writes them.
 // Second-degree files (sn, ENTEleveClasses…) and first-degree ones (aaf1d: ENTPersonNom, ENTPersonClasses…)
 // are told apart attribute by attribute, so one mapping reads both.
+import { isoDate } from '../kit/date.js';
 import type { CanonicalOperation } from '../kit/operation.js';
 import { toMef, type Mef } from '../kit/mef.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
@@ -59,10 +60,16 @@ const first = (request: AafRequest, ...names: AafAttribute[]): string | undefine
 const all = (request: AafRequest, ...names: AafAttribute[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
 const validEmail = (email: string | undefined): string | undefined => (email && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined);
 
-/** `07/08/1967` → `1967-08-07`; undefined otherwise. */
-export function aafDate(text: string | undefined): string | undefined {
-  const match = text ? /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(text) : null;
-  return match ? `${match[3]}-${match[2]}-${match[1]}` : undefined;
+/**
+ * A person's birth date (`07/08/1967` → `1967-08-07`), with a warning when ENTPersonDateNaissance holds something
+ * else: the person is kept without it.
+ */
+function birthDateOf(text: string | undefined, position: SourcePosition): { birthDate?: string; problems: ConnectorProblem[] } {
+  if (!text) return { problems: [] };
+  const birthDate = isoDate(text);
+  return birthDate ? { birthDate, problems: [] } : {
+    problems: [{ ...position, field: 'ENTPersonDateNaissance', code: 'invalid-field', severity: 'warning', detail: `ENTPersonDateNaissance is "${text}"; expected a date as DD/MM/YYYY; left out` }],
+  };
 }
 
 export function structureOf(request: AafRequest, position: SourcePosition): AafStructure | ConnectorProblem {
@@ -197,7 +204,9 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
   if ('detail' in names) return { operations: [], problems: [names], subjects: [] };
   const structure = first(request, 'ENTPersonStructRattach');
   if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure', sourceId: request.id }], subjects: [] };
-  const person: StructuredOperation = { structure, operation: { entity: 'person', record: { ...pupilFields(request), ...names, sourceIds: { [SOURCE]: request.id } }, position } };
+  const { birthDate, problems } = birthDateOf(first(request, 'ENTPersonDateNaissance'), position);
+  const record = { ...pupilFields(request), ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
+  const person: StructuredOperation = { structure, operation: { entity: 'person', record, position } };
   return {
     operations: [
       person,
@@ -205,15 +214,14 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
       ...memberships(all(request, ...GROUP_ATTRIBUTES.pupil), 'group', request.id, 'pupil', position),
       ...guardianLinks(structure, request.id, guardiansNamed(request), position),
     ],
-    problems: [],
+    problems,
     subjects: all(request, 'ENTEleveCodeEnseignements').map((code) => ({ structure, code })),
   };
 }
 
 function pupilFields(request: AafRequest): Record<string, unknown> {
   const ine = first(request, 'ENTEleveINE')?.toUpperCase();
-  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
-  return { kind: 'pupil', ...(ine ? { ine } : {}), ...(birthDate ? { birthDate } : {}) };
+  return { kind: 'pupil', ...(ine ? { ine } : {}) };
 }
 
 /** A guardian (category PersRelEleve); its establishments are those of the pupils that name it. */
@@ -250,22 +258,22 @@ export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
   if (structures.size === 0) {
     return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'no-structure', severity: 'warning', detail: 'the person is attached to no structure (no attachment, function or class); left out' }], subjects: [] };
   }
-  const record = { ...staffFields(request, teacher), ...names, sourceIds: { [SOURCE]: request.id } };
+  const { birthDate, problems } = birthDateOf(first(request, 'ENTPersonDateNaissance'), position);
+  const record = { ...staffFields(request, teacher), ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
   return {
     operations: [
       ...[...structures].map((structure) => ({ structure, operation: { entity: 'person' as const, record, position } })),
       ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position) : []),
       ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position) : []),
     ],
-    problems: [],
+    problems,
     subjects: teacher ? taughtSubjects(request, structures) : [],
   };
 }
 
 function staffFields(request: AafRequest, teacher: boolean): Record<string, unknown> {
   const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
-  const birthDate = aafDate(first(request, 'ENTPersonDateNaissance'));
-  return { kind: teacher ? 'teacher' : 'staff', ...(birthDate ? { birthDate } : {}), ...(email ? { email } : {}) };
+  return { kind: teacher ? 'teacher' : 'staff', ...(email ? { email } : {}) };
 }
 
 /**
@@ -290,6 +298,7 @@ export interface PersonModification {
   guardians?: { guardianId: string; legal: boolean }[];
   /** Attributes carried that the import cannot apply by modification (a change of structure). */
   unapplied: string[];
+  /** Errors keep the whole modification out; warnings come with what is applied. */
   problems: ConnectorProblem[];
 }
 
@@ -306,8 +315,12 @@ export function personModification(request: AafRequest, role: 'pupil' | 'teacher
     if (field === 'familyName' || field === 'givenName') {
       if (value) out.fields[field] = value;
       else out.problems.push({ ...position, field: attribute, code: 'invalid-field', severity: 'error', detail: `${attribute} is replaced by nothing; expected a name` });
-    } else if (field === 'birthDate') out.fields.birthDate = aafDate(value);
-    else if (field === 'ine' && role === 'pupil') out.fields.ine = value?.toUpperCase();
+    } else if (field === 'birthDate') {
+      // Replaced by nothing, the date goes; by something else than a date, it stays as it was.
+      const { birthDate, problems } = birthDateOf(value, position);
+      if (problems.length) out.problems.push(...problems);
+      else out.fields.birthDate = birthDate;
+    } else if (field === 'ine' && role === 'pupil') out.fields.ine = value?.toUpperCase();
     else if (field === 'email') out.fields.email = validEmail(value);
     else if (attribute === 'ENTPersonStructRattach' && role === 'pupil') out.unapplied.push(attribute);
   }

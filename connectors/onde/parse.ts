@@ -2,6 +2,7 @@
 // pupils with their INE, their class and level → pupils, classes (divisions) and pupil memberships.
 // Headers are matched loosely (accents, case, spaces; `Nom élève` or `Nom`…), as ONDE and its extractions vary.
 // The export has no pupil identifier but the INE, which is therefore each pupil's ONDE source id.
+import { isoDate } from '../kit/date.js';
 import { normalizeHeader, readCsvRows } from '../kit/csv.js';
 import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
 import { FileProblem, type SourcePosition } from '../kit/problem.js';
@@ -27,15 +28,6 @@ function pick(values: Record<string, string>, column: Column): string {
     if (value !== undefined && value !== '') return value;
   }
   return '';
-}
-
-/** `01/09/2016` → `2016-09-01`; undefined when it is not such a date. */
-function isoDate(text: string): string | undefined {
-  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(text);
-  if (!match) return undefined;
-  const [, day, month, year] = match;
-  const date = new Date(`${year}-${month}-${day}T00:00:00Z`);
-  return date.getUTCDate() === Number(day) && date.getUTCMonth() + 1 === Number(month) ? `${year}-${month}-${day}` : undefined;
 }
 
 /** The pupils of an ONDE export as operations, classes first met first, and a problem for each unusable line. */

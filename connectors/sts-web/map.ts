@@ -2,6 +2,7 @@
 // links them (MEF levels, the people a service names). Source ids (`sts-web`): MATIERE CODE for subjects,
 // INDIVIDU ID for people (INDIVIDU and ENSEIGNANT both give ID and TYPE: an individual not of type epp is
 // `<type>:<ID>`, so that the IDs of two types never meet), DIVISION or GROUPE CODE for classes and groups.
+import { isoDate } from '../kit/date.js';
 import type { CanonicalOperation } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import { childText, type XmlElement } from '../kit/xml.js';
@@ -53,16 +54,6 @@ export function individualId(element: XmlElement): string | undefined {
   const type = element.attributes.TYPE?.trim().toLowerCase();
   if (!id) return undefined;
   return type && type !== 'epp' ? `${type}:${id}` : id;
-}
-
-/** `1975-03-12` (as STS-Web writes it) or `12/03/1975` → `1975-03-12`; undefined when not a real date. */
-function isoDate(value: string): string | undefined {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  const french = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value);
-  const [year, month, day] = iso ? [iso[1], iso[2], iso[3]] : french ? [french[3], french[2], french[1]] : [];
-  if (!year) return undefined;
-  const date = new Date(`${year}-${month}-${day}T00:00:00Z`);
-  return date.getUTCDate() === Number(day) && date.getUTCMonth() + 1 === Number(month) ? `${year}-${month}-${day}` : undefined;
 }
 
 /**

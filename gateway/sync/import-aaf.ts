@@ -349,7 +349,7 @@ class Delivery {
     for (const attribute of change.unapplied) {
       this.problems.push({ ...position, field: attribute, code: 'unapplied-attribute', severity: 'warning', detail: `a change of ${attribute} is not applied by modification; the next complete delivery applies it` });
     }
-    if (change.problems.length) return;
+    if (change.problems.some((p) => p.severity === 'error')) return;
     const data: Record<string, unknown> = { ...(row.data as Record<string, unknown>) };
     for (const [field, value] of Object.entries(change.fields)) {
       if (value === undefined) delete data[field];

@@ -236,6 +236,22 @@ describe('mapping AAF requests', () => {
     expect(teacher1d.operations.map((o) => [o.structure, o.operation.record.kind])).toEqual([['81000', 'teacher']]);
   });
 
+  it('keeps a person whose birth date is not a date without it, with a warning; a modification leaves the stored one', () => {
+    const pupil = pupilOf(requestOf('Eleve', { sn: ['MARTIN'], givenName: ['Léa'], ENTPersonStructRattach: ['52000'], ENTPersonDateNaissance: ['31/02/2013'] }), at, { mefs: new Map() });
+    expect(pupil.operations[0].operation.record).not.toHaveProperty('birthDate');
+    const warning = { ...at, field: 'ENTPersonDateNaissance', code: 'invalid-field', severity: 'warning', detail: 'ENTPersonDateNaissance is "31/02/2013"; expected a date as DD/MM/YYYY; left out' };
+    expect(pupil.problems).toEqual([warning]);
+    const staff = staffOf(requestOf('PersEducNat', { sn: ['ROUX'], givenName: ['Paul'], ENTPersonStructRattach: ['52000'], ENTPersonDateNaissance: ['1975-13-01'] }), at);
+    expect(staff.operations[0].operation.record).not.toHaveProperty('birthDate');
+    expect(staff.problems).toEqual([{ ...warning, detail: 'ENTPersonDateNaissance is "1975-13-01"; expected a date as DD/MM/YYYY; left out' }]);
+
+    const wrong = personModification(requestOf('Eleve', { sn: ['MARTIN'], ENTPersonDateNaissance: ['31/02/2013'] }, 'modify'), 'pupil', at);
+    expect(wrong).toMatchObject({ fields: { familyName: 'MARTIN' }, problems: [warning] });
+    expect(wrong.fields).not.toHaveProperty('birthDate');
+    expect(personModification(requestOf('Eleve', { ENTPersonDateNaissance: [] }, 'modify'), 'pupil', at).fields).toEqual({ birthDate: undefined });
+    expect(personModification(requestOf('Eleve', { ENTPersonDateNaissance: ['07/08/2013'] }, 'modify'), 'pupil', at).fields).toEqual({ birthDate: '2013-08-07' });
+  });
+
   it('maps a subject and a MEF of the académie-wide files', () => {
     expect(subjectOf(requestOf('MatEducNat', { ENTMatJointure: ['006600'], ENTLibelleMatiere: ['ACCOMPAGNEMENT PERSONNALISE'] }, 'add', '006600'), at)).toEqual({ code: '006600', name: 'ACCOMPAGNEMENT PERSONNALISE' });
     expect(subjectOf(requestOf('MatEducNat', {}, 'add', '006600'), at)).toMatchObject({ field: 'ENTLibelleMatiere', code: 'invalid-field' });

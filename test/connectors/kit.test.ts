@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { decodeText, textEncoding, xmlEncoding } from '../../connectors/kit/decode.js';
 import { readCsvRows } from '../../connectors/kit/csv.js';
+import { isoDate } from '../../connectors/kit/date.js';
 import { toMef } from '../../connectors/kit/mef.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { childText, readXmlElements, type XmlElement } from '../../connectors/kit/xml.js';
@@ -156,5 +157,14 @@ describe('MEFs', () => {
     expect(toMef('2761000411a', undefined)).toEqual({ code: '2761000411A' });
     expect(toMef('10310019110', 'x'.repeat(256))).toEqual({ code: '10310019110' });
     expect(toMef(undefined, '3EME')).toBeUndefined();
+  });
+});
+
+describe('dates', () => {
+  it('reads DD/MM/YYYY and YYYY-MM-DD, and nothing that is not a day of the calendar', () => {
+    expect(isoDate('07/08/1967')).toBe('1967-08-07');
+    expect(isoDate('1967-08-07')).toBe('1967-08-07');
+    expect(isoDate('29/02/2016')).toBe('2016-02-29');
+    for (const text of ['29/02/2015', '31/04/2016', '2016-13-01', '7/8/1967', '07-08-1967', '1967-08-07T00:00', '']) expect(isoDate(text)).toBeUndefined();
   });
 });

@@ -323,8 +323,8 @@ describe('an AAF delta delivery', () => {
     <modifications><modification name="ENTStructureUAI" operation="replace"><value>${uai}</value></modification></modifications>
   </modifyRequest>`]),
       file('ENT_Delta_20261124_Eleve_0000.xml', [
-        // Pupil 1 changes name and class (5B → 5C); its other attributes stay.
-        modify('Eleve', '2500001', [['sn', 'LEFEVRE-MARTIN'], ['ENTEleveClasses', '52000$5C']]),
+        // Pupil 1 changes name and class (5B → 5C); its other attributes stay, its birth date too: the new one is no date.
+        modify('Eleve', '2500001', [['sn', 'LEFEVRE-MARTIN'], ['ENTEleveClasses', '52000$5C'], ['ENTPersonDateNaissance', '31/02/2013']]),
         // Pupil 4 drops its groups and now names a guardian.
         modify('Eleve', '2500004', [['ENTEleveGroupes'], ['ENTElevePersRelEleve', '3500002$10$1$1$1$1']]),
         remove('Eleve', '2500003'),
@@ -334,7 +334,10 @@ describe('an AAF delta delivery', () => {
       file('ENT_Delta_20261124_PersRelEleve_0000.xml', [modify('PersRelEleve', '3500002', [['mail']])]),
     ];
     const report = await run(delta, { mode: 'delta' });
-    expect(report.problems).toEqual([expect.objectContaining({ file: 'ENT_Delta_20261124_Eleve_0000.xml', code: 'unknown-record', line: 19, severity: 'warning' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ file: 'ENT_Delta_20261124_Eleve_0000.xml', field: 'ENTPersonDateNaissance', code: 'invalid-field', line: 5, severity: 'warning' }),
+      expect.objectContaining({ file: 'ENT_Delta_20261124_Eleve_0000.xml', code: 'unknown-record', line: 19, severity: 'warning' }),
+    ]);
     // Updated: pupil 1, guardian 2. Created: pupil 5, its membership of 5B, pupil 1 in 5C, pupil 4's link.
     // Deleted: pupil 3 with its membership and two links, pupil 1 out of 5B, pupil 4 out of LATIN. Unchanged: 5B, 5C, pupil 4.
     expect(report.counts).toEqual({ created: 4, updated: 2, unchanged: 3, deleted: 6, rejected: 0 });
