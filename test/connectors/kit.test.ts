@@ -165,6 +165,9 @@ describe('dates', () => {
     expect(isoDate('07/08/1967')).toBe('1967-08-07');
     expect(isoDate('1967-08-07')).toBe('1967-08-07');
     expect(isoDate('29/02/2016')).toBe('2016-02-29');
-    for (const text of ['29/02/2015', '31/04/2016', '2016-13-01', '7/8/1967', '07-08-1967', '1967-08-07T00:00', '']) expect(isoDate(text)).toBeUndefined();
+    expect(isoDate('29/02/2000')).toBe('2000-02-29');
+    for (const text of ['29/02/2015', '29/02/1900', '31/04/2016', '00/04/2016', '2016-13-01', '2016-00-10', '7/8/1967', '07-08-1967', '1967-08-07T00:00', '']) {
+      expect(isoDate(text)).toBeUndefined();
+    }
   });
 });
