@@ -296,8 +296,8 @@ export interface PersonModification {
   divisions?: string[];
   groups?: string[];
   guardians?: { guardianId: string; legal: boolean }[];
-  /** Attributes carried that the import cannot apply by modification (a change of structure). */
-  unapplied: string[];
+  /** A pupil's structure of attachment, when the request carries one: it may have changed establishment. */
+  structure?: string;
   /** Errors keep the whole modification out; warnings come with what is applied. */
   problems: ConnectorProblem[];
 }
@@ -308,7 +308,7 @@ const FIELD_OF_ATTRIBUTE: Partial<Record<AafAttribute, string>> = {
 };
 
 export function personModification(request: AafRequest, role: 'pupil' | 'teacher' | 'guardian', position: SourcePosition): PersonModification {
-  const out: PersonModification = { fields: {}, unapplied: [], problems: [] };
+  const out: PersonModification = { fields: {}, problems: [] };
   for (const [attribute, values] of Object.entries(request.attributes)) {
     const field = FIELD_OF_ATTRIBUTE[attribute as AafAttribute];
     const value = values[0];
@@ -322,7 +322,10 @@ export function personModification(request: AafRequest, role: 'pupil' | 'teacher
       else out.fields.birthDate = birthDate;
     } else if (field === 'ine' && role === 'pupil') out.fields.ine = value?.toUpperCase();
     else if (field === 'email') out.fields.email = validEmail(value);
-    else if (attribute === 'ENTPersonStructRattach' && role === 'pupil') out.unapplied.push(attribute);
+    else if (attribute === 'ENTPersonStructRattach' && role === 'pupil') {
+      if (value) out.structure = value;
+      else out.problems.push({ ...position, field: attribute, code: 'invalid-field', severity: 'warning', detail: `${attribute} is replaced by nothing; the pupil stays where it is` });
+    }
   }
   if (role === 'guardian') return out;
   const carries = (names: AafAttribute[]) => names.some((name) => name in request.attributes);

@@ -11,14 +11,14 @@ import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {
   AAF_ATTRIBUTES, guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
-  subjectOf, subjectRecord, type Mapped, type Placement, type StructuredOperation,
+  subjectOf, subjectRecord, type Mapped, type PersonModification, type Placement, type StructuredOperation,
 } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, type AafRequest } from '../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
 import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
 import { applyBatch, BatchRejected, ImportHeld, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
-import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
+import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds, recordsWithIds } from '../store/source-records.js';
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
@@ -88,6 +88,8 @@ class Delivery {
   /** Guardian id → structures of the pupils naming it (a string for the usual single one: 300,000 people stay small). */
   private readonly guardianStructures = new Map<string, string | string[]>();
   private readonly unknownSubjects = new Set<string>();
+  /** Structures the delivery does not describe → the one establishment whose classes the store has of them. */
+  private readonly storedStructures = new Map<string, string | undefined>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -346,14 +348,19 @@ class Delivery {
     const key = establishmentKey(row.uai);
     const change = personModification(request, PERSON_ROLE[category as keyof typeof PERSON_ROLE], position);
     this.problems.push(...change.problems);
-    for (const attribute of change.unapplied) {
-      this.problems.push({ ...position, field: attribute, code: 'unapplied-attribute', severity: 'warning', detail: `a change of ${attribute} is not applied by modification; the next complete delivery applies it` });
-    }
     if (change.problems.some((p) => p.severity === 'error')) return;
     const data: Record<string, unknown> = { ...(row.data as Record<string, unknown>) };
     for (const [field, value] of Object.entries(change.fields)) {
       if (value === undefined) delete data[field];
       else data[field] = value;
+    }
+    if (change.structure !== undefined) {
+      const destination = await this.establishmentOfStructure(change.structure);
+      if (destination === undefined) {
+        this.problems.push({ ...position, field: 'ENTPersonStructRattach', code: 'unknown-structure', severity: 'warning', detail: `structure ${change.structure} is not described by the delivery and the store has no class of it (or has some in several establishments); the pupil stays in ${row.uai}` });
+      } else if (destination !== row.uai) {
+        return this.spoolMove(request, position, row, linked, data, change, destination);
+      }
     }
     await this.spool.add(key, { entity: 'person', op: 'upsert', record: { ...data, sourceIds: { [SOURCE]: request.id } }, position });
 
@@ -386,6 +393,51 @@ class Delivery {
         }
       }
     }
+  }
+
+  /**
+   * A pupil now attached to a structure of another establishment leaves the one it was in, with its memberships
+   * and guardian links, for the other: there it has the classes and groups the request names (the old ones were
+   * the old establishment's), and its guardians, those the request names or else those it had, come along.
+   */
+  private async spoolMove(
+    request: AafRequest, position: SourcePosition, row: { id: string; uai: string },
+    linked: Awaited<ReturnType<typeof linksToPeople>>, data: Record<string, unknown>, change: PersonModification, destination: string,
+  ): Promise<void> {
+    const [from, to] = [establishmentKey(row.uai), establishmentKey(destination)];
+    for (const link of linked) await this.spool.add(from, { entity: link.entity as RosterEntity, op: 'delete', record: { id: link.id }, position });
+    await this.spool.add(from, { entity: 'person', op: 'delete', record: { id: row.id }, position });
+    await this.spool.add(to, { entity: 'person', op: 'upsert', record: { ...data, sourceIds: { [SOURCE]: request.id } }, position });
+    const lists: ['division' | 'group', string[] | undefined][] = [['division', change.divisions], ['group', change.groups]];
+    for (const [kind, values] of lists) {
+      for (const item of memberships(values ?? [], kind, request.id, 'pupil', position)) await this.spoolStructured(item);
+    }
+    const stored = linked.filter((link) => link.entity === 'guardianLink' && (link.data as { pupilId?: string }).pupilId === row.id);
+    const storedGuardians = new Map((await recordsWithIds(this.db, stored.map((link) => (link.data as { guardianId: string }).guardianId)))
+      .map((guardian) => [guardian.id, (guardian.source_ids as Record<string, string>)[SOURCE]]));
+    const named = change.guardians ?? stored.flatMap((link) => {
+      const { guardianId, legalRepresentative } = link.data as { guardianId: string; legalRepresentative: boolean };
+      const aaf = storedGuardians.get(guardianId);
+      return aaf ? [{ guardianId: aaf, legal: legalRepresentative }] : [];
+    });
+    // The guardians' records as the store has them, preferably in the establishment the pupil leaves.
+    const guardians = new Map<string, Record<string, unknown>>();
+    for (const guardian of await recordsBySourceIds(this.db, 'person', SOURCE, named.map((g) => g.guardianId))) {
+      if (guardian.status === 'active' && (!guardians.has(guardian.sourceId) || guardian.uai === row.uai)) guardians.set(guardian.sourceId, guardian.data as Record<string, unknown>);
+    }
+    for (const [id, guardian] of guardians) await this.spool.add(to, { entity: 'person', op: 'upsert', record: { ...guardian, sourceIds: { [SOURCE]: id } }, position });
+    for (const item of guardianLinks('', request.id, named, position)) await this.spoolOperation('', item.operation, to);
+  }
+
+  /** The establishment of an AAF structure: the delivery's EtabEducNat says it, or else the classes the store has of it. */
+  private async establishmentOfStructure(structure: string): Promise<string | undefined> {
+    const delivered = this.structures.get(structure);
+    if (delivered) return delivered;
+    if (!this.storedStructures.has(structure)) {
+      const found = (await establishmentsOfGroupStructures(this.db, SOURCE, [structure])).get(structure) ?? [];
+      this.storedStructures.set(structure, found.length === 1 ? found[0] : undefined);
+    }
+    return this.storedStructures.get(structure);
   }
 
   /** Each establishment in turn, in one transaction each. */

@@ -264,7 +264,10 @@ describe('mapping AAF requests', () => {
     }, 'modify'), 'pupil', at);
     expect(change).toEqual({
       fields: { familyName: 'MARTIN', email: undefined }, divisions: ['52000$5C'], groups: [], guardians: [{ guardianId: '3000003', legal: true }],
-      unapplied: ['ENTPersonStructRattach'], problems: [],
+      structure: '52001', problems: [],
+    });
+    expect(personModification(requestOf('Eleve', { ENTPersonStructRattach: [] }, 'modify'), 'pupil', at)).toEqual({
+      fields: {}, problems: [expect.objectContaining({ field: 'ENTPersonStructRattach', severity: 'warning', detail: 'ENTPersonStructRattach is replaced by nothing; the pupil stays where it is' })],
     });
     expect(personModification(requestOf('Eleve', { sn: [] }, 'modify'), 'pupil', at).problems).toEqual([expect.objectContaining({ field: 'sn', code: 'invalid-field' })]);
   });

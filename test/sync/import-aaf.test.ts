@@ -357,4 +357,35 @@ describe('an AAF delta delivery', () => {
     expect(orphan.problems).toEqual([expect.objectContaining({ code: 'ambiguous-structure', severity: 'error', detail: expect.stringContaining(uai) })]);
     expect(orphan.establishments).toEqual([]);
   });
+
+  it('moves a pupil attached to a structure of another establishment, with its guardians, to the classes it names there', async () => {
+    const [from, to] = [newUai('069'), newUai('069')];
+    for (const uai of [from, to]) await putEstablishment(store.db, establishment(uai, LYON));
+    await run([
+      file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('52000', from), etab('53000', to)]),
+      file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '52000', '4'), pupil(2, '53000', '4').replace('53000$5B', '53000$4A')]),
+      file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '4'), guardian(2, '4'), request('PersRelEleve', 'categoriePersonne', '3400009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
+    ]);
+    const before = (await records(from, 'person')).find((p) => p.aaf === '2400001')!;
+
+    const report = await run([file('ENT_Delta_20261124_Eleve_0000.xml', [
+      modify('Eleve', '2400001', [['ENTPersonStructRattach', '53000'], ['ENTEleveClasses', '53000$4A']]),
+      modify('Eleve', '2400002', [['ENTPersonStructRattach', '99999']]),
+    ])], { mode: 'delta' });
+    expect(report.problems).toEqual([expect.objectContaining({ line: 10, field: 'ENTPersonStructRattach', code: 'unknown-structure', severity: 'warning' })]);
+    // It leaves with its membership and its two guardian links; its guardian 3400001 stays (a delta removes only what it names).
+    expect(report.establishments).toEqual([
+      { uai: from, state: 'completed', counts: { created: 0, updated: 0, unchanged: 0, deleted: 4, rejected: 0 } },
+      // There: the pupil, its membership of 4A, guardian 3400001 and both links; 4A and guardian 3400009 were there.
+      { uai: to, state: 'completed', counts: { created: 5, updated: 0, unchanged: 3, deleted: 0, rejected: 0 } },
+    ].sort((a, b) => (a.uai < b.uai ? -1 : 1)));
+    const moved = (await records(to, 'person')).find((p) => p.aaf === '2400001')!;
+    expect(moved.data).toEqual(before.data);
+    expect((await records(from, 'person')).map((p) => p.aaf).sort()).toEqual(['3400001', '3400009']);
+    expect((await records(to, 'membership')).map((m) => m.aaf).sort()).toEqual(['2400001@53000$4A', '2400002@53000$4A']);
+    const links = await records(to, 'guardianLink');
+    expect(links.map((l) => [l.aaf, l.data.legalRepresentative]).sort()).toEqual([
+      ['3400001>2400001', true], ['3400002>2400002', true], ['3400009>2400001', false], ['3400009>2400002', false],
+    ]);
+  });
 });
