@@ -88,6 +88,8 @@ class Delivery {
   /** Guardian id → structures of the pupils naming it (a string for the usual single one: 300,000 people stay small). */
   private readonly guardianStructures = new Map<string, string | string[]>();
   private readonly unknownSubjects = new Set<string>();
+  /** Establishments that pupils of a delta move away from (spoolMove). */
+  private readonly leftBehind = new Set<string>();
   /** Structures the delivery does not describe → the one establishment whose classes the store has of them. */
   private readonly storedStructures = new Map<string, string | undefined>();
 
@@ -405,6 +407,7 @@ class Delivery {
     linked: Awaited<ReturnType<typeof linksToPeople>>, data: Record<string, unknown>, change: PersonModification, destination: string,
   ): Promise<void> {
     const [from, to] = [establishmentKey(row.uai), establishmentKey(destination)];
+    this.leftBehind.add(row.uai);
     for (const link of linked) await this.spool.add(from, { entity: link.entity as RosterEntity, op: 'delete', record: { id: link.id }, position });
     await this.spool.add(from, { entity: 'person', op: 'delete', record: { id: row.id }, position });
     await this.spool.add(to, { entity: 'person', op: 'upsert', record: { ...data, sourceIds: { [SOURCE]: request.id } }, position });
@@ -462,20 +465,27 @@ class Delivery {
     const refused = new Set(this.problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!));
     const outcomes: EstablishmentOutcome[] = [];
     const uais = [...keysOf.keys()].sort();
-    let next = 0;
-    const writer = async () => {
-      while (next < uais.length) {
-        const uai = uais[next];
-        next += 1;
-        this.request.signal?.throwIfAborted();
-        this.request.onProgress?.({ stage: `writing ${uai}`, done: next - 1, total: uais.length });
-        const outcome = await this.writeEstablishment(uai, keysOf.get(uai)!, refused);
-        if (outcome) outcomes.push(outcome);
-      }
-    };
-    // Several establishments at a time: while one holds the change counter and is written, the others are read
-    // from the spool, checked and planned (measured: three beat two by about 15 %, more only add memory).
-    await Promise.all(Array.from({ length: WRITERS }, writer));
+    // Establishments pupils move from are written after all others: an import stopped in between leaves those
+    // pupils in both, and running it again moves them again, where the other order would leave them in neither.
+    const phases = [uais.filter((uai) => !this.leftBehind.has(uai)), uais.filter((uai) => this.leftBehind.has(uai))];
+    let started = 0;
+    for (const phase of phases) {
+      let next = 0;
+      const writer = async () => {
+        while (next < phase.length) {
+          const uai = phase[next];
+          next += 1;
+          this.request.signal?.throwIfAborted();
+          this.request.onProgress?.({ stage: `writing ${uai}`, done: started, total: uais.length });
+          started += 1;
+          const outcome = await this.writeEstablishment(uai, keysOf.get(uai)!, refused);
+          if (outcome) outcomes.push(outcome);
+        }
+      };
+      // Several establishments at a time: while one holds the change counter and is written, the others are read
+      // from the spool, checked and planned (measured: three beat two by about 15 %, more only add memory).
+      await Promise.all(Array.from({ length: WRITERS }, writer));
+    }
     outcomes.sort((a, b) => (a.uai < b.uai ? -1 : 1));
     this.request.onProgress?.({ stage: 'done', done: uais.length, total: uais.length });
     return outcomes;

@@ -359,7 +359,8 @@ describe('an AAF delta delivery', () => {
   });
 
   it('moves a pupil attached to a structure of another establishment, with its guardians, to the classes it names there', async () => {
-    const [from, to] = [newUai('069'), newUai('069')];
+    // `from` sorts first: establishments are written in UAI order, except those pupils leave, written last.
+    const [from, to] = [newUai('069'), newUai('069')].sort();
     for (const uai of [from, to]) await putEstablishment(store.db, establishment(uai, LYON));
     await run([
       file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('52000', from), etab('53000', to)]),
@@ -367,18 +368,29 @@ describe('an AAF delta delivery', () => {
       file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '4'), guardian(2, '4'), request('PersRelEleve', 'categoriePersonne', '3400009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
     ]);
     const before = (await records(from, 'person')).find((p) => p.aaf === '2400001')!;
-
-    const report = await run([file('ENT_Delta_20261124_Eleve_0000.xml', [
+    const delta = [file('ENT_Delta_20261124_Eleve_0000.xml', [
       modify('Eleve', '2400001', [['ENTPersonStructRattach', '53000'], ['ENTEleveClasses', '53000$4A']]),
       modify('Eleve', '2400002', [['ENTPersonStructRattach', '99999']]),
-    ])], { mode: 'delta' });
-    expect(report.problems).toEqual([expect.objectContaining({ line: 10, field: 'ENTPersonStructRattach', code: 'unknown-structure', severity: 'warning' })]);
-    // It leaves with its membership and its two guardian links; its guardian 3400001 stays (a delta removes only what it names).
+    ])];
+
+    // An import stopped after the establishment the pupil goes to (here, not allowed to write the other one).
+    const stopped = await run(delta, { mode: 'delta', establishmentAllowed: (uai) => uai === to });
+    // There: the pupil, its membership of 4A, guardian 3400001 and both links; 4A, guardian 3400009 and pupil 2 were there.
+    expect(stopped.establishments).toEqual([{ uai: to, state: 'completed', counts: { created: 5, updated: 0, unchanged: 3, deleted: 0, rejected: 0 } }]);
+    expect(stopped.problems).toEqual([
+      expect.objectContaining({ line: 10, field: 'ENTPersonStructRattach', code: 'unknown-structure', severity: 'warning' }),
+      expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(from) }),
+    ]);
+
+    // Run again whole, it takes the pupil, its membership and its two guardian links out of the one it left; its
+    // guardian 3400001 stays there (a delta removes only what it names).
+    const stages: string[] = [];
+    const report = await run(delta, { mode: 'delta', onProgress: (p) => stages.push(p.stage) });
+    expect(stages.filter((stage) => stage.startsWith('writing'))).toEqual([`writing ${to}`, `writing ${from}`]);
     expect(report.establishments).toEqual([
       { uai: from, state: 'completed', counts: { created: 0, updated: 0, unchanged: 0, deleted: 4, rejected: 0 } },
-      // There: the pupil, its membership of 4A, guardian 3400001 and both links; 4A and guardian 3400009 were there.
-      { uai: to, state: 'completed', counts: { created: 5, updated: 0, unchanged: 3, deleted: 0, rejected: 0 } },
-    ].sort((a, b) => (a.uai < b.uai ? -1 : 1)));
+      { uai: to, state: 'completed', counts: { created: 0, updated: 0, unchanged: 8, deleted: 0, rejected: 0 } },
+    ]);
     const moved = (await records(to, 'person')).find((p) => p.aaf === '2400001')!;
     expect(moved.data).toEqual(before.data);
     expect((await records(from, 'person')).map((p) => p.aaf).sort()).toEqual(['3400001', '3400009']);
