@@ -495,9 +495,10 @@ async function writePlan(trx: Transaction<Database>, uai: string, changed: Plann
     from staged_record`.execute(trx);
 }
 
-async function recordsWithIds(trx: Transaction<Database>, ids: string[]): Promise<StoredRecord[]> {
+/** The records with these ids, in any establishment, without their renderings. */
+export async function recordsWithIds(db: Kysely<Database>, ids: string[]): Promise<StoredRecord[]> {
   const out: StoredRecord[] = [];
-  for (const chunk of chunks(ids, 10_000)) out.push(...(await trx.selectFrom('roster_record').select(STORED_COLUMNS).where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
+  for (const chunk of chunks(ids, 10_000)) out.push(...(await db.selectFrom('roster_record').select(STORED_COLUMNS).where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
   return out;
 }
 

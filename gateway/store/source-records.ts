@@ -28,15 +28,6 @@ export async function recordsBySourceIds(db: Kysely<Database>, entity: RosterEnt
   return out;
 }
 
-/** The records with these ids, in any establishment, as stored. */
-export async function recordsWithIds(db: Kysely<Database>, ids: string[]): Promise<RosterRecordRow[]> {
-  const out: RosterRecordRow[] = [];
-  for (const chunk of chunks([...new Set(ids)], 5000)) {
-    out.push(...(await db.selectFrom('roster_record').selectAll().where(sql<boolean>`id = any(${chunk}::uuid[])`).execute()));
-  }
-  return out;
-}
-
 /** The active memberships (with their group's kind) and guardian links of an establishment that point at these people. */
 export async function linksToPeople(db: Kysely<Database>, uai: string, personIds: string[]): Promise<(RosterRecordRow & { groupKind: string | null })[]> {
   const out: (RosterRecordRow & { groupKind: string | null })[] = [];

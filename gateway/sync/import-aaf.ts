@@ -17,8 +17,8 @@ import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, ty
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
 import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
-import { applyBatch, BatchRejected, ImportHeld, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
-import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds, recordsWithIds } from '../store/source-records.js';
+import { applyBatch, BatchRejected, ImportHeld, recordsWithIds, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
+import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
