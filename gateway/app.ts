@@ -2,7 +2,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
 import { createAuthorizationServer, type AuthorizationServer } from './auth/authorization-server.js';
@@ -14,6 +13,7 @@ import { docsRouter } from './http/docs.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
 import { NotFoundProblem, problemHandler } from './http/problem.js';
 import { requestValidator } from './http/request-validation.js';
+import { securityHeaders } from './http/security-headers.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
@@ -43,7 +43,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.error({ err }, 'error while closing'));
   };
   try {
-    const store = await openStore(config);
+    const store = await openStore(config, { exclusive: true });
     cleanups.push(() => store.close());
     const applied = await store.migrate();
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
@@ -122,7 +122,7 @@ function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing 
   app.use(requestLogger(logger));
   const metrics = createMetrics(store.db);
   app.use(metrics.timing);
-  app.use(helmet());
+  app.use(securityHeaders(config.publicUrl));
   // The authorization server parses its own bodies: it comes before any body parser.
   app.use(auth.handler);
   app.use(healthRoutes(store.db, redis, isClosing));

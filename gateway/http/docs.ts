@@ -12,6 +12,9 @@ export function docsRouter(document: Record<string, unknown>): Router {
     res.type('application/json').send(json);
   });
 
+  // The root has nothing of its own: a browser pointed at the gateway lands on its documentation.
+  router.get('/', (_req, res) => res.redirect(302, 'docs/'));
+
   // The page loads its assets relatively (./swagger-ui.css), so it must be read as /docs/, not /docs.
   router.get('/docs', (req, res, next) => {
     if (req.originalUrl.split('?')[0].endsWith('/')) return next();
