@@ -25,7 +25,8 @@ export async function importAnnuaire(
     for await (const item of parseAnnuaire(source, { file: options.file })) {
       if (item.kind === 'problem') {
         problems.push(item.problem);
-        counts.rejected += 1;
+        // A warning (entries that are not schools, skipped) rejects nothing.
+        if (item.problem.severity === 'error') counts.rejected += 1;
         continue;
       }
       try {

@@ -71,3 +71,48 @@ describe('the annuaire connector', () => {
     await expect(parse(Buffer.from('[{"a": 1}, {"b":'), 'cut.json')).rejects.toThrow(/cut\.json: the JSON cannot be read/);
   });
 });
+
+describe('what the directory lists besides schools, and its older export', () => {
+  it('skips the entries that are not schools (no public/private status) with one warning that counts them', async () => {
+    const lines = [
+      header,
+      '0691234S;Collège Saint-Exupéry;Collège;Privé;69123;Lyon;069;84;10;COLLEGE;OUVERT',
+      '0690001A;Direction des services départementaux;Service Administratif;;69123;Lyon;069;84;10;SERVICE ADMINISTRATIF;OUVERT',
+      '0690002B;Circonscription Lyon 1;Service Administratif;;69123;Lyon;069;84;10;INSPECTION EDUCATION NATIONALE;OUVERT',
+      '0690003C;CIO Lyon Centre;Information et orientation;;69123;Lyon;069;84;10;CENTRE D INFORMATION ET D ORIENTATION;OUVERT',
+    ].join('\n');
+    const items = await parse(Buffer.from(lines), 'annuaire-069.csv');
+    expect(items.filter((i) => i.kind === 'record').map((i) => i.kind === 'record' && i.record.uai)).toEqual(['0691234S']);
+    expect(items.filter((i) => i.kind === 'problem').map((i) => i.kind === 'problem' && i.problem)).toEqual([{
+      file: 'annuaire-069.csv', code: 'not-a-school', severity: 'warning',
+      detail: '3 entries are not a school (administrative services, circonscriptions, information centres: no public/private status) and were skipped',
+    }]);
+  });
+
+  it('a school without its public/private status is still an error naming the field', async () => {
+    const items = await parse(Buffer.from([header, '0691234S;Collège Saint-Exupéry;Collège;;69123;Lyon;069;84;10;COLLEGE;OUVERT'].join('\n')), 'a.csv');
+    expect(items).toEqual([{ kind: 'problem', problem: expect.objectContaining({ line: 2, field: 'statut_public_prive', severity: 'error' }) }]);
+  });
+
+  it('reads the older export, whose columns were numero_uai, appellation_officielle, secteur_public_prive_libe…', async () => {
+    const older = [
+      'numero_uai;appellation_officielle;secteur_public_prive_libe;code_commune;libelle_commune;code_departement;code_region;code_academie;nature_uai;nature_uai_libe;etat_etablissement_libe',
+      '0050009H;Lycée professionnel Sévigné;Public;05061;Gap;005;93;02;320;LYCEE PROFESSIONNEL;OUVERT',
+      "0691234S;École élémentaire Jean Macé;Privé;69123;Lyon;069;84;10;151;ECOLE DE NIVEAU ELEMENTAIRE;OUVERT",
+      '0751234J;Collège fermé;Public;75056;Paris;075;11;01;340;COLLEGE;FERME',
+    ].join('\r\n');
+    const items = await parse(Buffer.from(older), 'fr-en-adresse-et-geolocalisation.csv');
+    expect(items.map((i) => i.kind)).toEqual(['record', 'record']);
+    const records = items.map((i) => (i as { record: Record<string, unknown> }).record);
+    expect(records[0]).toEqual({
+      uai: '0050009H', sourceIds: { annuaire: '0050009H' }, name: 'Lycée professionnel Sévigné', type: 'lycee-pro', sector: 'public',
+      communeCode: '05061', departementCode: '005', regionCode: '93', academieCode: '02', communeName: 'Gap', holidayZone: 'B',
+    });
+    expect(records[1]).toMatchObject({ uai: '0691234S', name: 'École élémentaire Jean Macé', type: 'ecole', sector: 'private', communeName: 'Lyon' });
+    const json = await parse(Buffer.from(JSON.stringify([{
+      numero_uai: '0050009H', appellation_officielle: 'Lycée professionnel Sévigné', secteur_public_prive_libe: 'Public', code_commune: '05061',
+      code_departement: '005', code_region: '93', code_academie: '02', nature_uai_libe: 'LYCEE PROFESSIONNEL', etat_etablissement_libe: 'OUVERT',
+    }])), 'older.json');
+    expect(json).toEqual([expect.objectContaining({ kind: 'record', record: expect.objectContaining({ uai: '0050009H', type: 'lycee-pro' }) })]);
+  });
+});
