@@ -75,11 +75,17 @@ export async function visibleUaisAt(db: Kysely<Database>, clientId: string, seq:
   return new Set(rows.map((r) => r.uai));
 }
 
+/** Where an establishment is: a territory code it does not have (yet) is no territory's. */
+export interface EstablishmentPlace {
+  uai: string;
+  communeCode?: string;
+  departementCode?: string;
+  regionCode?: string;
+  academieCode?: string;
+}
+
 /** The same test as coversEstablishment, on an establishment record in memory (before it is written). */
-export function perimeterCovers(
-  perimeter: readonly PerimeterEntry[],
-  establishment: { uai: string; communeCode: string; departementCode: string; regionCode: string; academieCode: string },
-): boolean {
+export function perimeterCovers(perimeter: readonly PerimeterEntry[], establishment: EstablishmentPlace): boolean {
   const codes = {
     uai: establishment.uai, commune: establishment.communeCode, departement: establishment.departementCode,
     region: establishment.regionCode, academie: establishment.academieCode,

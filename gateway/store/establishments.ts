@@ -6,10 +6,23 @@ import type { Database, EstablishmentRow } from './tables.js';
 import { jsonForPostgres, minimalParts, recordFromRow, renderedInDatabase } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
+import type { PerimeterEntry } from '../perimeter/perimeter.js';
+import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
 
 export class EstablishmentRejected extends Error {
   constructor(readonly problems: FieldProblem[]) {
     super(`invalid establishment: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
+  }
+}
+
+/**
+ * The writer's perimeter does not cover the establishment: `stored`, the establishment as the store holds it (the
+ * writer may not know it exists); `written`, the establishment as it would be once written. Whoever tells the
+ * writer must not let the two cases be told apart where existence is not the writer's to know.
+ */
+export class EstablishmentOutsidePerimeter extends Error {
+  constructor(readonly uai: string, readonly where: 'stored' | 'written') {
+    super(`establishment ${uai} is outside the writer's perimeter (${where})`);
   }
 }
 
@@ -23,7 +36,9 @@ const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
 /**
  * Creates or updates an establishment (matched by UAI). A change of territory is recorded with its sequence
- * number, so the change feed can tell which clients' perimeters it entered or left.
+ * number, so the change feed can tell which clients' perimeters it entered or left. With `perimeter`, the write
+ * is the caller's: the establishment as stored and as written must both be inside it (checked under the
+ * establishment's lock), else EstablishmentOutsidePerimeter and nothing is written.
  */
 export async function putEstablishment(
   db: Kysely<Database>,
@@ -33,19 +48,36 @@ export async function putEstablishment(
     precondition?: (current: { id: string; seq: string } | undefined) => void;
     /** The UAI's key is not checked (imports of test feeds). */
     lenientIdentifiers?: boolean;
+    /** The writer's perimeter (absent: the operator's, national). */
+    perimeter?: readonly PerimeterEntry[];
+    /**
+     * Absent, the input is the whole establishment (PUT). Present, the input describes what one source knows of
+     * it: fields it leaves out keep their stored values, and where the stored establishment carries a source id
+     * of `deferTo` (the national directory), that source's fields win and the input only fills what it lacks.
+     */
+    merge?: { deferTo?: string };
   } = {},
 ): Promise<{ record: Record<string, unknown>; seq: string; outcome: 'created' | 'updated' | 'unchanged' }> {
   const problems = validateRecord('establishment', input, { lenientIdentifiers: options.lenientIdentifiers });
   if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
   if (problems.length) throw new EstablishmentRejected(problems);
   const uai = input.uai as string;
-  const data = Object.fromEntries(Object.entries(input).filter(([k]) => !ENVELOPE.has(k)));
-  data.timeZone ??= 'Europe/Paris';
+  const given = Object.fromEntries(Object.entries(input).filter(([k]) => !ENVELOPE.has(k)));
 
   return db.transaction().execute(async (trx) => {
     await lockEstablishment(trx, uai);
     const existing = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirst();
+    const storedData = (existing?.status === 'active' ? existing.data : {}) as Record<string, unknown>;
+    const perimeter = options.perimeter;
+    if (perimeter && existing?.status === 'active' && !perimeterCovers(perimeter, { ...storedData, uai } as EstablishmentPlace)) {
+      throw new EstablishmentOutsidePerimeter(uai, 'stored');
+    }
     options.precondition?.(existing);
+    const deferred = options.merge?.deferTo !== undefined && existing?.status === 'active' &&
+      Object.hasOwn((existing.source_ids ?? {}) as object, options.merge.deferTo);
+    const data = !options.merge ? { ...given } : deferred ? { ...given, ...storedData } : { ...storedData, ...given };
+    data.timeZone ??= 'Europe/Paris';
+    if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written');
     if (existing && input.id !== undefined && input.id !== existing.id) {
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }

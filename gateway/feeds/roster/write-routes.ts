@@ -5,10 +5,9 @@ import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
 import { committedSequence } from '../../store/changelog.js';
-import { EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
+import { EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
 import { applyBatch, BatchRejected, UnknownEstablishment, type RecordOperation } from '../../store/records.js';
 import { changeCursorAt } from '../changes/cursor.js';
-import { perimeterCovers } from '../../perimeter/visibility.js';
 import { validateRecord } from '../../model/validate.js';
 
 /** Optimistic concurrency: with If-Match, the establishment is replaced only if it is still the version read. */
@@ -36,18 +35,17 @@ export function rosterWriteRoutes(): Router {
     const record = { ...body, uai: (req.params.uai as string) };
     const invalid = validateRecord('establishment', record).map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
     if (invalid.length) throw new ValidationProblem(summarise(invalid), invalid);
-    // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
-    // and an establishment may not be created or moved out of it.
-    const known = await access.db.selectFrom('establishment').select('uai').where('uai', '=', (req.params.uai as string)).executeTakeFirst();
-    if (known) await access.establishment((req.params.uai as string));
-    if (!perimeterCovers(access.perimeter, record as Parameters<typeof perimeterCovers>[1])) {
-      throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
-        `establishment ${(req.params.uai as string)} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
-    }
     let result;
     try {
-      result = await putEstablishment(access.db, record, { precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
+      result = await putEstablishment(access.db, record, { perimeter: access.perimeter, precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
     } catch (error) {
+      // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
+      // and an establishment may not be created or moved out of it.
+      if (error instanceof EstablishmentOutsidePerimeter) {
+        if (error.where === 'stored') throw new NotFoundProblem(`no establishment ${error.uai} in your perimeter`);
+        throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
+          `establishment ${error.uai} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
+      }
       if (error instanceof EstablishmentRejected) {
         const errors = error.problems.map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
         throw new ValidationProblem(summarise(errors), errors);
