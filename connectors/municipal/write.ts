@@ -1,6 +1,7 @@
 // Out: the pupils of a commune's écoles for its family software (canteen, after-school care, billing): the
 // ONDE-échanges use case. One row per pupil and class, with the level and up to two guardians' contacts,
 // as CSV (`;`, UTF-8 with a byte-order mark, which spreadsheets on Windows expect) or JSON.
+import { csvCell } from '../kit/csv-cell.js';
 
 export interface MunicipalGuardian {
   familyName: string;
@@ -28,11 +29,6 @@ const HEADER = [
   ...Array.from({ length: GUARDIANS_PER_ROW }, (_, i) => [`Responsable ${i + 1} nom`, `Responsable ${i + 1} prénom`, `Responsable ${i + 1} courriel`, `Responsable ${i + 1} légal`]).flat(),
 ];
 
-function cell(value: string | undefined): string {
-  const text = value ?? '';
-  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** `2016-03-14` → `14/03/2016`, as French software reads dates. */
 function frenchDate(iso: string | undefined): string | undefined {
   const match = iso ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso) : null;
@@ -51,6 +47,6 @@ export function* municipalCsv(pupils: Iterable<MunicipalPupil>): Generator<strin
         return g ? [g.familyName, g.givenName, g.email, g.legalRepresentative ? 'oui' : 'non'] : ['', '', '', ''];
       }).flat(),
     ];
-    yield `${cells.map(cell).join(';')}\r\n`;
+    yield `${cells.map(csvCell).join(';')}\r\n`;
   }
 }

@@ -1,5 +1,6 @@
 // A job as the API and `--json` show it: camelCase, only what is set, with links to itself and its report.
-import type { JobOptions } from '../../store/jobs.js';
+import { csvCell } from '../../../connectors/kit/csv-cell.js';
+import { SETTLED_STATES, type JobOptions } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 
 export function jobView(job: SyncJobRow, baseUrl?: string): Record<string, unknown> {
@@ -26,6 +27,8 @@ export function jobView(job: SyncJobRow, baseUrl?: string): Record<string, unkno
     establishments: job.establishments ?? undefined,
     output: job.output ?? undefined,
     problemCount: job.problem_count,
+    errorCount: job.error_count,
+    warningCount: job.warning_count,
     error: job.error ?? undefined,
     attempts: job.attempts,
     createdAt: iso(job.created_at),
@@ -39,15 +42,10 @@ export function jobView(job: SyncJobRow, baseUrl?: string): Record<string, unkno
 
 /** Whether a job has stopped for good or until someone acts (confirm, retry). */
 export function isSettled(job: SyncJobRow): boolean {
-  return ['completed', 'failed', 'cancelled', 'held'].includes(job.state);
+  return SETTLED_STATES.includes(job.state);
 }
 
 const CSV_COLUMNS = ['file', 'line', 'field', 'severity', 'code', 'detail'] as const;
-
-function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? '' : String(value);
-  return /[",\r\n;]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 export const PROBLEM_CSV_HEADER = CSV_COLUMNS.join(',') + '\r\n';
 

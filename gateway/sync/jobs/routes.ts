@@ -9,13 +9,12 @@ import { queryInteger, queryString } from '../../http/query.js';
 import { findJob, IdempotencyConflict, jobProblems, JobStateConflict, listJobs, type JobState } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
-import { isConnectorName } from '../importers.js';
+import { projectProblem } from '../../perimeter/problem-projection.js';
+import { isConnectorName, NEEDS_UAI } from '../importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
 import { exportJob } from './run-export.js';
 import type { SyncJobs } from './service.js';
 
-/** Connectors whose files do not name their establishment. */
-const NEEDS_UAI = new Set(['onde']);
 /** Connectors that create establishments: administrators only. */
 const ADMIN_ONLY = new Set(['annuaire']);
 
@@ -170,7 +169,7 @@ async function sendReport(res: Response, job: SyncJobRow, csv: boolean, access: 
   if (csv) {
     res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="job-${job.id}-report.csv"`);
     res.write(PROBLEM_CSV_HEADER);
-    for await (const problem of jobProblems(access.db, job.id)) res.write(problemCsvLine(problem as unknown as Record<string, unknown>));
+    for await (const problem of jobProblems(access.db, job.id)) res.write(problemCsvLine(projectProblem(problem, access.caller.scopes) as unknown as Record<string, unknown>));
     res.end();
     return;
   }
@@ -178,7 +177,7 @@ async function sendReport(res: Response, job: SyncJobRow, csv: boolean, access: 
   res.write(`{"jobId":${JSON.stringify(job.id)},"state":${JSON.stringify(job.state)},"problems":[`);
   let first = true;
   for await (const problem of jobProblems(access.db, job.id)) {
-    res.write((first ? '' : ',') + JSON.stringify(problem));
+    res.write((first ? '' : ',') + JSON.stringify(projectProblem(problem, access.caller.scopes)));
     first = false;
   }
   res.end(']}');
