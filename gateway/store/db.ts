@@ -1,6 +1,7 @@
 // Opens the store: a real PostgreSQL server when DATABASE_URL is set, otherwise embedded PostgreSQL (PGlite)
 // in the data folder. Both go through the same pg.Pool interface, so kysely, the migrations and every query
-// are the same on both.
+// are the same on both. PGlite lives in one process: the one that opens it shares it with the others (the
+// command line beside `passerelle serve`) over a Unix socket in the data folder.
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -8,6 +9,8 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { Database } from './tables.js';
 import { migrationProvider } from './migrations/index.js';
+import { shareStore } from './socket/share-store.js';
+import { connectTo, SocketPool } from './socket/socket-pool.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
@@ -19,8 +22,16 @@ export interface Store {
 
 export class StoreError extends Error {}
 
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): Promise<Store> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databaseSchema) : openEmbedded(config.dataDir);
+export interface OpenOptions {
+  /**
+   * The embedded database must be this process's own (a server): when another process has it open, refuse
+   * rather than use it through that process's socket, as commands do.
+   */
+  exclusive?: boolean;
+}
+
+export async function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>, options: OpenOptions = {}): Promise<Store> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databaseSchema) : openEmbedded(config.dataDir, options.exclusive ?? false);
 }
 
 async function openPostgres(url: string, schema: string): Promise<Store> {
@@ -43,32 +54,66 @@ async function openPostgres(url: string, schema: string): Promise<Store> {
   return makeStore(db, 'postgres', schema, async () => db.destroy());
 }
 
-async function openEmbedded(dataDir: string): Promise<Store> {
+async function openEmbedded(dataDir: string, exclusive: boolean): Promise<Store> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const socketPath = path.resolve(dataDir, 'passerelle.sock');
+  // sun_path holds 108 bytes with its terminating zero.
+  if (Buffer.byteLength(socketPath) > 107) {
+    throw new StoreError(`the data folder's path is too long for the socket the embedded database is shared on (${socketPath}): set PASSERELLE_DATA_DIR to a shorter path`);
+  }
+  const lock = lockDataDir(dataDir);
+  if ('holder' in lock) {
+    if (!exclusive) {
+      const shared = await openShared(socketPath, lock.holder);
+      if (shared) return shared;
+    }
+    throw new StoreError(
+      `the embedded database in ${dataDir} is in use by process ${lock.holder}` +
+        (exclusive ? '' : ', which does not share it (a server shares it once it has started)') +
+        '; stop it first, or set DATABASE_URL to use a PostgreSQL server that several processes can share',
+    );
+  }
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
-  fs.mkdirSync(dataDir, { recursive: true });
-  const releaseLock = lockDataDir(dataDir);
   try {
     const pglite = await PGlite.create(path.join(dataDir, 'pg'));
     // PGlite is one session: the pool has one connection, and concurrent transactions queue up.
     const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return makeStore(db, 'embedded', 'public', async () => {
+    const sharing = await shareStore(pool, socketPath).catch(async (error: unknown) => {
       await db.destroy();
       await pglite.close();
-      releaseLock();
+      throw error;
+    });
+    return makeStore(db, 'embedded', 'public', async () => {
+      await sharing.close();
+      await db.destroy();
+      await pglite.close();
+      lock.release();
     });
   } catch (error) {
-    releaseLock();
+    lock.release();
     throw error;
   }
 }
 
+/** The embedded database of the live process `holder`, through its socket; undefined when it shares none. */
+async function openShared(socketPath: string, holder: number): Promise<Store | undefined> {
+  try {
+    (await connectTo(socketPath)).destroy();
+  } catch {
+    return undefined;
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new SocketPool(socketPath, holder) }) });
+  return makeStore(db, 'embedded', 'public', async () => db.destroy());
+}
+
 /**
- * PGlite has no lock between processes: two of them on one folder lose writes. An exclusive pid file keeps a
- * second process (a CLI command while the server runs) out, with a message that says what to do.
+ * PGlite has no lock between processes: two of them on one folder lose writes. An exclusive pid file says
+ * which process holds the folder; the others go through its socket, or are refused with a message that says
+ * what to do.
  */
-function lockDataDir(dataDir: string): () => void {
+function lockDataDir(dataDir: string): { release(): void } | { holder: number } {
   const lockFile = path.join(dataDir, 'passerelle.lock');
   const tryLock = (): boolean => {
     try {
@@ -81,16 +126,11 @@ function lockDataDir(dataDir: string): () => void {
   };
   if (!tryLock()) {
     const holder = Number(fs.readFileSync(lockFile, 'utf8'));
-    if (holder && processAlive(holder)) {
-      throw new StoreError(
-        `the embedded database in ${dataDir} is in use by process ${holder}; stop it first, ` +
-          'or set DATABASE_URL to use a PostgreSQL server that several processes can share',
-      );
-    }
+    if (holder && processAlive(holder)) return { holder };
     fs.rmSync(lockFile, { force: true }); // left behind by a process that died
     if (!tryLock()) throw new StoreError(`could not lock ${lockFile}`);
   }
-  return () => fs.rmSync(lockFile, { force: true });
+  return { release: () => fs.rmSync(lockFile, { force: true }) };
 }
 
 function processAlive(pid: number): boolean {
