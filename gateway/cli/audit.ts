@@ -1,7 +1,7 @@
 // `passerelle audit`: who read which personal data, newest first.
 import { Command, InvalidArgumentError } from 'commander';
 import Table from 'cli-table3';
-import { isValidUai } from '../model/identifiers.js';
+import { isUaiShaped } from '../model/identifiers.js';
 import { readAudit } from '../store/audit.js';
 import { withStore } from './context.js';
 
@@ -18,7 +18,7 @@ function instant(value: string): Date {
 }
 
 function uai(value: string): string {
-  if (!isValidUai(value)) throw new InvalidArgumentError('expected a UAI: 7 digits and its check letter');
+  if (!isUaiShaped(value)) throw new InvalidArgumentError('expected a UAI: 7 digits and a letter');
   return value;
 }
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import Table from 'cli-table3';
 import { municipalCsv } from '../../connectors/municipal/write.js';
-import { isValidUai } from '../model/identifiers.js';
+import { isUaiShaped } from '../model/identifiers.js';
 import { communePupils } from '../store/commune-pupils.js';
 import { DEFAULT_ENT_ID, exportGar, UnknownEstablishmentError } from '../sync/export-gar.js';
 import { fail, withStore } from './context.js';
@@ -48,7 +48,8 @@ Example:
   passerelle export gar --uai 0691234S --out ./gar --ent-id ENT-RHONE`)
     .action(async (options: { uai: string; out: string; entId: string; json?: boolean }) => {
       const uai = options.uai.toUpperCase();
-      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      // A look-up: any UAI the store holds, test feeds' included; the store says whether it is there.
+      if (!isUaiShaped(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and a letter`);
       if (!/^[A-Za-z0-9-]{1,64}$/.test(options.entId)) fail(`--ent-id ${options.entId}: expected letters, digits and dashes (it goes into file names)`);
       const report = await withStore((store) => exportGar(store.db, { uai, outDir: options.out, entId: options.entId })).catch((error: unknown) => {
         if (error instanceof UnknownEstablishmentError) fail(`--uai ${uai}: ${error.message}`);

@@ -47,15 +47,21 @@ export interface ValidationOptions {
   lenientIdentifiers?: boolean;
 }
 
+/**
+ * The same formats, UAI and INE by their shape only: what lenient imports accept, hence what stored records
+ * (and the API's answers) may carry.
+ */
+export function addShapeFormats(ajv: Ajv2020): Ajv2020 {
+  addFormats(ajv);
+  ajv.addFormat('uai', /^[0-9]{7}[A-Z]$/);
+  ajv.addFormat('ine', /^[0-9A-Z]{11}$/);
+  return ajv;
+}
+
 function createAjv(lenient: boolean): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, strict: true, useDefaults: false });
-  if (lenient) {
-    addFormats(ajv);
-    ajv.addFormat('uai', /^[0-9]{7}[A-Z]$/);
-    ajv.addFormat('ine', /^[0-9A-Z]{11}$/);
-  } else {
-    addPasserelleFormats(ajv);
-  }
+  if (lenient) addShapeFormats(ajv);
+  else addPasserelleFormats(ajv);
   for (const [file, schema] of Object.entries(loadSchemas())) ajv.addSchema(schema, file);
   return ajv;
 }

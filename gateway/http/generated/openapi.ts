@@ -565,6 +565,13 @@ export interface components {
         Room: components["schemas"]["room.schema"];
         AcademicYear: components["schemas"]["academicYear.schema"];
         /**
+         * @description A UAI naming an establishment: 7 digits and a letter, upper case. Its check letter is not checked here:
+         *     the store may hold establishments of test feeds imported with `lenientIdentifiers`, whose letters do not
+         *     check out, and they are reached like any other (404 when the store does not hold it in your perimeter).
+         *     Letters are checked where a UAI comes in to create something.
+         */
+        UaiReference: string;
+        /**
          * @description `annuaire`: the national directory of establishments (CSV or JSON); `aaf`: the académie's AAF
          *     delivery (ficAlimMENESR XML files, usually an archive); `onde`: an école's ONDE pupil export (CSV);
          *     `sts-web`: an établissement's STS-Web export (XML).
@@ -615,7 +622,7 @@ export interface components {
             connector: components["schemas"]["ImportConnector"] | components["schemas"]["ExportConnector"];
             /** @enum {string} */
             mode: "complete" | "delta";
-            uai?: components["schemas"]["uai"];
+            uai?: components["schemas"]["UaiReference"];
             state: components["schemas"]["SyncJobState"];
             /** @description A cancellation was asked while the job runs. */
             cancelRequested?: boolean;
@@ -727,7 +734,7 @@ export interface components {
         /** @description The fields the gateway sets on every record it returns. */
         StoredFields: {
             id: components["schemas"]["id"];
-            uai: components["schemas"]["uai"];
+            uai: components["schemas"]["UaiReference"];
             sourceIds: components["schemas"]["sourceIds"];
             status: components["schemas"]["status"];
             updatedAt: components["schemas"]["updatedAt"];
@@ -751,7 +758,7 @@ export interface components {
         /** @description What remains of a deleted record: its identity, so a consumer can find and remove its copy. */
         Tombstone: {
             id: components["schemas"]["id"];
-            uai?: components["schemas"]["uai"];
+            uai?: components["schemas"]["UaiReference"];
             sourceIds: components["schemas"]["sourceIds"];
             /** @constant */
             status: "deleted";
@@ -1353,7 +1360,7 @@ export interface components {
          * @description The establishment's UAI, 7 digits and the check letter, upper case.
          * @example 0690001B
          */
-        Uai: components["schemas"]["uai"];
+        Uai: components["schemas"]["UaiReference"];
         /** @description Records per page. */
         Limit: number;
         /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2288,7 +2295,7 @@ export interface operations {
             query?: {
                 state?: components["schemas"]["SyncJobState"];
                 connector?: components["schemas"]["ImportConnector"];
-                uai?: components["schemas"]["uai"];
+                uai?: components["schemas"]["UaiReference"];
                 /** @description Jobs per page. */
                 limit?: number;
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2331,7 +2338,7 @@ export interface operations {
                 /** @description `complete` (replaces what the source delivered before) or `delta`. */
                 mode?: "complete" | "delta";
                 /** @description The establishment, for exports that do not name it (required for `onde`). */
-                uai?: components["schemas"]["uai"];
+                uai?: components["schemas"]["UaiReference"];
                 /** @description UAI and INE whose keys do not check out are accepted as warnings (test feeds carry invented identifiers). */
                 lenientIdentifiers?: boolean;
                 /** @description Share of an establishment's records from this source a complete import may delete without confirmation. */
@@ -2406,7 +2413,7 @@ export interface operations {
             query: {
                 /** @description The export. */
                 connector: components["schemas"]["ExportConnector"];
-                uai: components["schemas"]["uai"];
+                uai: components["schemas"]["UaiReference"];
             };
             header?: {
                 /** @description Any unique string; a repeat of the same request with the same key returns the same job. */
