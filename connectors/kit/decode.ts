@@ -1,11 +1,12 @@
 // Turns the bytes of an export into text in the encoding the file declares (XML prolog or byte-order mark),
 // or that its bytes show (CSV exports declare nothing). French exports come in UTF-8, ISO-8859-1,
 // ISO-8859-15 and windows-1252; ISO-8859-15 differs from the others on € and œ (0xA4, 0xBD), and a declared
-// ISO-8859-1 is read as windows-1252, whose extra characters (€ ’ œ at 0x80–0x9F) real files contain.
+// ISO-8859-1 is read as windows-1252, whose extra characters (€ ’ œ at 0x80–0x9F) real files contain. A text
+// file with a UTF-16 byte-order mark (a spreadsheet's "Unicode text") is read as UTF-16.
 import iconv from 'iconv-lite';
 import { FileProblem } from './problem.js';
 
-export type Encoding = 'utf-8' | 'windows-1252' | 'iso-8859-15';
+export type Encoding = 'utf-8' | 'windows-1252' | 'iso-8859-15' | 'utf-16le' | 'utf-16be';
 
 const ALIASES: Record<string, Encoding> = {
   'utf-8': 'utf-8', utf8: 'utf-8',
@@ -36,9 +37,14 @@ export function xmlEncoding(head: Buffer, file: string): Encoding {
   return encoding;
 }
 
-/** The encoding of a text file that declares none: UTF-8 when its first bytes are valid UTF-8, else windows-1252. */
+/**
+ * The encoding of a text file that declares none: its byte-order mark's, else UTF-8 when its first bytes are
+ * valid UTF-8, else windows-1252.
+ */
 export function textEncoding(head: Buffer): Encoding {
   if (head.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
   // A multi-byte character may be cut at the end of the sample: ignore an incomplete tail.
   let end = head.length;
   for (let back = 1; back <= 3 && back <= head.length; back += 1) {

@@ -1,11 +1,13 @@
 // ONDE (first degree), the export "élèves de l'école" (CSV `;`, a header line, encoding told from the bytes):
 // pupils with their INE, their class and level → pupils, classes (divisions) and pupil memberships.
 // Headers are matched loosely (accents, case, spaces; `Nom élève` or `Nom`…), as ONDE and its extractions vary.
-// The export has no pupil identifier but the INE, which is therefore each pupil's ONDE source id.
+// The export has no pupil identifier but the INE, which is therefore each pupil's ONDE source id. Exports from
+// before ONDE (BE1D: every field quoted, `Classe` for the class, no INE) carry the BE1D pupil id instead, which
+// is then the source id: those pupils are matched by it alone.
 import { isoDate } from '../kit/date.js';
 import { normalizeHeader, readCsvRows } from '../kit/csv.js';
 import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
-import { FileProblem, type SourcePosition } from '../kit/problem.js';
+import type { SourcePosition } from '../kit/problem.js';
 
 export const SOURCE = 'onde';
 
@@ -15,8 +17,9 @@ const COLUMNS = {
   givenName: ['prenom eleve', 'prenom'],
   birthDate: ['date naissance', 'date de naissance'],
   ine: ['ine'],
+  be1dId: ['identifiant eleve', 'id eleve', 'numero eleve'],
   level: ['niveau'],
-  classLabel: ['libelle classe'],
+  classLabel: ['libelle classe', 'classe'],
   classId: ['identifiant classe'],
 } as const;
 
@@ -42,31 +45,25 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
   const rows = readCsvRows(source, {
     file: options.file,
     encoding: options.encoding,
-    required: ['ine'],
+    required: [['Nom élève', 'Nom'], ['Prénom élève', 'Prénom'], ['INE', 'Identifiant élève', 'ID élève', 'Numéro élève']],
     normalize: (header) => normalizeHeader(header).replace(/\s+/g, ' ').replace(/[’`]/g, "'"),
   });
-  let sawNames = false;
   for await (const row of rows) {
     const position: SourcePosition = { file: options.file, line: row.line };
     // `sourceId`: the pupil's, when its line is refused (a complete import then keeps it, stored as it was).
     const problem = (field: string, detail: string, severity: 'error' | 'warning' = 'error', sourceId?: string): ConnectorItem =>
       ({ kind: 'problem', problem: { ...position, field, code: 'invalid-field', severity, detail, ...(sourceId ? { sourceId } : {}) } });
-    if (!sawNames) {
-      sawNames = true;
-      if (!('nom eleve' in row.values || 'nom' in row.values) || !('prenom eleve' in row.values || 'prenom' in row.values)) {
-        throw new FileProblem({ file: options.file, line: 1, field: 'Nom élève', code: 'missing-column', severity: 'error',
-          detail: 'the header lacks the pupils\' names: expected "Nom élève" (or "Nom") and "Prénom élève" (or "Prénom")' });
-      }
-    }
     const ine = pick(row.values, 'ine').toUpperCase();
+    const pupilId = ine || pick(row.values, 'be1dId');
     const familyName = pick(row.values, 'familyName');
     const givenName = pick(row.values, 'givenName');
-    if (!ine) {
-      yield problem('INE', 'INE is empty; expected the pupil\'s INE, the only identifier the export gives');
+    if (!pupilId) {
+      const column = 'ine' in row.values ? 'INE' : 'Identifiant élève';
+      yield problem(column, `${column} is empty; expected the pupil's ${column === 'INE' ? 'INE' : 'BE1D id'}, the only identifier the export gives`);
       continue;
     }
     if (!familyName || !givenName) {
-      yield problem(familyName ? 'Prénom élève' : 'Nom élève', `${familyName ? 'Prénom élève' : 'Nom élève'} is empty; expected a name`, 'error', ine);
+      yield problem(familyName ? 'Prénom élève' : 'Nom élève', `${familyName ? 'Prénom élève' : 'Nom élève'} is empty; expected a name`, 'error', pupilId);
       continue;
     }
     const birthText = pick(row.values, 'birthDate');
@@ -84,28 +81,28 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
       classes.set(classId, operation);
       yield { kind: 'operation', operation };
     }
-    if (!pupils.has(ine)) {
-      pupils.add(ine);
+    if (!pupils.has(pupilId)) {
+      pupils.add(pupilId);
       yield {
         kind: 'operation',
         operation: {
           entity: 'person',
-          record: { kind: 'pupil', familyName, givenName, ine, ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: ine } },
+          record: { kind: 'pupil', familyName, givenName, ...(ine ? { ine } : {}), ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: pupilId } },
           position,
         },
       };
-    } else if (!classId || memberships.has(`${ine}/${classId}`)) {
-      yield problem('INE', `the pupil ${ine} is listed again`, 'warning');
+    } else if (!classId || memberships.has(`${pupilId}/${classId}`)) {
+      yield problem('INE', `the pupil ${pupilId} is listed again`, 'warning');
       continue;
     }
     if (classId) {
-      memberships.add(`${ine}/${classId}`);
+      memberships.add(`${pupilId}/${classId}`);
       yield {
         kind: 'operation',
         operation: {
           entity: 'membership',
-          record: { role: 'pupil', sourceIds: { [SOURCE]: `${ine}/${classId}` } },
-          links: { personId: { source: SOURCE, id: ine }, groupId: { source: SOURCE, id: classId } },
+          record: { role: 'pupil', sourceIds: { [SOURCE]: `${pupilId}/${classId}` } },
+          links: { personId: { source: SOURCE, id: pupilId }, groupId: { source: SOURCE, id: classId } },
           position,
         },
       };

@@ -68,7 +68,7 @@ describe('the annuaire connector', () => {
 
   it('stops on a file it cannot read, naming it', async () => {
     await expect(parse(Buffer.from('Nom;Ville\nx;y\n'), 'wrong.csv')).rejects.toBeInstanceOf(FileProblem);
-    await expect(parse(Buffer.from('[{"a": 1}, {"b":'), 'cut.json')).rejects.toThrow(/cut\.json: the JSON cannot be read/);
+    await expect(parse(Buffer.from('[{"a": 1}, {"b":'), 'cut.json')).rejects.toThrow(/cut\.json:1: the JSON cannot be read/);
   });
 });
 

@@ -66,6 +66,6 @@ describe('the ONDE connector', () => {
 
   it('stops on an export without the INE column or the pupils\' names', async () => {
     await expect(parse('Nom;Prénom\r\nMartin;Zoé')).rejects.toBeInstanceOf(FileProblem);
-    await expect(parse('INE;Classe\r\n1016000001A;CP')).rejects.toThrow(/lacks the pupils' names/);
+    await expect(parse('INE;Classe\r\n1016000001A;CP')).rejects.toThrow('the header lacks the columns "Nom élève" or "Nom", "Prénom élève" or "Prénom"');
   });
 });
