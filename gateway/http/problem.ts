@@ -1,5 +1,6 @@
 // One error family for the whole gateway, serialised in one place as application/problem+json (RFC 9457).
 import type { ErrorRequestHandler, Response } from 'express';
+import { redactUrl } from './redact-url.js';
 
 export interface ProblemField {
   /** JSON pointer to the offending value, e.g. `/records/3/record/ine` or `/query/limit`. */
@@ -75,7 +76,7 @@ export function sendProblem(res: Response, problem: ProblemError, instance?: str
       title: problem.title,
       status: problem.status,
       detail: problem.detail,
-      ...(instance ? { instance } : {}),
+      ...(instance ? { instance: redactUrl(instance) } : {}),
       ...(problem.errors.length ? { errors: problem.errors } : {}),
     }),
   );

@@ -59,7 +59,7 @@ export function requestValidator(document: Record<string, unknown>): RequestHand
     // inside one (#/components/schemas/Common/$defs/uai): let it inline every reference first.
     $refParser: { mode: 'dereference' },
   });
-  return handlers.map((handler) => (req: Request, res: Response, next: NextFunction) =>
+  return [refuseDeepBodies, ...handlers.map((handler) => (req: Request, res: Response, next: NextFunction) =>
     handler(req, res, (error?: unknown) => {
       if (error === undefined || error === null || error === 'route' || error === 'router') {
         next(error as undefined);
@@ -67,7 +67,26 @@ export function requestValidator(document: Record<string, unknown>): RequestHand
       }
       next(isLibraryError(error) ? toProblem(error, req, document) : error);
     }),
-  );
+  )];
+}
+
+/** Deeper than any document of the API: the validator (recursive) would exhaust the stack on such a body. */
+const MAX_BODY_DEPTH = 64;
+
+/** Refuses a body nested deeper than MAX_BODY_DEPTH, measured without recursion, before the validator walks it. */
+function refuseDeepBodies(req: Request, _res: Response, next: NextFunction): void {
+  const pending: [value: unknown, depth: number][] = [[req.body, 0]];
+  while (pending.length) {
+    const [value, depth] = pending.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_BODY_DEPTH) {
+      const errors = [{ pointer: '/body', detail: `is nested more than ${MAX_BODY_DEPTH} levels deep, which no document of this API is` }];
+      next(new ValidationProblem(summarise(errors), errors));
+      return;
+    }
+    for (const child of Object.values(value)) pending.push([child, depth + 1]);
+  }
+  next();
 }
 
 function toProblem(error: LibraryError, req: Request, document: JsonObject): ProblemError | LibraryError {
