@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import _addFormats from 'ajv-formats';
-import { isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
+import { ineWithKey, isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
 import { valueAtPointer } from './json-pointer.js';
 import { projectFolder } from './project-folder.js';
 
@@ -143,8 +143,15 @@ function describeFormat(format: string, value: unknown): string {
       : '';
     return `must be a UAI: 7 digits and a check letter, upper case (got ${shown}${expected})`;
   }
-  if (format === 'ine') return `must be an INE: 11 characters with a valid key, such as 0494004062M (got ${shown})`;
-  if (format === 'date') return `must be a date as YYYY-MM-DD (got ${shown})`;
+  if (format === 'ine') {
+    const expected = typeof value === 'string' && /^[0-9]{10}[A-Z]$/.test(value) ? `; its key should be ${ineWithKey(value.slice(0, 10))[10]}` : '';
+    return `must be an INE: 11 characters with a valid key, such as 0494004062M (got ${shown}${expected})`;
+  }
+  if (format === 'date') {
+    return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? `is not a day of the calendar (got ${shown})`
+      : `must be a date as YYYY-MM-DD (got ${shown})`;
+  }
   if (format === 'uuid') return `must be a UUID (got ${shown})`;
   return `must be a valid ${format} (got ${shown})`;
 }

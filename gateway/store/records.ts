@@ -43,10 +43,16 @@ export interface BatchProblem extends FieldProblem {
   index: number;
 }
 
-/** The batch was not applied: every problem found is listed, each naming its operation and field. */
+/**
+ * The batch was not applied: every problem found is listed, each naming its operation and field. A record
+ * that links to a refused one gets no problem of its own (its target's says why): it is among `leftOut`,
+ * with the refused, so that an import leaves them all out of its next attempt.
+ */
 export class BatchRejected extends Error {
-  constructor(readonly problems: BatchProblem[]) {
+  readonly leftOut: ReadonlySet<number>;
+  constructor(readonly problems: BatchProblem[], dependents: Iterable<number> = []) {
     super(`${problems.length} invalid record(s); nothing was written`);
+    this.leftOut = new Set([...problems.map((p) => p.index), ...dependents]);
   }
 }
 
@@ -127,6 +133,11 @@ export interface BatchOptions {
   replace?: Replacement;
   /** UAI and INE keys are not checked (imports of test feeds, which carry invented identifiers). */
   lenientIdentifiers?: boolean;
+  /**
+   * A person sent without an id is matched on its INE first (default true). False for a caller that may not
+   * read INEs: an INE is then no key it can probe the store with, only a value it writes.
+   */
+  matchOnIne?: boolean;
 }
 
 /**
@@ -151,9 +162,9 @@ export async function applyBatch(
     // Records that passed the shape checks are still matched and their links checked, so that one answer
     // lists every problem of the batch.
     const misshapen = new Set(shapeProblems.map((p) => p.index));
-    const { plan, problems } = await planBatch(trx, uai, operations, misshapen);
+    const { plan, problems, dependents } = await planBatch(trx, uai, operations, misshapen, options.matchOnIne ?? true);
     if (shapeProblems.length || problems.length) {
-      throw new BatchRejected([...shapeProblems, ...problems].sort((a, b) => a.index - b.index));
+      throw new BatchRejected([...shapeProblems, ...problems].sort((a, b) => a.index - b.index), dependents);
     }
     if (replacement) plan.push(...(await tombstonesFor(trx, uai, plan, replacement, operations.length)));
     const changed = plan.filter((p) => p.outcome !== 'unchanged');
@@ -248,16 +259,56 @@ function checkShape(operation: RecordOperation, index: number, uai: string, leni
   return problems;
 }
 
+/**
+ * The records a batch refuses, by gateway id and source key: a record that links to one of them is left out
+ * too, without a problem of its own, since its target's problem already says what is wrong.
+ */
+class Refusals {
+  readonly #ids = new Set<string>();
+  readonly #keys = new Set<string>();
+  readonly dependents = new Set<number>();
+
+  refuse(operation: RecordOperation): void {
+    const record = operation.record as Record<string, unknown> | null;
+    if (record === null || typeof record !== 'object') return;
+    if (typeof record.id === 'string') this.#ids.add(record.id);
+    const sourceIds = record.sourceIds;
+    if (sourceIds === null || typeof sourceIds !== 'object') return;
+    for (const [source, sourceId] of Object.entries(sourceIds)) {
+      if (typeof sourceId === 'string') this.#keys.add(keyOf(operation.entity, source, sourceId));
+    }
+  }
+
+  /** Leaves out an operation whose link target was refused; refuses it in turn, for what links to it. */
+  leaveOut(index: number, operation: RecordOperation): void {
+    this.dependents.add(index);
+    this.refuse(operation);
+  }
+
+  hasId(id: string): boolean {
+    return this.#ids.has(id);
+  }
+
+  hasKey(key: string): boolean {
+    return this.#keys.has(key);
+  }
+}
+
 async function planBatch(
   trx: Transaction<Database>,
   uai: string,
   allOperations: RecordOperation[],
   skip: ReadonlySet<number>,
-): Promise<{ plan: Planned[]; problems: BatchProblem[] }> {
+  matchOnIne: boolean,
+): Promise<{ plan: Planned[]; problems: BatchProblem[]; dependents: ReadonlySet<number> }> {
+  const refusals = new Refusals();
+  for (const index of skip) refusals.refuse(allOperations[index]);
   const operations = allOperations.map((operation, index) => ({ operation, index })).filter(({ index }) => !skip.has(index));
   const problems: BatchProblem[] = [];
-  const problem = (index: number, pointer: string, detail: string) =>
+  const problem = (index: number, pointer: string, detail: string) => {
     problems.push({ index, pointer: `/records/${index}${pointer}`, detail });
+    refusals.refuse(allOperations[index]);
+  };
 
   const ids = operations.map(({ operation }) => operation.record.id).filter((id): id is string => typeof id === 'string');
   const byId = new Map<string, StoredRecord>();
@@ -272,7 +323,7 @@ async function planBatch(
   // A person is one record whatever the source: matched on INE first (architecture notes).
   const byIne = new Map<string, string>();
   const ines = operations
-    .filter(({ operation }) => operation.entity === 'person' && operation.op === 'upsert' && operation.record.id === undefined && typeof operation.record.ine === 'string')
+    .filter(({ operation }) => matchOnIne && operation.entity === 'person' && operation.op === 'upsert' && operation.record.id === undefined && typeof operation.record.ine === 'string')
     .map(({ operation }) => operation.record.ine as string);
   for (const chunk of chunks([...new Set(ines)], 5000)) {
     const rows = await trx
@@ -297,8 +348,13 @@ async function planBatch(
     let id = typeof record.id === 'string' ? record.id : undefined;
     if (id !== undefined) {
       existing = byId.get(id);
-      if (existing && (existing.uai !== uai || existing.entity !== operation.entity)) {
-        problem(index, '/record/id', `is the id of a ${existing.entity} of establishment ${existing.uai}, not of a ${operation.entity} of ${uai}`);
+      // Which establishment holds an id of another is not said: the caller may not see it.
+      if (existing && existing.uai !== uai) {
+        problem(index, '/record/id', `is not the id of a ${operation.entity} of ${uai}: it belongs to no record of this establishment`);
+        return;
+      }
+      if (existing && existing.entity !== operation.entity) {
+        problem(index, '/record/id', `is the id of a ${existing.entity} of ${uai}, not of a ${operation.entity}`);
         return;
       }
     }
@@ -313,7 +369,9 @@ async function planBatch(
       const match = sourceKeys.get(key) ?? claimedKeys.get(key);
       if (match === undefined) continue;
       if (id !== undefined && match !== id) {
-        problem(index, `/record/sourceIds/${source}`, `"${sourceId}" already designates another ${operation.entity} (${match})`);
+        // Without naming that other record: an answer must not tell who holds an identifier.
+        const keys = ineMatch !== undefined ? 'its INE' : 'its id';
+        problem(index, `/record/sourceIds/${source}`, `"${sourceId}" designates another ${operation.entity} of ${uai} than ${keys} does: send keys of one record`);
         return;
       }
       id = match;
@@ -343,6 +401,10 @@ async function planBatch(
       const target = linkTarget(operation.entity, field);
       const key = keyOf(target, ref.source, ref.id);
       const resolved = claimedKeys.get(key) ?? sourceKeys.get(key);
+      if (resolved === undefined && refusals.hasKey(key)) {
+        refusals.leaveOut(index, operation);
+        return;
+      }
       if (resolved === undefined) {
         problem(index, `/links/${field}`, `no ${target} of ${uai} has the ${ref.source} identifier "${ref.id}" (stored, or earlier in the batch)`);
         return;
@@ -354,8 +416,8 @@ async function planBatch(
     plan.push({ index, operation, existing, id, data, sourceIds: mergedSourceIds, outcome: unchanged ? 'unchanged' : existing ? 'updated' : 'created' });
   });
 
-  await checkReferences(trx, uai, plan, problem);
-  return { plan, problems };
+  await checkReferences(trx, uai, plan, problem, refusals);
+  return { plan, problems, dependents: refusals.dependents };
 }
 
 /** One string for a source key of the establishment, to look it up in maps. */
@@ -390,6 +452,7 @@ async function checkReferences(
   uai: string,
   plan: Planned[],
   problem: (index: number, pointer: string, detail: string) => void,
+  refusals: Refusals,
 ): Promise<void> {
   // What the batch itself leaves behind, then what the store holds for the rest.
   const inBatch = new Map<string, { entity: string; kind: string | null; active: boolean }>();
@@ -415,7 +478,9 @@ async function checkReferences(
       const targetId = p.data[ref.field] as string;
       const target = inBatch.get(targetId) ?? stored.get(targetId);
       const expected = ref.kind ? `a ${ref.kind}` : `a ${ref.entity}`;
-      if (!target || target.entity !== ref.entity || !target.active) {
+      if (!target && refusals.hasId(targetId)) {
+        refusals.leaveOut(p.index, p.operation);
+      } else if (!target || target.entity !== ref.entity || !target.active) {
         problem(p.index, `/record/${ref.field}`, `must be the id of ${expected} of establishment ${uai} (no such active record)`);
       } else if (ref.kind && target.kind !== ref.kind) {
         problem(p.index, `/record/${ref.field}`, `must be the id of ${expected}, not of a ${target.kind ?? target.entity}`);

@@ -547,7 +547,7 @@ async function applyEstablishment(
         if (id) kept.add(id);
       }
       counts.rejected += refusedIndexes.size;
-      operations = operations.filter((_, i) => !refusedIndexes.has(i));
+      operations = operations.filter((_, i) => !error.leftOut.has(i));
     }
   }
 }

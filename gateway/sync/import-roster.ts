@@ -104,7 +104,8 @@ export async function importRoster(
         if (sourceId) kept.add(sourceId);
       }
       counts.rejected += refused.size;
-      operations = operations.filter((_, i) => !refused.has(i));
+      // What links to a refused record goes with it, without a second problem (see BatchRejected.leftOut).
+      operations = operations.filter((_, i) => !error.leftOut.has(i));
     }
   }
 }
