@@ -7,6 +7,8 @@
 //   token signed before a rotation still verifies until its key is retired.
 // - `HS256-cookie`: a secret for oidc-provider's signed cookies (`cookies.keys`, a keygrip); `private_jwk` is
 //   `{kty:'oct', k}`. The newest signs, older ones still verify.
+// - `HS256-cursor`: the secret that signs the API's paging and change-feed cursors (gateway/http/paging.ts),
+//   `{kty:'oct', k}`. One, made once and never rotated: consumers keep their last cursor for months.
 import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -14,6 +16,7 @@ import type { Database } from '../store/tables.js';
 
 export const SIGNING_ALG = 'ES256';
 export const COOKIE_KEY_ALG = 'HS256-cookie';
+export const CURSOR_KEY_ALG = 'HS256-cursor';
 
 export interface KeyMaterial {
   /** Private signing JWKs (with `kid`, `alg`, `use`), the current key first. */
@@ -96,6 +99,25 @@ export async function rotateCookieKey(db: Kysely<Database>): Promise<void> {
     await lockKeys(trx);
     await insertCookieKey(trx);
   });
+}
+
+/** The cursor key, made on first use; safe to call from several processes at once (they all get the same). */
+export async function loadCursorKey(db: Kysely<Database>): Promise<Buffer> {
+  const read = (from: Kysely<Database> | Transaction<Database>) => from
+    .selectFrom('signing_key').select('private_jwk').where('alg', '=', CURSOR_KEY_ALG).orderBy('created_at').orderBy('kid').limit(1).executeTakeFirst();
+  let row = await read(db);
+  row ??= await db.transaction().execute(async (trx) => {
+    await lockKeys(trx);
+    const current = await read(trx);
+    if (current) return current;
+    const k = randomBytes(32).toString('base64url');
+    await trx
+      .insertInto('signing_key')
+      .values({ kid: `cursor-${randomBytes(8).toString('hex')}`, alg: CURSOR_KEY_ALG, private_jwk: JSON.stringify({ kty: 'oct', k }), created_at: sql`clock_timestamp()`, retired_at: null })
+      .execute();
+    return read(trx);
+  });
+  return Buffer.from((row!.private_jwk as { k: string }).k, 'base64url');
 }
 
 /** The public half of the signing keys, as published at the JWKS endpoint. */

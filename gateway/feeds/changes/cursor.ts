@@ -1,5 +1,6 @@
 // The change-feed cursor. Opaque to clients; inside, a change-log position and, while the caller's
 // visibility is changing, where the feed is in announcing what entered and left the perimeter.
+import type { Request } from 'express';
 import { decodeCursor, encodeCursor, KEY_SHAPES } from '../../http/paging.js';
 
 export type Phase = 'changes' | 'leave' | 'enter';
@@ -27,15 +28,15 @@ function isChangeCursor(value: Record<string, unknown>): value is ChangeCursor &
   return value.a === undefined || (typeof value.a === 'string' && POSITION[value.p].test(value.a));
 }
 
-export function encodeChangeCursor(cursor: ChangeCursor): string {
-  return encodeCursor({ ...cursor });
+export function encodeChangeCursor(req: Request, cursor: ChangeCursor): string {
+  return encodeCursor(req, { ...cursor });
 }
 
-export function decodeChangeCursor(text: string, parameter: string): ChangeCursor {
-  return decodeCursor(text, parameter, isChangeCursor);
+export function decodeChangeCursor(req: Request, text: string, parameter: string): ChangeCursor {
+  return decodeCursor(req, text, parameter, isChangeCursor);
 }
 
 /** The cursor a listing hands out: the change-log position its first page was read at. */
-export function changeCursorAt(position: bigint): string {
-  return encodeChangeCursor({ s: String(position) });
+export function changeCursorAt(req: Request, position: bigint): string {
+  return encodeChangeCursor(req, { s: String(position) });
 }

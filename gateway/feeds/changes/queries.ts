@@ -91,9 +91,12 @@ async function catchUp(
 ): Promise<ChangePage> {
   const db = access.db;
   const target = cursor.t!;
-  const both = [...after].filter((u) => before.has(u));
+  // The cursor may be old: a catch-up begun under a wider perimeter sends nothing the caller may no longer see
+  // (that is announced as leaving by the catch-up that follows this one).
+  const visibleNow = new Set((await access.establishments().select('establishment.uai').execute()).map((r) => r.uai));
+  const both = [...after].filter((u) => before.has(u) && visibleNow.has(u));
   const leaving = [...before].filter((u) => !after.has(u));
-  const entering = [...after].filter((u) => !before.has(u));
+  const entering = [...after].filter((u) => !before.has(u) && visibleNow.has(u));
   const entries: ChangeEntry[] = [];
   const phases: Phase[] = ['changes', 'leave', 'enter'];
   let after_ = cursor.a;

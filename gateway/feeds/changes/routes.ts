@@ -15,7 +15,7 @@ export function changesRoutes(): Router {
     const access = accessOf(res);
     await access.fresh();
     const since = queryString(req, 'since');
-    const cursor: ChangeCursor = since === undefined ? { s: '0' } : decodeChangeCursor(since, 'since');
+    const cursor: ChangeCursor = since === undefined ? { s: '0' } : decodeChangeCursor(req, since, 'since');
     let page;
     try {
       page = await readChanges(access, cursor, queryInteger(req, 'limit', 100));
@@ -40,7 +40,7 @@ export function changesRoutes(): Router {
     // Records arrive as JSON text from the store, already projected (or tombstones), and go out as they are.
     const data = page.entries.map(({ op, row }) =>
       `{"entity":${JSON.stringify(row.entity)},"id":"${row.id}","op":"${op}","record":${row.record}}`);
-    res.type('application/json').send(`{"data":[${data.join(',')}],"cursor":${JSON.stringify(encodeChangeCursor(page.cursor))},"hasMore":${page.hasMore}}`);
+    res.type('application/json').send(`{"data":[${data.join(',')}],"cursor":${JSON.stringify(encodeChangeCursor(req, page.cursor))},"hasMore":${page.hasMore}}`);
   });
   return router;
 }
