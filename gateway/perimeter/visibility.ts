@@ -92,3 +92,30 @@ export function perimeterCovers(perimeter: readonly PerimeterEntry[], establishm
   };
   return perimeter.some((entry) => entry.kind === 'national' || codes[entry.kind] === entry.code);
 }
+
+/** Who asks about sync jobs: the client, its current perimeter, and whether it holds `admin`. */
+export interface JobViewer {
+  clientId: string;
+  perimeter: readonly PerimeterEntry[];
+  admin: boolean;
+}
+
+/**
+ * The sync jobs a client may see and act on, as a predicate on `sync_job` rows. A job of an establishment is
+ * inside the perimeter when that establishment is (an admin sees all such jobs, another client its own); a job
+ * naming no establishment the store holds (a directory import, an AAF delivery) is its submitter's, and national
+ * admins'. Everything else looks missing.
+ */
+export function jobVisibleTo(viewer: JobViewer): (eb: ExpressionBuilder<Database, 'sync_job'>) => Expression<SqlBool> {
+  return (eb) => {
+    const own = eb('sync_job.submitted_by', '=', viewer.clientId);
+    const establishment = () => eb.selectFrom('establishment').select('establishment.uai').whereRef('establishment.uai', '=', 'sync_job.uai');
+    const inside = eb.exists(establishment().where('establishment.status', '=', 'active')
+      .where((e) => coversEstablishment(e as unknown as ExpressionBuilder<Database, 'establishment'>, viewer.perimeter)));
+    const nationalAdmin = viewer.admin && viewer.perimeter.some((e) => e.kind === 'national');
+    return eb.or([
+      viewer.admin ? inside : eb.and([inside, own]),
+      eb.and([eb.not(eb.exists(establishment())), nationalAdmin ? sql<SqlBool>`true` : own]),
+    ]);
+  };
+}

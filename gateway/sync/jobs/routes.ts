@@ -1,5 +1,6 @@
 // The sync job API: submit an export (one file or an archive) as a job, follow it, read its report, and
-// cancel, retry or confirm it. A client sees the jobs it submitted; an `admin` client sees every job.
+// cancel, retry or confirm it. Jobs are seen and acted on inside the caller's current perimeter only (see
+// jobVisibleTo): a client its own jobs there, an `admin` every job there; outside looks missing.
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
@@ -9,6 +10,7 @@ import { queryInteger, queryString } from '../../http/query.js';
 import { findJob, IdempotencyConflict, jobProblems, JobStateConflict, listJobs, type JobState } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
+import { jobVisibleTo } from '../../perimeter/visibility.js';
 import { projectProblem } from '../../perimeter/problem-projection.js';
 import { isConnectorName, NEEDS_UAI } from '../importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
@@ -30,13 +32,16 @@ function uploadName(req: Request): string {
   return `upload${EXTENSION_OF_TYPE[type] ?? ''}`;
 }
 
-function canSeeAll(access: ScopedAccess): boolean {
-  return access.caller.scopes.has('admin');
+/** The caller's view of jobs, from its current record (call `access.fresh()` first). */
+function jobVisibility(access: ScopedAccess) {
+  return jobVisibleTo({ clientId: access.caller.clientId, perimeter: access.perimeter, admin: access.caller.scopes.has('admin') });
 }
 
+/** A job the caller may see, checked against its current record: a revoked or narrowed client at once. */
 async function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow> {
-  const job = KEY_SHAPES.id.test(id) ? await findJob(access.db, id) : undefined;
-  if (!job || (!canSeeAll(access) && job.submitted_by !== access.caller.clientId)) throw new NotFoundProblem(`no sync job ${id}`);
+  await access.fresh();
+  const job = KEY_SHAPES.id.test(id) ? await findJob(access.db, id, jobVisibility(access)) : undefined;
+  if (!job) throw new NotFoundProblem(`no sync job ${id}`);
   return job;
 }
 
@@ -123,18 +128,18 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     await access.fresh();
     const limit = queryInteger(req, 'limit', 50);
     const cursor = queryString(req, 'cursor');
-    const after = cursor === undefined ? undefined : decodeCursor(cursor, 'cursor',
+    const after = cursor === undefined ? undefined : decodeCursor(req, cursor, 'cursor',
       (v): v is { createdAt: string; id: string } => typeof v.createdAt === 'string' && !Number.isNaN(Date.parse(v.createdAt)) && typeof v.id === 'string' && KEY_SHAPES.id.test(v.id));
     const rows = await listJobs(access.db, {
       state: queryString(req, 'state') as JobState | undefined,
       connector: queryString(req, 'connector'),
       uai: queryString(req, 'uai'),
-      submittedBy: canSeeAll(access) ? undefined : access.caller.clientId,
+      visibleTo: jobVisibility(access),
     }, limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const next = rows.length > limit && last
-      ? selfUrl(req, publicUrl, { cursor: encodeCursor({ createdAt: new Date(last.created_at).toISOString(), id: last.id }) })
+      ? selfUrl(req, publicUrl, { cursor: encodeCursor(req, { createdAt: new Date(last.created_at).toISOString(), id: last.id }) })
       : null;
     setNextLink(res, next);
     res.json({ jobs: page.map((job) => jobView(job, publicUrl)), next });
