@@ -1,10 +1,13 @@
 // Imports the national directory of establishments: each open establishment it lists is created or updated
 // (matched by UAI) through the store's write path; what cannot be used is reported with its file and line.
-// The directory never deletes: a closed establishment is simply not listed.
+// The directory never deletes: a closed establishment is simply not listed. A submitter writes only inside its
+// perimeter: an establishment outside it, where it is or where the directory would move it, is refused in the
+// same words either way, so that the report never tells whether it exists.
 import type { Kysely } from 'kysely';
 import { parseAnnuaire } from '../../connectors/annuaire/parse.js';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
-import { EstablishmentRejected, putEstablishment } from '../store/establishments.js';
+import type { PerimeterEntry } from '../perimeter/perimeter.js';
+import { EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
 import { noCounts, type ImportCounts } from './import-counts.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
@@ -17,7 +20,13 @@ export interface ImportReport {
 export async function importAnnuaire(
   db: Kysely<Database>,
   source: AsyncIterable<Buffer | Uint8Array>,
-  options: { file: string; lenientIdentifiers?: boolean; onProgress?: (counts: ImportCounts) => void },
+  options: {
+    file: string;
+    lenientIdentifiers?: boolean;
+    /** The submitter's perimeter (absent: the operator's, national). */
+    perimeter?: readonly PerimeterEntry[];
+    onProgress?: (counts: ImportCounts) => void;
+  },
 ): Promise<ImportReport> {
   const counts = noCounts();
   const problems: ConnectorProblem[] = [];
@@ -30,9 +39,17 @@ export async function importAnnuaire(
         continue;
       }
       try {
-        counts[(await putEstablishment(db, item.record, { lenientIdentifiers: options.lenientIdentifiers })).outcome] += 1;
+        counts[(await putEstablishment(db, item.record, { lenientIdentifiers: options.lenientIdentifiers, perimeter: options.perimeter })).outcome] += 1;
         if (options.lenientIdentifiers) problems.push(...identifierWarningsAt(item.record, item.position));
       } catch (error) {
+        if (error instanceof EstablishmentOutsidePerimeter) {
+          counts.rejected += 1;
+          problems.push({
+            ...item.position, field: 'identifiant_de_l_etablissement', code: 'outside-perimeter', severity: 'error',
+            detail: `establishment ${error.uai} is not inside your perimeter: it may not be written`,
+          });
+          continue;
+        }
         if (!(error instanceof EstablishmentRejected)) throw error;
         counts.rejected += 1;
         for (const p of error.problems) {
