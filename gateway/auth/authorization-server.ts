@@ -267,18 +267,35 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
   };
 
   provider.on('server_error', (_ctx: KoaContextWithOIDC, err: Error) => logger.error({ err }, 'authorization server error'));
-  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) =>
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: { error?: string; error_description?: string }) => {
+    hintAtAcceptedClientAuth(ctx, err);
     logger.info(
       { clientId: ctx.oidc?.client?.clientId, error: err.error, description: err.error_description },
       'token request refused',
-    ),
-  );
+    );
+  });
   provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
     logger.debug({ clientId: ctx.oidc?.client?.clientId }, 'token issued'),
   );
   // Koa prints unhandled errors to stderr by default; route them to the logger instead.
   (provider as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'authorization server error'));
   return provider;
+}
+
+/**
+ * A client that sends its secret in the form (client_secret_post) is refused, as is any failed client
+ * authentication, with oidc-provider's "client authentication failed": the answer (already rendered, and
+ * serialised once this returns) then says which methods are accepted, which is no secret.
+ */
+function hintAtAcceptedClientAuth(ctx: KoaContextWithOIDC, err: { error?: string }): void {
+  const form = (ctx.oidc as { body?: Record<string, unknown> } | undefined)?.body;
+  if (err.error !== 'invalid_client' || typeof form?.client_secret !== 'string' || ctx.headers.authorization) return;
+  const body = ctx.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object') return;
+  ctx.body = {
+    ...body,
+    error_description: 'client_secret_post is not accepted: send the client id and secret with HTTP Basic (client_secret_basic, as curl -u "$CLIENT_ID:$CLIENT_SECRET" does), or authenticate with private_key_jwt',
+  };
 }
 
 /**
