@@ -39,11 +39,16 @@ describe('validateResponse', () => {
     })).toThrow(/GET \/v1\/establishments\/0690001B\/people → 200 \(listPeople\)[\s\S]*updatedAt/);
   });
 
-  it('refuses an INE with a wrong key and a field the schema does not have', () => {
+  it('refuses an INE that is not INE-shaped and a field the schema does not have', () => {
+    expect(() => validateResponse({
+      method: 'GET', url: PEOPLE_URL, status: 200, headers: { ...JSON_TYPE, ETag: '"a"' },
+      body: { data: [{ ...PERSON, ine: '04940040' }], next: null, changeCursor: '12' },
+    })).toThrow(/does not match/);
+    // A key that does not check out is what the store holds for test feeds imported with lenient identifiers.
     expect(() => validateResponse({
       method: 'GET', url: PEOPLE_URL, status: 200, headers: { ...JSON_TYPE, ETag: '"a"' },
       body: { data: [{ ...PERSON, ine: '0494004062A' }], next: null, changeCursor: '12' },
-    })).toThrow(/does not match/);
+    })).not.toThrow();
     expect(() => validateResponse({
       method: 'GET', url: PEOPLE_URL, status: 200, headers: { ...JSON_TYPE, ETag: '"a"' },
       body: { data: [{ ...PERSON, nickname: 'Lili' }], next: null, changeCursor: '12' },
