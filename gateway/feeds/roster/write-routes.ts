@@ -61,8 +61,8 @@ export function rosterWriteRoutes(): Router {
     const uai = (await access.establishment((req.params.uai as string))).uai;
     const operations = (req.body as { records: RecordOperation[] }).records;
     try {
-      const result = await applyBatch(access.db, uai, operations);
-      res.json({ ...result, changeCursor: changeCursorAt(await committedSequence(access.db)) });
+      const result = await applyBatch(access.db, uai, operations, { matchOnIne: access.caller.scopes.has('roster.identifiers') });
+      res.json({ ...result, changeCursor: changeCursorAt(req, await committedSequence(access.db)) });
     } catch (error) {
       if (error instanceof BatchRejected) {
         throw new ValidationProblem(
