@@ -38,29 +38,30 @@ export function xmlEncoding(head: Buffer, file: string): Encoding {
 }
 
 /**
- * The encoding of a text file that declares none: its byte-order mark's, else UTF-8 when its first bytes are
- * valid UTF-8, else windows-1252.
+ * The encoding of a text file that declares none, from its first 64 KB: its byte-order mark's, else UTF-8 when
+ * they are valid UTF-8, or mostly so (a UTF-8 export with a line pasted in from elsewhere: read as UTF-8, the
+ * odd bytes are then reported at their line, instead of every accent of the file garbled), else windows-1252.
  */
 export function textEncoding(head: Buffer): Encoding {
   if (head.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))) return 'utf-8';
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  const sample = head.subarray(0, SNIFF_BYTES);
   // A multi-byte character may be cut at the end of the sample: ignore an incomplete tail.
-  let end = head.length;
-  for (let back = 1; back <= 3 && back <= head.length; back += 1) {
-    const byte = head[head.length - back];
+  let end = sample.length;
+  for (let back = 1; back <= 3 && back <= sample.length; back += 1) {
+    const byte = sample[sample.length - back];
     if ((byte & 0xc0) === 0xc0) {
-      end = head.length - back;
+      end = sample.length - back;
       break;
     }
     if ((byte & 0x80) === 0) break;
   }
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(0, end));
-    return 'utf-8';
-  } catch {
-    return 'windows-1252';
-  }
+  const text = new TextDecoder('utf-8').decode(sample.subarray(0, end));
+  const invalid = text.match(/\uFFFD/g)?.length ?? 0;
+  if (invalid === 0) return 'utf-8';
+  const multiByte = text.match(/[^\u0000-\u007F\uFFFD]/g)?.length ?? 0;
+  return multiByte > invalid ? 'utf-8' : 'windows-1252';
 }
 
 /** A decoder that refuses bytes that are not UTF-8 rather than turning them into U+FFFD, naming the line. */

@@ -15,6 +15,9 @@ export interface Config {
   readonly jobLockSeconds: number;
   /** Largest upload a sync job takes over HTTP, in bytes. */
   readonly maxUploadBytes: number;
+  /** The most a job's archives expand to when unpacked, in bytes, and as a multiple of each archive's size. */
+  readonly maxExpandedBytes: number;
+  readonly maxExpansionRatio: number;
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
@@ -81,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: integer(env, 'WORKER_CONCURRENCY', 2, 1, 64),
     jobLockSeconds: integer(env, 'JOB_LOCK_SECONDS', 30, 1, 3600),
     maxUploadBytes: integer(env, 'MAX_UPLOAD_MB', 2048, 1, 1_000_000) * 1024 * 1024,
+    maxExpandedBytes: integer(env, 'MAX_EXPANDED_MB', 4096, 1, 1_000_000) * 1024 * 1024,
+    maxExpansionRatio: integer(env, 'MAX_EXPANSION_RATIO', 100, 1, 100_000),
     dataDir: path.resolve(env.PASSERELLE_DATA_DIR || 'data'),
     host,
     port,

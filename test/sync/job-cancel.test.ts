@@ -19,6 +19,7 @@ import { openTestStore } from '../support/store.js';
 import { TEST_DATABASE_URL } from '../support/database.js';
 
 const store = await openTestStore('job_cancel');
+const UNPACK = { maxBytes: 64 * 1024 * 1024, maxRatio: 100 };
 afterAll(() => store.close());
 
 it('stops a running import before it writes, when cancelled', async () => {
@@ -35,7 +36,7 @@ it('stops a running import before it writes, when cancelled', async () => {
   await blocker.connect();
   await blocker.query('begin');
   await blocker.query(`lock table "${store.schema}".sync_job_chunk in access exclusive mode`);
-  const handler = jobHandler(store.db, createLogger('silent'), { staleAfterSeconds: 0.3, syncConfig: undefined });
+  const handler = jobHandler(store.db, createLogger('silent'), { staleAfterSeconds: 0.3, syncConfig: undefined, unpack: UNPACK });
   const running = handler(job.id, { number: 1, last: true });
   try {
     for (let i = 0; i < 500 && (await findJob(store.db, job.id))?.state !== 'running'; i += 1) await new Promise((r) => setTimeout(r, 20));
@@ -80,7 +81,7 @@ pushes:
 `;
     const syncConfig = parseSyncConfig(yaml, path.join(work, 'sync.yaml'), { HOOK_SECRET: 'a webhook secret of enough length' }, { connectors: { pull: [], push: ['gar'] } });
     const { job } = await createJob(store.db, exportJob('gar', college, OPERATOR), [], () => 1);
-    const handler = jobHandler(store.db, createLogger('silent'), { staleAfterSeconds: 0.3, syncConfig });
+    const handler = jobHandler(store.db, createLogger('silent'), { staleAfterSeconds: 0.3, syncConfig, unpack: UNPACK });
     const running = handler(job.id, { number: 1, last: true });
     for (let i = 0; i < 500 && held.length === 0; i += 1) await new Promise((r) => setTimeout(r, 20));
     expect(held).toHaveLength(1);

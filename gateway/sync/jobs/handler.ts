@@ -9,6 +9,7 @@ import { claimJob, finishJob, heartbeat, requeueAfterFailure } from '../../store
 import type { Database } from '../../store/tables.js';
 import type { JobHandler } from './queue.js';
 import { runExport } from './run-export.js';
+import type { UnpackLimits } from './input.js';
 import { runImport } from './run-import.js';
 import { isTransient } from './transient.js';
 
@@ -20,7 +21,15 @@ export interface HandlerSettings {
   staleAfterSeconds: number;
   /** Where exports are pushed (absent: no sync configuration). */
   syncConfig: SyncConfig | undefined;
+  /** What an import's archives may expand to. */
+  unpack: UnpackLimits;
 }
+
+/**
+ * The longest a running job goes without asking whether it was cancelled, whatever the lock's length: a job
+ * busy unpacking (which reports no progress) still stops within seconds.
+ */
+const CANCEL_CHECK_MS = 2000;
 
 /** What a runner gets of its job's handler: the cancellation signal, and a heartbeat that carries progress. */
 export interface JobRun {
@@ -42,9 +51,9 @@ export function jobHandler(db: Kysely<Database>, logger: Logger, settings: Handl
       signal: cancel.signal,
       pulse: (progress) => heartbeat(db, jobId, progress).then((cancelled) => { if (cancelled) cancel.abort(new Error('cancelled')); }, () => undefined),
     };
-    const beat = setInterval(() => void run.pulse(), (settings.staleAfterSeconds * 1000) / 3);
+    const beat = setInterval(() => void run.pulse(), Math.min((settings.staleAfterSeconds * 1000) / 3, CANCEL_CHECK_MS));
     try {
-      const result = job.kind === 'export' ? await runExport(db, job, settings.syncConfig, run) : await runImport(db, job, run);
+      const result = job.kind === 'export' ? await runExport(db, job, settings.syncConfig, run) : await runImport(db, job, run, settings.unpack);
       await finishJob(db, jobId, result);
       log.info({ state: result.state, counts: result.counts, problems: result.problems.length }, 'sync job finished');
       return 'finished';

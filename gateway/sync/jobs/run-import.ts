@@ -3,34 +3,34 @@
 // as it was.
 import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
-import { parsePerimeter } from '../../perimeter/perimeter.js';
-import { coversEstablishment } from '../../perimeter/visibility.js';
+import { parsePerimeter, type PerimeterEntry } from '../../perimeter/perimeter.js';
 import { jobInputFiles, OPERATOR, type JobOptions, type JobResult } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
 import { IMPORTERS, isConnectorName } from '../importers.js';
 import type { JobRun } from './handler.js';
-import { InputProblem, unpackInput } from './input.js';
+import { InputProblem, unpackInput, type UnpackLimits } from './input.js';
 
 const PROGRESS_EVERY_MS = 500;
 
-/** The establishments the submitter may write to, as of now (its perimeter may have changed since it asked). */
-async function allowedEstablishments(db: Kysely<Database>, submittedBy: string): Promise<((uai: string) => boolean) | undefined> {
-  if (submittedBy === OPERATOR) return undefined;
+/** The submitter's perimeter as of now (it may have changed since it asked); the operator's is national. */
+async function submitterPerimeter(db: Kysely<Database>, submittedBy: string): Promise<PerimeterEntry[]> {
+  if (submittedBy === OPERATOR) return [{ kind: 'national' }];
   const client = await db.selectFrom('api_client').select('perimeter').where('client_id', '=', submittedBy).where('status', '=', 'active').executeTakeFirst();
-  const perimeter = parsePerimeter(client?.perimeter ?? []);
-  const rows = await db.selectFrom('establishment').select('uai').where((eb) => coversEstablishment(eb, perimeter)).execute();
-  const allowed = new Set(rows.map((r) => r.uai));
-  return (uai) => allowed.has(uai);
+  return parsePerimeter(client?.perimeter ?? []);
 }
 
-/** Counts the bytes read from the files, for progress that needs nothing from the importer. */
-function metered(files: SourceFile[], onBytes: (bytes: number) => void): SourceFile[] {
+/**
+ * Counts the bytes read from the files, for progress that needs nothing from the importer; once the job is
+ * cancelled, the next chunk read throws, so that a connector stops even between the records it yields.
+ */
+function metered(files: SourceFile[], onBytes: (bytes: number) => void, signal: AbortSignal): SourceFile[] {
   return files.map((file) => ({
     ...file,
     async *open() {
       for await (const chunk of file.open()) {
+        signal.throwIfAborted();
         onBytes(chunk.length);
         yield chunk;
       }
@@ -38,17 +38,27 @@ function metered(files: SourceFile[], onBytes: (bytes: number) => void): SourceF
   }));
 }
 
+/**
+ * How an import ended, as people read it: refused lines or establishments make a partial success, and
+ * nothing applied because all was refused is a failure (which keeps its input to be retried, once the
+ * directory that was missing is imported, say). A held establishment holds the job, whatever else happened.
+ */
 function stateOf(outcome: ImportOutcome): JobResult['state'] {
-  if (outcome.establishments.some((e) => e.state === 'failed')) return 'failed';
   if (outcome.establishments.some((e) => e.state === 'held')) return 'held';
-  return 'completed';
+  const refused = outcome.counts.rejected > 0 || outcome.problems.some((p) => p.severity === 'error') || outcome.establishments.some((e) => e.state === 'failed');
+  if (!refused) return 'completed';
+  const { created, updated, unchanged, deleted } = outcome.counts;
+  return created + updated + unchanged + deleted > 0 ? 'completed-with-errors' : 'failed';
 }
 
 /** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
-export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobRun): Promise<JobResult> {
+export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobRun, limits: UnpackLimits): Promise<JobResult> {
   const options = job.options as JobOptions;
   if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
   let bytesRead = 0;
+  let bytesInAll = Number(job.input_size);
+  // Once every byte is read, an importer that counts what it writes (AAF: establishments) tells the rest.
+  let writing: { done: number; total: number } | undefined;
   let stage = 'starting';
   let reported = 0;
   let reporting: Promise<void> = Promise.resolve();
@@ -56,33 +66,39 @@ export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobR
     const now = Date.now();
     if (now - reported < PROGRESS_EVERY_MS) return;
     reported = now;
-    const progress = { stage, done: bytesRead, total: Number(job.input_size), unit: 'bytes' as const };
+    const progress = writing && bytesRead >= bytesInAll
+      ? { stage, ...writing }
+      : { stage, done: Math.min(bytesRead, bytesInAll), total: bytesInAll, unit: 'bytes' as const };
     reporting = reporting.then(() => run.pulse(progress));
   };
 
   let unpacked;
   try {
-    unpacked = await unpackInput(await jobInputFiles(db, job.id));
+    unpacked = await unpackInput(await jobInputFiles(db, job.id), { limits, label: job.id, signal: run.signal });
   } catch (error) {
+    if (run.signal.aborted) return { state: 'cancelled', counts: sumCounts([]), problems: [] };
     if (!(error instanceof InputProblem)) throw error;
-    return { state: 'failed', error: error.message, problems: [{ file: options.inputName ?? '(upload)', code: 'bad-archive', severity: 'error', detail: error.message }] };
+    return { state: 'failed', error: error.message, problems: [{ file: options.inputName ?? '(upload)', code: error.code, severity: 'error', detail: error.message }] };
   }
+  // Archives are read unpacked: progress counts the bytes of what they hold.
+  bytesInAll = unpacked.files.reduce((sum, f) => sum + (f.size ?? 0), 0) || bytesInAll;
   try {
     const outcome = await IMPORTERS[job.connector](db, {
       files: metered(unpacked.files, (n) => {
         bytesRead += n;
         report();
-      }),
+      }, run.signal),
       uai: job.uai ?? undefined,
       mode: job.mode,
       confirmed: options.confirmed,
       maxDeletionShare: options.maxDeletionShare,
       lenientIdentifiers: options.lenientIdentifiers,
       encoding: options.encoding,
-      establishmentAllowed: await allowedEstablishments(db, job.submitted_by),
+      perimeter: await submitterPerimeter(db, job.submitted_by),
       signal: run.signal,
       onProgress: (p: ImportProgress) => {
         stage = p.stage;
+        if (p.total !== undefined && bytesRead >= bytesInAll) writing = { done: p.done, total: p.total };
         report();
       },
     });
@@ -106,6 +122,8 @@ export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobR
 }
 
 function firstError(problems: ConnectorProblem[]): string {
-  const problem = problems.find((p) => p.severity === 'error');
-  return problem ? `${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.detail}` : 'the import failed';
+  const errors = problems.filter((p) => p.severity === 'error');
+  if (errors.length === 0) return 'the import failed';
+  const [first] = errors;
+  return `nothing was written: ${errors.length === 1 ? 'the one error' : `${errors.length} errors, the first`}: ${first.file}${first.line ? `:${first.line}` : ''}: ${first.detail}`;
 }

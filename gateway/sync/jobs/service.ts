@@ -15,7 +15,7 @@ import { IMPORTERS } from '../importers.js';
 import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
-import { jobHandler } from './handler.js';
+import { jobHandler, type HandlerSettings } from './handler.js';
 
 export class SyncJobs {
   constructor(
@@ -54,6 +54,10 @@ export class SyncJobs {
   }
 }
 
+function handlerSettings(config: Config, syncConfig: SyncConfig | undefined): HandlerSettings {
+  return { staleAfterSeconds: config.jobLockSeconds, syncConfig, unpack: { maxBytes: config.maxExpandedBytes, maxRatio: config.maxExpansionRatio } };
+}
+
 /**
  * With Redis, a BullMQ queue (workers run apart); without, the in-process runner. `resume`: the runner also
  * takes up the jobs a stopped process left unfinished (the server does; a one-off command does not).
@@ -67,7 +71,7 @@ export async function openSyncJobs(
   if (config.redisUrl) {
     return new SyncJobs(db, new BullmqJobQueue({ redisUrl: config.redisUrl, prefix: config.queuePrefix }), false);
   }
-  const queue = new LocalJobQueue(jobHandler(db, logger, { staleAfterSeconds: config.jobLockSeconds, syncConfig: options.syncConfig }), { concurrency: config.workerConcurrency }, logger);
+  const queue = new LocalJobQueue(jobHandler(db, logger, handlerSettings(config, options.syncConfig)), { concurrency: config.workerConcurrency }, logger);
   if (options.resume) {
     for (const job of await unfinishedJobs(db)) await queue.enqueue({ id: job.id, priority: job.priority });
   }
@@ -94,7 +98,7 @@ export async function startSyncWorker(config: Config, db: Kysely<Database>, logg
 }
 
 function runBullmqJobs(config: Config, db: Kysely<Database>, logger: Logger, syncConfig?: SyncConfig): { close(): Promise<void> } {
-  return startBullmqWorker({ redisUrl: config.redisUrl!, prefix: config.queuePrefix }, jobHandler(db, logger, { staleAfterSeconds: config.jobLockSeconds, syncConfig }), {
+  return startBullmqWorker({ redisUrl: config.redisUrl!, prefix: config.queuePrefix }, jobHandler(db, logger, handlerSettings(config, syncConfig)), {
     concurrency: config.workerConcurrency,
     lockMs: config.jobLockSeconds * 1000,
     onAbandoned: async (jobId, reason) => {
