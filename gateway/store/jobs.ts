@@ -1,11 +1,22 @@
 // Sync job records: created with their input files in one transaction, claimed one establishment at a time,
 // finished with their counts and problems. The job record is the truth about a job; queues only carry ids.
 import { createHash, randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { Database, SyncJobRow, SyncJobTable } from './tables.js';
 
 export type JobState = SyncJobTable['state'];
+
+/**
+ * Every state a job can be in. `completed`: everything the input held was applied (warnings aside);
+ * `completed-with-errors`: applied, but some lines or establishments were refused (see the report);
+ * `failed`: nothing was applied (bad input, every line or establishment refused, or a failure; it may be
+ * retried); `held`: the safety brake stopped a complete import until it is confirmed.
+ */
+export const JOB_STATES = ['queued', 'running', 'held', 'completed', 'completed-with-errors', 'failed', 'cancelled'] as const satisfies readonly JobState[];
+
+/** States a job stays in until someone acts (confirm, retry) or for good. */
+export const SETTLED_STATES: readonly JobState[] = ['held', 'completed', 'completed-with-errors', 'failed', 'cancelled'];
 
 /** The submitter of jobs from the command line and the sync schedules: the operator, with no perimeter. */
 export const OPERATOR = 'operator';
@@ -112,15 +123,22 @@ export async function createJob(
   });
 }
 
-export function findJob(db: Kysely<Database>, id: string): Promise<SyncJobRow | undefined> {
-  return db.selectFrom('sync_job').selectAll().where('id', '=', id).executeTakeFirst();
+/** A job by id; with `visibleTo` (a caller's view, gateway/perimeter), only if that caller may see it. */
+export function findJob(db: Kysely<Database>, id: string, visibleTo?: JobVisibility): Promise<SyncJobRow | undefined> {
+  let query = db.selectFrom('sync_job').selectAll().where('id', '=', id);
+  if (visibleTo) query = query.where(visibleTo);
+  return query.executeTakeFirst();
 }
+
+export type JobVisibility = (eb: ExpressionBuilder<Database, 'sync_job'>) => Expression<SqlBool>;
 
 export interface JobFilter {
   state?: JobState;
   connector?: string;
   uai?: string;
   submittedBy?: string;
+  /** Only the jobs a caller may see. */
+  visibleTo?: JobVisibility;
 }
 
 /** Newest first, by keyset: `after` is the last job of the previous page. */
@@ -130,6 +148,7 @@ export async function listJobs(db: Kysely<Database>, filter: JobFilter, limit: n
   if (filter.connector) query = query.where('connector', '=', filter.connector);
   if (filter.uai) query = query.where('uai', '=', filter.uai);
   if (filter.submittedBy) query = query.where('submitted_by', '=', filter.submittedBy);
+  if (filter.visibleTo) query = query.where(filter.visibleTo);
   if (after) {
     query = query.where((eb) => eb.or([
       eb('created_at', '<', after.createdAt),
@@ -204,7 +223,7 @@ export async function heartbeat(db: Kysely<Database>, id: string, progress?: unk
 }
 
 export interface JobResult {
-  state: 'completed' | 'held' | 'failed' | 'cancelled';
+  state: 'completed' | 'completed-with-errors' | 'held' | 'failed' | 'cancelled';
   counts?: unknown;
   establishments?: unknown;
   output?: unknown;
@@ -228,12 +247,15 @@ export async function finishJob(db: Kysely<Database>, id: string, result: JobRes
       output: result.output === undefined ? null : JSON.stringify(result.output),
       error: result.error ?? null,
       problem_count: result.problems.length,
+      error_count: result.problems.filter((p) => p.severity === 'error').length,
+      warning_count: result.problems.filter((p) => p.severity !== 'error').length,
       progress: null,
       cancel_requested: false,
       finished_at: sql`now()`,
       updated_at: sql`now()`,
     }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-    if (result.state === 'completed' || result.state === 'cancelled') await deleteInput(trx, id);
+    // A failed or held job may run again on the same input; the others are over.
+    if (result.state !== 'failed' && result.state !== 'held') await deleteInput(trx, id);
     return row;
   });
 }
@@ -302,16 +324,33 @@ async function deleteInput(trx: Transaction<Database>, id: string): Promise<void
   await trx.deleteFrom('sync_job_file').where('job_id', '=', id).execute();
 }
 
-/** Problems of a job in the order found, a page at a time. */
-export async function* jobProblems(db: Kysely<Database>, id: string): AsyncGenerator<ConnectorProblem> {
-  for (let from = 0; ; from += 1000) {
-    const rows = await db.selectFrom('sync_job_problem').selectAll().where('job_id', '=', id)
-      .where('n', '>=', from).where('n', '<', from + 1000).orderBy('n').execute();
+/** Problems of a job in the order found (only those of one severity when given), a page at a time. */
+export async function* jobProblems(db: Kysely<Database>, id: string, severity?: ConnectorProblem['severity']): AsyncGenerator<ConnectorProblem> {
+  for (let after = -1; ;) {
+    let query = db.selectFrom('sync_job_problem').selectAll().where('job_id', '=', id).where('n', '>', after);
+    if (severity) query = query.where('severity', '=', severity);
+    const rows = await query.orderBy('n').limit(1000).execute();
     for (const r of rows) {
       yield { file: r.file, ...(r.line === null ? {} : { line: r.line }), ...(r.field === null ? {} : { field: r.field }), code: r.code, severity: r.severity, detail: r.detail };
     }
     if (rows.length < 1000) return;
+    after = rows[rows.length - 1].n;
   }
+}
+
+export interface ProblemTally {
+  severity: ConnectorProblem['severity'];
+  code: string;
+  count: number;
+}
+
+/** How many problems of each severity and code a job found: errors first, then the most frequent first. */
+export async function jobProblemTally(db: Kysely<Database>, id: string): Promise<ProblemTally[]> {
+  const rows = await db.selectFrom('sync_job_problem')
+    .select(['severity', 'code', (eb) => eb.fn.countAll<string>().as('count')])
+    .where('job_id', '=', id).groupBy(['severity', 'code'])
+    .orderBy(sql`severity = 'error'`, 'desc').orderBy('count', 'desc').orderBy('code').execute();
+  return rows.map((r) => ({ severity: r.severity, code: r.code, count: Number(r.count) }));
 }
 
 /** Jobs a dead process left queued or running: what an in-process runner takes up again at start. */

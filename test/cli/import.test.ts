@@ -35,7 +35,7 @@ describe('passerelle import annuaire', () => {
     const first = passerelle('import', 'annuaire', file, '--json');
     expect(first.status).toBe(1); // one line was rejected
     const report = JSON.parse(first.stdout) as { state: string; counts: Record<string, number>; problems: { file: string; line: number; field: string; detail: string }[] };
-    expect(report.state).toBe('completed');
+    expect(report.state).toBe('completed-with-errors');
     expect(report.counts).toEqual({ created: 2, updated: 0, unchanged: 0, deleted: 0, rejected: 1 });
     expect(report.problems).toEqual([expect.objectContaining({
       file: 'fr-en-annuaire-education.csv', line: 4, field: 'uai',

@@ -46,7 +46,7 @@ describe('without Redis', () => {
     expect(heldJob.state).toBe('held');
 
     const listed = passerelle({}, 'jobs', 'list', '--json');
-    expect(listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { state: string }).state)).toEqual(['held', 'completed']);
+    expect((JSON.parse(listed.stdout) as { state: string }[]).map((j) => j.state)).toEqual(['held', 'completed']);
     const table = passerelle({}, 'jobs', 'list', '--state', 'held');
     expect(table.stdout).toContain(heldJob.id);
     expect(table.stdout).not.toContain('completed');

@@ -75,7 +75,9 @@ export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfi
       }
       pushed.push(push.id);
     }
-    return { state: 'completed', problems, output: { files: files.map((f) => f.name), entries: result.counts, pushedTo: pushed } };
+    // Records GAR-ENT cannot express were left out: delivered, but not a plain success.
+    const state = problems.some((p) => p.severity === 'error') ? 'completed-with-errors' : 'completed';
+    return { state, problems, output: { files: files.map((f) => f.name), entries: result.counts, pushedTo: pushed } };
   } finally {
     await fsp.rm(outDir, { recursive: true, force: true });
   }
