@@ -18,6 +18,8 @@ Environment:
   QUEUE_PREFIX        key prefix of the queues (default passerelle; the same as the gateway's)
   WORKER_CONCURRENCY  jobs run at once (default 2; one slot always stays free for small jobs)
   JOB_LOCK_SECONDS    a job whose worker stops answering for this long runs again elsewhere (default 30)
+  MAX_EXPANDED_MB     the most a job's archives may expand to on disk, in all (default 4096)
+  MAX_EXPANSION_RATIO the most an archive may expand to, as a multiple of its size (default 100)
   PASSERELLE_SYNC_CONFIG  the sync configuration: scheduled pulls and pushes, and where exports go
                       (see deploy/sync-config.example.yaml); the workers fire its schedules
 
