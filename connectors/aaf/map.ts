@@ -8,14 +8,20 @@ import type { CanonicalOperation } from '../kit/operation.js';
 import { toMef, type Mef } from '../kit/mef.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import type { AafRequest } from './read.js';
+import { establishmentTypeOf, type EstablishmentDescription } from '../annuaire/described-establishment.js';
+import { academieOfName } from '../annuaire/territories.js';
 
 export const SOURCE = 'aaf';
 
 export interface AafStructure {
   jointure: string;
   uai: string;
-  name: string;
+  /** The establishment as the request describes it, for the import to create or complete. */
+  description: EstablishmentDescription;
 }
+
+/** `ENTEtablissementContrat`: `PU` public; private under contract (`CA`, `CS`) or not (`HC`, `PR`); others tell nothing. */
+const SECTORS: Record<string, 'public' | 'private'> = { PU: 'public', PR: 'private', CA: 'private', CS: 'private', HC: 'private' };
 
 /** An operation for the establishment of an AAF structure. */
 export interface StructuredOperation {
@@ -36,7 +42,8 @@ export interface AafDictionaries {
  * file's requests carry many more (addresses, logins, schooling details) that would only be carried along.
  */
 export const AAF_ATTRIBUTES = [
-  'ENTStructureUAI', 'ENTEtablissementUAI', 'ENTStructureJointure', 'ENTStructureNomCourant',
+  'ENTStructureUAI', 'ENTEtablissementUAI', 'ENTStructureJointure', 'ENTStructureNomCourant', 'ENTStructureTypeStruct',
+  'ENTEtablissementContrat', 'street', 'postalCode', 'l', 'ENTServAcAcademie', 'ENTServAcCodeAcademie',
   'ENTMatJointure', 'ENTLibelleMatiere', 'ENTMefJointure', 'ENTLibelleMef',
   'sn', 'ENTPersonNom', 'givenName', 'ENTPersonPrenom', 'ENTPersonDateNaissance', 'mail', 'ENTPersonMail',
   'ENTPersonStructRattach', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau',
@@ -75,7 +82,21 @@ function birthDateOf(text: string | undefined, position: SourcePosition): { birt
 export function structureOf(request: AafRequest, position: SourcePosition): AafStructure | ConnectorProblem {
   const uai = first(request, 'ENTStructureUAI', 'ENTEtablissementUAI')?.toUpperCase();
   if (!uai) return { ...position, field: 'ENTStructureUAI', code: 'invalid-field', severity: 'error', detail: 'ENTStructureUAI is empty; expected the structure\'s UAI' };
-  return { jointure: first(request, 'ENTStructureJointure') ?? request.id, uai, name: (first(request, 'ENTStructureNomCourant') ?? uai).replace(/\$/g, ' ').trim() };
+  const jointure = first(request, 'ENTStructureJointure') ?? request.id;
+  const name = first(request, 'ENTStructureNomCourant')?.replace(/\$/g, ' ').trim();
+  const type = establishmentTypeOf(first(request, 'ENTStructureTypeStruct'));
+  const sector = SECTORS[(first(request, 'ENTEtablissementContrat') ?? '').trim().toUpperCase()];
+  const postalCode = first(request, 'postalCode')?.trim();
+  // Both attributes are seen with a code (`02`) or a name (`AIX-MARSEILLE`).
+  const academie = all(request, 'ENTServAcCodeAcademie', 'ENTServAcAcademie').map((v) => v.trim())
+    .map((v) => (/^[0-9]{1,2}$/.test(v) ? v.padStart(2, '0') : academieOfName(v))).find((code) => code !== undefined);
+  const description: EstablishmentDescription = {
+    uai, source: SOURCE, sourceId: jointure, position,
+    ...(name ? { name } : {}), ...(type ? { type } : {}), ...(sector ? { sector } : {}),
+    address: { street: first(request, 'street')?.trim(), postalCode: postalCode && /^[0-9]{5}$/.test(postalCode) ? postalCode : undefined, town: first(request, 'l')?.trim() },
+    ...(academie ? { academieCode: academie } : {}),
+  };
+  return { jointure, uai, description };
 }
 
 /** A subject of the MatiereEducNat file (category MatEducNat): its BCN code and label. */

@@ -1,5 +1,7 @@
 // Which establishment an STS-Web export describes: the UAI in its PARAMETRES/UAJ, and the one in its name as
 // STS-Web gives it (`sts_emp_0693412J_2026.xml`). Reading stops at PARAMETRES, the export's first element.
+import type { XmlElement } from '../kit/xml.js';
+import { establishmentTypeOf, type EstablishmentDescription } from '../annuaire/described-establishment.js';
 import { readStsElements } from './read.js';
 
 export interface StsEstablishment {
@@ -7,6 +9,23 @@ export interface StsEstablishment {
   uai?: string;
   /** The line of UAJ (or of PARAMETRES when UAJ is missing). */
   line?: number;
+  /** What UAJ says of the establishment (name, nature, address, académie), for the import to create or complete it. */
+  description?: Omit<EstablishmentDescription, 'uai' | 'source' | 'sourceId' | 'position'>;
+}
+
+const childText = (element: XmlElement | undefined, name: string) => element?.children.find((child) => child.name === name)?.text.trim() || undefined;
+
+function describedBy(uaj: XmlElement): StsEstablishment['description'] {
+  const name = [childText(uaj, 'DENOM_PRINC'), childText(uaj, 'DENOM_COMPL')].filter(Boolean).join(' ');
+  const type = establishmentTypeOf(childText(uaj, 'CODE_NATURE'));
+  const academie = childText(uaj.children.find((child) => child.name === 'ACADEMIE'), 'CODE');
+  const postalCode = childText(uaj, 'CODE_POSTAL');
+  return {
+    ...(name ? { name } : {}),
+    ...(type ? { type } : {}),
+    address: { street: childText(uaj, 'ADRESSE'), postalCode: postalCode && /^[0-9]{5}$/.test(postalCode) ? postalCode : undefined, town: childText(uaj, 'COMMUNE') },
+    ...(academie && /^[0-9]{1,2}$/.test(academie) ? { academieCode: academie.padStart(2, '0') } : {}),
+  };
 }
 
 /** The UAI in an export's name, `sts_emp_<UAI>_<year>.xml`, upper case; undefined for another name. */
@@ -20,7 +39,7 @@ export async function readStsEstablishment(source: AsyncIterable<Buffer | Uint8A
   for await (const parameters of elements) {
     const uaj = parameters.children.find((child) => child.name === 'UAJ');
     const uai = uaj?.attributes.CODE?.trim().toUpperCase();
-    return { ...(uai ? { uai } : {}), line: (uaj ?? parameters).line };
+    return { ...(uai ? { uai } : {}), line: (uaj ?? parameters).line, ...(uaj ? { description: describedBy(uaj) } : {}) };
   }
   return {};
 }

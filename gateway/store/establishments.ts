@@ -7,7 +7,7 @@ import { jsonForPostgres, minimalParts, recordFromRow, renderedInDatabase } from
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
+import { coversEstablishment, perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
 
 export class EstablishmentRejected extends Error {
   constructor(readonly problems: FieldProblem[]) {
@@ -55,13 +55,10 @@ export async function putEstablishment(
      * it: fields it leaves out keep their stored values, and where the stored establishment carries a source id
      * of `deferTo` (the national directory), that source's fields win and the input only fills what it lacks.
      */
-    merge?: { deferTo?: string };
+    merge?: { deferTo?: string; /** Fields nothing else gives (a name for an establishment first seen). */ defaults?: Record<string, unknown> };
   } = {},
 ): Promise<{ record: Record<string, unknown>; seq: string; outcome: 'created' | 'updated' | 'unchanged' }> {
-  const problems = validateRecord('establishment', input, { lenientIdentifiers: options.lenientIdentifiers });
-  if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
-  if (problems.length) throw new EstablishmentRejected(problems);
-  const uai = input.uai as string;
+  const uai = String(input.uai);
   const given = Object.fromEntries(Object.entries(input).filter(([k]) => !ENVELOPE.has(k)));
 
   return db.transaction().execute(async (trx) => {
@@ -75,9 +72,14 @@ export async function putEstablishment(
     options.precondition?.(existing);
     const deferred = options.merge?.deferTo !== undefined && existing?.status === 'active' &&
       Object.hasOwn((existing.source_ids ?? {}) as object, options.merge.deferTo);
-    const data = !options.merge ? { ...given } : deferred ? { ...given, ...storedData } : { ...storedData, ...given };
-    data.timeZone ??= 'Europe/Paris';
+    const data = !options.merge ? { ...given } : { ...options.merge.defaults, ...(deferred ? { ...given, ...storedData } : { ...storedData, ...given }) };
     if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written');
+    // Checked once merged: a source may describe only part of an establishment the store knows.
+    const envelope = Object.fromEntries(Object.entries(input).filter(([k]) => ENVELOPE.has(k)));
+    const problems = validateRecord('establishment', { ...envelope, ...data }, { lenientIdentifiers: options.lenientIdentifiers });
+    if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
+    if (problems.length) throw new EstablishmentRejected(problems);
+    data.timeZone ??= 'Europe/Paris';
     if (existing && input.id !== undefined && input.id !== existing.id) {
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }
@@ -90,8 +92,8 @@ export async function putEstablishment(
     const id = existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID());
     const updatedAt = new Date();
     const territory = {
-      commune_code: data.communeCode as string,
-      departement_code: data.departementCode as string,
+      commune_code: (data.communeCode as string | undefined) ?? null,
+      departement_code: (data.departementCode as string | undefined) ?? null,
       region_code: data.regionCode as string,
       academie_code: data.academieCode as string,
     };
@@ -126,4 +128,29 @@ export async function putEstablishment(
 /** True when the store holds at least one establishment (the embedded default seeds an empty store). */
 export async function hasEstablishments(db: Kysely<Database>): Promise<boolean> {
   return (await db.selectFrom('establishment').select('uai').limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** Of these UAIs, those of active establishments inside the perimeter (one query). */
+export async function establishmentsWithin(db: Kysely<Database>, perimeter: readonly PerimeterEntry[], uais: readonly string[]): Promise<Set<string>> {
+  if (uais.length === 0) return new Set();
+  const rows = await db.selectFrom('establishment').select('uai')
+    .where('uai', 'in', [...new Set(uais)]).where('status', '=', 'active')
+    .where((eb) => coversEstablishment(eb, perimeter))
+    .execute();
+  return new Set(rows.map((r) => r.uai));
+}
+
+/**
+ * The communes of a département by the names the national directory gives them (`communeName`), as the store's
+ * establishments have them: how a source that names only its town finds its commune code.
+ */
+export async function directoryCommunes(db: Kysely<Database>, departementCode: string): Promise<{ communeCode: string; communeName: string }[]> {
+  const rows = await db.selectFrom('establishment')
+    .select(['commune_code', sql<string>`data->>'communeName'`.as('communeName')])
+    .distinct()
+    .where('departement_code', '=', departementCode)
+    .where('commune_code', 'is not', null)
+    .where(sql<boolean>`source_ids ? 'annuaire' and data ? 'communeName'`)
+    .execute();
+  return rows.map((r) => ({ communeCode: r.commune_code!, communeName: r.communeName }));
 }

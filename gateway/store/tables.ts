@@ -15,8 +15,9 @@ export interface EstablishmentTable {
   name: string;
   type: string;
   sector: string;
-  commune_code: string;
-  departement_code: string;
+  /** Null until the national directory (or a postal address) tells it. */
+  commune_code: string | null;
+  departement_code: string | null;
   region_code: string;
   academie_code: string;
   source_ids: Json;
@@ -74,8 +75,9 @@ export interface EstablishmentTerritoryTable {
   uai: string;
   seq: Int8;
   status: 'active' | 'deleted';
-  commune_code: string;
-  departement_code: string;
+  /** Null until the national directory (or a postal address) tells it. */
+  commune_code: string | null;
+  departement_code: string | null;
   region_code: string;
   academie_code: string;
 }
@@ -139,7 +141,8 @@ export interface SyncJobTable {
   options: Json;
   submitted_by: string;
   idempotency_key: string | null;
-  state: 'queued' | 'running' | 'held' | 'completed' | 'failed' | 'cancelled';
+  /** See JOB_STATES in jobs.ts. */
+  state: 'queued' | 'running' | 'held' | 'completed' | 'completed-with-errors' | 'failed' | 'cancelled';
   cancel_requested: ColumnType<boolean, boolean | undefined, boolean>;
   priority: number;
   attempts: ColumnType<number, number | undefined, number>;
@@ -148,6 +151,8 @@ export interface SyncJobTable {
   establishments: Json | null;
   output: ColumnType<unknown, string | null | undefined, string | null>;
   problem_count: ColumnType<number, number | undefined, number>;
+  error_count: ColumnType<number, number | undefined, number>;
+  warning_count: ColumnType<number, number | undefined, number>;
   error: string | null;
   input_size: Int8;
   input_sha256: string;

@@ -19,6 +19,9 @@ import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
 import { applyBatch, BatchRejected, ImportHeld, recordsWithIds, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
 import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
+import { establishmentsWithin } from '../store/establishments.js';
+import type { EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';
+import { outsideProblem, writeDescribedEstablishment } from './described-establishment.js';
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
@@ -81,6 +84,8 @@ export const importAaf: Importer = async (db, request) => {
 
 class Delivery {
   private readonly structures = new Map<string, string>(); // jointure → UAI
+  /** The establishments EtabEducNat describes, by UAI: created or completed before their records are written. */
+  private readonly descriptions = new Map<string, EstablishmentDescription>();
   private readonly subjects = new Map<string, { name: string; position: SourcePosition }>(); // code → label
   private readonly mefs = new Map<string, string>();
   private readonly usedSubjects = new Map<string, Set<string>>(); // structure → codes
@@ -167,7 +172,10 @@ class Delivery {
         }
         const structure = structureOf(request, position);
         if ('detail' in structure) this.problems.push(structure);
-        else this.structures.set(structure.jointure, structure.uai);
+        else {
+          this.structures.set(structure.jointure, structure.uai);
+          if (request.kind === 'add') this.descriptions.set(structure.uai, structure.description);
+        }
         return;
       }
       case 'MatiereEducNat': {
@@ -281,7 +289,7 @@ class Delivery {
   private async storedGroups(): Promise<Map<string, Record<string, unknown>>> {
     const ids = [...this.groups.values()].flatMap((groups) => [...groups.keys()]);
     const out = new Map<string, Record<string, unknown>>();
-    for (const row of await recordsBySourceIds(this.db, 'group', SOURCE, ids)) {
+    for (const row of await recordsBySourceIds(this.db, this.request.perimeter, 'group', SOURCE, ids)) {
       if (row.status === 'active') out.set(row.sourceId, row.data as Record<string, unknown>);
     }
     return out;
@@ -305,7 +313,7 @@ class Delivery {
     const subjects = chunk.filter((d) => d.category === 'MatiereEducNat');
     const people = chunk.filter((d) => d.category !== 'MatiereEducNat');
     if (subjects.length) {
-      const rows = await recordsBySourceIds(this.db, 'subject', SOURCE, subjects.map((d) => d.request.id));
+      const rows = await recordsBySourceIds(this.db, this.request.perimeter, 'subject', SOURCE, subjects.map((d) => d.request.id));
       for (const { request, position } of subjects) {
         for (const row of rows.filter((r) => r.sourceId === request.id && r.status === 'active')) {
           const record = request.kind === 'delete' ? { id: row.id } : { ...(row.data as object), name: this.subjects.get(request.id)?.name, sourceIds: { [SOURCE]: request.id } };
@@ -314,7 +322,7 @@ class Delivery {
       }
     }
     if (people.length === 0) return;
-    const rows = (await recordsBySourceIds(this.db, 'person', SOURCE, people.map((d) => d.request.id))).filter((r) => r.status === 'active');
+    const rows = (await recordsBySourceIds(this.db, this.request.perimeter, 'person', SOURCE, people.map((d) => d.request.id))).filter((r) => r.status === 'active');
     const links = new Map<string, Awaited<ReturnType<typeof linksToPeople>>>();
     for (const uai of new Set(rows.map((r) => r.uai))) {
       links.set(uai, await linksToPeople(this.db, uai, rows.filter((r) => r.uai === uai).map((r) => r.id)));
@@ -322,7 +330,7 @@ class Delivery {
     for (const { category, request, position } of people) {
       const found = rows.filter((r) => r.sourceId === request.id);
       if (found.length === 0) {
-        if (request.kind !== 'add') this.problems.push({ ...position, code: 'unknown-record', severity: 'warning', detail: `${request.kind}Request for AAF id ${request.id}, which no establishment holds; left out` });
+        if (request.kind !== 'add') this.problems.push({ ...position, code: 'unknown-record', severity: 'warning', detail: `${request.kind}Request for AAF id ${request.id}, which no establishment this import may write to holds; left out` });
         continue;
       }
       for (const row of found) {
@@ -425,7 +433,7 @@ class Delivery {
     });
     // The guardians' records as the store has them, preferably in the establishment the pupil leaves.
     const guardians = new Map<string, Record<string, unknown>>();
-    for (const guardian of await recordsBySourceIds(this.db, 'person', SOURCE, named.map((g) => g.guardianId))) {
+    for (const guardian of await recordsBySourceIds(this.db, this.request.perimeter, 'person', SOURCE, named.map((g) => g.guardianId))) {
       if (guardian.status === 'active' && (!guardians.has(guardian.sourceId) || guardian.uai === row.uai)) guardians.set(guardian.sourceId, guardian.data as Record<string, unknown>);
     }
     for (const [id, guardian] of guardians) await this.spool.add(to, { entity: 'person', op: 'upsert', record: { ...guardian, sourceIds: { [SOURCE]: id } }, position });
@@ -437,7 +445,7 @@ class Delivery {
     const delivered = this.structures.get(structure);
     if (delivered) return delivered;
     if (!this.storedStructures.has(structure)) {
-      const found = (await establishmentsOfGroupStructures(this.db, SOURCE, [structure])).get(structure) ?? [];
+      const found = (await establishmentsOfGroupStructures(this.db, this.request.perimeter, SOURCE, [structure])).get(structure) ?? [];
       this.storedStructures.set(structure, found.length === 1 ? found[0] : undefined);
     }
     return this.storedStructures.get(structure);
@@ -451,7 +459,7 @@ class Delivery {
       if (key.startsWith('e:')) keysOf.set(key.slice(2), [...(keysOf.get(key.slice(2)) ?? []), key]);
       else if (key.startsWith('s:') && !this.structures.has(key.slice(2))) unknown.push(key.slice(2));
     }
-    const found = this.request.mode === 'delta' ? await establishmentsOfGroupStructures(this.db, SOURCE, unknown) : new Map<string, string[]>();
+    const found = this.request.mode === 'delta' ? await establishmentsOfGroupStructures(this.db, this.request.perimeter, SOURCE, unknown) : new Map<string, string[]>();
     for (const key of this.spool.keys().filter((k) => k.startsWith('s:'))) {
       const structure = key.slice(2);
       const candidates = found.get(structure) ?? [];
@@ -459,6 +467,22 @@ class Delivery {
       if (uai) keysOf.set(uai, [key, ...(keysOf.get(uai) ?? [])]);
       else if (candidates.length > 1) this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'ambiguous-structure', severity: 'error', detail: `structure ${structure} is not described by the delivery and names classes of several establishments (${candidates.join(', ')}); its ${this.spool.count(key)} records are left out: deliver its EtabEducNat request` });
       else this.problems.push({ file: '(delivery)', field: 'ENTStructureJointure', code: 'unknown-structure', severity: 'warning', detail: `structure ${structure} is used but no EtabEducNat file describes it; its ${this.spool.count(key)} records are left out` });
+    }
+
+    // The establishments the delivery describes exist before their records are written; then only those inside
+    // the submitter's perimeter are written, whether the others exist or not.
+    const refusedEstablishments = new Set<string>();
+    for (const [uai, description] of this.descriptions) {
+      this.request.signal?.throwIfAborted();
+      const described = await writeDescribedEstablishment(this.db, description, { perimeter: this.request.perimeter, lenientIdentifiers: this.request.lenientIdentifiers, field: 'ENTStructureUAI' });
+      this.problems.push(...described.problems);
+      if (!described.written) refusedEstablishments.add(uai);
+    }
+    const inside = await establishmentsWithin(this.db, this.request.perimeter, [...keysOf.keys()]);
+    for (const uai of [...keysOf.keys()]) {
+      if (inside.has(uai)) continue;
+      keysOf.delete(uai);
+      if (!refusedEstablishments.has(uai)) this.problems.push(outsideProblem(uai, { file: '(delivery)' }, 'ENTStructureUAI'));
     }
 
     // AAF ids are académie-wide: a request refused before its establishment was known is kept in each one.
@@ -493,10 +517,6 @@ class Delivery {
 
   /** `refused`: the AAF ids of the requests the delivery holds but the mapping refused. */
   private async writeEstablishment(uai: string, keys: string[], refused: ReadonlySet<string>): Promise<EstablishmentOutcome | undefined> {
-    if (this.request.establishmentAllowed && !this.request.establishmentAllowed(uai)) {
-      this.problems.push({ file: '(delivery)', field: 'ENTStructureUAI', code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` });
-      return undefined;
-    }
     const operations = new Map<string, Spooled>();
     for (const key of keys) {
       for await (const entry of this.spool.read(key)) {

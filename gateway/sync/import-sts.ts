@@ -2,21 +2,28 @@
 // UAI, the export's PARAMETRES/UAJ and its file name must agree on it, and at least one must say it. Complete
 // imports replace what STS-Web delivered before (with the safety brake); deltas only apply what they carry.
 import path from 'node:path';
-import { readStsEstablishment, uaiInFileName } from '../../connectors/sts-web/establishment.js';
+import { readStsEstablishment, uaiInFileName, type StsEstablishment } from '../../connectors/sts-web/establishment.js';
+import type { EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';
 import { parseStsWeb, SOURCE } from '../../connectors/sts-web/parse.js';
 import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/records.js';
+import { writeDescribedEstablishment } from './described-establishment.js';
 import { establishmentOutcome, importRoster } from './import-roster.js';
 import { ImportRequestError, type Importer, type SourceFile } from './importer.js';
 
-/** The one UAI the request, the export and its name agree on. Throws ImportRequestError otherwise. */
-async function establishmentOf(file: SourceFile, name: string, requested: string | undefined): Promise<string> {
+/**
+ * The one UAI the request, the export and its name agree on, described as the export's UAJ describes it.
+ * Throws ImportRequestError otherwise.
+ */
+async function establishmentOf(file: SourceFile, name: string, requested: string | undefined): Promise<EstablishmentDescription> {
   const sayings: { uai: string; by: string }[] = [];
   if (requested) sayings.push({ uai: requested.trim().toUpperCase(), by: 'the request (uai)' });
   let unreadable: FileProblem | undefined;
+  let described: StsEstablishment = {};
   try {
-    const { uai, line } = await readStsEstablishment(file.open(), { file: name });
+    described = await readStsEstablishment(file.open(), { file: name });
+    const { uai, line } = described;
     if (uai) sayings.push({ uai, by: `the export (PARAMETRES/UAJ CODE, line ${line})` });
   } catch (error) {
     if (!(error instanceof FileProblem)) throw error;
@@ -36,7 +43,7 @@ async function establishmentOf(file: SourceFile, name: string, requested: string
   if (other) {
     throw new ImportRequestError(`${name}: ${first.by} names establishment ${first.uai} but ${other.by} names ${other.uai}; expected one establishment`);
   }
-  return first.uai;
+  return { ...described.description, uai: first.uai, source: SOURCE, sourceId: first.uai, position: { file: name, ...(described.line ? { line: described.line } : {}) } };
 }
 
 const PROGRESS_EVERY = 100; // records: an establishment's export holds hundreds to a few thousand
@@ -56,10 +63,10 @@ export const stsWeb: Importer = async (db, request) => {
   const [file] = request.files;
   const name = path.basename(file.name);
   request.signal?.throwIfAborted();
-  const uai = await establishmentOf(file, name, request.uai);
-  if (request.establishmentAllowed && !request.establishmentAllowed(uai)) {
-    throw new ImportRequestError(`${name} is the export of establishment ${uai}, which you may not write to`);
-  }
+  const description = await establishmentOf(file, name, request.uai);
+  const { uai } = description;
+  const described = await writeDescribedEstablishment(db, description, { perimeter: request.perimeter, lenientIdentifiers: request.lenientIdentifiers, field: 'UAJ' });
+  if (!described.written) throw new ImportRequestError(`${name}: ${described.problems.map((p) => p.detail).join('; ')}`);
   try {
     const items = told(parseStsWeb(file.open(), { file: name }), (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }));
     const report = await importRoster(db, items, {
@@ -74,7 +81,7 @@ export const stsWeb: Importer = async (db, request) => {
     return {
       counts: report.counts,
       establishments: [establishmentOutcome(uai, report)],
-      problems: report.problems,
+      problems: [...described.problems, ...report.problems],
     };
   } catch (error) {
     if (!(error instanceof UnknownEstablishment)) throw error;

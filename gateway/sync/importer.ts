@@ -3,6 +3,7 @@
 // connector name in `importers.ts`; the job runner knows nothing else about them.
 import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
+import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import type { Database } from '../store/tables.js';
 import type { ImportCounts } from './import-counts.js';
 
@@ -28,10 +29,10 @@ export interface ImportRequest {
   /** The file's encoding when the caller knows it better than the bytes tell. */
   encoding?: string;
   /**
-   * Whether the submitter may write to an establishment. Deliveries naming establishments themselves (AAF)
-   * leave out, with a problem, those it may not; absent means all.
+   * The submitter's perimeter (national for the operator): the import reads and writes only establishments
+   * inside it, creates none outside it, and its report names nothing outside it.
    */
-  establishmentAllowed?: (uai: string) => boolean;
+  perimeter: readonly PerimeterEntry[];
   /** Aborted when the job is cancelled: importers stop at the next record they read, before writing. */
   signal?: AbortSignal;
   onProgress?: (progress: ImportProgress) => void;

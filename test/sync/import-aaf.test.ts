@@ -37,7 +37,7 @@ const file = (name: string, requests: string[], encoding = 'ISO-8859-15'): Sourc
   return { name, size: bytes.length, open: async function* () { yield bytes; } };
 };
 const run = (files: SourceFile[], options: Partial<ImportRequest> = {}) =>
-  importAaf(store.db, { files, mode: 'complete', confirmed: false, lenientIdentifiers: false, ...options });
+  importAaf(store.db, { files, mode: 'complete', confirmed: false, lenientIdentifiers: false, perimeter: [{ kind: 'national' }], ...options });
 
 const etab = (jointure: string, uai: string, name = 'COLLEGE$JEAN$MOULIN') =>
   request('EtabEducNat', 'categorieStructure', jointure, [attr('ENTStructureJointure', jointure), attr('ENTStructureUAI', uai), attr('ENTStructureNomCourant', name)]);
@@ -149,10 +149,52 @@ describe('a complete AAF delivery', () => {
     expect(await changes(inWorker)).toBe(logged);
   });
 
-  it('reports a structure no EtabEducNat file describes, and an establishment the gateway does not know', async () => {
-    const unknown = newUai('069');
-    const report = await run(delivery([1], unknown));
-    expect(report.problems.map((p) => p.code)).toEqual(['unknown-establishment']);
+  const described = (jointure: string, uai: string) => request('EtabEducNat', 'categorieStructure', jointure, [
+    attr('ENTStructureJointure', jointure), attr('ENTStructureUAI', uai), attr('ENTStructureNomCourant', 'COLLEGE$JEAN$MOULIN'),
+    attr('ENTStructureTypeStruct', 'CLG'), attr('ENTEtablissementContrat', 'PU'), attr('street', '3 RUE DES ECOLES'), attr('postalCode', '69003'),
+    attr('l', 'LYON'), attr('ENTServAcAcademie', 'LYON'),
+  ]);
+  const storedEstablishment = async (uai: string) => store.db.selectFrom('establishment').select(['data', 'source_ids']).where('uai', '=', uai).executeTakeFirst();
+
+  it('creates the establishments EtabEducNat describes that the store does not know, then their records', async () => {
+    const uai = newUai('069');
+    const [etabFile, ...people] = delivery([1], uai, 'a');
+    const report = await run([file(etabFile.name, [described('52000', uai)]), ...people]);
+    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    expect(await storedEstablishment(uai)).toEqual({
+      data: {
+        name: 'COLLEGE JEAN MOULIN', type: 'college', sector: 'public', address: { street: '3 RUE DES ECOLES', postalCode: '69003', town: 'LYON' },
+        ...LYON, communeName: 'Lyon', holidayZone: 'A', timeZone: 'Europe/Paris',
+      },
+      source_ids: { aaf: '52000' },
+    });
+    expect(report.establishments).toEqual([expect.objectContaining({ uai, state: 'completed' })]);
+    expect((await records(uai, 'person')).length).toBe(4);
+  });
+
+  it('completes an establishment the national directory described without changing what it set', async () => {
+    const uai = newUai('069');
+    const directory = establishment(uai, LYON, { name: 'Collège Jean Moulin', sector: 'private', communeName: 'Lyon', sourceIds: { annuaire: uai } });
+    await putEstablishment(store.db, directory);
+    await run([file('ENT_Complet_20261123_EtabEducNat_0000.xml', [described('52000', uai)])]);
+    const { sourceIds: _ids, uai: _uai, ...set } = directory;
+    const address = { street: '3 RUE DES ECOLES', postalCode: '69003', town: 'LYON' };
+    expect(await storedEstablishment(uai)).toEqual({ data: { ...set, address, timeZone: 'Europe/Paris' }, source_ids: { annuaire: uai, aaf: '52000' } });
+  });
+
+  it('places an establishment of an invented UAI by the académie it names, and refuses one it cannot place', async () => {
+    const [placed, lost] = ['1004001V', '1004002D'];
+    const etab = (jointure: string, uai: string, academie: string) => request('EtabEducNat', 'categorieStructure', jointure, [
+      attr('ENTStructureJointure', jointure), attr('ENTStructureUAI', uai), attr('ENTStructureNomCourant', 'Z.REMP-DIGNE'), attr('ENTStructureTypeStruct', 'SANS OBJET'),
+      ...(academie ? [attr('ENTServAcAcademie', academie)] : []),
+    ]);
+    const report = await run([file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('71000', placed, 'AIX-MARSEILLE'), etab('72000', lost, '')])], { lenientIdentifiers: true });
+    expect((await storedEstablishment(placed))?.data).toEqual({ name: 'Z.REMP-DIGNE', type: 'other', sector: 'public', academieCode: '02', regionCode: '93', holidayZone: 'B', timeZone: 'Europe/Paris' });
+    expect(await storedEstablishment(lost)).toBeUndefined();
+    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([expect.objectContaining({ line: expect.any(Number), code: 'invalid-establishment', detail: expect.stringContaining(`establishment ${lost} cannot be placed`) })]);
+  });
+
+  it('reports a structure no EtabEducNat file describes', async () => {
     const orphan = await run(delivery([1]).slice(1));
     expect(orphan.problems.map((p) => p.code)).toEqual(['unknown-structure']);
     expect(orphan.establishments).toEqual([]);
@@ -189,9 +231,9 @@ describe('a complete AAF delivery', () => {
       file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '61000', '6'), pupil(2, '62000', '6')]),
       file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '6'), guardian(2, '6'), request('PersRelEleve', 'categoriePersonne', '3600009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
     ];
-    const report = await run(files, { establishmentAllowed: (uai) => uai === mine, lenientIdentifiers: true });
+    const report = await run(files, { perimeter: [{ kind: 'uai', code: mine }], lenientIdentifiers: true });
     expect(report.establishments.map((e) => e.uai)).toEqual([mine]);
-    expect(report.problems.filter((p) => p.file === '(delivery)')).toEqual([expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(theirs) })]);
+    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(theirs) })]);
     expect(await records(theirs, 'person')).toEqual([]);
     expect((await records(mine, 'person')).length).toBe(3);
   });
@@ -373,14 +415,12 @@ describe('an AAF delta delivery', () => {
       modify('Eleve', '2400002', [['ENTPersonStructRattach', '99999']]),
     ])];
 
-    // An import stopped after the establishment the pupil goes to (here, not allowed to write the other one).
-    const stopped = await run(delta, { mode: 'delta', establishmentAllowed: (uai) => uai === to });
+    // An import stopped after the establishment the pupil goes to, before the one it leaves.
+    const stopping = new AbortController();
+    await expect(run(delta, { mode: 'delta', signal: stopping.signal, onProgress: (p) => p.stage === `writing ${to}` && stopping.abort() })).rejects.toThrow();
     // There: the pupil, its membership of 4A, guardian 3400001 and both links; 4A, guardian 3400009 and pupil 2 were there.
-    expect(stopped.establishments).toEqual([{ uai: to, state: 'completed', counts: { created: 5, updated: 0, unchanged: 3, deleted: 0, rejected: 0 } }]);
-    expect(stopped.problems).toEqual([
-      expect.objectContaining({ line: 10, field: 'ENTPersonStructRattach', code: 'unknown-structure', severity: 'warning' }),
-      expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(from) }),
-    ]);
+    expect((await records(to, 'person')).map((p) => p.aaf).sort()).toEqual(['2400001', '2400002', '3400001', '3400002', '3400009']);
+    expect((await records(from, 'person')).map((p) => p.aaf).sort()).toEqual(['2400001', '3400001', '3400009']);
 
     // Run again whole, it takes the pupil, its membership and its two guardian links out of the one it left; its
     // guardian 3400001 stays there (a delta removes only what it names).

@@ -22,7 +22,7 @@ const EXPORT = fixture('sts_emp_0693412J_2026.xml');
 const AFTER_DEPARTURE = fixture('depart/sts_emp_0693412J_2026.xml');
 
 const request = (files: SourceFile[], overrides: Partial<ImportRequest> = {}): ImportRequest =>
-  ({ files, mode: 'complete', confirmed: false, lenientIdentifiers: false, ...overrides });
+  ({ files, mode: 'complete', confirmed: false, lenientIdentifiers: false, perimeter: [{ kind: 'national' }], ...overrides });
 
 const inline = (name: string, xml: string): SourceFile => ({ name, open: async function* () { yield Buffer.from(xml, 'latin1'); } });
 
@@ -122,14 +122,45 @@ describe('the establishment of an STS-Web import', () => {
     await expect(stsWeb(store.db, request([inline('export.xml', '<STS_EDT><PARAMETRES>')]))).rejects.toThrow(/^export\.xml:1: the XML is not well-formed.*; the establishment cannot be told: give its UAI \(uai\)$/);
   });
 
-  it('is a request error when unknown to the gateway or out of the submitter\'s reach', async () => {
-    const unknown = newUai('069');
-    await expect(stsWeb(store.db, request([inline(`sts_emp_${unknown}_2026.xml`, bare(unknown))]))).rejects.toThrow(
-      new ImportRequestError(`establishment ${unknown} is not known to the gateway: import the national directory first (passerelle import annuaire)`),
-    );
-    await expect(stsWeb(store.db, request([EXPORT], { establishmentAllowed: () => false }))).rejects.toThrow(
-      new ImportRequestError('sts_emp_0693412J_2026.xml is the export of establishment 0693412J, which you may not write to'),
-    );
+  const described = (uai: string) => `<?xml version="1.0" encoding="ISO-8859-1"?>\n<STS_EDT><PARAMETRES><UAJ CODE="${uai}"><ACADEMIE><CODE>10</CODE><LIBELLE>LYON</LIBELLE></ACADEMIE>`
+    + '<SIGLE>CLG</SIGLE><DENOM_PRINC>COLLEGE</DENOM_PRINC><DENOM_COMPL>LES SAULES</DENOM_COMPL><CODE_NATURE>340</CODE_NATURE>'
+    + '<ADRESSE>12 RUE DES PEUPLIERS</ADRESSE><COMMUNE>VILLEURBANNE</COMMUNE><CODE_POSTAL>69100</CODE_POSTAL></UAJ></PARAMETRES>'
+    + '<NOMENCLATURES><MATIERES><MATIERE CODE="020100"><LIBELLE_EDITION>Français</LIBELLE_EDITION></MATIERE></MATIERES></NOMENCLATURES></STS_EDT>\n';
+  const stored = async (uai: string) => store.db.selectFrom('establishment').select(['data', 'source_ids']).where('uai', '=', uai).executeTakeFirst();
+
+  it('creates an establishment the store does not know from its UAJ: name, type, address, territory and commune', async () => {
+    const uai = newUai('069');
+    const outcome = await stsWeb(store.db, request([inline(`sts_emp_${uai}_2026.xml`, described(uai))]));
+    expect(outcome.establishments).toEqual([expect.objectContaining({ uai, state: 'completed' })]);
+    expect((await stored(uai))?.data).toEqual({
+      name: 'COLLEGE LES SAULES', type: 'college', sector: 'public', address: { street: '12 RUE DES PEUPLIERS', postalCode: '69100', town: 'VILLEURBANNE' },
+      departementCode: '069', academieCode: '10', regionCode: '84', holidayZone: 'A', communeCode: '69266', communeName: 'Villeurbanne', timeZone: 'Europe/Paris',
+    });
+    expect(outcome.problems).toEqual([expect.objectContaining({ code: 'establishment-incomplete', severity: 'warning', detail: expect.stringContaining('sector taken as public') })]);
+  });
+
+  it('completes an establishment the national directory described without changing what it set', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, VILLEURBANNE, { name: 'Collège Les Saules', type: 'college', sector: 'private', sourceIds: { annuaire: uai } }));
+    await stsWeb(store.db, request([inline(`sts_emp_${uai}_2026.xml`, described(uai))]));
+    const after = await stored(uai);
+    expect(after?.data).toEqual({
+      name: 'Collège Les Saules', type: 'college', sector: 'private', ...VILLEURBANNE, holidayZone: 'A', timeZone: 'Europe/Paris', communeName: 'Villeurbanne',
+      address: { street: '12 RUE DES PEUPLIERS', postalCode: '69100', town: 'VILLEURBANNE' },
+    });
+    expect(after?.source_ids).toEqual({ annuaire: uai, 'sts-web': uai });
+  });
+
+  it('is a request error for an establishment outside the submitter\'s perimeter, the same whether it exists or not', async () => {
+    const [known, unknown] = [newUai('069'), newUai('069')];
+    await putEstablishment(store.db, establishment(known, VILLEURBANNE));
+    const elsewhere = [{ kind: 'departement' as const, code: '001' }];
+    for (const uai of [known, unknown]) {
+      await expect(stsWeb(store.db, request([inline(`sts_emp_${uai}_2026.xml`, described(uai))], { perimeter: elsewhere }))).rejects.toThrow(
+        new ImportRequestError(`sts_emp_${uai}_2026.xml: establishment ${uai} is outside what this import may write; its records are left out`),
+      );
+    }
+    expect(await stored(unknown)).toBeUndefined();
     await expect(stsWeb(store.db, request([EXPORT, AFTER_DEPARTURE]))).rejects.toBeInstanceOf(ImportRequestError);
   });
 });

@@ -4,12 +4,16 @@ import * as core from './20261123_0001_core.js';
 import * as jobs from './20261123_0002_jobs.js';
 import * as leanIndexes from './20261124_0003_lean_indexes.js';
 import * as minimalSourceIds from './20261125_0004_minimal_source_ids.js';
+import * as jobProblemCounts from './20261201_0005_job_problem_counts.js';
+import * as establishmentPlaceOptional from './20261201_0008_establishment_place_optional.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
   '20261123_0002_jobs': jobs,
   '20261124_0003_lean_indexes': leanIndexes,
   '20261125_0004_minimal_source_ids': minimalSourceIds,
+  '20261201_0005_job_problem_counts': jobProblemCounts,
+  '20261201_0008_establishment_place_optional': establishmentPlaceOptional,
 };
 
 export const migrationProvider: MigrationProvider = {
