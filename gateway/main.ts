@@ -16,8 +16,9 @@ import { workerCommand } from './cli/worker.js';
 import { StoreError } from './store/db.js';
 
 const program = new Command('passerelle')
-  .description('Passerelle: the interoperability gateway for French schools (rosters, timetables, occupancy, SSO).')
+  .description('Passerelle: the interoperability gateway for French schools (rosters, their change feeds, sync jobs, exports).')
   .version('0.1.0')
+  .option('--verbose', 'commands log what they do on stderr at LOG_LEVEL (default info); without it, only warnings and errors')
   .showHelpAfterError()
   .addCommand(serveCommand())
   .addCommand(migrateCommand())
@@ -30,6 +31,13 @@ const program = new Command('passerelle')
   .addCommand(jobsCommand())
   .addCommand(exportCommand())
   .addCommand(pushCommand());
+
+/** A bad command line (an unknown option, a missing argument) exits 2, as the commands' own checks do. */
+function usageErrorsExit2(command: Command): void {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+  for (const sub of command.commands) usageErrorsExit2(sub);
+}
+usageErrorsExit2(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof StoreError) {

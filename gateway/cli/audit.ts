@@ -1,9 +1,9 @@
 // `passerelle audit`: who read which personal data, newest first.
 import { Command, InvalidArgumentError } from 'commander';
-import Table from 'cli-table3';
 import { isUaiShaped } from '../model/identifiers.js';
 import { readAudit } from '../store/audit.js';
 import { withStore } from './context.js';
+import { outputTable } from './table.js';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -29,23 +29,21 @@ export function auditCommand(): Command {
     .option('--uai <uai>', 'only this establishment', uai)
     .option('--since <instant>', 'only reads at or after this date or instant', instant)
     .option('--limit <n>', 'at most this many entries (default 100)', positive, 100)
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'the entries as one JSON array')
     .action(async (options: { client?: string; uai?: string; since?: Date; limit: number; json?: boolean }) => {
       const rows = await withStore((store) =>
         readAudit(store.db, { clientId: options.client, uai: options.uai, since: options.since, limit: options.limit }));
       if (options.json) {
-        for (const row of rows) {
-          process.stdout.write(JSON.stringify({
-            at: row.at.toISOString(), clientId: row.client_id, uai: row.uai, entity: row.entity, count: row.count, requestId: row.request_id,
-          }) + '\n');
-        }
+        process.stdout.write(JSON.stringify(rows.map((row) => ({
+          at: row.at.toISOString(), clientId: row.client_id, uai: row.uai, entity: row.entity, count: row.count, requestId: row.request_id,
+        }))) + '\n');
         return;
       }
       if (rows.length === 0) {
         process.stdout.write('no personal-data reads recorded for this filter\n');
         return;
       }
-      const table = new Table({ head: ['at', 'client', 'uai', 'entity', 'count', 'request'] });
+      const table = outputTable(['at', 'client', 'uai', 'entity', 'count', 'request']);
       for (const row of rows) table.push([row.at.toISOString(), row.client_id, row.uai ?? '', row.entity, row.count, row.request_id ?? '']);
       process.stdout.write(table.toString() + '\n');
     });

@@ -2,7 +2,6 @@
 // printed once, when it is made; the store keeps only its hash.
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import Table from 'cli-table3';
 import {
   ClientError,
   CLIENT_AUTH_METHODS,
@@ -16,8 +15,9 @@ import {
   type ClientField,
   type RegisteredClient,
 } from '../auth/clients.js';
-import { SCOPES } from '../auth/scopes.js';
+import { SERVED_SCOPES } from '../auth/scopes.js';
 import { fail, withStore } from './context.js';
+import { outputTable } from './table.js';
 
 /** The option a bad value came from; the client id is an argument and its messages already name it. */
 const OPTION_OF: Record<ClientField, string | undefined> = {
@@ -42,7 +42,9 @@ A client authenticates at the token endpoint (/oauth/token) with its id and secr
 with a JWT signed by its own key (private_key_jwt), and gets short-lived access tokens for the API (/v1).
 Reads DATABASE_URL (and DATABASE_SCHEMA) like the server; without DATABASE_URL it uses the embedded database.
 
-Scopes: ${SCOPES.join(', ')}
+Scopes: roster.read (people, groups, subjects, rooms, memberships, guardian links), roster.identifiers (INE
+and birth dates on top of it), sync.write (batches and sync jobs), admin (establishments, directory imports,
+the jobs of the perimeter)
 `,
     );
 
@@ -50,7 +52,7 @@ Scopes: ${SCOPES.join(', ')}
     .command('create')
     .description('Create a client and print its id and, for client_secret_basic, its secret (shown once)')
     .requiredOption('--name <name>', 'a name people recognise, such as "ENT Lyon Métropole"')
-    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SCOPES.join(', ')})`)
+    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SERVED_SCOPES.join(', ')})`)
     .requiredOption('--perimeter <entries>', PERIMETER_HELP)
     .addOption(
       new Option('--auth <method>', 'how the client authenticates').choices([...CLIENT_AUTH_METHODS]).default('client_secret_basic'),
@@ -61,8 +63,8 @@ Scopes: ${SCOPES.join(', ')}
       'after',
       `
 Examples:
-  passerelle clients create --name "ENT Lyon" --scopes roster.read,timetable.read --perimeter departement:069
-  passerelle clients create --name "Mairie de Paris" --scopes occupancy.read --perimeter commune:75056 --json
+  passerelle clients create --name "ENT Lyon" --scopes roster.read --perimeter departement:069
+  passerelle clients create --name "Vie scolaire du collège" --scopes sync.write --perimeter uai:0691234S --json
   passerelle clients create --name "App X" --scopes roster.read --perimeter uai:0750655E \\
       --auth private_key_jwt --jwks ./app-x-public.jwks.json
 `,
@@ -95,11 +97,7 @@ Examples:
       const all = await run(() => withStore(({ db }) => listClients(db)));
       if (opts.json) return printJson({ clients: all.map(view) });
       if (!all.length) return print('No clients yet. Create one with: passerelle clients create --help');
-      const table = new Table({
-        head: ['id', 'name', 'status', 'auth', 'scopes', 'perimeter', 'created'],
-        // Colours only on a terminal, so piped output stays plain text.
-        ...(process.stdout.isTTY ? {} : { style: { head: [], border: [] } }),
-      });
+      const table = outputTable(['id', 'name', 'status', 'auth', 'scopes', 'perimeter', 'created']);
       for (const c of all) {
         table.push([c.clientId, c.name, c.status, c.authMethod, c.scopes.join('\n'), c.perimeter.join('\n') || '(none)', c.createdAt.toISOString().slice(0, 10)]);
       }
@@ -111,7 +109,7 @@ Examples:
     .description('Change a client\'s name, scopes or perimeter (each option replaces the whole value)')
     .argument('<id>', 'the client id, such as pas_abcdefghijklmnop')
     .option('--name <name>', 'new name')
-    .option('--scopes <scopes>', `new comma-separated scopes (${SCOPES.join(', ')})`)
+    .option('--scopes <scopes>', `new comma-separated scopes (${SERVED_SCOPES.join(', ')})`)
     .option('--perimeter <entries>', `new perimeter: ${PERIMETER_HELP}`)
     .option('--json', 'print one JSON object instead of text')
     .addHelpText(

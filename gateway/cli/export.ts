@@ -2,12 +2,12 @@
 // delivery of one establishment.
 import fs from 'node:fs';
 import { Command } from 'commander';
-import Table from 'cli-table3';
 import { municipalCsv } from '../../connectors/municipal/write.js';
 import { isUaiShaped } from '../model/identifiers.js';
 import { communePupils } from '../store/commune-pupils.js';
 import { DEFAULT_ENT_ID, exportGar, UnknownEstablishmentError } from '../sync/export-gar.js';
 import { fail, withStore } from './context.js';
+import { outputTable } from './table.js';
 
 export function exportCommand(): Command {
   const command = new Command('export').description('Write files for outside systems (reads DATABASE_URL like the server).');
@@ -58,7 +58,7 @@ Example:
       if (options.json) {
         process.stdout.write(JSON.stringify(report) + '\n');
       } else {
-        const table = new Table({ head: ['element', 'written'] });
+        const table = outputTable(['element', 'written']);
         for (const [element, count] of Object.entries(report.counts)) table.push([element, count]);
         process.stdout.write(`${table.toString()}\n${report.files.join('\n')}\n`);
         for (const p of report.problems) process.stdout.write(`${p.entity} ${p.id}${p.field ? ` ${p.field}` : ''}: ${p.severity}: ${p.detail}\n`);

@@ -1,5 +1,6 @@
-// Waiting for a job on the command line: a progress bar on a terminal while it runs, and a word when no
-// worker seems to take it.
+// Waiting for a job on the command line: a progress bar on a terminal while it runs, which follows the job's
+// progress (bytes read, then establishments written when the import says so) and ends at 100% when the job
+// completes; and a word when no worker seems to take it.
 import cliProgress from 'cli-progress';
 import type { Kysely } from 'kysely';
 import { findJob } from '../store/jobs.js';
@@ -15,9 +16,17 @@ interface Progress {
   total?: number;
 }
 
-export async function followJob(db: Kysely<Database>, job: SyncJobRow, options: { quiet: boolean; inProcess: boolean }): Promise<SyncJobRow> {
-  const bar = !options.quiet && process.stderr.isTTY
-    ? new cliProgress.SingleBar({ stream: process.stderr, format: '{bar} {percentage}% | {stage}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic)
+export interface FollowOptions {
+  quiet: boolean;
+  inProcess: boolean;
+  /** Where the bar and hints go (standard error); the bar only on a terminal. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export async function followJob(db: Kysely<Database>, job: SyncJobRow, options: FollowOptions): Promise<SyncJobRow> {
+  const stream = options.stream ?? process.stderr;
+  const bar = !options.quiet && stream.isTTY
+    ? new cliProgress.SingleBar({ stream, format: '{bar} {percentage}% | {stage}', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined;
   bar?.start(Number(job.input_size) || 1, 0, { stage: 'queued' });
   const since = Date.now();
@@ -28,12 +37,20 @@ export async function followJob(db: Kysely<Database>, job: SyncJobRow, options: 
       const found = await findJob(db, job.id);
       if (!found) throw new Error(`job ${job.id} disappeared`);
       current = found;
-      if (isSettled(current)) return current;
+      if (isSettled(current)) {
+        // A completed job did all its work, whatever the last progress it had time to tell.
+        if (current.state === 'completed' || current.state === 'completed-with-errors') bar?.update(bar.getTotal(), { stage: current.state });
+        else bar?.update({ stage: current.state });
+        return current;
+      }
       const progress = current.progress as Progress | null;
-      if (progress) bar?.update(Math.min(progress.done, progress.total ?? progress.done), { stage: progress.stage });
+      if (progress && bar) {
+        if (progress.total && progress.total !== bar.getTotal()) bar.setTotal(progress.total);
+        bar.update(Math.min(progress.done, bar.getTotal()), { stage: progress.stage });
+      }
       if (!options.inProcess && !options.quiet && !hinted && current.state === 'queued' && Date.now() - since > NO_WORKER_HINT_MS) {
         hinted = true;
-        process.stderr.write(`\njob ${job.id} is still queued: is a worker running (passerelle worker, same REDIS_URL and QUEUE_PREFIX)?\n`);
+        stream.write(`\njob ${job.id} is still queued: is a worker running (passerelle worker, same REDIS_URL and QUEUE_PREFIX)?\n`);
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { isValidUai } from '../model/identifiers.js';
-import { createLogger } from '../observability/logger.js';
-import { IMPORTERS, isConnectorName } from '../sync/importers.js';
+import { commandLogger } from '../observability/logger.js';
+import { IMPORTERS, isConnectorName, NEEDS_UAI } from '../sync/importers.js';
 import { OPERATOR } from '../store/jobs.js';
 import { openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
@@ -70,15 +70,16 @@ Examples:
   passerelle import annuaire fr-en-annuaire-education.csv
   passerelle import aaf ./livraison-aaf/ --lenient-identifiers
   passerelle import onde export-eleves.csv --uai 0691234S --mode complete`)
-    .action(async (connector: string, paths: string[], options: ImportOptions) => {
+    .action(async (connector: string, paths: string[], options: ImportOptions, command: Command) => {
       if (!isConnectorName(connector)) fail(`${connector}: no such connector; expected one of ${Object.keys(IMPORTERS).join(', ')}`);
+      if (NEEDS_UAI.has(connector) && !options.uai) fail(`--uai is required for ${connector}: its files do not name their establishment`);
       const uai = options.uai?.toUpperCase();
       if (uai && !(options.lenientIdentifiers ? /^[0-9]{7}[A-Z]$/.test(uai) : isValidUai(uai))) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
       if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);
       const files = filesOf(paths);
       const config = loadConfig();
       await withStore(async (store) => {
-        const jobs = await openSyncJobs(config, store.db, createLogger(config.logLevel), { resume: false });
+        const jobs = await openSyncJobs(config, store.db, commandLogger(config.logLevel, command.optsWithGlobals().verbose === true), { resume: false });
         try {
           const { job } = await jobs.submit({
             connector,

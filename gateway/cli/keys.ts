@@ -1,23 +1,23 @@
 // `passerelle keys`: the authorization server's signing keys. Rotation is without downtime: a new key becomes
 // current as each server reloads (within a minute), the old one stays published until it is retired.
 import { Command } from 'commander';
-import Table from 'cli-table3';
 import { KeyError, listSigningKeys, retireSigningKey, rotateSigningKey } from '../auth/keys.js';
 import { withStore, fail } from './context.js';
+import { outputTable } from './table.js';
 
 export function keysCommand(): Command {
   const keys = new Command('keys').description('Manage the signing keys of access tokens (list, rotate, retire).');
 
   keys.command('list')
     .description('List the signing keys, newest first, with the current one marked.')
-    .option('--json', 'one JSON object per line')
+    .option('--json', 'the keys as one JSON array')
     .action(async (options: { json?: boolean }) => {
       const rows = await withStore((store) => listSigningKeys(store.db));
       if (options.json) {
-        for (const k of rows) process.stdout.write(JSON.stringify(k) + '\n');
+        process.stdout.write(JSON.stringify(rows) + '\n');
         return;
       }
-      const table = new Table({ head: ['kid', 'created', 'retired', 'current'] });
+      const table = outputTable(['kid', 'created', 'retired', 'current']);
       for (const k of rows) table.push([k.kid, k.createdAt.toISOString(), k.retiredAt?.toISOString() ?? '', k.current ? 'yes' : '']);
       process.stdout.write(table.toString() + '\n');
     });

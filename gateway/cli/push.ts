@@ -2,8 +2,8 @@
 // configuration declares for it, as a sync job (the one `POST /v1/sync/exports` queues), and follows it.
 import { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { isValidUai } from '../model/identifiers.js';
-import { createLogger } from '../observability/logger.js';
+import { isUaiShaped } from '../model/identifiers.js';
+import { commandLogger } from '../observability/logger.js';
 import { OPERATOR } from '../store/jobs.js';
 import { EXPORTERS, exportJob, isExporterName } from '../sync/jobs/run-export.js';
 import { loadSyncSettings, openSyncJobs } from '../sync/jobs/service.js';
@@ -24,15 +24,15 @@ use passerelle export gar --uai UAI --out DIR.
 
 Example:
   PASSERELLE_SYNC_CONFIG=/etc/passerelle/sync.yaml passerelle push gar --uai 0691234S`)
-    .action(async (connector: string, options: { uai: string; json?: boolean; wait: boolean }) => {
+    .action(async (connector: string, options: { uai: string; json?: boolean; wait: boolean }, command: Command) => {
       if (!isExporterName(connector)) fail(`${connector}: no such export; expected one of ${EXPORTERS.join(', ')}`);
       const uai = options.uai.toUpperCase();
-      if (!isValidUai(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      if (!isUaiShaped(uai)) fail(`--uai ${options.uai}: expected a UAI of 7 digits and a letter`);
       const config = loadConfig();
       const syncConfig = loadSyncSettings();
       await withStore(async (store) => {
         if (!(await store.db.selectFrom('establishment').select('uai').where('uai', '=', uai).executeTakeFirst())) fail(`--uai ${uai}: no such establishment`);
-        const jobs = await openSyncJobs(config, store.db, createLogger(config.logLevel), { resume: false, syncConfig });
+        const jobs = await openSyncJobs(config, store.db, commandLogger(config.logLevel, command.optsWithGlobals().verbose === true), { resume: false, syncConfig });
         try {
           const { job } = await jobs.submit(exportJob(connector, uai, OPERATOR), []);
           await reportSubmitted(store.db, job, { json: options.json, wait: options.wait, inProcess: jobs.inProcess });

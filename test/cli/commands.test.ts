@@ -20,10 +20,10 @@ function passerelle(...args: string[]): { status: number | null; stdout: string;
 describe('passerelle', () => {
   it('rotates and retires signing keys, refusing to retire the only one', () => {
     // A fresh store has no key until the authorization server or a rotation makes one.
-    expect(passerelle('keys', 'list', '--json').stdout).toBe('');
+    expect(JSON.parse(passerelle('keys', 'list', '--json').stdout)).toEqual([]);
     const rotated = passerelle('keys', 'rotate');
     expect(rotated.status, rotated.stderr).toBe(0);
-    const keys = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; current: boolean });
+    const keys = JSON.parse(passerelle('keys', 'list', '--json').stdout) as { kid: string; current: boolean }[];
     expect(keys[0].current).toBe(true);
     expect(rotated.stdout).toContain(keys[0].kid);
     const only = passerelle('keys', 'retire', keys[0].kid);
@@ -32,7 +32,7 @@ describe('passerelle', () => {
     passerelle('keys', 'rotate');
     const retired = passerelle('keys', 'retire', keys[0].kid);
     expect(retired.status, retired.stderr).toBe(0);
-    const after = passerelle('keys', 'list', '--json').stdout.trim().split('\n').map((l) => JSON.parse(l) as { kid: string; retiredAt: string | null });
+    const after = JSON.parse(passerelle('keys', 'list', '--json').stdout) as { kid: string; retiredAt: string | null }[];
     expect(after.find((k) => k.kid === keys[0].kid)!.retiredAt).not.toBeNull();
   }, 120_000);
 
@@ -70,7 +70,7 @@ describe('passerelle', () => {
     expect(again.outcomes.created + again.outcomes.updated + again.outcomes.deleted).toBe(0);
   }, 120_000);
 
-  it('shows the audit log, filtered, as a table or JSON lines', async () => {
+  it('shows the audit log, filtered, as a table or one JSON array', async () => {
     const cliStore = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: schema, dataDir: '' });
     await appendAudit(cliStore.db, [
       { clientId: 'pas_reader', uai: '0691234J', entity: 'person', count: 12, requestId: 'r1' },
@@ -80,7 +80,7 @@ describe('passerelle', () => {
 
     const json = passerelle('audit', '--client', 'pas_reader', '--json');
     expect(json.status).toBe(0);
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = JSON.parse(json.stdout) as Record<string, unknown>[];
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ clientId: 'pas_reader', uai: '0691234J', entity: 'person', count: 12, requestId: 'r1' });
 
@@ -88,7 +88,7 @@ describe('passerelle', () => {
     expect(table.stdout).toContain('pas_other');
     expect(table.stdout).toContain('membership');
 
-    const bad = passerelle('audit', '--uai', '0691234X');
+    const bad = passerelle('audit', '--uai', '069123');
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('expected a UAI');
   }, 120_000);
