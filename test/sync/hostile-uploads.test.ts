@@ -10,7 +10,9 @@ import { constants, crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
-import { findJob } from '../../gateway/store/jobs.js';
+import { createJob, findJob, OPERATOR } from '../../gateway/store/jobs.js';
+import { jobHandler } from '../../gateway/sync/jobs/handler.js';
+import { createLogger } from '../../gateway/observability/logger.js';
 import { api, type Api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';
@@ -313,6 +315,23 @@ describe('cancelling, and restarting', () => {
     expect(await settled(slow, next.id, 15_000)).toMatchObject({ state: 'completed', counts: { created: 2 + 12 * 2 } });
     expect(watch(() => id).stop().left).toEqual([]);
   }, 120_000);
+
+  it('the folder a killed run left behind goes with the job\'s next run', async () => {
+    const db = t.gateway.store.db;
+    const csv = school.exportOf(school.all);
+    const archive = gzipSync(Buffer.concat([tarHeader('eleves.csv', csv.length), csv, Buffer.alloc(512 - (csv.length % 512)), Buffer.alloc(1024)]));
+    const { job } = await createJob(db, {
+      connector: 'onde', mode: 'delta', uai: ecole, lockKey: ecole, submittedBy: OPERATOR, idempotencyKey: null,
+      options: { lenientIdentifiers: false, confirmed: false, inputName: 'delivery.tar.gz' },
+    }, [{ name: 'delivery.tar.gz', open: async function* () { yield archive; } }], () => 1);
+    const leftover = fs.mkdtempSync(path.join(os.tmpdir(), `passerelle-job-${job.id}-`));
+    fs.writeFileSync(path.join(leftover, 'eleves.csv'), csv);
+    const handler = jobHandler(db, createLogger('silent'), { staleAfterSeconds: 30, syncConfig: undefined, unpack: { maxBytes: EXPANDED_MB * MIB, maxRatio: 100 } });
+    expect(await handler(job.id, { number: 1, last: true })).toBe('finished');
+    expect(await findJob(db, job.id)).toMatchObject({ state: 'completed' });
+    expect(fs.existsSync(leftover)).toBe(false);
+    expect(watch(() => job.id).stop().left).toEqual([]);
+  }, 60_000);
 
   it('a job that failed on bad input is not run again when the gateway restarts', async () => {
     const failed = await settled(t, (await submit(randomBytes(200 * 1024), 'filename=random.csv&mode=delta')).id);

@@ -175,7 +175,15 @@ export interface UnpackOptions {
  */
 export async function unpackInput(stored: (InputFile & { size: number })[], options: UnpackOptions): Promise<UnpackedInput> {
   let dir: string | undefined;
-  const workDir = async () => (dir ??= await fsp.mkdtemp(path.join(os.tmpdir(), `passerelle-job-${options.label}-`)));
+  const prefix = `passerelle-job-${options.label}-`;
+  const workDir = async () => {
+    if (dir) return dir;
+    // A run of this job that died (its process killed) left its folder behind: this run takes it away.
+    for (const name of await fsp.readdir(os.tmpdir())) {
+      if (name.startsWith(prefix)) await fsp.rm(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+    return (dir = await fsp.mkdtemp(path.join(os.tmpdir(), prefix)));
+  };
   const budget = new ExpansionBudget(options.limits);
   const { signal } = options;
   const files: SourceFile[] = [];
