@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
+import type { PerimeterEntry } from '../../gateway/perimeter/perimeter.js';
+import { importAnnuaire } from '../../gateway/sync/import-annuaire.js';
 import { importRoster } from '../../gateway/sync/import-roster.js';
+import { ImportRequestError } from '../../gateway/sync/importer.js';
+import { IMPORTERS } from '../../gateway/sync/importers.js';
+import { ondePupils } from '../support/onde-export.js';
 import { establishment, LYON, newIne, newUai } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
 
@@ -61,5 +66,53 @@ describe('lenient identifiers', () => {
     const lenient = await importRoster(store.db, itemsOf(invented), { uai, source: 'onde', mode: 'complete', lenientIdentifiers: true });
     expect(lenient.counts).toMatchObject({ created: 1, rejected: 0 });
     expect(lenient.problems).toEqual([expect.objectContaining({ line: 2, field: 'ine', code: 'identifier-key', severity: 'warning' })]);
+  });
+});
+
+describe('the école of an ONDE import', () => {
+  const school = ondePupils(3, '10190');
+  const onde = (uai: string, perimeter: PerimeterEntry[] = [{ kind: 'national' }]) => IMPORTERS.onde(store.db, {
+    files: [{ name: 'eleves.csv', open: async function* () { yield school.exportOf(school.all); } }],
+    uai, mode: 'complete', confirmed: false, lenientIdentifiers: false, perimeter,
+  });
+  const stored = async (uai: string) => store.db.selectFrom('establishment').select(['data', 'source_ids']).where('uai', '=', uai).executeTakeFirst();
+
+  it('is created from its UAI when the store does not know it, placed by the UAI\'s département, and gets its pupils', async () => {
+    const uai = newUai('069');
+    const outcome = await onde(uai);
+    expect(outcome.establishments).toEqual([expect.objectContaining({ uai, state: 'completed', counts: expect.objectContaining({ created: expect.any(Number) }) })]);
+    expect(await stored(uai)).toEqual({
+      data: { name: uai, type: 'ecole', sector: 'public', departementCode: '069', academieCode: '10', regionCode: '84', holidayZone: 'A', timeZone: 'Europe/Paris' },
+      source_ids: { onde: uai },
+    });
+    expect(outcome.problems).toEqual([expect.objectContaining({ code: 'establishment-incomplete', severity: 'warning', detail: expect.stringContaining('name, sector, commune') })]);
+  });
+
+  it('keeps what the national directory set of a known école, and a later directory import completes one ONDE created', async () => {
+    const uai = newUai('069');
+    const directory = establishment(uai, LYON, { type: 'ecole', name: 'École des Tilleuls', sector: 'private', sourceIds: { annuaire: uai } });
+    await putEstablishment(store.db, directory);
+    await onde(uai);
+    const { uai: _uai, sourceIds: _ids, ...set } = directory;
+    expect(await stored(uai)).toEqual({ data: { ...set, timeZone: 'Europe/Paris' }, source_ids: { annuaire: uai, onde: uai } });
+
+    const created = newUai('069');
+    await onde(created);
+    const csv = 'identifiant_de_l_etablissement;nom_etablissement;type_etablissement;statut_public_prive;code_commune;nom_commune;code_departement;code_region;code_academie\n'
+      + `${created};École des Lilas;Ecole;Public;69123;Lyon;069;84;10\n`;
+    await importAnnuaire(store.db, (async function* () { yield Buffer.from(csv); })(), { file: 'annuaire.csv' });
+    expect(await stored(created)).toMatchObject({ data: { name: 'École des Lilas', communeCode: '69123', communeName: 'Lyon' }, source_ids: { onde: created, annuaire: created } });
+  });
+
+  it('is refused outside the submitter\'s perimeter, in the same words whether it exists or not', async () => {
+    const [known, unknown] = [newUai('069'), newUai('069')];
+    await putEstablishment(store.db, establishment(known, LYON, { type: 'ecole' }));
+    for (const uai of [known, unknown]) {
+      await expect(onde(uai, [{ kind: 'departement', code: '001' }])).rejects.toThrow(
+        new ImportRequestError(`establishment ${uai} is outside what this import may write; its records are left out`),
+      );
+    }
+    expect(await stored(unknown)).toBeUndefined();
+    expect(await store.db.selectFrom('roster_record').select('id').where('uai', '=', known).execute()).toEqual([]);
   });
 });
