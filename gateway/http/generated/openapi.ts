@@ -778,11 +778,12 @@ export interface components {
             name: components["schemas"]["name"];
             type: components["schemas"]["type"];
             sector: components["schemas"]["sector"];
-            communeCode: components["schemas"]["communeCode"];
+            communeCode?: components["schemas"]["communeCode"];
             communeName?: components["schemas"]["communeName"];
-            departementCode: components["schemas"]["departementCode"];
+            departementCode?: components["schemas"]["departementCode"];
             regionCode: components["schemas"]["regionCode"];
             academieCode: components["schemas"]["academieCode"];
+            address?: components["schemas"]["address"];
             holidayZone?: components["schemas"]["holidayZone"];
             timeZone?: components["schemas"]["timeZone"];
         };
@@ -1040,11 +1041,19 @@ export interface components {
             type: "ecole" | "college" | "lycee" | "lycee-pro" | "erea" | "other";
             /** @enum {string} */
             sector: "public" | "private";
-            communeCode: components["schemas"]["communeCode"];
+            /** @description INSEE commune code. Absent while only a roster source (AAF, STS-Web, ONDE) has described the establishment and its postal address did not tell it: the national directory completes it. */
+            communeCode?: components["schemas"]["communeCode"];
             communeName?: string;
-            departementCode: components["schemas"]["departementCode"];
+            /** @description Absent only when neither the UAI nor the postal address tells it (test feeds' invented UAIs), until the national directory completes it. */
+            departementCode?: components["schemas"]["departementCode"];
             regionCode: components["schemas"]["regionCode"];
             academieCode: components["schemas"]["academieCode"];
+            /** @description The postal address, as the source that described the establishment gives it. */
+            address?: {
+                street?: string;
+                postalCode?: string;
+                town?: string;
+            };
             /** @description `A`, `B`, `C`, `corse`, or an overseas code such as `reunion`. */
             holidayZone?: string;
             /**
@@ -1057,6 +1066,12 @@ export interface components {
         /** @enum {string} */
         sector: "public" | "private";
         communeName: string;
+        /** @description The postal address, as the source that described the establishment gives it. */
+        address: {
+            street?: string;
+            postalCode?: string;
+            town?: string;
+        };
         /** @description `A`, `B`, `C`, `corse`, or an overseas code such as `reunion`. */
         holidayZone: string;
         /**
