@@ -3,12 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateClient } from '../../gateway/auth/clients.js';
+import { CURSOR_KEY_ALG, loadCursorKey } from '../../gateway/auth/keys.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api, type Api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
 import { BOURG, division, establishment, guardian, LYON, newUai, pupil, upsert } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { openTestStore } from '../support/store.js';
 
 interface Entry { entity: string; id: string; op: 'upsert' | 'delete'; record: Record<string, unknown> }
 interface ChangesBody { data: Entry[]; cursor: string; hasMore: boolean }
@@ -65,6 +67,19 @@ const forged = (cursor: string, payload: object) => `${Buffer.from(JSON.stringif
 const unsigned = (payload: object) => Buffer.from(JSON.stringify(payload)).toString('base64url');
 
 describe('cursors', () => {
+  it('are signed with one key, made once in the store even by replicas starting together', async () => {
+    const store = await openTestStore('cursor_key');
+    try {
+      const keys = await Promise.all([loadCursorKey(store.db), loadCursorKey(store.db), loadCursorKey(store.db)]);
+      expect(keys[0]).toHaveLength(32);
+      expect(keys.every((k) => k.equals(keys[0]))).toBe(true);
+      expect((await loadCursorKey(store.db)).equals(keys[0])).toBe(true);
+      expect(await store.db.selectFrom('signing_key').select('kid').where('alg', '=', CURSOR_KEY_ALG).execute()).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a change-feed cursor written or altered by hand is a 400 naming since', async () => {
     const { http } = await client(['departement:069']);
     const { cursor } = await follow(http, new Map());
