@@ -62,7 +62,8 @@ export async function writeDescribedEstablishment(
     const unplaced = error.problems.some((p) => p.pointer === '/academieCode' || p.pointer === '/regionCode' || /academieCode|regionCode/.test(p.detail));
     const detail = unplaced
       ? `establishment ${uai} cannot be placed: neither its UAI nor its postal code names a département, and the export names no académie; import the national directory first (passerelle import annuaire)`
-      : `establishment ${uai}: ${error.problems.map((p) => `${p.pointer.slice(1) || 'record'} ${p.detail}`).join('; ')}`;
+      : `establishment ${uai}: ${error.problems.map((p) => `${p.pointer.slice(1) || 'record'} ${p.detail}`).join('; ')}${
+        error.problems.some((p) => p.pointer === '/uai') ? ' (a test feed\'s invented UAI is taken with lenient identifiers: --lenient-identifiers)' : ''}`;
     return { written: false, problems: [{ ...position, field: options.field, code: 'invalid-establishment', severity: 'error', detail: `${detail}; its records are left out` }] };
   }
 }
