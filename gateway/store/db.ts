@@ -115,22 +115,34 @@ async function openShared(socketPath: string, holder: number): Promise<Store | u
  */
 function lockDataDir(dataDir: string): { release(): void } | { holder: number } {
   const lockFile = path.join(dataDir, 'passerelle.lock');
+  // Written aside, then linked into place: the lock file never exists without its pid, so a process reading
+  // it at that moment cannot mistake it for one left empty by a process that died.
   const tryLock = (): boolean => {
+    const written = `${lockFile}.${process.pid}`;
+    fs.writeFileSync(written, String(process.pid));
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      fs.linkSync(written, lockFile);
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       return false;
+    } finally {
+      fs.rmSync(written, { force: true });
     }
   };
-  if (!tryLock()) {
-    const holder = Number(fs.readFileSync(lockFile, 'utf8'));
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    if (tryLock()) return { release: () => fs.rmSync(lockFile, { force: true }) };
+    let holder: number;
+    try {
+      holder = Number(fs.readFileSync(lockFile, 'utf8'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // released in between
+      throw error;
+    }
     if (holder && processAlive(holder)) return { holder };
     fs.rmSync(lockFile, { force: true }); // left behind by a process that died
-    if (!tryLock()) throw new StoreError(`could not lock ${lockFile}`);
   }
-  return { release: () => fs.rmSync(lockFile, { force: true }) };
+  throw new StoreError(`could not lock ${lockFile}`);
 }
 
 function processAlive(pid: number): boolean {
