@@ -1,9 +1,15 @@
 // bench/roster: the roster feed under load, next to its floors. Run by hand (not in CI):
 //   npm run bench:roster            (DATABASE_URL defaults to the machine's PostgreSQL, database test)
-// Seeds 200 establishments and 100,000 people once (kept in schema bench_roster for later runs), then measures
-//   1. a 100-person page through the gateway (autocannon, 50 connections) vs the same SQL through pg (floor);
+// Seeds 200 establishments and 100,000 people once (kept in schema bench_roster for later runs), then measures, at
+// the same concurrency (autocannon, 50 connections) and in the same run:
+//   1. a 100-person page through the gateway, and the same page from minimal node:http servers (floor-server.ts):
+//      (a) the gateway's own statements for it, with JSON.stringify; (a') the three statements a plain server sends
+//      (perimeter check, page, audit INSERT committed per read); (b) one trivial round trip and the same bytes;
 //   2. client-credentials tokens issued per second vs bare ES256 signing with jose (floor).
-// Targets: page throughput >= 50% of the floor with p99 <= 25 ms; >= 500 tokens/s.
+// Each page measure also reads from /proc the CPU its server and that server's PostgreSQL backends used per request
+// (cpu.ts), which moves much less than throughput with the machine's other load. BENCH_ROUNDS repeats the page
+// measures, interleaved (gateway, a, a', b, gateway, ...), and reports the median: the spread between rounds is the noise.
+// Targets: the gateway >= 80% of (a) and >= 40% of (b) in req/s, its p99 <= 1.5x (a)'s; >= 500 tokens/s.
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,8 +20,11 @@ import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { listRecords } from '../../gateway/feeds/roster/queries.js';
 import { ScopedAccess } from '../../gateway/perimeter/scoped-access.js';
+import type { AuditEntry } from '../../gateway/store/audit.js';
 import type { Database } from '../../gateway/store/tables.js';
-import { createClient } from '../../gateway/auth/clients.js';
+import { createClient, findActiveClientRow } from '../../gateway/auth/clients.js';
+import { cpuPerRequest, sampleCpu } from './cpu.js';
+import type { FloorSpec, Statement } from './floor-server.js';
 import { openStore } from '../../gateway/store/db.js';
 import { seedDemo } from '../../gateway/demo/seed.js';
 
@@ -26,11 +35,13 @@ const PEOPLE = 100_000;
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const PORT = 18_080;
+const FLOOR_PORT = 18_081;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 /** Gateway processes (serve --workers); 1 by default. */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const BASE = `http://127.0.0.1:${PORT}`;
 
-interface Figures { rps: number; p50: number; p99: number; errors: number }
+interface Figures { rps: number; p50: number; p99: number; errors: number; cpu?: { serverMs: number; postgresMs: number } }
 
 async function seed(): Promise<void> {
   const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
@@ -68,46 +79,75 @@ async function startGateway(): Promise<ChildProcess> {
   throw new Error('gateway did not become ready');
 }
 
-async function load(options: autocannon.Options): Promise<Figures> {
+const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });
+const POSTGRES_PORT = Number(new URL(DATABASE_URL).port || 5432);
+
+/** A measure under load; with the server's pid, also the CPU each request cost it and its PostgreSQL backends. */
+async function load(options: autocannon.Options, pid?: number): Promise<Figures> {
   await autocannon({ ...options, duration: 2 }); // warm-up: JIT, pools, caches
+  const before = pid === undefined ? undefined : await sampleCpu(pid, admin, POSTGRES_PORT);
   const result = await autocannon({ ...options, duration: DURATION_S });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
+  const figures: Figures = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors };
+  if (before) figures.cpu = cpuPerRequest(before, await sampleCpu(pid!, admin, POSTGRES_PORT), result.requests.total);
+  return figures;
 }
 
 /**
- * The floor: the very statement the gateway sends for that page (captured from the gateway's own query code,
- * audit entry included), replayed straight through pg with the same concurrency.
+ * The statements the gateway sends for the page, captured from its own query code (the perimeter check is in
+ * the page's statement; the audit entry goes to the group commit), and the same work as three plain statements.
  */
-async function queryFloor(uai: string, clientId: string): Promise<Figures> {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: CONNECTIONS, options: `-c search_path=${SCHEMA}` });
-  const statements: { sql: string; parameters: readonly unknown[] }[] = [];
+async function capturedStatements(uai: string, clientId: string): Promise<Pick<FloorSpec, 'page' | 'oneByOne' | 'audit'>> {
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1, options: `-c search_path=${SCHEMA}` });
+  const statements: Statement[] = [];
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query) });
-  const caller = { clientId, scopes: new Set(['roster.read'] as const), perimeter: ['national'], version: '', tokenScopes: ['roster.read'] };
-  const access = new ScopedAccess(db, caller, async () => caller);
-  const { position } = await access.establishment(uai);
-  statements.length = 0;
-  await listRecords(access, uai, 'person', {}, 'minimal', {
-    limit: 100, after: undefined, asOf: BigInt(position), includeDeleted: false, updatedSince: undefined, withTotal: false,
-  }, { clientId, uai, entity: 'person', count: 0, requestId: 'bench' });
-  const [page] = statements;
-  const run = async (seconds: number) => {
-    const latencies: number[] = [];
-    const until = performance.now() + seconds * 1000;
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < until) {
-        const start = performance.now();
-        await pool.query(page.sql, page.parameters as unknown[]);
-        latencies.push(performance.now() - start);
-      }
-    }));
-    return latencies;
-  };
-  await run(2);
-  const latencies = (await run(DURATION_S)).sort((a, b) => a - b);
-  await pool.end();
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { rps: latencies.length / DURATION_S, p50: at(0.5), p99: at(0.99), errors: 0 };
+  try {
+    const row = await findActiveClientRow(db, clientId);
+    const caller = { clientId, scopes: new Set(['roster.read'] as const), perimeter: ['national'], version: row!.version, tokenScopes: ['roster.read'] };
+    let audit: AuditEntry | undefined;
+    const access = new ScopedAccess(db, caller, async () => caller, { record: async ([entry]) => void (audit = entry), close: async () => {} });
+    const { position } = await access.establishment(uai);
+    const [check] = statements.splice(0);
+    await listRecords(access, uai, 'person', {}, {
+      limit: 100, after: undefined, asOf: undefined, includeDeleted: false, updatedSince: undefined, withTotal: false,
+    }, { clientId, entity: 'person', requestId: 'bench' });
+    const [page] = statements;
+    return {
+      page,
+      audit: audit!,
+      oneByOne: {
+        check,
+        page: {
+          sql: `select id::text as key, seq::text as seq, coalesce(body_minimal, body) as record from roster_record
+                where uai = $1 and entity = 'person' and seq <= $2 and status = 'active' order by id limit 101`,
+          parameters: [uai, position],
+        },
+        audit: { sql: 'insert into audit_log (client_id, uai, entity, count, request_id) values ($1, $2, $3, $4, $5)', parameters: [clientId, uai, 'person', 100, 'bench'] },
+      },
+    };
+  } finally {
+    await db.destroy();
+  }
 }
+
+/** A floor server (floor-server.ts) in a process of its own, as the gateway is. */
+async function startFloor(spec: FloorSpec): Promise<ChildProcess> {
+  const specFile = path.join(os.tmpdir(), `bench-roster-floor-${process.pid}.json`);
+  fs.writeFileSync(specFile, JSON.stringify(spec));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/roster/floor-server.ts', specFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const median = (figures: Figures[]): Figures => [...figures].sort((a, b) => a.rps - b.rps)[Math.floor(figures.length / 2)];
 
 async function signingFloor(): Promise<number> {
   const { privateKey } = await generateKeyPair('ES256');
@@ -131,6 +171,8 @@ async function main(): Promise<void> {
     .where('entity', '=', 'person').groupBy('uai').orderBy('n', 'desc').limit(1).executeTakeFirstOrThrow();
   await store.close();
 
+  const statements = await capturedStatements(busiest.uai, client.clientId);
+
   const gateway = await startGateway();
   try {
     const basic = `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`;
@@ -138,34 +180,63 @@ async function main(): Promise<void> {
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const pageUrl = `${BASE}/v1/establishments/${busiest.uai}/people?limit=100`;
     const check = await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } });
-    if (check.status !== 200) throw new Error(`page answered ${check.status}: ${await check.text()}`);
-    console.log(`page: ${pageUrl} (${busiest.n} people in that establishment)`);
+    const body = await check.text();
+    if (check.status !== 200) throw new Error(`page answered ${check.status}: ${body}`);
+    console.log(`page: ${pageUrl} (${busiest.n} people in that establishment, ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)`);
 
-    const gatewayPage = await load({ url: pageUrl, connections: CONNECTIONS, headers: { authorization: `Bearer ${token}` } });
-    const floorPage = await queryFloor(busiest.uai, client.clientId);
+    const floorSpec = (mode: FloorSpec['mode']): FloorSpec => ({
+      mode, databaseUrl: DATABASE_URL, schema: SCHEMA, port: FLOOR_PORT, ...statements, body,
+      changeCursor: (JSON.parse(body) as { changeCursor: string }).changeCursor,
+    });
+    const floorUrl = `http://127.0.0.1:${FLOOR_PORT}/`;
+    const measured = { gateway: [] as Figures[], statements: [] as Figures[], oneByOne: [] as Figures[], roundTrip: [] as Figures[] };
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      const gatewayPage = await load({ url: pageUrl, connections: CONNECTIONS, headers: { authorization: `Bearer ${token}` } }, gateway.pid);
+      measured.gateway.push(gatewayPage);
+      for (const [mode, into] of [['statements', measured.statements], ['one-by-one', measured.oneByOne], ['round-trip', measured.roundTrip]] as const) {
+        const floor = await startFloor(floorSpec(mode));
+        try {
+          into.push(await load({ url: floorUrl, connections: CONNECTIONS }, floor.pid));
+        } finally {
+          await stop(floor);
+        }
+      }
+      const line = (f: Figures) => `${f.rps.toFixed(0)}/s p99 ${f.p99} ms${f.cpu ? ` cpu ${f.cpu.serverMs.toFixed(2)}+${f.cpu.postgresMs.toFixed(2)} ms` : ''}`;
+      console.log(`round ${round}: gateway ${line(gatewayPage)}; (a) ${line(measured.statements.at(-1)!)}; (a') ${line(measured.oneByOne.at(-1)!)}; (b) ${line(measured.roundTrip.at(-1)!)}`);
+    }
     const tokens = await load({
       url: `${BASE}/oauth/token`, method: 'POST', connections: 10,
       headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials',
     });
     const signs = await signingFloor();
 
-    const ratio = gatewayPage.rps / floorPage.rps;
+    const [page, statementsFloor, oneByOneFloor, roundTripFloor] = [measured.gateway, measured.statements, measured.oneByOne, measured.roundTrip].map(median);
+    const share = (floor: Figures) => page.rps / floor.rps;
+    const cpuText = (f: Figures) => (f.cpu ? `${f.cpu.serverMs.toFixed(2)} + ${f.cpu.postgresMs.toFixed(2)} ms` : 'not seen');
+    const pageRow = (label: string, f: Figures) => [label, `${f.rps.toFixed(0)} req/s`, `${f.p50} ms`, `${f.p99} ms`, cpuText(f), `${f.errors} errors`];
+    const met = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
     const rows = [
-      ['100-person page, gateway', gatewayPage.rps.toFixed(0) + ' req/s', `${gatewayPage.p50} ms`, `${gatewayPage.p99} ms`, `${gatewayPage.errors} errors`],
-      ['same statement through pg (floor)', floorPage.rps.toFixed(0) + ' q/s', `${floorPage.p50.toFixed(2)} ms`, `${floorPage.p99.toFixed(2)} ms`, ''],
-      ['ratio (target >= 50%)', `${(ratio * 100).toFixed(1)} %`, '', `p99 target <= 25 ms`, ratio >= 0.5 && gatewayPage.p99 <= 25 ? 'MET' : 'NOT MET'],
-      ['tokens issued (client credentials)', tokens.rps.toFixed(0) + ' tokens/s', `${tokens.p50} ms`, `${tokens.p99} ms`, `${tokens.errors} errors`],
-      ['bare ES256 signing with jose (floor)', signs.toFixed(0) + ' signs/s', '', '', ''],
-      ['tokens target >= 500/s', '', '', '', tokens.rps >= 500 ? 'MET' : 'NOT MET'],
+      ['', 'throughput', 'p50', 'p99', 'CPU/req: Node + PG', ''],
+      pageRow('100-person page, gateway', page),
+      pageRow("(a) its statements, node:http", statementsFloor),
+      pageRow("(a') 3 statements one by one", oneByOneFloor),
+      pageRow('(b) one round trip, same bytes', roundTripFloor),
+      ['gateway / (a), target >= 80%', `${(share(statementsFloor) * 100).toFixed(1)} %`, '', `p99 ${(page.p99 / statementsFloor.p99).toFixed(2)}x (<= 1.5x)`, '', met(share(statementsFloor) >= 0.8 && page.p99 <= 1.5 * statementsFloor.p99)],
+      ["gateway / (a')", `${(share(oneByOneFloor) * 100).toFixed(1)} %`, '', `p99 ${(page.p99 / oneByOneFloor.p99).toFixed(2)}x`, '', ''],
+      ['gateway / (b), target >= 40%', `${(share(roundTripFloor) * 100).toFixed(1)} %`, '', '', '', met(share(roundTripFloor) >= 0.4)],
+      ['tokens issued (client credentials)', tokens.rps.toFixed(0) + ' tokens/s', `${tokens.p50} ms`, `${tokens.p99} ms`, '', `${tokens.errors} errors`],
+      ['bare ES256 signing with jose (floor)', signs.toFixed(0) + ' signs/s', '', '', '', ''],
+      ['tokens target >= 500/s', '', '', '', '', met(tokens.rps >= 500)],
     ];
-    console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per measure, ${WORKERS} gateway process(es), ${os.cpus().length} cores`);
-    for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 38 : 18)).join(''));
+    console.log(`\n${CONNECTIONS} connections, ${DURATION_S} s per measure, median of ${ROUNDS} round(s), ${WORKERS} gateway process(es), ${os.cpus().length} cores`);
+    for (const row of rows) console.log(row.map((c, i) => c.padEnd(i === 0 ? 38 : 20)).join(''));
     const out = path.join('bench', 'results');
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, `roster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-      JSON.stringify({ workers: WORKERS, gatewayPage, floorPage, ratio, tokens, signsPerSecond: signs }, null, 2));
+      JSON.stringify({ workers: WORKERS, rounds: measured, tokens, signsPerSecond: signs }, null, 2));
   } finally {
     gateway.kill('SIGTERM');
+    await admin.end();
   }
 }
 

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
 import { ScopedAccess, type CallerLoader } from '../perimeter/scoped-access.js';
+import { groupCommitAudit, type AuditLog } from '../store/audit.js';
 import type { Database } from '../store/tables.js';
 
 declare global {
@@ -15,10 +16,14 @@ declare global {
   }
 }
 
-/** After authentication: gives the request its perimeter-scoped access. */
-export function scopedAccess(db: Kysely<Database>, loadCaller: CallerLoader): RequestHandler {
+/**
+ * After authentication: gives the request its perimeter-scoped access, and one audit log (group commit) to all of
+ * them. Each request waits for its own entries, so none is left once the server has drained its requests: the
+ * log needs no closing of its own.
+ */
+export function scopedAccess(db: Kysely<Database>, loadCaller: CallerLoader, audit: AuditLog = groupCommitAudit(db)): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller);
+    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller, audit);
     next();
   };
 }

@@ -5,6 +5,7 @@ import type { Scope } from '../../gateway/auth/scopes.js';
 import { readChanges } from '../../gateway/feeds/changes/queries.js';
 import type { ChangeCursor } from '../../gateway/feeds/changes/cursor.js';
 import { ScopedAccess } from '../../gateway/perimeter/scoped-access.js';
+import { groupCommitAudit } from '../../gateway/store/audit.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { establishment, LYON, newUai, pupil, upsert, remove } from '../support/fixtures.js';
@@ -19,7 +20,7 @@ afterAll(async () => store.close());
 async function nationalReader(): Promise<ScopedAccess> {
   const { client } = await createClient(store.db, { name: 'reader', scopes: ['roster.read', 'roster.identifiers'], perimeter: ['national'] });
   const caller = { clientId: client.clientId, scopes: new Set<Scope>(['roster.read', 'roster.identifiers']), perimeter: ['national'], version: '', tokenScopes: [] };
-  return new ScopedAccess(store.db, caller, async () => caller);
+  return new ScopedAccess(store.db, caller, async () => caller, groupCommitAudit(store.db));
 }
 
 /** Follows the feed from a cursor to its end, applying each entry to a replica keyed by record id. */

@@ -20,26 +20,26 @@ function listingCursorOf(key: RegExp) {
 }
 
 /**
- * Reads the paging parameters; a first page is read at the current change-log position, `position()`. A
- * cursor whose key has not the listing's shape (`key`) was not issued by it: 400.
+ * Reads the paging parameters; a first page has no position yet (it is read at the current one). A cursor whose
+ * key has not the listing's shape (`key`) was not issued by it: 400.
  */
-export async function pageRequest(req: Request, key: keyof typeof KEY_SHAPES, position: () => Promise<bigint>): Promise<PageRequest> {
+export function pageRequest(req: Request, key: keyof typeof KEY_SHAPES): PageRequest {
   const cursorText = queryString(req, 'cursor');
-  const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText, 'cursor', listingCursorOf(KEY_SHAPES[key]));
+  const cursor = cursorText === undefined ? undefined : decodeCursor(req, cursorText, 'cursor', listingCursorOf(KEY_SHAPES[key]));
   return {
     limit: queryInteger(req, 'limit', 100),
     after: cursor?.a,
-    asOf: cursor ? BigInt(cursor.c) : await position(),
+    asOf: cursor ? BigInt(cursor.c) : undefined,
     includeDeleted: queryFlag(req, 'includeDeleted'),
     updatedSince: queryDate(req, 'updatedSince'),
     withTotal: queryFlag(req, 'count'),
   };
 }
 
-export function sendPage(req: Request, res: Response, publicUrl: string, request: PageRequest, page: Page<ListedRow>): void {
+export function sendPage(req: Request, res: Response, publicUrl: string, page: Page<ListedRow>): void {
   const last = page.rows[page.rows.length - 1];
   const next = page.hasMore && last
-    ? selfUrl(req, publicUrl, { cursor: encodeCursor({ c: String(request.asOf), a: last.key }) })
+    ? selfUrl(req, publicUrl, { cursor: encodeCursor(req, { c: String(page.asOf), a: last.key }) })
     : null;
   // The tag covers what the page shows (which rows, in which version), not the moving feed position.
   const etag = etagOf([req.path, req.query, page.rows.map((r) => [r.key, r.seq]), page.hasMore, page.total]);
@@ -48,6 +48,6 @@ export function sendPage(req: Request, res: Response, publicUrl: string, request
   if (notModified(req, res, etag)) return;
   // The records arrive as JSON text from the store and go out as they are.
   res.type('application/json').send(
-    `{"data":[${page.rows.map((r) => r.record).join(',')}],"next":${JSON.stringify(next)},"changeCursor":${JSON.stringify(changeCursorAt(request.asOf))}}`,
+    `{"data":[${page.rows.map((r) => r.record).join(',')}],"next":${JSON.stringify(next)},"changeCursor":${JSON.stringify(changeCursorAt(req, page.asOf))}}`,
   );
 }

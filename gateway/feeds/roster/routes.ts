@@ -4,8 +4,7 @@ import { Router, type Request } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
 import { queryString } from '../../http/query.js';
-import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES, renderingFor } from '../../perimeter/projection.js';
-import { committedSequence } from '../../store/changelog.js';
+import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES } from '../../perimeter/projection.js';
 import type { RosterEntity } from '../../store/records.js';
 import { recordFromRow } from '../../store/record-shape.js';
 import { listEstablishments, listRecords, type RecordFilters } from './queries.js';
@@ -41,15 +40,14 @@ export function rosterRoutes(publicUrl: string): Router {
   router.get('/establishments', async (req, res) => {
     const access = accessOf(res);
     await access.fresh();
-    const request = await pageRequest(req, 'uai', () => committedSequence(access.db));
     const page = await listEstablishments(access, {
       type: queryString(req, 'type'),
       communeCode: queryString(req, 'communeCode'),
       departementCode: queryString(req, 'departementCode'),
       regionCode: queryString(req, 'regionCode'),
       academieCode: queryString(req, 'academieCode'),
-    }, request);
-    sendPage(req, res, publicUrl, request, page);
+    }, pageRequest(req, 'uai'));
+    sendPage(req, res, publicUrl, page);
   });
 
   router.get('/establishments/:uai', async (req, res) => {
@@ -61,14 +59,12 @@ export function rosterRoutes(publicUrl: string): Router {
   for (const listing of LISTINGS) {
     router.get(`/establishments/:uai/${listing.path}`, requireAnyScope(ENTITY_READ_SCOPES[listing.entity]), async (req, res) => {
       const access = accessOf(res);
-      const { uai, position } = await access.establishment(req.params.uai as string);
-      const request = await pageRequest(req, 'id', async () => BigInt(position));
-      const rendering = renderingFor(access.caller.scopes);
+      const request = pageRequest(req, 'id');
       const audit = PERSONAL_ENTITIES.has(listing.entity)
-        ? { clientId: access.caller.clientId, uai, entity: listing.entity, count: 0, requestId: String(req.id ?? '') }
+        ? { clientId: access.caller.clientId, entity: listing.entity, requestId: String(req.id ?? '') }
         : undefined;
-      const page = await listRecords(access, uai, listing.entity, listing.filters(req), rendering, request, audit);
-      sendPage(req, res, publicUrl, request, page);
+      const page = await listRecords(access, req.params.uai as string, listing.entity, listing.filters(req), request, audit);
+      sendPage(req, res, publicUrl, page);
     });
   }
   return router;
