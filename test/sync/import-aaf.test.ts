@@ -223,18 +223,21 @@ describe('a complete AAF delivery', () => {
     expect((await records(uai, 'person')).length).toBe(6);
   });
 
-  it('leaves out, with a problem, the establishments the submitter may not write', async () => {
-    const [mine, theirs] = [newUai('069'), newUai('069')];
+  it('leaves out, with a problem, the establishments the submitter may not write, in the same words whether they exist or not', async () => {
+    const [mine, theirs, unknown] = [newUai('069'), newUai('069'), newUai('001')];
     for (const uai of [mine, theirs]) await putEstablishment(store.db, establishment(uai, LYON));
     const files = [
-      file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('61000', mine), etab('62000', theirs)]),
-      file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '61000', '6'), pupil(2, '62000', '6')]),
-      file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '6'), guardian(2, '6'), request('PersRelEleve', 'categoriePersonne', '3600009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
+      file('ENT_Complet_20261123_EtabEducNat_0000.xml', [etab('61000', mine), etab('62000', theirs), etab('63000', unknown)]),
+      file('ENT_Complet_20261123_Eleve_0000.xml', [pupil(1, '61000', '6'), pupil(2, '62000', '6'), pupil(3, '63000', '6')]),
+      file('ENT_Complet_20261123_PersRelEleve_0000.xml', [guardian(1, '6'), guardian(2, '6'), guardian(3, '6'), request('PersRelEleve', 'categoriePersonne', '3600009', [attr('sn', 'ŒUVRAY'), attr('givenName', 'Marc')])]),
     ];
     const report = await run(files, { perimeter: [{ kind: 'uai', code: mine }], lenientIdentifiers: true });
     expect(report.establishments.map((e) => e.uai)).toEqual([mine]);
-    expect(report.problems.filter((p) => p.severity === 'error')).toEqual([expect.objectContaining({ code: 'establishment-not-allowed', detail: expect.stringContaining(theirs) })]);
+    const refused = report.problems.filter((p) => p.severity === 'error');
+    expect(refused.map((p) => p.code)).toEqual(['establishment-not-allowed', 'establishment-not-allowed']);
+    expect(refused[0].detail.replace(theirs, 'UAI')).toBe(refused[1].detail.replace(unknown, 'UAI'));
     expect(await records(theirs, 'person')).toEqual([]);
+    expect(await store.db.selectFrom('establishment').select('uai').where('uai', '=', unknown).executeTakeFirst()).toBeUndefined();
     expect((await records(mine, 'person')).length).toBe(3);
   });
 
