@@ -170,10 +170,16 @@ describe('the STS-Web connector', () => {
 });
 
 describe('the establishment of an STS-Web export', () => {
-  it('is the CODE of PARAMETRES/UAJ, read without going further', async () => {
-    expect(await readStsEstablishment(chunked(EXPORT, 13), { file: FILE })).toEqual({ uai: '0693412J', line: 4 });
+  it('is the CODE of PARAMETRES/UAJ, described as UAJ describes it, read without going further', async () => {
+    expect(await readStsEstablishment(chunked(EXPORT, 13), { file: FILE })).toEqual({
+      uai: '0693412J', line: 4,
+      description: {
+        name: 'COLLEGE LES SAULES', type: 'college', academieCode: '10',
+        address: { street: '12 RUE DES PEUPLIERS', postalCode: '69100', town: 'VILLEURBANNE' },
+      },
+    });
     const reading = sourceReading(LARGE_EXPORT);
-    expect(await readStsEstablishment(reading.source(), { file: FILE })).toEqual({ uai: '0693412J', line: 2 });
+    expect(await readStsEstablishment(reading.source(), { file: FILE })).toMatchObject({ uai: '0693412J', line: 2 });
     expect(reading.bytesRead()).toBeLessThan(LARGE_EXPORT.length / 4);
   });
 
