@@ -1,6 +1,6 @@
 // Waiting for a job on the command line: a progress bar on a terminal while it runs, which follows the job's
-// progress (bytes read, then establishments written when the import says so) and ends at 100% when the job
-// completes; and a word when no worker seems to take it.
+// progress (bytes read, then establishments written when the import says so; an export's pushes) and ends at
+// 100% when the job completes; and a word when no worker seems to take it.
 import cliProgress from 'cli-progress';
 import type { Kysely } from 'kysely';
 import { findJob } from '../store/jobs.js';
@@ -45,8 +45,12 @@ export async function followJob(db: Kysely<Database>, job: SyncJobRow, options: 
       }
       const progress = current.progress as Progress | null;
       if (progress && bar) {
-        if (progress.total && progress.total !== bar.getTotal()) bar.setTotal(progress.total);
-        bar.update(Math.min(progress.done, bar.getTotal()), { stage: progress.stage });
+        // Without a total (an export reading records) the share is unknown: the stage says what is done.
+        if (!progress.total) bar.update({ stage: progress.stage });
+        else {
+          if (progress.total !== bar.getTotal()) bar.setTotal(progress.total);
+          bar.update(Math.min(progress.done, progress.total), { stage: progress.stage });
+        }
       }
       if (!options.inProcess && !options.quiet && !hinted && current.state === 'queued' && Date.now() - since > NO_WORKER_HINT_MS) {
         hinted = true;

@@ -27,6 +27,7 @@ it('moves with the work and ends at 100%', async () => {
   for (const progress of [
     { stage: 'reading delivery.xml', done: 250, total: 1000, unit: 'bytes' },
     { stage: 'reading delivery.xml', done: 500, total: 1000, unit: 'bytes' },
+    { stage: 'spooling', done: 900 }, // no total: the share stays, the stage changes
     { stage: 'writing 0691234S', done: 1, total: 4 },
     { stage: 'writing 0691235A', done: 3, total: 4 },
   ]) {
@@ -38,5 +39,5 @@ it('moves with the work and ends at 100%', async () => {
 
   const shown = [...drawn.matchAll(/(\d+)% \| ([^\u001b\r\n]*)/g)].map((m) => `${m[1]}% ${m[2].trim()}`);
   const distinct = shown.filter((s, i) => s !== shown[i - 1]);
-  expect(distinct).toEqual(['0% queued', '25% reading delivery.xml', '50% reading delivery.xml', '25% writing 0691234S', '75% writing 0691235A', '100% completed']);
+  expect(distinct).toEqual(['0% queued', '25% reading delivery.xml', '50% reading delivery.xml', '50% spooling', '25% writing 0691234S', '75% writing 0691235A', '100% completed']);
 });
