@@ -18,6 +18,7 @@ import { createClientWithToken } from '../support/clients.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { ondePupils } from '../support/onde-export.js';
+import { zipOf } from '../support/zip.js';
 
 const MIB = 1024 * 1024;
 const EXPANDED_MB = 64;
@@ -285,6 +286,20 @@ describe('archive bombs', () => {
     expect(job).toMatchObject({ state: 'failed', attempts: 1 });
     const problems = await problemsOf(id);
     expect(problems).toEqual([expect.objectContaining({ file: 'delivery.tar.gz', code: 'bad-archive', severity: 'error' })]);
+    expect(seen.left).toEqual([]);
+    expectNoServerPath(job, problems);
+  }, 60_000);
+
+  it('a zip with two entries of one name fails saying so, without the server folder the write failed in', async () => {
+    const csv = school.exportOf(school.all);
+    let id: string | undefined;
+    const watching = watch(() => id);
+    id = (await submit(zipOf([{ name: 'a/eleves.csv', bytes: csv }, { name: 'b/eleves.csv', bytes: csv }]), 'mode=delta', 'application/zip')).id;
+    const job = await settled(t, id);
+    const seen = watching.stop();
+    expect(job).toMatchObject({ state: 'failed', attempts: 1 });
+    const problems = await problemsOf(id);
+    expect(problems).toEqual([{ file: 'upload.zip', code: 'bad-archive', severity: 'error', detail: 'upload.zip: two entries are named eleves.csv; expected each file once' }]);
     expect(seen.left).toEqual([]);
     expectNoServerPath(job, problems);
   }, 60_000);

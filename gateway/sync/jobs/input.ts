@@ -15,6 +15,7 @@ import * as tar from 'tar';
 import yauzl from 'yauzl';
 import type { InputFile } from '../../store/jobs.js';
 import type { SourceFile } from '../importer.js';
+import { isTransient } from './transient.js';
 
 /** Input that cannot be used: `archive-too-large` when unpacking it would pass the limits. */
 export class InputProblem extends Error {
@@ -150,8 +151,10 @@ async function unzip(archive: string, dir: string, archiveName: string, budget: 
 
 /** Why an archive could not be unpacked, in words that name no folder of the server. */
 function reasonOf(error: unknown, dir: string): string {
-  const { code, message } = error as NodeJS.ErrnoException;
+  const { code, syscall, message } = error as NodeJS.ErrnoException;
   if (code === 'ENOSPC') return 'the server has no room left to unpack it';
+  // A system error's message names the file it was about: its code says enough.
+  if (syscall !== undefined) return `${code ?? 'error'} on ${syscall}`;
   return String(message).split(dir).join('').split(os.tmpdir()).join('');
 }
 
@@ -231,7 +234,8 @@ export async function unpackInput(stored: (InputFile & { size: number })[], opti
           await pipeline(source(), createGunzip(), counted(archiveBudget.take), fs.createWriteStream(path.join(target, name)), { signal });
         }
       } catch (error) {
-        if (error instanceof InputProblem || signal?.aborted) throw error;
+        // The store away for a moment is retried, not blamed on the archive.
+        if (error instanceof InputProblem || signal?.aborted || isTransient(error)) throw error;
         throw new InputProblem(`${file.name}: the ${kind} archive cannot be unpacked (${reasonOf(error, dir!)}); expected a complete archive`);
       }
       const inside = await listed(target);
@@ -240,6 +244,10 @@ export async function unpackInput(stored: (InputFile & { size: number })[], opti
     }
   } catch (error) {
     if (dir) await fsp.rm(dir, { recursive: true, force: true });
+    // The temporary folder could not be made or read (a full disk): said without naming it.
+    if ((error as NodeJS.ErrnoException).syscall !== undefined && !isTransient(error)) {
+      throw new InputProblem(`the input cannot be unpacked (${reasonOf(error, dir ?? os.tmpdir())}); try again once the server has room`);
+    }
     throw error;
   }
   return { files, dispose: async () => { if (dir) await fsp.rm(dir, { recursive: true, force: true }); } };
