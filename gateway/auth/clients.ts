@@ -44,6 +44,20 @@ export interface ClientUpdateInput {
   perimeter?: readonly string[];
 }
 
+/**
+ * Decides, inside the transaction that changes a client, whether the caller may make that change (an admin
+ * client of the API manages only clients within its own reach); throws to refuse, and nothing is written.
+ * `before` is absent for a creation; `after` equals `before` for a revocation or a new secret.
+ */
+export type ClientGuard = (
+  trx: Transaction<Database>,
+  change: { before?: RegisteredClient; after: { scopes: readonly Scope[]; perimeter: readonly string[] } },
+) => Promise<void>;
+
+export interface GuardOption {
+  guard?: ClientGuard;
+}
+
 /** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
 export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId';
 
@@ -62,6 +76,7 @@ export class ClientError extends Error {
 export async function createClient(
   db: Kysely<Database>,
   input: NewClientInput,
+  { guard }: GuardOption = {},
 ): Promise<{ client: RegisteredClient; clientSecret?: string }> {
   const name = validateName(input.name);
   const scopes = validateScopes(input.scopes);
@@ -83,6 +98,7 @@ export async function createClient(
   }
   const clientId = generateClientId();
   const row = await db.transaction().execute(async (trx) => {
+    await guard?.(trx, { after: { scopes, perimeter } });
     const inserted = await trx
       .insertInto('api_client')
       .values({
@@ -137,12 +153,16 @@ export async function updateClient(
   db: Kysely<Database>,
   clientId: string,
   changes: ClientUpdateInput,
+  { guard }: GuardOption = {},
 ): Promise<RegisteredClient> {
   const name = changes.name === undefined ? undefined : validateName(changes.name);
   const scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes);
   const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
   const row = await db.transaction().execute(async (trx) => {
-    const current = await lockActive(trx, clientId);
+    const current = await lockActive(trx, clientId, guard, (row) => ({
+      scopes: scopes ?? toRegisteredClient(row).scopes,
+      perimeter: perimeter ?? row.perimeter,
+    }));
     const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
     const updated = await trx
       .updateTable('api_client')
@@ -162,9 +182,9 @@ export async function updateClient(
 }
 
 /** Revokes a client: its tokens are refused from then on (within the bearer check's short cache). */
-export async function revokeClient(db: Kysely<Database>, clientId: string): Promise<RegisteredClient> {
+export async function revokeClient(db: Kysely<Database>, clientId: string, { guard }: GuardOption = {}): Promise<RegisteredClient> {
   const row = await db.transaction().execute(async (trx) => {
-    const current = await lockRow(trx, clientId);
+    const current = await lockRow(trx, clientId, guard);
     if (current.status === 'revoked') return current;
     return trx
       .updateTable('api_client')
@@ -177,11 +197,11 @@ export async function revokeClient(db: Kysely<Database>, clientId: string): Prom
 }
 
 /** Replaces a secret-based client's secret and returns the new one; the old one stops working at once. */
-export async function rotateClientSecret(db: Kysely<Database>, clientId: string): Promise<string> {
+export async function rotateClientSecret(db: Kysely<Database>, clientId: string, { guard }: GuardOption = {}): Promise<string> {
   const secret = generateClientSecret();
   const hash = await hashClientSecret(secret);
   await db.transaction().execute(async (trx) => {
-    const current = await lockActive(trx, clientId);
+    const current = await lockActive(trx, clientId, guard);
     if (current.auth_method !== 'client_secret_basic') {
       throw new ClientError(`client ${clientId} authenticates with ${current.auth_method}; it has no secret to rotate`, { field: 'clientId' });
     }
@@ -208,6 +228,21 @@ export function toRegisteredClient(row: ApiClient): RegisteredClient {
   };
 }
 
+/** A client as the admin API and the command line's --json show it: never its secret or its hash. */
+export function clientView(client: RegisteredClient) {
+  return {
+    clientId: client.clientId,
+    name: client.name,
+    scopes: client.scopes,
+    perimeter: client.perimeter,
+    authMethod: client.authMethod,
+    ...(client.jwks ? { jwks: client.jwks } : {}),
+    status: client.status,
+    createdAt: client.createdAt.toISOString(),
+    updatedAt: client.updatedAt.toISOString(),
+  };
+}
+
 async function appendPerimeterVersion(trx: Transaction<Database>, clientId: string, perimeter: string[]): Promise<void> {
   // Taken last in the transaction: reserveSequence serialises writers until commit (see changelog.ts).
   const seq = await reserveSequence(trx, 1);
@@ -218,14 +253,29 @@ async function findRow(db: Kysely<Database> | Transaction<Database>, clientId: s
   return db.selectFrom('api_client').selectAll().where('client_id', '=', clientId).executeTakeFirst();
 }
 
-async function lockRow(trx: Transaction<Database>, clientId: string): Promise<ApiClient> {
+/** The client's row, locked; the guard sees it before anything is said of it (even that it is revoked). */
+async function lockRow(
+  trx: Transaction<Database>,
+  clientId: string,
+  guard: ClientGuard | undefined,
+  after?: (row: ApiClient) => { scopes: readonly Scope[]; perimeter: readonly string[] },
+): Promise<ApiClient> {
   const row = await trx.selectFrom('api_client').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
   if (!row) throw new ClientError(`no client with id ${clientId}`, { reason: 'not-found', field: 'clientId' });
+  if (guard) {
+    const before = toRegisteredClient(row);
+    await guard(trx, { before, after: after?.(row) ?? before });
+  }
   return row;
 }
 
-async function lockActive(trx: Transaction<Database>, clientId: string): Promise<ApiClient> {
-  const row = await lockRow(trx, clientId);
+async function lockActive(
+  trx: Transaction<Database>,
+  clientId: string,
+  guard: ClientGuard | undefined,
+  after?: (row: ApiClient) => { scopes: readonly Scope[]; perimeter: readonly string[] },
+): Promise<ApiClient> {
+  const row = await lockRow(trx, clientId, guard, after);
   if (row.status === 'revoked') throw new ClientError(`client ${clientId} is revoked`, { reason: 'revoked', field: 'clientId' });
   return row;
 }

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import {
   ClientError,
   CLIENT_AUTH_METHODS,
+  clientView,
   createClient,
   getClient,
   listClients,
@@ -82,7 +83,7 @@ Examples:
           }),
         ),
       );
-      if (opts.json) return printJson({ ...view(client), ...(clientSecret ? { clientSecret } : {}) });
+      if (opts.json) return printJson({ ...clientView(client), ...(clientSecret ? { clientSecret } : {}) });
       print(`Created client ${client.clientId} (${client.name})`);
       printDetails(client);
       if (clientSecret) printSecret(clientSecret);
@@ -95,7 +96,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  passerelle clients list\n  passerelle clients list --json\n')
     .action(async (opts: { json?: boolean }) => {
       const all = await run(() => withStore(({ db }) => listClients(db)));
-      if (opts.json) return printJson({ clients: all.map(view) });
+      if (opts.json) return printJson({ clients: all.map(clientView) });
       if (!all.length) return print('No clients yet. Create one with: passerelle clients create --help');
       const table = outputTable(['id', 'name', 'status', 'auth', 'scopes', 'perimeter', 'created']);
       for (const c of all) {
@@ -133,7 +134,7 @@ Examples:
           }),
         ),
       );
-      if (opts.json) return printJson(view(client));
+      if (opts.json) return printJson(clientView(client));
       print(`Updated client ${client.clientId} (${client.name})`);
       printDetails(client);
     });
@@ -146,7 +147,7 @@ Examples:
     .addHelpText('after', '\nExample:\n  passerelle clients revoke pas_abcdefghijklmnop\n')
     .action(async (id: string, opts: { json?: boolean }) => {
       const client = await run(() => withStore(({ db }) => revokeClient(db, id)));
-      if (opts.json) return printJson(view(client));
+      if (opts.json) return printJson(clientView(client));
       print(`Revoked client ${client.clientId} (${client.name}). This cannot be undone.`);
     });
 
@@ -163,7 +164,7 @@ Examples:
           return { client: (await getClient(db, id))!, clientSecret };
         }),
       );
-      if (opts.json) return printJson({ ...view(client), clientSecret });
+      if (opts.json) return printJson({ ...clientView(client), clientSecret });
       print(`New secret for client ${client.clientId} (${client.name}); the previous one no longer works.`);
       printSecret(clientSecret);
     });
@@ -201,19 +202,6 @@ function readJwksFile(file: string): unknown {
   } catch (error) {
     fail(`--jwks: ${file} is not valid JSON (${(error as Error).message})`);
   }
-}
-
-function view(client: RegisteredClient) {
-  return {
-    clientId: client.clientId,
-    name: client.name,
-    scopes: client.scopes,
-    perimeter: client.perimeter,
-    authMethod: client.authMethod,
-    status: client.status,
-    createdAt: client.createdAt.toISOString(),
-    updatedAt: client.updatedAt.toISOString(),
-  };
 }
 
 function print(text: string): void {
