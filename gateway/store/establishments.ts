@@ -140,6 +140,11 @@ export async function establishmentsWithin(db: Kysely<Database>, perimeter: read
   return new Set(rows.map((r) => r.uai));
 }
 
+/** The commune code the store has for an establishment (null when it has none yet, undefined when it has no such establishment). */
+export async function storedCommuneCode(db: Kysely<Database>, uai: string): Promise<string | null | undefined> {
+  return (await db.selectFrom('establishment').select('commune_code').where('uai', '=', uai).where('status', '=', 'active').executeTakeFirst())?.commune_code;
+}
+
 /**
  * The communes of a département by the names the national directory gives them (`communeName`), as the store's
  * establishments have them: how a source that names only its town finds its commune code.

@@ -8,7 +8,7 @@ import { describedRecord, placeOf, type EstablishmentDescription } from '../../c
 import { SOURCE as DIRECTORY } from '../../connectors/annuaire/parse.js';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { directoryCommunes, EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment } from '../store/establishments.js';
+import { directoryCommunes, EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment, storedCommuneCode } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
 
 export interface DescribedOutcome {
@@ -25,7 +25,9 @@ export function outsideProblem(uai: string, position: { file: string; line?: num
 /** The commune of the description's town: as the national directory names it in the store, or by the postal address. */
 async function communeOf(db: Kysely<Database>, description: EstablishmentDescription): Promise<Commune | undefined> {
   const { departementCode } = placeOf(description);
-  const town = description.address?.town;
+  const { town, postalCode } = description.address ?? {};
+  // Most establishments of a delivery already have theirs, from the directory: the commune table is then not loaded.
+  if ((!town && !postalCode) || (await storedCommuneCode(db, description.uai))) return undefined;
   if (town && departementCode) {
     const named = (await directoryCommunes(db, departementCode)).filter((c) => townKey(c.communeName) === townKey(town));
     if (new Set(named.map((c) => c.communeCode)).size === 1) return named[0];

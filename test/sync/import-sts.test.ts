@@ -145,7 +145,7 @@ describe('the establishment of an STS-Web import', () => {
     await stsWeb(store.db, request([inline(`sts_emp_${uai}_2026.xml`, described(uai))]));
     const after = await stored(uai);
     expect(after?.data).toEqual({
-      name: 'Collège Les Saules', type: 'college', sector: 'private', ...VILLEURBANNE, holidayZone: 'A', timeZone: 'Europe/Paris', communeName: 'Villeurbanne',
+      name: 'Collège Les Saules', type: 'college', sector: 'private', ...VILLEURBANNE, holidayZone: 'A', timeZone: 'Europe/Paris',
       address: { street: '12 RUE DES PEUPLIERS', postalCode: '69100', town: 'VILLEURBANNE' },
     });
     expect(after?.source_ids).toEqual({ annuaire: uai, 'sts-web': uai });
