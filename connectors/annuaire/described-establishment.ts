@@ -68,8 +68,8 @@ export function establishmentTypeOf(label: string | undefined): EstablishmentTyp
   }
   if (/^(ECOLE|EC\b|EPU|EMPU|EEPU|EMPR|EEPR|EPPR)/.test(text)) return 'ecole';
   if (/^(CLG|COLLEGE)/.test(text)) return 'college';
-  if (/^(LP\b|LYCEE PRO|LPO?\s*PRO)/.test(text)) return 'lycee-pro';
-  if (/^(LYC|LGT|LEGT|LPO|LG\b|LT\b)/.test(text)) return 'lycee';
+  if (/^(LP\b|LYCEE PRO)/.test(text)) return 'lycee-pro';
+  if (/^(LYC|LGT|LEGT|LPO\b|LG\b|LT\b)/.test(text)) return 'lycee';
   if (/^EREA/.test(text)) return 'erea';
   return undefined;
 }

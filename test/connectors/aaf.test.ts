@@ -180,6 +180,23 @@ const entities = (mapped: { operations: { structure: string; operation: { entity
   mapped.operations.map(({ structure, operation }) => [structure, operation.entity, operation.record]);
 
 describe('mapping AAF requests', () => {
+  it('describes a structure\'s establishment as EtabEducNat does: name, type, sector, postal address and académie', () => {
+    const structure = structureOf(requestOf('EtabEducNat', {
+      ENTStructureUAI: ['0691234a'], ENTStructureJointure: ['52000'], ENTStructureNomCourant: ['COLLEGE$JEAN$MOULIN'], ENTStructureTypeStruct: ['CLG'],
+      ENTEtablissementContrat: ['PU'], street: ['3 RUE DES ECOLES'], postalCode: ['69003'], l: ['LYON'], ENTServAcAcademie: ['LYON'],
+    }), at);
+    expect(structure).toEqual({
+      jointure: '52000', uai: '0691234A',
+      description: {
+        uai: '0691234A', source: 'aaf', sourceId: '52000', position: at, name: 'COLLEGE JEAN MOULIN', type: 'college', sector: 'public',
+        address: { street: '3 RUE DES ECOLES', postalCode: '69003', town: 'LYON' }, academieCode: '10',
+      },
+    });
+    const bare = structureOf(requestOf('EtabEducNat', { ENTStructureUAI: ['1004001V'], ENTStructureTypeStruct: ['SANS OBJET'], ENTEtablissementContrat: [''], ENTServAcAcademie: ['AIX-MARSEILLE'] }), at);
+    expect(bare).toMatchObject({ description: { academieCode: '02', address: {} } });
+    expect('description' in bare && ['name', 'type', 'sector'].filter((field) => field in bare.description)).toEqual([]);
+  });
+
   it('maps a second-degree pupil with its class at its MEF level, its groups, guardians and subjects', () => {
     const mapped = pupilOf(requestOf('Eleve', {
       sn: ['LEFÈVRE'], givenName: ['Chloé'], ENTEleveINE: ['101800000a'], ENTPersonDateNaissance: ['14/03/2013'], ENTPersonStructRattach: ['52000'],
