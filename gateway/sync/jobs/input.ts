@@ -52,7 +52,7 @@ class ExpansionBudget {
         used += bytes;
         this.#used += bytes;
         if (used > cap) {
-          throw new InputProblem(`${name}: unpacked, the archive would be larger than ${(cap / MIB).toFixed(1)} MiB, the most this gateway unpacks from it (MAX_EXPANDED_MB: ${Math.round(this.limits.maxBytes / MIB)} MiB for a job's archives in all; MAX_EXPANSION_RATIO: ${this.limits.maxRatio} times the archive's own size); expected an archive of export files: send a large delivery in parts, or have it pulled from a folder or an SFTP server`, 'archive-too-large');
+          throw new InputProblem(`${name}: unpacked, the archive would be larger than ${(cap / MIB).toFixed(1)} MiB, the most this gateway unpacks from it (MAX_EXPANDED_MB: ${Math.round(this.limits.maxBytes / MIB)} MiB for a job's archives in all; MAX_EXPANSION_RATIO: ${this.limits.maxRatio} times the archive's own size); expected an archive of export files: send a large delivery's files as they are, or in parts`, 'archive-too-large');
         }
       },
       file: () => {
