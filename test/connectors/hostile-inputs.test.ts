@@ -9,7 +9,7 @@ import { aafReaderThread, readAafRequests } from '../../connectors/aaf/read.js';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import { parseOnde } from '../../connectors/onde/parse.js';
 import { parseStsWeb } from '../../connectors/sts-web/parse.js';
-import { AAF_XML, ANNUAIRE_HEADERS, binary, chunks, csvLike, JSON_LIKE, ONDE_HEADERS, STS_XML } from '../support/hostile-bytes.js';
+import { AAF_XML, ALWAYS, ANNUAIRE_HEADERS, binary, chunks, csvLike, JSON_LIKE, ONDE_HEADERS, STS_XML } from '../support/hostile-bytes.js';
 
 const DEADLINE_MS = 10_000;
 
@@ -51,7 +51,7 @@ function expectReported(file: string, result: Awaited<ReturnType<typeof ending>>
   if (withLine) expect(result.stopped.line).toBeGreaterThanOrEqual(1);
 }
 
-const RUNS = { numRuns: 60, endOnFailure: true };
+const RUNS = { numRuns: 60, endOnFailure: true, examples: ALWAYS };
 describe('every connector ends on any input', () => {
   it('ONDE: CSV of any header, encoding and damage, and binary', async () => {
     await fc.assert(fc.asyncProperty(fc.oneof(csvLike(ONDE_HEADERS), binary), async ({ bytes, chunk }) => {

@@ -128,3 +128,6 @@ export const AAF_XML = xmlLike(
   ['ficAlimMENESR', 'addRequest', 'modifyRequest', 'deleteRequest', 'operationalAttributes', 'identifier', 'id', 'attributes', 'attr', 'value', 'modifications', 'modification'],
   ['name', 'modificationType'],
 );
+
+/** Inputs every property is also run on, whatever fast-check draws: an empty file, a file of one byte. */
+export const ALWAYS: [{ bytes: Buffer; chunk: number }][] = [[{ bytes: Buffer.alloc(0), chunk: 16 }], [{ bytes: Buffer.from('A'), chunk: 16 }], [{ bytes: Buffer.from([0xff]), chunk: 16 }]];

@@ -8,11 +8,11 @@ import { putEstablishment } from '../../gateway/store/establishments.js';
 import { ImportRequestError, type ImportOutcome } from '../../gateway/sync/importer.js';
 import { IMPORTERS, type ConnectorName } from '../../gateway/sync/importers.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';
-import { AAF_XML, ANNUAIRE_HEADERS, binary, chunks, csvLike, JSON_LIKE, ONDE_HEADERS, STS_XML } from '../support/hostile-bytes.js';
+import { AAF_XML, ALWAYS, ANNUAIRE_HEADERS, binary, chunks, csvLike, JSON_LIKE, ONDE_HEADERS, STS_XML } from '../support/hostile-bytes.js';
 import { openTestStore } from '../support/store.js';
 
 const DEADLINE_MS = 20_000;
-const RUNS = { numRuns: 15, endOnFailure: true };
+const RUNS = { numRuns: 15, endOnFailure: true, examples: ALWAYS };
 
 const store = await openTestStore('hostile_imports');
 const ecole = newUai('069');
