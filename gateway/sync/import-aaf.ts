@@ -1,6 +1,7 @@
 // Imports an AAF delivery (the académie's ficAlimMENESR files for ENTs, second or first degree) into the
-// establishments it covers. EtabEducNat says which UAI each AAF structure is; MatiereEducNat names the subjects
-// (each establishment gets those its pupils and teachers use) and MefEducNat the MEFs, which are no canonical
+// establishments it covers. EtabEducNat says which UAI each AAF structure is, and describes the establishment,
+// created or completed (inside the submitter's perimeter) before its records are written; MatiereEducNat names
+// the subjects (each establishment gets those its pupils and teachers use) and MefEducNat the MEFs, no canonical
 // record: a class takes as its level and MEF those most of its pupils are in. Pupils, guardians (in the
 // establishments of the pupils that name them) and staff then go to their establishments. Files are not
 // sorted by establishment, so one streaming pass spools each establishment's operations to a temporary file;
