@@ -72,6 +72,26 @@ describe('the state of an import job', () => {
     expect(listed.map((j) => j.id)).toEqual([job.id]);
   });
 
+  it('is failed when every establishment a delivery names was refused: an AAF delivery outside the perimeter', async () => {
+    const outside = newUai('001');
+    const attr = (name: string, value: string) => `<attr name="${name}"><value>${value}</value></attr>`;
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ficAlimMENESR><addRequest>
+      <operationalAttributes>${attr('categorieStructure', 'EtabEducNat')}</operationalAttributes>
+      <identifier><id>61000</id></identifier>
+      <attributes>${attr('ENTStructureJointure', '61000')}${attr('ENTStructureUAI', outside)}${attr('ENTStructureNomCourant', 'COLLEGE$DU$LAC')}</attributes>
+    </addRequest></ficAlimMENESR>\n`;
+    const answer = await writer.request<Job>('POST', '/v1/sync/jobs?connector=aaf&filename=ENT_Complet_20261201_EtabEducNat_0000.xml', { body: Buffer.from(xml), headers: { 'content-type': 'application/xml' } });
+    expect(answer.status).toBe(202);
+    let job = answer.body;
+    for (let i = 0; i < 300 && ['queued', 'running'].includes(job.state); i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      job = (await writer.get<Job>(`/v1/sync/jobs/${job.id}`)).body;
+    }
+    expect(job).toMatchObject({ state: 'failed', errorCount: 1 });
+    expect(job.error).toMatch(/^nothing was written: the one error: /);
+    expect(await t.gateway.store.db.selectFrom('establishment').select('uai').where('uai', '=', outside).execute()).toEqual([]);
+  });
+
   it('is completed when everything was applied', async () => {
     expect(await imported(school.exportOf(school.all))).toMatchObject({ state: 'completed', errorCount: 0, warningCount: 0 });
   });
