@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
-import { createAuthorizationServer, type AuthorizationServer } from './auth/authorization-server.js';
+import type { AuthorizationServer } from './auth/authorization-server.js';
+import { loadCursorKey } from './auth/keys.js';
+import { adminClientRoutes } from './admin/clients-routes.js';
 import { changesRoutes } from './feeds/changes/routes.js';
 import { rosterRoutes } from './feeds/roster/routes.js';
 import { rosterWriteRoutes } from './feeds/roster/write-routes.js';
@@ -14,6 +16,7 @@ import { loadOpenApiDocument } from './http/openapi-document.js';
 import { NotFoundProblem, problemHandler } from './http/problem.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
+import { refuseTokenInQuery } from './http/token-in-query.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
@@ -57,8 +60,11 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
       cleanups.push(async () => void (await client.quit().catch(() => client.disconnect())));
     }
 
+    // Loaded here only: oidc-provider warns at import on Node 20, which commands that do not serve never need to say.
+    const { createAuthorizationServer } = await import('./auth/authorization-server.js');
     const auth = await createAuthorizationServer({ config, db: store.db, logger });
     cleanups.push(() => auth.close());
+    const cursorKey = await loadCursorKey(store.db);
 
     const jobs = await openSyncJobs(config, store.db, logger, { resume: true, syncConfig: options.syncConfig });
     cleanups.push(() => jobs.close());
@@ -69,7 +75,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     }
 
     let closing = false;
-    const app = buildApp(config, { store, auth, jobs, redis, logger, isClosing: () => closing });
+    const app = buildApp(config, { store, auth, cursorKey, jobs, redis, logger, isClosing: () => closing });
     let server: http.Server | undefined;
 
     return {
@@ -108,14 +114,17 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
 interface Parts {
   store: Store;
   auth: AuthorizationServer;
+  /** Signs the API's cursors (gateway/http/paging.ts). */
+  cursorKey: Buffer;
   jobs: SyncJobs;
   redis: Redis | undefined;
   logger: Logger;
   isClosing: () => boolean;
 }
 
-function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing }: Parts): Express {
+function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger, isClosing }: Parts): Express {
   const app = express();
+  app.locals.cursorKey = cursorKey;
   app.disable('x-powered-by');
   app.set('etag', false); // entity tags are computed per route from what the response shows
   app.set('trust proxy', 'loopback');
@@ -134,12 +143,14 @@ function buildApp(config: Config, { store, auth, jobs, redis, logger, isClosing 
   const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
   // A job's upload is streamed to the store as it arrives, whatever its type: never parsed here.
   v1.use((req, res, next) => (req.method === 'POST' && req.path === '/sync/jobs' ? next() : json(req, res, next)));
+  v1.use(refuseTokenInQuery);
   v1.use(auth.authenticate);
   v1.use(scopedAccess(store.db, auth.reloadCaller));
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
   v1.use(changesRoutes());
+  v1.use(adminClientRoutes());
   v1.use(syncJobRoutes(jobs, config.publicUrl, config.maxUploadBytes));
   app.use('/v1', v1);
 

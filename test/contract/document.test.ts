@@ -110,6 +110,7 @@ describe('the OpenAPI document', () => {
       'listEstablishments', 'listGroups', 'listGuardianLinks', 'listMemberships', 'listPeople', 'listRooms',
       'listSubjects', 'putEstablishment',
       'cancelSyncJob', 'confirmSyncJob', 'getSyncJob', 'getSyncJobReport', 'listSyncJobs', 'retrySyncJob', 'submitSyncExport', 'submitSyncJob',
+      'createClient', 'getClient', 'listClients', 'revokeClient', 'rotateClientSecret', 'updateClient',
     ].sort());
   });
 
@@ -147,6 +148,9 @@ describe('the OpenAPI document', () => {
     expect(scopesOf('putEstablishment')).toEqual([['admin']]);
     expect(scopesOf('applyBatch')).toEqual([['sync.write']]);
     expect(scopesOf('listEstablishments')).toEqual([[]]);
+    for (const id of ['listClients', 'createClient', 'getClient', 'updateClient', 'revokeClient', 'rotateClientSecret']) {
+      expect(scopesOf(id), id).toEqual([['admin']]);
+    }
     const declared = Object.keys(document.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
     expect(declared).toEqual(['roster.read', 'roster.identifiers', 'timetable.read', 'occupancy.read', 'aggregates.read', 'sync.write', 'admin']);
   });
@@ -166,7 +170,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('gives every listing the common parameters, ETag, Link and X-Total-Count, and a 304', () => {
-    const listings = operations(document).filter((o) => /^list/.test(o.operation.operationId) && !['listChanges', 'listSyncJobs'].includes(o.operation.operationId));
+    const listings = operations(document).filter((o) => /^list/.test(o.operation.operationId) && !['listChanges', 'listSyncJobs', 'listClients'].includes(o.operation.operationId));
     expect(listings).toHaveLength(8);
     for (const { operation } of listings) {
       const names = (operation.parameters as JsonObject[]).map((p) => resolve(document, p).name);

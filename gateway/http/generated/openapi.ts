@@ -363,7 +363,8 @@ export interface paths {
          *       to another territory), the feed announces it: records that enter the perimeter appear as
          *       upserts, records that leave it as deletes.
          *
-         *     Cursors are opaque; keep the last one and use nothing else from it.
+         *     Cursors are opaque and signed by the gateway; keep the last one and use nothing else from it. A cursor
+         *     altered, written by hand or issued elsewhere is a 400 naming `since`.
          */
         get: operations["listChanges"];
         put?: never;
@@ -383,7 +384,10 @@ export interface paths {
         };
         /**
          * List sync jobs, newest first
-         * @description The jobs the caller submitted (every job for an `admin` client).
+         * @description The jobs inside the caller's perimeter, as it is now: those of its establishments it submitted (every
+         *     one of them for an `admin` client). A job naming no establishment (a directory import) is its
+         *     submitter's, and national admins'. The same holds for reading, cancelling, retrying and confirming a
+         *     job: one outside is a 404, as a missing one.
          */
         get: operations["listSyncJobs"];
         put?: never;
@@ -402,9 +406,15 @@ export interface paths {
          *     With an `Idempotency-Key`, sending the same request again returns the first job (200) instead of
          *     queueing another; the same key with another connector, mode, establishment or body is a 409.
          *
-         *     Needs `sync.write` (`admin` for the national directory, which creates establishments), and `uai`, when
-         *     given, in the caller's perimeter. Establishments a delivery names outside the perimeter are left out
+         *     Needs `sync.write` or `admin` (`admin` alone for the national directory, which creates
+         *     establishments), and `uai`, when given, in the caller's perimeter. Establishments a delivery names outside the perimeter are left out
          *     and reported.
+         *
+         *     The body is the file's bytes as they are (no form, no multipart), with a `Content-Type` naming its
+         *     kind: `text/csv`, `application/xml`, `application/json`, `application/zip`, `application/gzip` (a
+         *     tar.gz), `application/x-tar`, or `application/octet-stream` when unsure: the connector reads the bytes
+         *     whatever the type. With curl, `--data-binary @eleves.csv -H 'Content-Type: text/csv'`: curl's default
+         *     type for `--data-binary` (`application/x-www-form-urlencoded`) is refused with a 415 saying so.
          */
         post: operations["submitSyncJob"];
         delete?: never;
@@ -430,7 +440,7 @@ export interface paths {
          *     reached for now is retried with backoff; one that refuses (credentials, host key) fails the job.
          *     Follow it with `GET /v1/sync/jobs/{id}`: `output` lists the files and where they went.
          *
-         *     Needs `sync.write`, and the establishment in the caller's perimeter.
+         *     Needs `sync.write` or `admin`, and the establishment in the caller's perimeter.
          */
         post: operations["submitSyncExport"];
         delete?: never;
@@ -552,6 +562,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the clients you manage
+         * @description The API clients whose perimeter lies within yours and whose scopes are among your client's, revoked
+         *     ones included, oldest first; a national admin with every scope sees them all. Others are not listed,
+         *     and answer 404 by id, as missing ones. Never shows a secret.
+         */
+        get: operations["listClients"];
+        put?: never;
+        /**
+         * Create a client
+         * @description Creates an API client, as `passerelle clients create` does. Its perimeter must lie within yours (a
+         *     commune within its département, a département within its académie and région, a UAI where its
+         *     establishment is; an empty perimeter only for a national admin), and its scopes must be among your
+         *     client's: otherwise 403, and nothing is created. A `client_secret_basic` client's secret is in this
+         *     answer only: the gateway keeps its hash and cannot show it again. A `private_key_jwt` client gives
+         *     its public keys in `jwks`.
+         */
+        post: operations["createClient"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/clients/{clientId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a client
+         * @description The client, if you manage it; 404 otherwise, exactly as for a client that does not exist.
+         */
+        get: operations["getClient"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a client
+         * @description The client can no longer get tokens, and the tokens it holds are refused from its next call on. The
+         *     record stays, with `status: revoked`; revoking it again changes nothing. This cannot be undone.
+         */
+        delete: operations["revokeClient"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a client's name, scopes or perimeter
+         * @description Each field given replaces the whole value. The new scopes and perimeter must stay within your reach
+         *     (403 otherwise, nothing changed). A change of perimeter applies at once: the client's next call sees
+         *     it, and its change feed announces what entered and what left. A revoked client cannot be changed (409).
+         */
+        patch: operations["updateClient"];
+        trace?: never;
+    };
+    "/v1/admin/clients/{clientId}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give a client a new secret
+         * @description A `client_secret_basic` client gets a new secret, in this answer only; the previous one stops working
+         *     at once. A `private_key_jwt` client has no secret (409), nor has a revoked one.
+         */
+        post: operations["rotateClientSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -584,11 +689,14 @@ export interface components {
          */
         ExportConnector: "gar";
         /**
-         * @description `queued`, `running`, `held` (the safety brake stopped a complete import: confirm it or cancel it),
-         *     `completed`, `failed` (see `error` and the report; retry it), `cancelled`.
+         * @description `queued`, `running`; `held` (the safety brake stopped a complete import: confirm it or cancel it);
+         *     `completed` (everything the input held was applied; warnings may remain); `completed-with-errors`
+         *     (applied, but some lines or establishments were refused: see `errorCount` and the report);
+         *     `failed` (nothing was applied: bad input, every line or establishment refused, or a failure; see
+         *     `error` and the report; it keeps its input and may be retried); `cancelled`.
          * @enum {string}
          */
-        SyncJobState: "queued" | "running" | "held" | "completed" | "failed" | "cancelled";
+        SyncJobState: "queued" | "running" | "held" | "completed" | "completed-with-errors" | "failed" | "cancelled";
         ImportCounts: {
             created: number;
             updated: number;
@@ -647,7 +755,10 @@ export interface components {
                 stage: string;
                 done: number;
                 total?: number;
-                /** @enum {string} */
+                /**
+                 * @description Bytes read; absent when counting what is written (establishments).
+                 * @enum {string}
+                 */
                 unit?: "bytes";
             };
             counts?: components["schemas"]["ImportCounts"];
@@ -675,6 +786,10 @@ export interface components {
             };
             /** @description Problems in the report. */
             problemCount: number;
+            /** @description Problems of severity `error`: what was refused. */
+            errorCount: number;
+            /** @description Problems of severity `warning`: used as it was, or left out as harmless. */
+            warningCount: number;
             /** @description Why the job failed. */
             error?: string;
             /** @description Runs so far */
@@ -710,6 +825,65 @@ export interface components {
             instance?: string;
             /** @description Each invalid field, for validation problems. */
             errors?: components["schemas"]["FieldProblem"][];
+        };
+        /**
+         * @description A scope a client may hold (see the `oauth2` security scheme).
+         * @enum {string}
+         */
+        Scope: "roster.read" | "roster.identifiers" | "timetable.read" | "occupancy.read" | "aggregates.read" | "sync.write" | "admin";
+        /**
+         * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`.
+         * @example departement:069
+         * @example uai:0690001B
+         * @example national
+         */
+        PerimeterEntry: string;
+        /** @description An API client, never with its secret. */
+        ApiClient: components["schemas"]["ApiClientFields"];
+        ApiClientFields: {
+            clientId: string;
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            /** @description The establishments and territories the client sees, resolved at each call. */
+            perimeter: components["schemas"]["PerimeterEntry"][];
+            authMethod: components["schemas"]["ClientAuthMethod"];
+            jwks?: components["schemas"]["PublicJwks"];
+            /** @enum {string} */
+            status: "active" | "revoked";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A client and, for `client_secret_basic`, the secret made for it, shown in this answer only. */
+        ApiClientWithSecret: {
+            /** @description Send it with the client id in HTTP Basic at `/oauth/token`. */
+            clientSecret?: string;
+        } & components["schemas"]["ApiClientFields"];
+        ApiClientList: {
+            data: components["schemas"]["ApiClient"][];
+        };
+        /**
+         * @description How the client authenticates at `/oauth/token`.
+         * @enum {string}
+         */
+        ClientAuthMethod: "client_secret_basic" | "private_key_jwt";
+        /** @description The public keys a `private_key_jwt` client signs its assertions with (EC, RSA or Ed25519; no private members). */
+        PublicJwks: {
+            keys: Record<string, never>[];
+        };
+        ApiClientInput: {
+            /** @description A name people recognise, such as "ENT Lyon Métropole". */
+            name: string;
+            scopes: components["schemas"]["Scope"][];
+            perimeter: components["schemas"]["PerimeterEntry"][];
+            authMethod?: components["schemas"]["ClientAuthMethod"];
+            jwks?: components["schemas"]["PublicJwks"];
+        };
+        ApiClientChanges: {
+            name?: string;
+            scopes?: components["schemas"]["Scope"][];
+            perimeter?: components["schemas"]["PerimeterEntry"][];
         };
         FieldProblem: {
             /** @description JSON pointer to the bad value, such as `/query/limit`, `/path/uai` or `/records/3/record/ine`. */
@@ -1314,6 +1488,32 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description The token lacks the `admin` scope (`insufficient-scope`), or the client would reach beyond you: a
+         *     perimeter not within yours (`outside-perimeter`) or a scope your client does not hold (`scope-not-held`).
+         */
+        OutsideReach: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://passerelle.education.gouv.fr/problems/outside-perimeter",
+                 *       "title": "Outside your perimeter",
+                 *       "status": 403,
+                 *       "detail": "the perimeter national does not lie within yours (departement:069): a client you manage sees only what you see",
+                 *       "errors": [
+                 *         {
+                 *           "pointer": "/body/perimeter",
+                 *           "detail": "must lie within departement:069"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request conflicts with the stored data, for example a source identifier already held by another record. */
         Conflict: {
             headers: {
@@ -1369,6 +1569,11 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description The client's id, as `passerelle clients list` and the API show it.
+         * @example pas_k3vq7x2mzr5tn4wa
+         */
+        ClientId: string;
         /** @description The job's id. */
         JobId: string;
         /**
@@ -2420,6 +2625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2577,6 +2783,247 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["SyncJob"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listClients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clients you manage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "clientId": "pas_k3vq7x2mzr5tn4wa",
+                     *           "name": "ENT Lyon Métropole",
+                     *           "scopes": [
+                     *             "roster.read"
+                     *           ],
+                     *           "perimeter": [
+                     *             "departement:069"
+                     *           ],
+                     *           "authMethod": "client_secret_basic",
+                     *           "status": "active",
+                     *           "createdAt": "2026-09-01T06:00:00Z",
+                     *           "updatedAt": "2026-09-01T06:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiClientList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "ENT Lyon Métropole",
+                 *       "scopes": [
+                 *         "roster.read"
+                 *       ],
+                 *       "perimeter": [
+                 *         "departement:069"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiClientInput"];
+            };
+        };
+        responses: {
+            /** @description The client was created; the body holds its secret, shown this once. */
+            201: {
+                headers: {
+                    /** @description The client's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "clientId": "pas_k3vq7x2mzr5tn4wa",
+                     *       "name": "ENT Lyon Métropole",
+                     *       "scopes": [
+                     *         "roster.read"
+                     *       ],
+                     *       "perimeter": [
+                     *         "departement:069"
+                     *       ],
+                     *       "authMethod": "client_secret_basic",
+                     *       "status": "active",
+                     *       "createdAt": "2026-09-01T06:00:00Z",
+                     *       "updatedAt": "2026-09-01T06:00:00Z",
+                     *       "clientSecret": "3q2Fh0l8mW1nXbq9dZ7yK4tR6vP0sA2cE5gH8jL1oN4"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OutsideReach"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client, revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updateClient: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "perimeter": [
+                 *         "departement:069",
+                 *         "departement:001"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ApiClientChanges"];
+            };
+        };
+        responses: {
+            /** @description The client as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClient"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["OutsideReach"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rotateClientSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The client's id, as `passerelle clients list` and the API show it.
+                 * @example pas_k3vq7x2mzr5tn4wa
+                 */
+                clientId: components["parameters"]["ClientId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client and its new secret, shown this once. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiClientWithSecret"];
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
