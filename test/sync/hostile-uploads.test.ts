@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { createJob, findJob, OPERATOR } from '../../gateway/store/jobs.js';
 import { jobHandler } from '../../gateway/sync/jobs/handler.js';
+import { unpackInput } from '../../gateway/sync/jobs/input.js';
 import { createLogger } from '../../gateway/observability/logger.js';
 import { api, type Api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
@@ -303,6 +304,18 @@ describe('archive bombs', () => {
     expect(seen.left).toEqual([]);
     expectNoServerPath(job, problems);
   }, 60_000);
+
+  it('a small archive of very repetitive lines expands past the ratio up to 16 MiB, not beyond', async () => {
+    const limits = { maxBytes: EXPANDED_MB * MIB, maxRatio: 100 };
+    const stored = (bytes: Buffer) => [{ name: 'eleves.csv.gz', size: bytes.length, open: async function* () { yield bytes; } }];
+    const lines = Buffer.from('Famille;;Prénom;01/05/2017;;CE2;Classe A;A\r\n'.repeat(100_000));
+    const repetitive = gzipSync(lines);
+    expect(repetitive.length * 100).toBeLessThan(4 * MIB);
+    const unpacked = await unpackInput(stored(repetitive), { limits, label: 'ratio-floor' });
+    expect(unpacked.files.map((f) => f.size)).toEqual([lines.length]);
+    await unpacked.dispose();
+    await expect(unpackInput(stored(gzipSync(Buffer.alloc(17 * MIB))), { limits, label: 'ratio-floor' })).rejects.toMatchObject({ code: 'archive-too-large' });
+  });
 });
 
 describe('cancelling, and restarting', () => {

@@ -36,6 +36,9 @@ const MAX_FILES = 10_000;
 
 const MIB = 1024 * 1024;
 
+/** What any archive may expand to, whatever its ratio: a small delivery of very repetitive lines is no bomb. */
+const RATIO_FREE_BYTES = 16 * MIB;
+
 /** What the job's archives have expanded to so far, refused past the limits. */
 class ExpansionBudget {
   #used = 0;
@@ -45,14 +48,14 @@ class ExpansionBudget {
 
   /** The bytes one archive of `size` bytes may still expand to, counted as `take` is told of them. */
   forArchive(name: string, size: number): { take(bytes: number): void; file(): void } {
-    const cap = Math.min(this.limits.maxBytes - this.#used, this.limits.maxRatio * Math.max(size, 1));
+    const cap = Math.min(this.limits.maxBytes - this.#used, Math.max(this.limits.maxRatio * size, RATIO_FREE_BYTES));
     let used = 0;
     return {
       take: (bytes) => {
         used += bytes;
         this.#used += bytes;
         if (used > cap) {
-          throw new InputProblem(`${name}: unpacked, the archive would be larger than ${(cap / MIB).toFixed(1)} MiB, the most this gateway unpacks from it (MAX_EXPANDED_MB: ${Math.round(this.limits.maxBytes / MIB)} MiB for a job's archives in all; MAX_EXPANSION_RATIO: ${this.limits.maxRatio} times the archive's own size); expected an archive of export files: send a large delivery's files as they are, or in parts`, 'archive-too-large');
+          throw new InputProblem(`${name}: unpacked, the archive would be larger than ${(cap / MIB).toFixed(1)} MiB, the most this gateway unpacks from it (MAX_EXPANDED_MB: ${Math.round(this.limits.maxBytes / MIB)} MiB for a job's archives in all; MAX_EXPANSION_RATIO: ${this.limits.maxRatio} times the archive's own size, or 16 MiB); expected an archive of export files: send a large delivery's files as they are, or in parts`, 'archive-too-large');
         }
       },
       file: () => {
