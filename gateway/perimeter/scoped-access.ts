@@ -2,6 +2,9 @@
 // every query, so a route cannot forget it. Outside the perimeter looks exactly like missing (404).
 // The caller may come from a cache: every access checks it against the client's current record, in the
 // query it runs anyway or in one of its own, and starts again with the current record when it changed.
+// What the perimeter covers is never cached: it is resolved in the statement that reads (one index probe of the
+// establishment), so a narrowed client or a moved establishment applies at the next request on every replica,
+// with nothing to invalidate.
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
 import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../http/problem.js';
@@ -77,7 +80,7 @@ export class ScopedAccess {
   async establishment(uai: string): Promise<EstablishmentRow & { position: string }> {
     const row = await this.#gate(uai).selectAll('establishment').executeTakeFirstOrThrow();
     if (await this.#staleCaller(row.clientVersion)) return this.establishment(uai);
-    if (row.uai === null) throw new NotFoundProblem(`no establishment ${uai} in your perimeter`);
+    if (row.uai === null) throw outsidePerimeter(uai);
     const { clientVersion: _version, ...establishment } = row;
     return establishment as EstablishmentRow & { position: string };
   }
@@ -101,7 +104,7 @@ export class ScopedAccess {
       order by page.key`.execute(this.db);
     const [first] = result.rows;
     if (await this.#staleCaller(first.clientVersion)) return this.readIn(uai, rows);
-    if (first.visibleUai === null) throw new NotFoundProblem(`no establishment ${uai} in your perimeter`);
+    if (first.visibleUai === null) throw outsidePerimeter(uai);
     const found = first.key === null ? [] : result.rows.map(({ position: _p, clientVersion: _v, visibleUai: _u, ...row }) => row as unknown as Row);
     return { uai: first.visibleUai, position: first.position, rows: found };
   }
@@ -129,4 +132,9 @@ export class ScopedAccess {
     await this.fresh();
     return true;
   }
+}
+
+/** The same answer for an establishment outside the perimeter as for one that does not exist. */
+function outsidePerimeter(uai: string): NotFoundProblem {
+  return new NotFoundProblem(`no establishment ${uai} in your perimeter`);
 }
