@@ -5,7 +5,7 @@ import { ValidationProblem } from '../../http/problem.js';
 import { queryInteger, queryString } from '../../http/query.js';
 import { PERSONAL_ENTITIES } from '../../perimeter/projection.js';
 import type { Entity } from '../../model/validate.js';
-import { appendAudit, type AuditEntry } from '../../store/audit.js';
+import type { AuditEntry } from '../../store/audit.js';
 import { decodeChangeCursor, encodeChangeCursor, type ChangeCursor } from './cursor.js';
 import { CursorAhead, readChanges } from './queries.js';
 
@@ -36,7 +36,7 @@ export function changesRoutes(): Router {
       entry.count += 1;
       audited.set(key, entry);
     }
-    await appendAudit(access.db, [...audited.values()]);
+    await access.audit.record([...audited.values()]);
     // Records arrive as JSON text from the store, already projected (or tombstones), and go out as they are.
     const data = page.entries.map(({ op, row }) =>
       `{"entity":${JSON.stringify(row.entity)},"id":"${row.id}","op":"${op}","record":${row.record}}`);
