@@ -108,18 +108,28 @@ function toProblem(error: LibraryError, req: Request, document: JsonObject): Pro
       );
     case 413:
       return new ProblemError(413, 'too-large', 'Request too large', error.message);
-    case 415: {
-      const sent = req.headers['content-type'];
-      return new ProblemError(
-        415,
-        'unsupported-media-type',
-        'Unsupported media type',
-        `the body must be application/json (got ${sent ? JSON.stringify(sent) : 'no Content-Type'})`,
-      );
-    }
+    case 415:
+      return new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', unsupportedMediaType(req, document));
     default:
       return error; // a 500 from the library (such as a document it cannot load) is ours to log
   }
+}
+
+/**
+ * What the operation takes, from the document. An upload sent with curl's default type for --data-binary
+ * (application/x-www-form-urlencoded) is told how to name the file's kind, not that JSON was expected.
+ */
+function unsupportedMediaType(req: Request, document: JsonObject): string {
+  const sent = req.headers['content-type'];
+  const got = `got ${sent ? JSON.stringify(sent) : 'no Content-Type'}`;
+  const requestBody = resolve(document, operationOf(req, document)?.requestBody);
+  const content = (requestBody.content ?? {}) as Record<string, { schema?: JsonObject }>;
+  const types = Object.keys(content);
+  if (!types.length) return `the body must be application/json (${got})`;
+  const upload = Object.values(content).some((media) => media.schema?.format === 'binary');
+  if (!upload) return `the body must be ${types.join(' or ')} (${got})`;
+  return `this operation takes a file as it is, with a Content-Type naming its kind: ${types.join(', ')} (${got}); ` +
+    `with curl: --data-binary @export.csv -H 'Content-Type: text/csv'`;
 }
 
 // Where the library's pointers start, and how our problems name each part of the request.
@@ -257,9 +267,8 @@ function got(value: unknown): string {
  * `/path/uai`, `/headers/if-none-match`), with `$ref`s into the document followed.
  */
 function operationParameters(req: Request, document: JsonObject): Map<string, JsonObject> {
-  const route = (req as Request & { openapi?: OpenApiRequestMetadata }).openapi?.openApiRoute;
-  const pathItem = route ? ((document.paths as JsonObject | undefined)?.[route] as JsonObject | undefined) : undefined;
-  const operation = pathItem?.[req.method.toLowerCase()] as JsonObject | undefined;
+  const pathItem = pathItemOf(req, document);
+  const operation = operationOf(req, document);
   const found = new Map<string, JsonObject>();
   const all = [...((pathItem?.parameters as unknown[]) ?? []), ...((operation?.parameters as unknown[]) ?? [])];
   for (const entry of all) {
@@ -270,6 +279,16 @@ function operationParameters(req: Request, document: JsonObject): Map<string, Js
     found.set(`/${location}/${name}`, resolve(document, parameter.schema));
   }
   return found;
+}
+
+/** The path item of the route the library matched, if it matched one. */
+function pathItemOf(req: Request, document: JsonObject): JsonObject | undefined {
+  const route = (req as Request & { openapi?: OpenApiRequestMetadata }).openapi?.openApiRoute;
+  return route ? ((document.paths as JsonObject | undefined)?.[route] as JsonObject | undefined) : undefined;
+}
+
+function operationOf(req: Request, document: JsonObject): JsonObject | undefined {
+  return pathItemOf(req, document)?.[req.method.toLowerCase()] as JsonObject | undefined;
 }
 
 /** Follows `$ref`s inside the document until a schema or object with content of its own is reached. */
