@@ -4,7 +4,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { ErrorObject } from 'ajv';
-import { isValidIne, isValidUai } from '../model/identifiers.js';
+import { isUaiShaped, isValidIne, isValidUai } from '../model/identifiers.js';
 import { describeErrors } from '../model/validate.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise, type ProblemField } from './problem.js';
 import { valueAtPointer } from '../model/json-pointer.js';
@@ -53,6 +53,7 @@ export function requestValidator(document: Record<string, unknown>): RequestHand
     formats: {
       uai: { type: 'string', validate: isValidUai },
       ine: { type: 'string', validate: isValidIne },
+      'uai-reference': { type: 'string', validate: isUaiShaped },
     },
     fileUploader: false,
     // The library registers each component schema on its own, so it cannot follow a reference that points

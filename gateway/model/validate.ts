@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import _addFormats from 'ajv-formats';
-import { ineWithKey, isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
+import { ineWithKey, isUaiShaped, isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
 import { valueAtPointer } from './json-pointer.js';
 import { projectFolder } from './project-folder.js';
 
@@ -30,6 +30,7 @@ export function addPasserelleFormats(ajv: Ajv2020): Ajv2020 {
   addFormats(ajv);
   ajv.addFormat('uai', { type: 'string', validate: isValidUai });
   ajv.addFormat('ine', { type: 'string', validate: isValidIne });
+  ajv.addFormat('uai-reference', { type: 'string', validate: isUaiShaped });
   return ajv;
 }
 
@@ -55,6 +56,7 @@ export function addShapeFormats(ajv: Ajv2020): Ajv2020 {
   addFormats(ajv);
   ajv.addFormat('uai', /^[0-9]{7}[A-Z]$/);
   ajv.addFormat('ine', /^[0-9A-Z]{11}$/);
+  ajv.addFormat('uai-reference', { type: 'string', validate: isUaiShaped });
   return ajv;
 }
 
@@ -143,6 +145,8 @@ function describeFormat(format: string, value: unknown): string {
       : '';
     return `must be a UAI: 7 digits and a check letter, upper case (got ${shown}${expected})`;
   }
+  // A UAI naming an establishment to look up: the store may hold test feeds' UAIs, whose letters do not check out.
+  if (format === 'uai-reference') return `must be a UAI: 7 digits and a letter, upper case (got ${shown})`;
   if (format === 'ine') {
     const expected = typeof value === 'string' && /^[0-9]{10}[A-Z]$/.test(value) ? `; its key should be ${ineWithKey(value.slice(0, 10))[10]}` : '';
     return `must be an INE: 11 characters with a valid key, such as 0494004062M (got ${shown}${expected})`;

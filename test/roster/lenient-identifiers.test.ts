@@ -54,10 +54,10 @@ describe('UAIs the store holds', () => {
   });
 
   it('a value that is not UAI-shaped is still a 400 naming the path parameter', async () => {
-    const answer = await http.get<{ type: string; errors: { pointer: string }[] }>('/v1/establishments/0691234/people');
+    const answer = await http.get<{ type: string; errors: { pointer: string; detail: string }[] }>('/v1/establishments/0691234/people');
     expect(answer.status).toBe(400);
     expect(answer.body.type).toMatch(/validation/);
-    expect(answer.body.errors.map((e) => e.pointer)).toEqual(['/path/uai']);
+    expect(answer.body.errors).toEqual([{ pointer: '/path/uai', detail: 'must be a UAI: 7 digits and a letter, upper case (got "0691234")' }]);
   });
 
   it('sync routes taking a uai reach it too: the job listing filter and the GAR export', async () => {

@@ -670,6 +670,7 @@ export interface components {
         Room: components["schemas"]["room.schema"];
         AcademicYear: components["schemas"]["academicYear.schema"];
         /**
+         * Format: uai-reference
          * @description A UAI naming an establishment: 7 digits and a letter, upper case. Its check letter is not checked here:
          *     the store may hold establishments of test feeds imported with `lenientIdentifiers`, whose letters do not
          *     check out, and they are reached like any other (404 when the store does not hold it in your perimeter).
