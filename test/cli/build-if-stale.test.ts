@@ -27,17 +27,28 @@ it('builds the first time, not again while nothing changed, and again once a sou
   expect(prestart().status).toBe(0);
   expect(builds()).toBe(1);
 
-  const later = new Date(Date.now() + 2000);
-  fs.utimesSync(source, later, later);
+  // Times are set in the past, never the future: the stamp is dated when its build started, and a source dated
+  // ahead of the clock would stay newer than every build until the clock caught up.
+  const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000);
+  const age = (p: string, secondsAgo: number) => fs.utimesSync(p, at(secondsAgo), at(secondsAgo));
+  const ageTree = (secondsAgo: number) => {
+    for (const dir of ['gateway', 'connectors', 'schemas', 'openapi']) age(path.join(project, dir), secondsAgo);
+    for (const file of [source, path.join(project, 'tsconfig.json')]) age(file, secondsAgo);
+  };
+  const stamp = path.join(project, 'dist', '.build-stamp');
+
+  ageTree(60);
+  age(stamp, 30);
+  age(source, 10);
   expect(prestart().status).toBe(0);
   expect(builds()).toBe(2);
   expect(prestart().status).toBe(0);
   expect(builds()).toBe(2);
 
   // A file added to a folder is a change too; a failed build leaves the next start to build again.
-  const evenLater = new Date(Date.now() + 4000);
+  ageTree(60);
+  age(stamp, 30);
   fs.writeFileSync(path.join(project, 'schemas', 'new.schema.json'), '{}');
-  fs.utimesSync(path.join(project, 'schemas', 'new.schema.json'), evenLater, evenLater);
   setBuild("require('fs').appendFileSync('builds.log','b');process.exit(2)");
   expect(prestart().status).toBe(2);
   expect(prestart().status).toBe(2);
