@@ -100,11 +100,17 @@ export interface JobViewer {
   admin: boolean;
 }
 
+/** States of a job that has written nothing its submitter may not see (a failed job applied nothing). */
+const NOTHING_WRITTEN = ['queued', 'running', 'failed', 'cancelled'] as const;
+
 /**
  * The sync jobs a client may see and act on, as a predicate on `sync_job` rows. A job of an establishment is
  * inside the perimeter when that establishment is (an admin sees all such jobs, another client its own); a job
  * naming no establishment the store holds (a directory import, an AAF delivery) is its submitter's, and national
- * admins'. Everything else looks missing.
+ * admins'. A job submitted for an establishment its submitter could not see (`establishmentUnseen`: missing or
+ * outside, which it must not learn) stays its submitter's until it has written, so that following it answers
+ * the same in both cases: its import refuses one outside in the same words, and the job fails with nothing
+ * else to show. Everything else looks missing, so a narrowed client loses the jobs of what left its perimeter.
  */
 export function jobVisibleTo(viewer: JobViewer): (eb: ExpressionBuilder<Database, 'sync_job'>) => Expression<SqlBool> {
   return (eb) => {
@@ -113,9 +119,15 @@ export function jobVisibleTo(viewer: JobViewer): (eb: ExpressionBuilder<Database
     const inside = eb.exists(establishment().where('establishment.status', '=', 'active')
       .where((e) => coversEstablishment(e as unknown as ExpressionBuilder<Database, 'establishment'>, viewer.perimeter)));
     const nationalAdmin = viewer.admin && viewer.perimeter.some((e) => e.kind === 'national');
+    const submittedUnseen = eb.and([
+      own,
+      sql<SqlBool>`(sync_job.options->>'establishmentUnseen') = 'true'`,
+      eb('sync_job.state', 'in', NOTHING_WRITTEN),
+    ]);
     return eb.or([
       viewer.admin ? inside : eb.and([inside, own]),
       eb.and([eb.not(eb.exists(establishment())), nationalAdmin ? sql<SqlBool>`true` : own]),
+      submittedUnseen,
     ]);
   };
 }

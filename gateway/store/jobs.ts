@@ -28,6 +28,12 @@ export interface JobOptions {
   encoding?: string;
   /** Name of the delivery as uploaded (the file name, or the archive's). */
   inputName?: string;
+  /**
+   * The job's establishment was one its submitter could not see when it submitted the job (not held, or held
+   * outside its perimeter: the submitter is not told which). Its import creates it, or refuses it in the same
+   * words either way; the submitter follows such a job until it has written (gateway/perimeter/visibility.ts).
+   */
+  establishmentUnseen?: boolean;
 }
 
 export interface NewJob {

@@ -20,6 +20,13 @@ import type { SyncJobs } from './service.js';
 /** Connectors that create establishments: administrators only. */
 const ADMIN_ONLY = new Set(['annuaire']);
 
+/**
+ * Connectors whose import creates the one establishment it is for when the store does not know it (ONDE's école,
+ * STS-Web's UAJ). Their `uai` is not looked up here: the import writes it with the submitter's perimeter, and
+ * refuses one outside in the same words whether it exists or not, so the answer here must not tell them apart.
+ */
+const CREATES_ITS_ESTABLISHMENT = new Set(['onde', 'sts-web']);
+
 const EXTENSION_OF_TYPE: Record<string, string> = {
   'application/zip': '.zip', 'application/gzip': '.tar.gz', 'application/x-gzip': '.tar.gz', 'application/x-tar': '.tar',
   'text/csv': '.csv', 'application/xml': '.xml', 'text/xml': '.xml', 'application/json': '.json',
@@ -43,6 +50,11 @@ async function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow>
   const job = KEY_SHAPES.id.test(id) ? await findJob(access.db, id, jobVisibility(access)) : undefined;
   if (!job) throw new NotFoundProblem(`no sync job ${id}`);
   return job;
+}
+
+/** Whether the caller may see the establishment now (call `access.fresh()` first); says nothing to it. */
+async function canSee(access: ScopedAccess, uai: string): Promise<boolean> {
+  return (await access.establishments().select('establishment.uai').where('establishment.uai', '=', uai).executeTakeFirst()) !== undefined;
 }
 
 function stateConflict(error: unknown): never {
@@ -92,7 +104,10 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     if (NEEDS_UAI.has(connector) && !uai) {
       throw new ValidationProblem(`/query/uai is required for connector ${connector}: its files do not name their establishment`, [{ pointer: '/query/uai', detail: `is required for connector ${connector}` }]);
     }
-    if (uai) await access.establishment(uai);
+    // For a connector that may create its establishment, one the caller cannot see (missing, or outside its
+    // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must.
+    const establishmentUnseen = uai !== undefined && CREATES_ITS_ESTABLISHMENT.has(connector) && !(await canSee(access, uai));
+    if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai);
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
     const { job, created } = await submit(jobs, {
@@ -106,6 +121,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
         ...(maxDeletionShare === undefined ? {} : { maxDeletionShare: Number(maxDeletionShare) }),
         ...(queryString(req, 'encoding') ? { encoding: queryString(req, 'encoding') } : {}),
         inputName,
+        ...(establishmentUnseen ? { establishmentUnseen } : {}),
       },
       submittedBy: access.caller.clientId,
       idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
