@@ -407,8 +407,7 @@ export interface paths {
          *     queueing another; the same key with another connector, mode, establishment or body is a 409.
          *
          *     Needs `sync.write` or `admin` (`admin` alone for the national directory, which creates
-         *     establishments), and `uai`, when given, in the caller's perimeter. Establishments a delivery names outside the perimeter are left out
-         *     and reported.
+         *     establishments). Establishments a delivery names outside the perimeter are left out and reported.
          *
          *     The body is the file's bytes as they are (no form, no multipart), with a `Content-Type` naming its
          *     kind: `text/csv`, `application/xml`, `application/json`, `application/zip`, `application/gzip` (a
@@ -2558,7 +2557,7 @@ export interface operations {
                 connector: components["schemas"]["ImportConnector"];
                 /** @description `complete` (replaces what the source delivered before) or `delta`. */
                 mode?: "complete" | "delta";
-                /** @description The establishment, for exports that do not name it (required for `onde`). */
+                /** @description The establishment, for exports that do not name it (required for `onde`). For `onde` and `sts-web`, whose import creates an establishment the store does not know, any UAI makes a job: its import refuses an establishment outside the caller's perimeter, in the same words whether it exists or not, and the job fails; its submitter follows it like any other. For other connectors, a UAI outside the caller's perimeter is a 404, as a missing one. */
                 uai?: components["schemas"]["UaiReference"];
                 /** @description UAI and INE whose keys do not check out are accepted as warnings (test feeds carry invented identifiers). */
                 lenientIdentifiers?: boolean;
