@@ -63,6 +63,6 @@ function enclosingDepartement(code: string): string[] {
 }
 
 /** The département of an INSEE commune code: `69123` → `069`, `2A004` → `02A`, `97411` → `974`. */
-function departementOfCommune(code: string): string {
+export function departementOfCommune(code: string): string {
   return /^9[78]/.test(code) ? code.slice(0, 3) : `0${code.slice(0, 2)}`;
 }

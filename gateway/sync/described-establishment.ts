@@ -7,6 +7,7 @@ import { communeOfAddress, townKey, type Commune } from '../../connectors/annuai
 import { describedRecord, placeOf, type EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';
 import { SOURCE as DIRECTORY } from '../../connectors/annuaire/parse.js';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
+import { departementOfCommune } from '../perimeter/containment.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { directoryCommunes, EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment, storedCommuneCode } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
@@ -22,7 +23,11 @@ export function outsideProblem(uai: string, position: { file: string; line?: num
   return { ...position, field, code: 'establishment-not-allowed', severity: 'error', detail: `establishment ${uai} is outside what this import may write; its records are left out` };
 }
 
-/** The commune of the description's town: as the national directory names it in the store, or by the postal address. */
+/**
+ * The commune of the description's town: as the national directory names it in the store, or by the postal
+ * address; only one of the département the establishment is placed in (by its UAI), so that an address cannot
+ * put a UAI of one département in another's commune, and so inside a perimeter its UAI is not in.
+ */
 async function communeOf(db: Kysely<Database>, description: EstablishmentDescription): Promise<Commune | undefined> {
   const { departementCode } = placeOf(description);
   const { town, postalCode } = description.address ?? {};
@@ -32,7 +37,8 @@ async function communeOf(db: Kysely<Database>, description: EstablishmentDescrip
     const named = (await directoryCommunes(db, departementCode)).filter((c) => townKey(c.communeName) === townKey(town));
     if (new Set(named.map((c) => c.communeCode)).size === 1) return named[0];
   }
-  return communeOfAddress({ ...description.address, departementCode });
+  const commune = communeOfAddress({ ...description.address, departementCode });
+  return commune && (!departementCode || departementOfCommune(commune.communeCode) === departementCode) ? commune : undefined;
 }
 
 export async function writeDescribedEstablishment(

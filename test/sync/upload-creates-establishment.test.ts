@@ -1,5 +1,5 @@
-// An ONDE export uploaded over HTTP creates its école when the store does not know it, inside the submitter's
-// perimeter; for a UAI outside it, every answer the submitter gets (the submission, its job as it runs and
+// An ONDE or STS-Web export uploaded over HTTP creates its establishment when the store does not know it, inside
+// the submitter's perimeter; for a UAI outside it, every answer the submitter gets (the submission, its job as it runs and
 // fails, the report, the listing) is the same whether the store holds that UAI or not, and the job stays its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateClient } from '../../gateway/auth/clients.js';
@@ -29,6 +29,16 @@ const upload = (http: Api, uai: string) => http.request<Job>('POST', `/v1/sync/j
   body: school.exportOf(school.all), headers: { 'content-type': 'text/csv' },
 });
 
+/** An STS-Web export whose UAJ describes a collège of Villeurbanne (commune 69266, by its postal code and town). */
+const stsExport = (uai: string) => Buffer.from(`<?xml version="1.0" encoding="ISO-8859-1"?>\n<STS_EDT><PARAMETRES><UAJ CODE="${uai}"><ACADEMIE><CODE>10</CODE><LIBELLE>LYON</LIBELLE></ACADEMIE>`
+  + '<SIGLE>CLG</SIGLE><DENOM_PRINC>COLLEGE</DENOM_PRINC><DENOM_COMPL>LES SAULES</DENOM_COMPL><CODE_NATURE>340</CODE_NATURE>'
+  + '<ADRESSE>12 RUE DES PEUPLIERS</ADRESSE><COMMUNE>VILLEURBANNE</COMMUNE><CODE_POSTAL>69100</CODE_POSTAL></UAJ></PARAMETRES>'
+  + '<NOMENCLATURES><MATIERES><MATIERE CODE="020100"><LIBELLE_EDITION>Français</LIBELLE_EDITION></MATIERE></MATIERES></NOMENCLATURES></STS_EDT>\n', 'latin1');
+
+const uploadSts = (http: Api, uai: string) => http.request<Job>('POST', `/v1/sync/jobs?connector=sts-web&uai=${uai}&filename=export.xml`, {
+  body: stsExport(uai), headers: { 'content-type': 'application/xml' },
+});
+
 async function settled(http: Api, id: string): Promise<Job> {
   for (let i = 0; i < 600; i += 1) {
     const answer = await http.get<Job>(`/v1/sync/jobs/${id}`);
@@ -39,10 +49,11 @@ async function settled(http: Api, id: string): Promise<Job> {
   throw new Error(`job ${id} did not settle`);
 }
 
-/** A job as its submitter sees it, less what differs between any two jobs (id, UAI asked for, times, links). */
+/** A job as its submitter sees it, less what differs between any two jobs (id, UAI asked for, its input's digest, times, links). */
 const comparable = (job: Job) => {
-  const { id: _id, uai: _uai, links: _links, createdAt: _c, startedAt: _s, finishedAt: _f, updatedAt: _u, ...rest } = job;
-  return JSON.parse(JSON.stringify(rest).replaceAll(String(job.uai), '<uai>')) as Record<string, unknown>;
+  const { id: _id, uai: _uai, links: _links, createdAt: _c, startedAt: _s, finishedAt: _f, updatedAt: _u, input, ...rest } = job;
+  const { sha256: _sha256, ...inputSeen } = input as Record<string, unknown>;
+  return JSON.parse(JSON.stringify({ ...rest, input: inputSeen }).replaceAll(String(job.uai), '<uai>')) as Record<string, unknown>;
 };
 
 beforeAll(async () => {
@@ -106,5 +117,30 @@ describe('an ONDE upload for an école the store does not know', () => {
     expect((await nationalReader.http.get(`/v1/establishments/${unheldInAin}`)).status).toBe(404);
     expect((await nationalReader.http.get<{ communeCode: string }>(`/v1/establishments/${heldInAin}`)).body.communeCode).toBe(BOURG.communeCode);
     expect((await nationalReader.http.get<{ data: unknown[] }>(`/v1/establishments/${heldInAin}/people`)).body.data).toEqual([]);
+  });
+});
+
+describe('an STS-Web upload for an establishment the store does not know', () => {
+  it('creates a collège of a commune client\'s commune, placed by the export\'s postal address', async () => {
+    const villeurbanne = await client(['commune:69266']);
+    const college = newUai('069');
+    const submitted = await uploadSts(villeurbanne.http, college);
+    expect(submitted.status).toBe(202);
+    expect((await settled(villeurbanne.http, submitted.body.id)).state).toBe('completed');
+    const found = await villeurbanne.http.get<{ uai: string; name: string; communeCode: string }>(`/v1/establishments/${college}`);
+    expect(found.status).toBe(200);
+    expect(found.body).toMatchObject({ uai: college, name: 'COLLEGE LES SAULES', communeCode: '69266' });
+  });
+
+  it('answers a commune client the same for a UAI of another département, held by the store or not', async () => {
+    const villeurbanne = await client(['commune:69266']);
+    const [held, unheld] = [await uploadSts(villeurbanne.http, heldInAin), await uploadSts(villeurbanne.http, unheldInAin)];
+    expect([held.status, unheld.status]).toEqual([202, 202]);
+    expect(comparable(held.body)).toEqual(comparable(unheld.body));
+    const [heldJob, unheldJob] = [await settled(villeurbanne.http, held.body.id), await settled(villeurbanne.http, unheld.body.id)];
+    expect(heldJob).toMatchObject({ state: 'failed', error: `export.xml: establishment ${heldInAin} is outside what this import may write; its records are left out` });
+    expect(comparable(heldJob)).toEqual(comparable(unheldJob));
+    // The export's Villeurbanne address does not put a UAI of the Ain in Villeurbanne: nothing was created.
+    expect((await (await client(['national'])).http.get(`/v1/establishments/${unheldInAin}`)).status).toBe(404);
   });
 });
