@@ -1,6 +1,7 @@
 // Checks every /v1 request against the OpenAPI document before a route sees it (express-openapi-validator),
 // and turns what the library reports into our problem responses: one JSON pointer per bad field, with a
 // sentence naming what was expected, in the words gateway/model uses for records.
+import { createRequire } from 'node:module';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { ErrorObject } from 'ajv';
@@ -25,6 +26,42 @@ interface OpenApiRequestMetadata {
 
 const LIBRARY_ERRORS = Object.values(OpenApiValidator.error);
 
+type PathToRegexp = (path: string, options?: { sensitive?: boolean; strict?: boolean }) => { regexp: RegExp; keys: unknown[] };
+
+const MAX_CACHED_MATCHERS = 1_000;
+
+/**
+ * The library finds a request's operation by compiling, on every request, a matcher for each path of the document
+ * until one matches (openapi.metadata.js, lookupRoute): 4 % of a roster page's CPU in the gateway. It calls
+ * path-to-regexp's `pathToRegexp` through the module's exports at each call, so the compiled matchers are kept
+ * here, by path and options. A matcher has no state (no `g` flag) and is only read; express's router does not use
+ * this export (it compiles its layers once, through `match`).
+ * TODO: drop once express-openapi-validator caches its matchers (cdimascio/express-openapi-validator#1217).
+ */
+function cacheRouteMatchers(): void {
+  const library = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
+  const exports = library('path-to-regexp') as { pathToRegexp: PathToRegexp & { cached?: true } };
+  if (exports.pathToRegexp.cached) return;
+  const compile = exports.pathToRegexp;
+  const compiled = new Map<string, ReturnType<PathToRegexp>>();
+  const cached: PathToRegexp & { cached?: true } = (path, options = {}) => {
+    // The library passes a path and these two options; any other call is compiled as it comes.
+    if (typeof path !== 'string' || !Object.keys(options).every((name) => name === 'sensitive' || name === 'strict')) {
+      return compile(path, options);
+    }
+    const key = `${options.sensitive ? 's' : '-'}${options.strict ? 's' : '-'}${path}`;
+    let matcher = compiled.get(key);
+    if (!matcher) {
+      matcher = compile(path, options);
+      // The document's paths are a few dozen; another caller's paths, if any, are not kept past the bound.
+      if (compiled.size < MAX_CACHED_MATCHERS) compiled.set(key, matcher);
+    }
+    return matcher;
+  };
+  cached.cached = true;
+  exports.pathToRegexp = cached;
+}
+
 function isLibraryError(error: unknown): error is LibraryError {
   return LIBRARY_ERRORS.some((type) => error instanceof type);
 }
@@ -35,6 +72,7 @@ function isLibraryError(error: unknown): error is LibraryError {
  * number, defaults are filled in); unknown ones are refused. Problems go to `next` as ProblemErrors.
  */
 export function requestValidator(document: Record<string, unknown>): RequestHandler[] {
+  cacheRouteMatchers();
   const apiSpec = structuredClone(document);
   // The routes are matched on the request's own path: the public URL's path (a proxy's prefix) is not ours.
   delete apiSpec.servers;
