@@ -15,6 +15,8 @@
 // an earlier step's writes. Last, the store is emptied and the import runs once more without the heap cap.
 // Targets: >= 20,000 records/s, the import >= 25% of the parse floor and >= 40% of the write floor (in records/s
 // over the same records), peak RSS < 300 MB with and without the heap cap.
+// BENCH_DELIVERY=<folder> keeps the generated delivery there and reuses it on later runs; BENCH_ONLY=import runs
+// only one import into an empty store (with BENCH_HEAP_MB's cap, 0 for none), to compare changes run after run.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -27,7 +29,7 @@ import { openStore } from '../../gateway/store/db.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { importAaf } from '../../gateway/sync/import-aaf.js';
 import type { ImportCounts } from '../../gateway/sync/import-counts.js';
-import { generateDelivery } from './generate.js';
+import { generateDelivery, type GeneratedDelivery } from './generate.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = process.env.BENCH_SCHEMA ?? 'bench_import';
@@ -48,8 +50,13 @@ const TARGET_RATE = 20_000;
 const TARGET_SHARE = 0.25;
 const TARGET_WRITE_SHARE = 0.4;
 const TARGET_RSS_MB = 300;
+const DELIVERY = process.env.BENCH_DELIVERY;
+const ONLY_IMPORT = process.env.BENCH_ONLY === 'import';
 
-interface Measure { seconds: number; maxRssMb: number; nodeCpuSeconds?: number; postgresCpuSeconds?: number; counts?: ImportCounts; elements?: number; problems?: number; tableSeconds?: Record<string, number> }
+/** The main thread's memory when the process's RSS was highest, sampled: where the peak went. */
+interface MemoryAtPeak { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number }
+
+interface Measure { seconds: number; maxRssMb: number; atPeak?: MemoryAtPeak; nodeCpuSeconds?: number; postgresCpuSeconds?: number; counts?: ImportCounts; elements?: number; problems?: number; tableSeconds?: Record<string, number> }
 
 async function xmlFiles(folder: string): Promise<string[]> {
   return (await fs.readdir(folder)).filter((f) => f.endsWith('.xml')).sort().map((f) => path.join(folder, f));
@@ -76,13 +83,19 @@ async function importOnce(folder: string): Promise<Measure> {
     const files = await Promise.all((await xmlFiles(folder)).map(async (file) => ({
       name: path.basename(file), size: (await fs.stat(file)).size, open: () => createReadStream(file),
     })));
+    const atPeak: MemoryAtPeak = { rssMb: 0, heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      if (m.rss / 2 ** 20 > atPeak.rssMb) Object.assign(atPeak, { rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20, externalMb: m.external / 2 ** 20 });
+    }, 50);
     const start = performance.now();
     const cpu = process.cpuUsage();
     const outcome = await importAaf(store.db, { files, mode: 'complete', confirmed: true, lenientIdentifiers: false, perimeter: [{ kind: 'national' }] });
     const seconds = (performance.now() - start) / 1000;
     const { user, system } = process.cpuUsage(cpu);
+    clearInterval(sampler);
     for (const p of outcome.problems.slice(0, 5)) console.error(`  problem: ${p.file}:${p.line ?? ''} ${p.code} ${p.detail}`);
-    return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, nodeCpuSeconds: (user + system) / 1e6, counts: outcome.counts, problems: outcome.problems.length };
+    return { seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, atPeak, nodeCpuSeconds: (user + system) / 1e6, counts: outcome.counts, problems: outcome.problems.length };
   } finally {
     await store.close();
   }
@@ -179,7 +192,16 @@ async function inChild(kind: 'parse' | 'import', folder: string, heap: string[] 
 }
 
 async function prepare(): Promise<{ folder: string; bytes: number; files: number; uais: readonly string[] }> {
-  const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'bench-aaf-'));
+  const folder = DELIVERY ?? await fs.mkdtemp(path.join(os.tmpdir(), 'bench-aaf-'));
+  const kept = DELIVERY ? await fs.readFile(path.join(DELIVERY, 'delivery.json'), 'utf8').catch(() => undefined) : undefined;
+  if (kept) {
+    const delivery = JSON.parse(kept) as GeneratedDelivery & { size: typeof SIZE };
+    if (JSON.stringify(delivery.size) !== JSON.stringify(SIZE)) throw new Error(`${DELIVERY} holds a delivery of another size (${JSON.stringify(delivery.size)}): empty it or name another folder`);
+    console.log(`reusing the delivery in ${folder}`);
+    await emptyStore(delivery.uais);
+    return { folder, bytes: delivery.bytes, files: delivery.files.length, uais: delivery.uais };
+  }
+  await fs.mkdir(folder, { recursive: true });
   console.log(`generating ${SIZE.people} people, ${SIZE.groups} groups, ${SIZE.establishments} establishments into ${folder}...`);
   const start = performance.now();
   const delivery = await generateDelivery(folder, SIZE);
@@ -191,6 +213,7 @@ async function prepare(): Promise<{ folder: string; bytes: number; files: number
     await handle.close();
   }
 
+  if (DELIVERY) await fs.writeFile(path.join(DELIVERY, 'delivery.json'), JSON.stringify({ ...delivery, size: SIZE }));
   await emptyStore(delivery.uais);
   return { folder, bytes: delivery.bytes, files: delivery.files.length, uais: delivery.uais };
 }
@@ -217,6 +240,14 @@ async function emptyStore(uais: readonly string[]): Promise<void> {
 async function main(): Promise<void> {
   const { folder, bytes, files, uais } = await prepare();
   try {
+    if (ONLY_IMPORT) {
+      const m = await inChild('import', folder, HEAP_FLAGS);
+      const records = Object.values(m.counts!).reduce((a, b) => a + b, 0);
+      const p = m.atPeak!;
+      console.log(`import, heap cap ${HEAP_MB ? `${HEAP_MB} MB` : 'none'}: ${m.seconds.toFixed(1)} s, ${Math.round(records / m.seconds).toLocaleString('en')} rec/s, peak RSS ${m.maxRssMb.toFixed(0)} MB ` +
+        `(sampled at its peak: RSS ${p.rssMb.toFixed(0)} MB, main heap ${p.heapUsedMb.toFixed(0)} MB used of ${p.heapTotalMb.toFixed(0)} MB, external ${p.externalMb.toFixed(0)} MB)`);
+      return;
+    }
     console.log('parse only (floor)...');
     const floor = await inChild('parse', folder);
     console.log('import (every record created)...');
@@ -264,7 +295,7 @@ async function main(): Promise<void> {
     await fs.mkdir(out, { recursive: true });
     await fs.writeFile(path.join(out, `import-${new Date().toISOString().replace(/[:.]/g, '-')}.json`), JSON.stringify({ size: SIZE, heapMb: HEAP_MB, bytes, records: n, floor, first, again, uncapped, database }, null, 2));
   } finally {
-    await fs.rm(folder, { recursive: true, force: true });
+    if (!DELIVERY) await fs.rm(folder, { recursive: true, force: true });
   }
 }
 
