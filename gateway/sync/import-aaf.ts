@@ -28,6 +28,7 @@ import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
 import type { EstablishmentOutcome, Importer, ImportRequest, SourceFile } from './importer.js';
 import { OperationSpool } from './operation-spool.js';
+import { withBoundedHeapGrowth } from './heap-growth.js';
 import { refusedRecordProblems } from './import-roster.js';
 
 /** One spooled operation: what applyBatch takes, with where it came from. */
@@ -61,7 +62,11 @@ const levelOrder = (a: Placement, b: Placement) => ((a.level ?? '') < (b.level ?
 const establishmentKey = (uai: string) => `e:${uai}`;
 const aafId = (record: Record<string, unknown>) => (record.sourceIds as Record<string, string> | undefined)?.[SOURCE];
 
-export const importAaf: Importer = async (db, request) => {
+// The delivery's garbage outlives the young generation: without a bound on the heap's growth, V8's defaults let it
+// pile up past 300 MB of RSS (heap-growth.ts).
+export const importAaf: Importer = (db, request) => withBoundedHeapGrowth(() => importDelivery(db, request));
+
+const importDelivery: Importer = async (db, request) => {
   const problems: ConnectorProblem[] = [];
   const spool = await OperationSpool.open<Spooled | Deferred>('passerelle-aaf-');
   const thread = aafReaderThread();

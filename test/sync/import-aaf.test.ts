@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import iconv from 'iconv-lite';
 import { ineWithKey } from '../../gateway/model/identifiers.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
@@ -258,6 +259,21 @@ describe('a complete AAF delivery', () => {
     controller.abort();
     await expect(run(delivery([1], other, '8'), { signal: controller.signal })).rejects.toMatchObject({ name: 'AbortError' });
     expect(await records(other, 'person')).toEqual([]);
+  });
+
+  it('bounds the heap\'s growth while it reads and writes (test/sync/heap-growth.test.ts), and gives V8 its own back after', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    const setFlags = vi.spyOn(v8, 'setFlagsFromString');
+    const during = new Set<string>();
+    try {
+      const outcome = await run(delivery([1], uai, '6'), { onProgress: () => during.add(setFlags.mock.calls.map(([flags]) => flags).join(' ')) });
+      expect(outcome.establishments).toMatchObject([{ uai, state: 'completed' }]);
+      expect([...during]).toEqual(['--heap-growing-percent=100']);
+      expect(setFlags.mock.calls).toEqual([['--heap-growing-percent=100'], ['--heap-growing-percent=0']]);
+    } finally {
+      setFlags.mockRestore();
+    }
   });
 
   it('refuses modify and delete requests in a complete import', async () => {
