@@ -1,10 +1,24 @@
 // Entity tags for conditional GETs: computed from what the response shows, so a 304 is only ever sent
 // when the client's copy is still exactly right.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Request, Response } from 'express';
 
+const tagOf = (hash: Hash) => `"${hash.digest('base64url').slice(0, 27)}"`;
+
 export function etagOf(parts: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(parts)).digest('base64url').slice(0, 27)}"`;
+  return tagOf(createHash('sha256').update(JSON.stringify(parts)));
+}
+
+/**
+ * The tag of a listing's page: `head` (what was asked, and how the page ends) and each row's key and version. The
+ * rows go to the hash as one text, not as a JSON document of pairs: a page read spent as much building that
+ * document as hashing it. Keys (ids, UAIs) and versions (digits) hold neither space nor comma, and JSON no line
+ * break, so the text still tells every page apart.
+ */
+export function pageEtag(head: unknown, rows: readonly { key: string; seq: string }[]): string {
+  let versions = '';
+  for (const row of rows) versions += `${row.key} ${row.seq},`;
+  return tagOf(createHash('sha256').update(JSON.stringify(head)).update('\n').update(versions));
 }
 
 /** Sets the ETag; answers 304 and returns true when the request's If-None-Match already has it. */

@@ -2,7 +2,7 @@
 // change-feed cursor of the listing's snapshot, an optional total, and an ETag for conditional requests.
 import type { Request, Response } from 'express';
 import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '../../http/paging.js';
-import { etagOf, notModified } from '../../http/etag.js';
+import { notModified, pageEtag } from '../../http/etag.js';
 import { queryDate, queryFlag, queryInteger, queryString } from '../../http/query.js';
 import { changeCursorAt } from '../changes/cursor.js';
 import type { ListedRow, Page, PageRequest } from './queries.js';
@@ -41,8 +41,8 @@ export function sendPage(req: Request, res: Response, publicUrl: string, page: P
   const next = page.hasMore && last
     ? selfUrl(req, publicUrl, { cursor: encodeCursor(req, { c: String(page.asOf), a: last.key }) })
     : null;
-  // The tag covers what the page shows (which rows, in which version), not the moving feed position.
-  const etag = etagOf([req.path, req.query, page.rows.map((r) => [r.key, r.seq]), page.hasMore, page.total]);
+  // The tag covers what the page shows (which rows, in which version and rendering), not the moving feed position.
+  const etag = pageEtag([req.path, req.query, page.rendering, page.hasMore, page.total], page.rows);
   if (page.total !== undefined) res.setHeader('X-Total-Count', String(page.total));
   setNextLink(res, next);
   if (notModified(req, res, etag)) return;

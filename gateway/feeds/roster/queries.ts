@@ -36,6 +36,8 @@ export interface Page<Row> {
   total: number | undefined;
   /** The position the page was read at: the next pages' and the change feed's. */
   asOf: bigint;
+  /** Which rendering of the records it holds (identifying fields or not): two callers' pages differ by it. */
+  rendering: 'full' | 'minimal';
 }
 
 /** Filters on a roster listing; each names the column or link it reads. */
@@ -65,8 +67,8 @@ async function totalOf(filtered: Filtered, request: PageRequest): Promise<number
   return Number(n);
 }
 
-function pageFrom(rows: ListedRow[], request: PageRequest, asOf: bigint, total: number | undefined): Page<ListedRow> {
-  return { rows: rows.slice(0, request.limit), hasMore: rows.length > request.limit, total, asOf };
+function pageFrom(rows: ListedRow[], request: PageRequest, asOf: bigint, total: number | undefined, rendering: Page<ListedRow>['rendering']): Page<ListedRow> {
+  return { rows: rows.slice(0, request.limit), hasMore: rows.length > request.limit, total, asOf, rendering };
 }
 
 /**
@@ -114,7 +116,8 @@ export async function listRecords(
   const read = await access.readIn(uai, (gate) => pageOf(filtered(gate), 'r.id', renderingFor(access.caller.scopes), request));
   const asOf = request.asOf ?? BigInt(read.position);
   const total = await totalOf(filtered({ uai: sql.val(read.uai), position: sql.val(String(asOf)) }), request);
-  const page = pageFrom(read.rows, request, asOf, total);
+  // The caller the read was built for (reloaded if it was stale): its rendering is the page's.
+  const page = pageFrom(read.rows, request, asOf, total, renderingFor(access.caller.scopes));
   // The page is not served unless its reading is on record.
   if (audit) await access.audit.record([{ ...audit, uai: read.uai, count: page.rows.length }]);
   return page;
@@ -142,5 +145,5 @@ export async function listEstablishments(
   if (filters.regionCode) query = query.where('region_code', '=', filters.regionCode);
   if (filters.academieCode) query = query.where('academie_code', '=', filters.academieCode);
   const rows = (await pageOf(query, 'uai', 'full', request).execute());
-  return pageFrom(rows, request, asOf, await totalOf(query, request));
+  return pageFrom(rows, request, asOf, await totalOf(query, request), 'full');
 }
