@@ -244,7 +244,7 @@ async function main(): Promise<void> {
       const m = await inChild('import', folder, HEAP_FLAGS);
       const records = Object.values(m.counts!).reduce((a, b) => a + b, 0);
       const p = m.atPeak!;
-      console.log(`import, heap cap ${HEAP_MB ? `${HEAP_MB} MB` : 'none'}: ${m.seconds.toFixed(1)} s, ${Math.round(records / m.seconds).toLocaleString('en')} rec/s, peak RSS ${m.maxRssMb.toFixed(0)} MB ` +
+      console.log(`import, heap cap ${HEAP_MB ? `${HEAP_MB} MB` : 'none'}: ${m.seconds.toFixed(1)} s, ${Math.round(records / m.seconds).toLocaleString('en')} rec/s, ${m.nodeCpuSeconds!.toFixed(1)} s of CPU in Node, peak RSS ${m.maxRssMb.toFixed(0)} MB ` +
         `(sampled at its peak: RSS ${p.rssMb.toFixed(0)} MB, main heap ${p.heapUsedMb.toFixed(0)} MB used of ${p.heapTotalMb.toFixed(0)} MB, external ${p.externalMb.toFixed(0)} MB)`);
       return;
     }
