@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, sql } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { Database } from './tables.js';
+import { StoreDialect } from './dialect.js';
 import { migrationProvider } from './migrations/index.js';
 import { shareStore } from './socket/share-store.js';
 import { connectTo, SocketPool } from './socket/socket-pool.js';
@@ -50,7 +51,7 @@ async function openPostgres(url: string, schema: string): Promise<Store> {
     options: `-c search_path="${schema}"`,
     application_name: 'passerelle',
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new StoreDialect({ pool }) });
   return makeStore(db, 'postgres', schema, async () => db.destroy());
 }
 
@@ -79,7 +80,7 @@ async function openEmbedded(dataDir: string, exclusive: boolean): Promise<Store>
     const pglite = await PGlite.create(path.join(dataDir, 'pg'));
     // PGlite is one session: the pool has one connection, and concurrent transactions queue up.
     const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new StoreDialect({ pool }) });
     const sharing = await shareStore(pool, socketPath).catch(async (error: unknown) => {
       await db.destroy();
       await pglite.close();
@@ -104,7 +105,7 @@ async function openShared(socketPath: string, holder: number): Promise<Store | u
   } catch {
     return undefined;
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new SocketPool(socketPath, holder) }) });
+  const db = new Kysely<Database>({ dialect: new StoreDialect({ pool: new SocketPool(socketPath, holder) }) });
   return makeStore(db, 'embedded', 'public', async () => db.destroy());
 }
 
