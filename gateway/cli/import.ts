@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { isValidUai } from '../model/identifiers.js';
+import { isUaiShaped, isValidUai } from '../model/identifiers.js';
 import { commandLogger } from '../observability/logger.js';
 import { IMPORTERS, isConnectorName, NEEDS_UAI } from '../sync/importers.js';
 import { OPERATOR } from '../store/jobs.js';
@@ -74,7 +74,7 @@ Examples:
       if (!isConnectorName(connector)) fail(`${connector}: no such connector; expected one of ${Object.keys(IMPORTERS).join(', ')}`);
       if (NEEDS_UAI.has(connector) && !options.uai) fail(`--uai is required for ${connector}: its files do not name their establishment`);
       const uai = options.uai?.toUpperCase();
-      if (uai && !(options.lenientIdentifiers ? /^[0-9]{7}[A-Z]$/.test(uai) : isValidUai(uai))) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
+      if (uai && !(options.lenientIdentifiers ? isUaiShaped(uai) : isValidUai(uai))) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
       if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);
       const files = filesOf(paths);
       const config = loadConfig();
