@@ -16,7 +16,7 @@ export type JobState = SyncJobTable['state'];
 export const JOB_STATES = ['queued', 'running', 'held', 'completed', 'completed-with-errors', 'failed', 'cancelled'] as const satisfies readonly JobState[];
 
 /** States a job stays in until someone acts (confirm, retry) or for good. */
-export const SETTLED_STATES: readonly JobState[] = ['held', 'completed', 'completed-with-errors', 'failed', 'cancelled'];
+export const SETTLED_STATES: readonly JobState[] = JOB_STATES.filter((state) => state !== 'queued' && state !== 'running');
 
 /** The submitter of jobs from the command line and the sync schedules: the operator, with no perimeter. */
 export const OPERATOR = 'operator';

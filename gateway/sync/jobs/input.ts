@@ -80,7 +80,6 @@ function counted(take: (bytes: number) => void): Transform {
   });
 }
 
-
 type Kind = 'zip' | 'tar' | 'tar.gz' | 'gzip' | 'plain';
 
 async function kindOf(file: InputFile): Promise<Kind> {
