@@ -149,7 +149,7 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
-  v1.use(changesRoutes());
+  v1.use(changesRoutes(config.publicUrl));
   v1.use(adminClientRoutes());
   v1.use(syncJobRoutes(jobs, config.publicUrl, config.maxUploadBytes));
   app.use('/v1', v1);

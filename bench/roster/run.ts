@@ -18,7 +18,7 @@ import autocannon from 'autocannon';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
-import { listRecords } from '../../gateway/feeds/roster/queries.js';
+import { entityNamed } from '../../gateway/model/registry.js';
 import { ScopedAccess } from '../../gateway/perimeter/scoped-access.js';
 import type { AuditEntry } from '../../gateway/store/audit.js';
 import type { Database } from '../../gateway/store/tables.js';
@@ -104,12 +104,12 @@ async function capturedStatements(uai: string, clientId: string): Promise<Pick<F
     const row = await findActiveClientRow(db, clientId);
     const caller = { clientId, scopes: new Set(['roster.read'] as const), perimeter: ['national'], version: row!.version, tokenScopes: ['roster.read'] };
     let audit: AuditEntry | undefined;
-    const access = new ScopedAccess(db, caller, async () => caller, { record: async ([entry]) => void (audit = entry), close: async () => {} });
-    const { position } = await access.establishment(uai);
+    const access = new ScopedAccess(db, caller, async () => caller, { record: async ([entry]) => void (audit = entry), close: async () => {} }, 'bench');
+    const { position } = await access.establishment(uai).read();
     const [check] = statements.splice(0);
-    await listRecords(access, uai, 'person', {}, {
+    await access.establishment(uai).list(entityNamed('person'), {}, {}, {
       limit: 100, after: undefined, asOf: undefined, includeDeleted: false, updatedSince: undefined, withTotal: false,
-    }, { clientId, entity: 'person', requestId: 'bench' });
+    });
     const [page] = statements;
     return {
       page,

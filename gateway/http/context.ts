@@ -22,8 +22,8 @@ declare global {
  * log needs no closing of its own.
  */
 export function scopedAccess(db: Kysely<Database>, loadCaller: CallerLoader, audit: AuditLog = groupCommitAudit(db)): RequestHandler {
-  return (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller, audit);
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller, audit, String(req.id ?? ''));
     next();
   };
 }

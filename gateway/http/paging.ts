@@ -24,11 +24,7 @@ function tagOf(req: Request, payload: string): Buffer {
   return createHmac('sha256', key).update(payload).digest().subarray(0, TAG_BYTES);
 }
 
-/** The keys listings and the change feed page by: record ids and the UAIs of establishments. */
-export const KEY_SHAPES = {
-  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  uai: /^[0-9]{7}[A-Z]$/,
-} as const;
+export { KEY_SHAPES } from '../model/identifiers.js';
 
 export function encodeCursor(req: Request, state: Record<string, unknown>): string {
   const payload = Buffer.from(JSON.stringify(state)).toString('base64url');

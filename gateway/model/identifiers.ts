@@ -51,3 +51,9 @@ export function ineWithKey(tenDigits: string): string {
 export function uaiWithKey(sevenDigits: string): string {
   return sevenDigits + uaiCheckLetter(sevenDigits);
 }
+
+/** The keys listings and the change feed page by: record ids and the UAIs of establishments. */
+export const KEY_SHAPES = {
+  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  uai: /^[0-9]{7}[A-Z]$/,
+} as const;

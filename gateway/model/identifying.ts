@@ -1,14 +1,4 @@
-// Fields that identify a person beyond their name (INE, birth date). Callers see them only with the
-// `roster.identifiers` scope; every stored record keeps a rendering without them (store/record-shape.ts), so
-// projecting is choosing one. A new guarded field belongs here, behind the same scope.
-import type { Entity } from './validate.js';
-
-export const IDENTIFYING_FIELDS: Partial<Record<Entity, readonly string[]>> = {
-  person: ['ine', 'birthDate'],
-};
-
-/**
- * Sources whose identifiers identify a person in turn: ONDE knows a pupil only by its INE, so its source ids are
- * INEs (and its memberships' ids carry them). They are left out of `sourceIds` behind the same scope.
- */
+// Sources whose identifiers identify a person in turn: ONDE knows a pupil only by its INE, so its source ids are
+// INEs (and its memberships' ids carry them). On records that describe people they are left out of `sourceIds`
+// for a caller without `roster.identifiers`, as INEs are (guarded fields are declared in each entity's descriptor).
 export const IDENTIFYING_SOURCES: readonly string[] = ['onde'];

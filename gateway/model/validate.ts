@@ -7,13 +7,12 @@ import _addFormats from 'ajv-formats';
 import { ineWithKey, isUaiShaped, isValidIne, isValidUai, uaiCheckLetter } from './identifiers.js';
 import { valueAtPointer } from './json-pointer.js';
 import { projectFolder } from './project-folder.js';
+import { entityNamed } from './registry.js';
 
 const addFormats = _addFormats as unknown as typeof _addFormats.default;
 
-export const ENTITIES = [
-  'establishment', 'person', 'group', 'membership', 'guardianLink', 'subject', 'room', 'academicYear',
-] as const;
-export type Entity = (typeof ENTITIES)[number];
+/** The entities the gateway ships with, for code that names them; any registered entity is a `string`. */
+export type Entity = 'establishment' | 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room' | 'academicYear';
 
 export interface FieldProblem {
   /** JSON pointer into the validated value, such as `/ine`. */
@@ -68,20 +67,34 @@ function createAjv(lenient: boolean): Ajv2020 {
   return ajv;
 }
 
-const validators = new Map<boolean, Map<Entity, ValidateFunction>>();
+const compilers = new Map<boolean, Ajv2020>();
+/** Each descriptor's schema compiled once per mode (a registered schema object is its own key). */
+const validators = new Map<boolean, WeakMap<object, ValidateFunction>>();
 
-function validatorFor(entity: Entity, lenient: boolean): ValidateFunction {
-  let set = validators.get(lenient);
-  if (!set) {
-    const ajv = createAjv(lenient);
-    set = new Map(ENTITIES.map((e) => [e, ajv.getSchema(`${e}.schema.json`)!]));
-    validators.set(lenient, set);
+function validatorFor(entity: string, lenient: boolean): ValidateFunction {
+  const { schema } = entityNamed(entity);
+  let ajv = compilers.get(lenient);
+  if (!ajv) {
+    ajv = createAjv(lenient);
+    compilers.set(lenient, ajv);
+    validators.set(lenient, new WeakMap());
   }
-  return set.get(entity)!;
+  if (typeof schema === 'string') return ajv.getSchema(schema) ?? missingSchema(entity, schema);
+  const compiled = validators.get(lenient)!;
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
+}
+
+function missingSchema(entity: string, file: string): never {
+  throw new Error(`the schema ${file} of ${entity} is not in ${schemasDirectory()}`);
 }
 
 /** Checks one record of an entity; an empty list means the record is valid. */
-export function validateRecord(entity: Entity, record: unknown, options: ValidationOptions = {}): FieldProblem[] {
+export function validateRecord(entity: string, record: unknown, options: ValidationOptions = {}): FieldProblem[] {
   const validate = validatorFor(entity, options.lenientIdentifiers ?? false);
   if (validate(record)) return [];
   return describeErrors(validate.errors ?? [], record);

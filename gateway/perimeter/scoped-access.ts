@@ -1,26 +1,48 @@
-// The request's door to establishment data: built from the caller, it applies the caller's perimeter to
-// every query, so a route cannot forget it. Outside the perimeter looks exactly like missing (404).
+// The request's door to the data: built from the caller, it hands out only accessors bound to the caller's
+// perimeter and scopes (an establishment's scope, the perimeter's listings, the change feed), which project
+// records per entity and audit personal reads themselves. There is no database handle to take instead.
 // The caller may come from a cache: every access checks it against the client's current record, in the
-// query it runs anyway or in one of its own, and starts again with the current record when it changed.
-// What the perimeter covers is never cached: it is resolved in the statement that reads (one index probe of the
-// establishment), so a narrowed client or a moved establishment applies at the next request on every replica,
-// with nothing to invalidate.
-import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+// query it runs anyway, and starts again with the current record when it changed. What the perimeter covers is
+// never cached: it is resolved in the statement that reads, so a narrowed client or a moved establishment
+// applies at the next request on every replica, with nothing to invalidate.
+import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
 import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../http/problem.js';
+import type { EntityDescriptor } from '../model/registry.js';
 import type { AuditLog } from '../store/audit.js';
-import type { Database, EstablishmentRow } from '../store/tables.js';
+import type { GatedRows, Reader } from '../store/reads/gate.js';
+import type { Database } from '../store/tables.js';
 import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
-import { coversEstablishment } from './visibility.js';
+import { ClientsScope } from './clients-scope.js';
+import { EstablishmentScope } from './establishment-scope.js';
+import { JobsScope } from './jobs-scope.js';
+import { PerimeterScope } from './perimeter-scope.js';
+import { canRead } from './projection.js';
 
 export type CallerLoader = (clientId: string, tokenScopes: readonly string[]) => Promise<Caller | undefined>;
 
-/** What a read inside one establishment refers to: the establishment (null outside the perimeter) and the position. */
-export interface EstablishmentGate {
-  /** The UAI when the caller may see the establishment, else null: rows keyed on it are none. */
-  uai: Expression<string | null>;
-  /** The change-log position of the statement's snapshot. */
-  position: Expression<string>;
+/** What only the accessors of this folder may use: the store, behind the caller's perimeter. */
+export interface AccessInternals {
+  readonly db: Kysely<Database>;
+  readonly audit: AuditLog;
+  readonly requestId: string | null;
+  /**
+   * Runs a gated read, again with the reloaded caller when the cached one turns out stale; outside the
+   * perimeter (or missing), the 404 of `missing` (`establishment 0750655E`).
+   */
+  gated<Row>(read: (reader: Reader) => Promise<GatedRows<Row>>, missing: string): Promise<GatedRows<Row> & { uai: string }>;
+}
+
+/** Answers for a record or establishment outside the perimeter exactly as for a missing one. */
+export function notInPerimeter(what: string): NotFoundProblem {
+  return new NotFoundProblem(`no ${what} in your perimeter`);
+}
+
+const internals = new WeakMap<ScopedAccess, AccessInternals>();
+
+/** The store behind an access, for the scoped accessors of perimeter/ (never exported past them). */
+export function internalsOf(access: ScopedAccess): AccessInternals {
+  return internals.get(access)!;
 }
 
 export class ScopedAccess {
@@ -29,15 +51,23 @@ export class ScopedAccess {
   #required: readonly Scope[] = [];
   #fresh = false;
 
-  constructor(
-    readonly db: Kysely<Database>,
-    caller: Caller,
-    private readonly loadCaller: CallerLoader,
-    /** Where reads of personal data are recorded, before they are answered. */
-    readonly audit: AuditLog,
-  ) {
+  constructor(db: Kysely<Database>, caller: Caller, private readonly loadCaller: CallerLoader, audit: AuditLog, requestId: string | null = null) {
     this.#caller = caller;
     this.#perimeter = parsePerimeter(caller.perimeter);
+    internals.set(this, {
+      db, audit, requestId,
+      gated: async (read, missing) => {
+        for (;;) {
+          const result = await read({ clientId: this.#caller.clientId, perimeter: this.#perimeter });
+          if (!this.#fresh && result.clientVersion !== this.#caller.version) {
+            await this.fresh();
+            continue;
+          }
+          if (result.uai === null) throw notInPerimeter(missing);
+          return result as typeof result & { uai: string };
+        }
+      },
+    });
   }
 
   get caller(): Caller {
@@ -48,10 +78,42 @@ export class ScopedAccess {
     return this.#perimeter;
   }
 
+  get scopes(): ReadonlySet<Scope> {
+    return this.#caller.scopes;
+  }
+
   /** Lets the request go on if the caller holds one of the scopes (none: any caller); checked again if it is reloaded. */
   requireScopes(scopes: readonly Scope[]): void {
     this.#required = scopes;
     if (scopes.length > 0 && !scopes.some((s) => this.#caller.scopes.has(s))) throw new ForbiddenProblem(scopes);
+  }
+
+  /** Refuses an entity the caller's scopes do not open (403, naming the scopes that would). */
+  requireReadable(entity: EntityDescriptor): void {
+    if (!canRead(entity, this.#caller.scopes)) throw new ForbiddenProblem(entity.readScopes);
+  }
+
+  /**
+   * One establishment as the caller may see it: every read and write of its records goes through this scope,
+   * which answers 404 outside the perimeter (checked in the statement that reads, not before).
+   */
+  establishment(uai: string): EstablishmentScope {
+    return new EstablishmentScope(this, uai);
+  }
+
+  /** What the whole perimeter holds: establishments, records by id, the change feed. */
+  perimeterScope(): PerimeterScope {
+    return new PerimeterScope(this);
+  }
+
+  /** The sync jobs the caller may see and act on. */
+  jobs(): JobsScope {
+    return new JobsScope(this);
+  }
+
+  /** The API clients an `admin` caller manages. */
+  clients(): ClientsScope {
+    return new ClientsScope(this);
   }
 
   /** Makes sure the caller is the client's current record (one query), for accesses that need it first. */
@@ -64,77 +126,4 @@ export class ScopedAccess {
     this.#fresh = true;
     this.requireScopes(this.#required);
   }
-
-  /** Active establishments inside the perimeter, as a query to refine (call `fresh()` first). */
-  establishments(): SelectQueryBuilder<Database, 'establishment', object> {
-    return this.db
-      .selectFrom('establishment')
-      .where('establishment.status', '=', 'active')
-      .where((eb) => coversEstablishment(eb, this.#perimeter));
-  }
-
-  /**
-   * The establishment if the caller may see it, otherwise a 404 that does not say which of the two it is; with
-   * the change-log position at the time of reading. One round trip for the three, and the caller's freshness.
-   */
-  async establishment(uai: string): Promise<EstablishmentRow & { position: string }> {
-    const row = await this.#gate(uai).selectAll('establishment').executeTakeFirstOrThrow();
-    if (await this.#staleCaller(row.clientVersion)) return this.establishment(uai);
-    if (row.uai === null) throw outsidePerimeter(uai);
-    const { clientVersion: _version, ...establishment } = row;
-    return establishment as EstablishmentRow & { position: string };
-  }
-
-  /**
-   * Rows of one establishment the caller may see, read in the statement that checks the perimeter and the
-   * caller's freshness: one round trip, one snapshot. `rows` builds the read from the gate's references (key the
-   * rows on `gate.uai`: outside the perimeter it is null, and nothing is read); they come back in `key` order.
-   * Outside the perimeter, the same 404 as `establishment`.
-   */
-  async readIn<Row extends { key: string }>(
-    uai: string,
-    rows: (gate: EstablishmentGate) => SelectQueryBuilder<Database, any, Row>,
-  ): Promise<{ uai: string; position: string; rows: Row[] }> {
-    const gate = this.#gate(uai).select('establishment.uai as visibleUai');
-    const read = rows({ uai: sql.ref<string | null>('gate.visibleUai'), position: sql.ref<string>('gate.position') });
-    const result = await sql<{ position: string; clientVersion: string | null; visibleUai: string | null } & Row>`
-      with gate as (${gate})
-      select gate.position, gate."clientVersion", gate."visibleUai", page.*
-      from gate left join lateral (${read}) as page on true
-      order by page.key`.execute(this.db);
-    const [first] = result.rows;
-    if (await this.#staleCaller(first.clientVersion)) return this.readIn(uai, rows);
-    if (first.visibleUai === null) throw outsidePerimeter(uai);
-    const found = first.key === null ? [] : result.rows.map(({ position: _p, clientVersion: _v, visibleUai: _u, ...row }) => row as unknown as Row);
-    return { uai: first.visibleUai, position: first.position, rows: found };
-  }
-
-  /** The change-log position, the establishment if the caller may see it (left-joined), and the client's version. */
-  #gate(uai: string) {
-    return this.db
-      .selectFrom('change_counter')
-      // The one row, named: the planner otherwise guesses thousands, and prices what follows as many times.
-      .where('change_counter.id', '=', 1)
-      .leftJoin('establishment', (join) => join
-        .on('establishment.uai', '=', uai)
-        .on('establishment.status', '=', 'active')
-        .on((eb) => coversEstablishment(eb as never, this.#perimeter)))
-      .select(['change_counter.seq as position', this.#clientVersion().as('clientVersion')]);
-  }
-
-  #clientVersion(): RawBuilder<string | null> {
-    return sql<string | null>`(select xmin::text from api_client where client_id = ${this.#caller.clientId} and status = 'active')`;
-  }
-
-  /** True when the caller came from a cache and the client's record changed since: it is then reloaded (or refused). */
-  async #staleCaller(version: string | null): Promise<boolean> {
-    if (this.#fresh || version === this.#caller.version) return false;
-    await this.fresh();
-    return true;
-  }
-}
-
-/** The same answer for an establishment outside the perimeter as for one that does not exist. */
-function outsidePerimeter(uai: string): NotFoundProblem {
-  return new NotFoundProblem(`no establishment ${uai} in your perimeter`);
 }

@@ -1,13 +1,17 @@
 // Establishments: the records every other one belongs to, and whose territory perimeters are resolved against.
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { ESTABLISHMENT } from '../model/registry.js';
 import { validateRecord, type FieldProblem } from '../model/validate.js';
-import type { Database, EstablishmentRow } from './tables.js';
-import { jsonForPostgres, minimalParts, recordFromRow, renderedInDatabase } from './record-shape.js';
+import type { Database } from './tables.js';
+import { recordFromRow } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
-import { reserveSequence } from './changelog.js';
+import { lockOwner } from './owner-lock.js';
+import { ENVELOPE } from './write/plan.js';
+import { writeRows } from './write/rows.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { coversEstablishment, perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
+import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
+import { coversEstablishment } from './reads/visibility.js';
 
 export class EstablishmentRejected extends Error {
   constructor(readonly problems: FieldProblem[]) {
@@ -26,19 +30,13 @@ export class EstablishmentOutsidePerimeter extends Error {
   }
 }
 
-/** Writers of one establishment take turns: matching by source id and reconciliation need a stable view. */
-export async function lockEstablishment(trx: Transaction<Database>, uai: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${'establishment:' + uai}))`.execute(trx);
-}
-
 const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode'] as const;
-const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
 /**
- * Creates or updates an establishment (matched by UAI). A change of territory is recorded with its sequence
- * number, so the change feed can tell which clients' perimeters it entered or left. With `perimeter`, the write
- * is the caller's: the establishment as stored and as written must both be inside it (checked under the
- * establishment's lock), else EstablishmentOutsidePerimeter and nothing is written.
+ * Creates or updates an establishment (matched by UAI) through the one write path. A change of territory is
+ * recorded with its sequence number, so the change feed can tell which clients' perimeters it entered or left.
+ * With `perimeter`, the write is the caller's: the establishment as stored and as written must both be inside
+ * it (checked under the establishment's lock), else EstablishmentOutsidePerimeter and nothing is written.
  */
 export async function putEstablishment(
   db: Kysely<Database>,
@@ -62,7 +60,7 @@ export async function putEstablishment(
   const given = Object.fromEntries(Object.entries(input).filter(([k]) => !ENVELOPE.has(k)));
 
   return db.transaction().execute(async (trx) => {
-    await lockEstablishment(trx, uai);
+    await lockOwner(trx, { uai });
     const existing = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirst();
     const storedData = (existing?.status === 'active' ? existing.data : {}) as Record<string, unknown>;
     const perimeter = options.perimeter;
@@ -88,39 +86,17 @@ export async function putEstablishment(
       jsonEqual(existing.source_ids, sourceIds)) {
       return { record: recordFromRow(existing), seq: existing.seq, outcome: 'unchanged' as const };
     }
-    const seq = String(await reserveSequence(trx, 1));
     const id = existing?.id ?? (typeof input.id === 'string' ? input.id : randomUUID());
-    const updatedAt = new Date();
-    const territory = {
-      commune_code: (data.communeCode as string | undefined) ?? null,
-      departement_code: (data.departementCode as string | undefined) ?? null,
-      region_code: data.regionCode as string,
-      academie_code: data.academieCode as string,
-    };
-    const minimal = minimalParts(sourceIds, data);
-    const rendered = (parts: { sourceIds: unknown; data: unknown }) => renderedInDatabase({
-      id: sql`${id}::text`, uai, status: sql`'active'`, updatedAt, sourceIds: sql`${jsonForPostgres(parts.sourceIds)}::json`, data: sql`${jsonForPostgres(parts.data)}::json`,
-    });
-    const { rows: [stored] } = await sql<EstablishmentRow>`
-      insert into establishment (id, uai, status, name, type, sector, commune_code, departement_code, region_code, academie_code,
-        source_ids, data, body, body_minimal, updated_at, seq)
-      values (${id}, ${uai}, 'active', ${data.name as string}, ${data.type as string}, ${data.sector as string}, ${territory.commune_code},
-        ${territory.departement_code}, ${territory.region_code}, ${territory.academie_code}, ${jsonForPostgres(sourceIds)}::jsonb, ${jsonForPostgres(data)}::jsonb,
-        ${rendered({ sourceIds, data })}, ${minimal ? rendered(minimal) : null}, ${updatedAt}, ${seq})
-      on conflict (uai) do update set
-        status = excluded.status, name = excluded.name, type = excluded.type, sector = excluded.sector, commune_code = excluded.commune_code,
-        departement_code = excluded.departement_code, region_code = excluded.region_code, academie_code = excluded.academie_code,
-        source_ids = excluded.source_ids, data = excluded.data, body = excluded.body, body_minimal = excluded.body_minimal,
-        updated_at = excluded.updated_at, seq = excluded.seq
-      returning *`.execute(trx);
+    const seq = String(await writeRows(trx, [{ entity: ESTABLISHMENT, owner: { uai }, id, created: !existing, deleted: false, sourceIds, data }]));
+    const stored = await trx.selectFrom('establishment').selectAll().where('uai', '=', uai).executeTakeFirstOrThrow();
     const territoryMoved = !existing || existing.status !== 'active' ||
       TERRITORY_FIELDS.some((f) => (existing.data as Record<string, unknown>)[f] !== data[f]);
     if (territoryMoved) {
       await trx.insertInto('establishment_territory').values({
-        uai, seq, status: 'active', ...territory,
+        uai, seq, status: 'active', commune_code: stored.commune_code, departement_code: stored.departement_code,
+        region_code: stored.region_code, academie_code: stored.academie_code,
       }).execute();
     }
-    await trx.insertInto('change_log').values({ seq, entity: 'establishment', record_id: id, uai, op: 'upsert', changed_at: updatedAt }).execute();
     return { record: recordFromRow(stored), seq: stored.seq, outcome: existing ? ('updated' as const) : ('created' as const) };
   });
 }

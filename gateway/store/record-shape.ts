@@ -2,7 +2,8 @@
 // Records are also stored rendered as JSON text, which listings and the change feed send as they are: no
 // parsing and re-serialising of every row on every read. The database makes the renderings as it stores a record.
 import { sql, type RawBuilder } from 'kysely';
-import { IDENTIFYING_SOURCES } from '../model/identifying.js';
+import type { EntityDescriptor } from '../model/registry.js';
+import { guardedFields, guardedSources, type Projection } from '../perimeter/projection.js';
 
 export interface StoredRow {
   id: string;
@@ -31,12 +32,12 @@ export interface MinimalParts {
 }
 
 /**
- * The parts of a record's minimal rendering: without its identifying fields nor its ids in identifying sources
- * (model/identifying.ts); undefined when there are none to leave out (the record then has no `body_minimal`).
+ * The parts of a record's minimal rendering: without any guarded field of its entity (identifying, contact) nor
+ * its ids in identifying sources; undefined when there are none to leave out (the record then has no `body_minimal`).
  */
-export function minimalParts(sourceIds: Record<string, unknown>, data: Record<string, unknown>, identifying: readonly string[] = []): MinimalParts | undefined {
-  const fields = identifying.filter((field) => field in data);
-  const sources = IDENTIFYING_SOURCES.filter((source) => source in sourceIds);
+export function minimalParts(entity: EntityDescriptor, sourceIds: Record<string, unknown>, data: Record<string, unknown>): MinimalParts | undefined {
+  const fields = guardedFields(entity).map((g) => g.field).filter((field) => field in data);
+  const sources = guardedSources(entity).filter((source) => source in sourceIds);
   if (!fields.length && !sources.length) return undefined;
   const minimal = { sourceIds: { ...sourceIds }, data: { ...data } };
   for (const field of fields) delete minimal.data[field];
@@ -45,27 +46,48 @@ export function minimalParts(sourceIds: Record<string, unknown>, data: Record<st
 }
 
 /**
- * A record's rendering, `{"id", "uai", "status", "sourceIds", "updatedAt", …data}` as JSON text, made by the
+ * A record's rendering, `{"id", "uai" (or "territory"), "status", "sourceIds", "updatedAt", …data}` as JSON text, made by the
  * database from the parts' JSON texts as the gateway sent them (a `json` value keeps its text, so `data` keeps its
  * key order): each record goes to the database once, and is not serialised again inside its renderings.
- * `sourceIds` and `data` are `json` expressions; `id` (a uuid) and `status` text expressions that need no escaping.
+ * `sourceIds` and `data` are `json` expressions; `id` (a uuid) and `status` text expressions that need no escaping; `owner` the `"uai":…` or `"territory":…` member.
  */
 export function renderedInDatabase(parts: {
-  id: RawBuilder<unknown>; uai: string; status: RawBuilder<unknown>; updatedAt: Date; sourceIds: RawBuilder<unknown>; data: RawBuilder<unknown>;
+  id: RawBuilder<unknown>; owner: RawBuilder<string>; status: RawBuilder<unknown>; updatedAt: Date; sourceIds: RawBuilder<unknown>; data: RawBuilder<unknown>;
 }): RawBuilder<string> {
-  const envelope = sql`'{"id":"' || ${parts.id} || '","uai":' || ${JSON.stringify(parts.uai)} || ',"status":"' || ${parts.status}
+  const envelope = sql`'{"id":"' || ${parts.id} || '",' || ${parts.owner} || ',"status":"' || ${parts.status}
     || '","sourceIds":' || (${parts.sourceIds})::text || ',"updatedAt":' || ${JSON.stringify(parts.updatedAt.toISOString())}`;
   return sql<string>`${envelope} || case when (${parts.data})::text = '{}' then '}' else ',' || substr((${parts.data})::text, 2) end`;
 }
 
-/** The stored rendering to serve, as an SQL expression. */
-export function renderedRecord(rendering: 'full' | 'minimal'): RawBuilder<string> {
-  return rendering === 'full' ? sql<string>`body` : sql<string>`coalesce(body_minimal, body)`;
+/** A record's rendering as a projection shows it, as an SQL expression on its row. */
+function projected(projection: Projection): RawBuilder<string> {
+  switch (projection.kind) {
+    case 'full':
+      return sql<string>`body`;
+    case 'minimal':
+      return sql<string>`coalesce(body_minimal, body)`;
+    case 'partial': {
+      // Rare (a caller with some guarded scopes but not all): made from the full rendering as it is read.
+      const sources = projection.sources.length ? sql` || jsonb_build_object('sourceIds', (body::jsonb->'sourceIds') - ${[...projection.sources]}::text[])` : sql``;
+      return sql<string>`case when body_minimal is null then body else ((body::jsonb - ${[...projection.fields]}::text[])${sources})::text end`;
+    }
+  }
+}
+
+/**
+ * The stored rendering to serve, as an SQL expression: one projection, or one per entity for rows of several
+ * (the change feed), each row rendered as its entity's projection says.
+ */
+export function renderedRecord(projections: Projection | ReadonlyMap<string, Projection>): RawBuilder<string> {
+  if (!(projections instanceof Map)) return projected(projections as Projection);
+  const byEntity = [...projections].filter(([, p]) => p.kind !== 'full');
+  if (byEntity.length === 0) return sql<string>`body`;
+  return sql<string>`case entity ${sql.join(byEntity.map(([entity, p]) => sql`when ${entity} then ${projected(p)}`), sql` `)} else body end`;
 }
 
 /** The tombstone of a stored row, as JSON text built by the database (for records announced as leaving). */
-export function tombstoneJson(rendering: 'full' | 'minimal'): RawBuilder<string> {
-  const sourceIds = rendering === 'full' ? sql`source_ids` : sql`source_ids - ${IDENTIFYING_SOURCES}::text[]`;
+export function tombstoneJson(hiddenSources: readonly string[]): RawBuilder<string> {
+  const sourceIds = hiddenSources.length ? sql`source_ids - ${[...hiddenSources]}::text[]` : sql`source_ids`;
   return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', ${sourceIds}, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
 }
 

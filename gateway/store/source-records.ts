@@ -2,7 +2,7 @@
 // source's records are, what links to a person, and which establishment a source's structure is.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { coversEstablishment } from '../perimeter/visibility.js';
+import { coversEstablishment } from './reads/visibility.js';
 import type { Database, RosterRecordRow } from './tables.js';
 import { chunks, type RosterEntity } from './records.js';
 

@@ -60,9 +60,25 @@ export interface ChangeLogTable {
   seq: Int8;
   entity: string;
   record_id: string;
-  uai: string;
+  /** The establishment of the record, or else (`territory`) the territory or `national` it belongs to. */
+  uai: string | null;
+  territory: ColumnType<string | null, string | null | undefined, string | null>;
   op: 'upsert' | 'delete';
   changed_at: Timestamp;
+}
+
+/** Records of a territory (`zone:A`, `region:84`) or of the nation (`national`): no establishment's. */
+export interface SharedRecordTable {
+  id: string;
+  entity: string;
+  territory: string;
+  status: 'active' | 'deleted';
+  source_ids: Json;
+  data: Json;
+  body: string;
+  body_minimal: string | null;
+  updated_at: Timestamp;
+  seq: Int8;
 }
 
 export interface ChangeCounterTable {
@@ -192,6 +208,7 @@ export interface Database {
   roster_record: RosterRecordTable;
   source_key: SourceKeyTable;
   change_log: ChangeLogTable;
+  shared_record: SharedRecordTable;
   change_counter: ChangeCounterTable;
   establishment_territory: EstablishmentTerritoryTable;
   api_client: ApiClientTable;

@@ -31,7 +31,7 @@ export type RosterImportReport =
   | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
 
 /** What the store refused in a batch, as problems at each record's place in its file, naming the field. */
-export function refusedRecordProblems(error: BatchRejected, operations: readonly Pick<CanonicalOperation, 'entity' | 'position'>[]): ConnectorProblem[] {
+export function refusedRecordProblems(error: BatchRejected, operations: readonly { entity: string; position: CanonicalOperation['position'] }[]): ConnectorProblem[] {
   return error.problems.map((p) => {
     const operation = operations[p.index];
     // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.

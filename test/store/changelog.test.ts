@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createClient } from '../../gateway/auth/clients.js';
 import type { Scope } from '../../gateway/auth/scopes.js';
-import { readChanges } from '../../gateway/feeds/changes/queries.js';
 import type { ChangeCursor } from '../../gateway/feeds/changes/cursor.js';
 import { ScopedAccess } from '../../gateway/perimeter/scoped-access.js';
 import { groupCommitAudit } from '../../gateway/store/audit.js';
@@ -26,7 +25,7 @@ async function nationalReader(): Promise<ScopedAccess> {
 /** Follows the feed from a cursor to its end, applying each entry to a replica keyed by record id. */
 async function drain(access: ScopedAccess, replica: Map<string, Record<string, unknown>>, cursor: ChangeCursor, limit = 50): Promise<ChangeCursor> {
   for (;;) {
-    const page = await readChanges(access, cursor, limit);
+    const page = await access.perimeterScope().changes(cursor, limit);
     for (const { op, row } of page.entries) {
       if (op === 'delete') replica.delete(row.id);
       else replica.set(row.id, { entity: row.entity, seq: row.seq, data: withoutEnvelope(JSON.parse(row.record)) });

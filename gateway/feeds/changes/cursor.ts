@@ -2,18 +2,9 @@
 // visibility is changing, where the feed is in announcing what entered and left the perimeter.
 import type { Request } from 'express';
 import { decodeCursor, encodeCursor, KEY_SHAPES } from '../../http/paging.js';
+import type { ChangeCursor } from '../../store/reads/changes.js';
 
-export type Phase = 'changes' | 'leave' | 'enter';
-
-export interface ChangeCursor {
-  /** Everything visible up to this position has been delivered. */
-  s: string;
-  /** While catching up to a new visibility: the position being caught up to, the phase, and the last key. */
-  t?: string;
-  p?: Phase;
-  /** Last delivered key: a sequence number in the `changes` phase, `uai/id` in the others. */
-  a?: string;
-}
+export type { ChangeCursor };
 
 const DIGITS = /^[0-9]{1,18}$/;
 /** The last key delivered in a phase: a sequence number, or `uai/id` while announcing what left or entered. */

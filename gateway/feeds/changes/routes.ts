@@ -1,46 +1,49 @@
-// GET /v1/changes: the delta feed of everything the caller may see, projected per scope, audited.
-import { Router } from 'express';
+// GET /v1/changes: the delta feed of everything the caller may see, projected per entity and scope, audited,
+// optionally narrowed to some entities or to one establishment.
+import { Router, type Request } from 'express';
 import { accessOf } from '../../http/context.js';
+import { selfUrl, setNextLink } from '../../http/paging.js';
 import { ValidationProblem } from '../../http/problem.js';
 import { queryInteger, queryString } from '../../http/query.js';
-import { PERSONAL_ENTITIES } from '../../perimeter/projection.js';
-import type { Entity } from '../../model/validate.js';
-import type { AuditEntry } from '../../store/audit.js';
+import { findEntity, type EntityDescriptor } from '../../model/registry.js';
+import type { ScopedAccess } from '../../perimeter/scoped-access.js';
+import { CursorAhead } from '../../store/write-errors.js';
 import { decodeChangeCursor, encodeChangeCursor, type ChangeCursor } from './cursor.js';
-import { CursorAhead, readChanges } from './queries.js';
 
-export function changesRoutes(): Router {
+/** The entities `entity=person,membership` names: each must be registered and readable by the caller. */
+function entitiesOf(req: Request, access: ScopedAccess): EntityDescriptor[] | undefined {
+  const names = queryString(req, 'entity');
+  if (names === undefined) return undefined;
+  return names.split(',').map((name) => {
+    const entity = findEntity(name);
+    if (!entity) throw new ValidationProblem(`/query/entity names no entity ${name}`, [{ pointer: '/query/entity', detail: `${name} is not an entity` }]);
+    access.requireReadable(entity);
+    return entity;
+  });
+}
+
+export function changesRoutes(publicUrl: string): Router {
   const router = Router();
   router.get('/changes', async (req, res) => {
     const access = accessOf(res);
-    await access.fresh();
     const since = queryString(req, 'since');
     const cursor: ChangeCursor = since === undefined ? { s: '0' } : decodeChangeCursor(req, since, 'since');
-    let page;
-    try {
-      page = await readChanges(access, cursor, queryInteger(req, 'limit', 100));
-    } catch (error) {
-      if (error instanceof CursorAhead) {
-        throw new ValidationProblem('/query/since is ahead of this gateway\'s change log: it was not issued here', [
-          { pointer: '/query/since', detail: 'must be a cursor issued by this gateway' },
-        ]);
-      }
-      throw error;
-    }
-    const audited = new Map<string, AuditEntry>();
-    for (const { op, row } of page.entries) {
-      const entity = row.entity as Entity;
-      if (op !== 'upsert' || !PERSONAL_ENTITIES.has(entity)) continue;
-      const key = `${row.uai}/${entity}`;
-      const entry = audited.get(key) ?? { clientId: access.caller.clientId, uai: row.uai, entity, count: 0, requestId: String(req.id ?? '') };
-      entry.count += 1;
-      audited.set(key, entry);
-    }
-    await access.audit.record([...audited.values()]);
+    const page = await access.perimeterScope().changes(cursor, queryInteger(req, 'limit', 100), {
+      entities: entitiesOf(req, access),
+      uai: queryString(req, 'uai'),
+    }).catch((error: unknown) => {
+      if (!(error instanceof CursorAhead)) throw error;
+      throw new ValidationProblem('/query/since is ahead of this gateway\'s change log: it was not issued here', [
+        { pointer: '/query/since', detail: 'must be a cursor issued by this gateway' },
+      ]);
+    });
+    const next = encodeChangeCursor(req, page.cursor);
+    const nextUrl = page.hasMore ? selfUrl(req, publicUrl, { since: next }) : null;
+    setNextLink(res, nextUrl);
     // Records arrive as JSON text from the store, already projected (or tombstones), and go out as they are.
     const data = page.entries.map(({ op, row }) =>
       `{"entity":${JSON.stringify(row.entity)},"id":"${row.id}","op":"${op}","record":${row.record}}`);
-    res.type('application/json').send(`{"data":[${data.join(',')}],"cursor":${JSON.stringify(encodeChangeCursor(req, page.cursor))},"hasMore":${page.hasMore}}`);
+    res.type('application/json').send(`{"data":[${data.join(',')}],"cursor":${JSON.stringify(next)},"next":${JSON.stringify(nextUrl)},"hasMore":${page.hasMore}}`);
   });
   return router;
 }

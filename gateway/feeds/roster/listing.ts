@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '..
 import { notModified, pageEtag } from '../../http/etag.js';
 import { queryDate, queryFlag, queryInteger, queryString } from '../../http/query.js';
 import { changeCursorAt } from '../changes/cursor.js';
-import type { ListedRow, Page, PageRequest } from './queries.js';
+import type { ListedRow, Page, PageRequest } from '../../store/reads/records.js';
 
 interface ListingCursor {
   /** The change-log position the first page was read at. */

@@ -1,70 +1,72 @@
-// The roster feed: establishments, and per establishment its people, groups, memberships, guardian links,
-// subjects, rooms and academic years. Each listing is declared as data; one pipeline serves them all.
+// The records feed: establishments, each registered entity's listing per establishment (its path, filters and
+// scopes from its descriptor), and any record by id. One pipeline serves them all, through the caller's scopes.
 import { Router, type Request } from 'express';
-import { accessOf, requireAnyScope } from '../../http/context.js';
+import { accessOf } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
+import { ValidationProblem } from '../../http/problem.js';
 import { queryString } from '../../http/query.js';
-import { ENTITY_READ_SCOPES, PERSONAL_ENTITIES } from '../../perimeter/projection.js';
-import type { RosterEntity } from '../../store/records.js';
+import { ESTABLISHMENT, entities, type EntityDescriptor } from '../../model/registry.js';
 import { recordFromRow } from '../../store/record-shape.js';
-import { listEstablishments, listRecords, type RecordFilters } from './queries.js';
+import type { FilterValues, Lookup } from '../../store/reads/records.js';
+import { ForbiddenProblem } from '../../http/problem.js';
 import { pageRequest, sendPage } from './listing.js';
 
-interface Listing {
-  path: string;
-  entity: RosterEntity;
-  filters: (req: Request) => RecordFilters;
+/** The values of the descriptor's filters the request gives. */
+function filterValues(req: Request, entity: EntityDescriptor): FilterValues {
+  return Object.fromEntries(entity.filters.map((filter) => [filter.parameter, queryString(req, filter.parameter)]));
 }
 
-const link = (req: Request, field: string) => {
-  const value = queryString(req, field);
-  return value === undefined ? [] : [{ field, value }];
-};
-
-export const LISTINGS: readonly Listing[] = [
-  { path: 'people', entity: 'person', filters: (req) => ({ kind: queryString(req, 'kind'), memberOf: queryString(req, 'groupId') }) },
-  { path: 'groups', entity: 'group', filters: (req) => ({ kind: queryString(req, 'kind') }) },
-  {
-    path: 'memberships', entity: 'membership',
-    filters: (req) => ({ kind: queryString(req, 'role'), links: [...link(req, 'personId'), ...link(req, 'groupId')] }),
-  },
-  { path: 'guardian-links', entity: 'guardianLink', filters: (req) => ({ links: [...link(req, 'guardianId'), ...link(req, 'pupilId')] }) },
-  { path: 'subjects', entity: 'subject', filters: () => ({}) },
-  { path: 'rooms', entity: 'room', filters: () => ({}) },
-  { path: 'academic-years', entity: 'academicYear', filters: () => ({}) },
-];
+/** `sourceId=aaf:1234` and, for people and with `roster.identifiers` only (else an INE oracle), `ine`. */
+function lookupOf(req: Request, entity: EntityDescriptor, scopes: ReadonlySet<string>): Lookup {
+  const lookup: Lookup = {};
+  const sourceId = queryString(req, 'sourceId');
+  if (sourceId !== undefined) {
+    const colon = sourceId.indexOf(':');
+    if (colon <= 0 || colon === sourceId.length - 1) {
+      throw new ValidationProblem('/query/sourceId must be <source>:<identifier>, such as aaf:1234', [
+        { pointer: '/query/sourceId', detail: 'must be <source>:<identifier>, such as aaf:1234' },
+      ]);
+    }
+    lookup.sourceId = { source: sourceId.slice(0, colon), id: sourceId.slice(colon + 1) };
+  }
+  const ine = queryString(req, 'ine');
+  if (ine !== undefined) {
+    if (!entity.matchOnIne) throw new ValidationProblem(`/query/ine is not a look-up of ${entity.collection}`, [{ pointer: '/query/ine', detail: `${entity.collection} have no INE` }]);
+    if (!scopes.has('roster.identifiers')) throw new ForbiddenProblem('roster.identifiers');
+    lookup.ine = ine;
+  }
+  return lookup;
+}
 
 export function rosterRoutes(publicUrl: string): Router {
   const router = Router();
 
   router.get('/establishments', async (req, res) => {
-    const access = accessOf(res);
-    await access.fresh();
-    const page = await listEstablishments(access, {
-      type: queryString(req, 'type'),
-      communeCode: queryString(req, 'communeCode'),
-      departementCode: queryString(req, 'departementCode'),
-      regionCode: queryString(req, 'regionCode'),
-      academieCode: queryString(req, 'academieCode'),
-    }, pageRequest(req, 'uai'));
+    const page = await accessOf(res).perimeterScope().establishments(ESTABLISHMENT, filterValues(req, ESTABLISHMENT), pageRequest(req, 'uai'));
     sendPage(req, res, publicUrl, page);
   });
 
   router.get('/establishments/:uai', async (req, res) => {
-    const row = await accessOf(res).establishment(req.params.uai as string);
+    const row = await accessOf(res).establishment(req.params.uai as string).read();
     if (notModified(req, res, recordEtag(row))) return;
     res.json(recordFromRow(row));
   });
 
-  for (const listing of LISTINGS) {
-    router.get(`/establishments/:uai/${listing.path}`, requireAnyScope(ENTITY_READ_SCOPES[listing.entity]), async (req, res) => {
+  for (const entity of entities().filter((e) => e.belongsTo === 'establishment' && e !== ESTABLISHMENT)) {
+    router.get(`/establishments/:uai/${entity.collection}`, async (req, res) => {
       const access = accessOf(res);
-      const request = pageRequest(req, 'id');
-      const audit = PERSONAL_ENTITIES.has(listing.entity)
-        ? { clientId: access.caller.clientId, entity: listing.entity, requestId: String(req.id ?? '') }
-        : undefined;
-      const page = await listRecords(access, req.params.uai as string, listing.entity, listing.filters(req), request, audit);
+      access.requireReadable(entity);
+      const page = await access.establishment(req.params.uai as string)
+        .list(entity, filterValues(req, entity), lookupOf(req, entity, access.scopes), pageRequest(req, 'id'));
       sendPage(req, res, publicUrl, page);
+    });
+  }
+
+  for (const entity of entities().filter((e) => e !== ESTABLISHMENT)) {
+    router.get(`/${entity.collection}/:id`, async (req, res) => {
+      const { row, rendering } = await accessOf(res).perimeterScope().record(entity, req.params.id as string);
+      if (notModified(req, res, recordEtag({ id: `${row.key}/${rendering}`, seq: row.seq }))) return;
+      res.type('application/json').send(row.record);
     });
   }
   return router;

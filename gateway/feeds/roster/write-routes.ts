@@ -4,9 +4,8 @@ import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
 import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
-import { committedSequence } from '../../store/changelog.js';
-import { EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
-import { applyBatch, BatchRejected, UnknownEstablishment, type RecordOperation } from '../../store/records.js';
+import { EstablishmentOutsidePerimeter, EstablishmentRejected } from '../../store/establishments.js';
+import { BatchRejected, UnknownEstablishment, type RecordOperation } from '../../store/records.js';
 import { changeCursorAt } from '../changes/cursor.js';
 import { validateRecord } from '../../model/validate.js';
 
@@ -26,7 +25,6 @@ export function rosterWriteRoutes(): Router {
 
   router.put('/establishments/:uai', requireAnyScope(['admin']), async (req, res) => {
     const access = accessOf(res);
-    await access.fresh();
     const body = req.body as Record<string, unknown>;
     if (body.uai !== undefined && body.uai !== (req.params.uai as string)) {
       const errors = [{ pointer: '/body/uai', detail: `must be ${(req.params.uai as string)}, the UAI in the path, or be left out` }];
@@ -37,7 +35,7 @@ export function rosterWriteRoutes(): Router {
     if (invalid.length) throw new ValidationProblem(summarise(invalid), invalid);
     let result;
     try {
-      result = await putEstablishment(access.db, record, { perimeter: access.perimeter, precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
+      result = await access.establishment(req.params.uai as string).put(record, ifMatch(req.headers['if-match'], req.params.uai as string));
     } catch (error) {
       // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
       // and an establishment may not be created or moved out of it.
@@ -57,12 +55,11 @@ export function rosterWriteRoutes(): Router {
   });
 
   router.post('/establishments/:uai/batch', requireAnyScope(['sync.write']), async (req, res) => {
-    const access = accessOf(res);
-    const uai = (await access.establishment((req.params.uai as string))).uai;
+    const uai = req.params.uai as string;
     const operations = (req.body as { records: RecordOperation[] }).records;
     try {
-      const result = await applyBatch(access.db, uai, operations, { matchOnIne: access.caller.scopes.has('roster.identifiers') });
-      res.json({ ...result, changeCursor: changeCursorAt(req, await committedSequence(access.db)) });
+      const { result, position } = await accessOf(res).establishment(uai).write(operations);
+      res.json({ ...result, changeCursor: changeCursorAt(req, position) });
     } catch (error) {
       if (error instanceof BatchRejected) {
         throw new ValidationProblem(

@@ -375,6 +375,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/people/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one Person by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getPerson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one Group by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/memberships/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one Membership by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getMembership"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/guardian-links/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one GuardianLink by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getGuardianLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subjects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one Subject by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getSubject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rooms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one Room by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getRoom"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/academic-years/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one AcademicYear by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted), projected as
+         *     in listings; outside the perimeter it is a 404, as when missing.
+         */
+        get: operations["getAcademicYear"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/sync/jobs": {
         parameters: {
             query?: never;
@@ -1036,15 +1183,18 @@ export interface components {
                  * @description Links given by the source's identifier of their target instead of its gateway `id`, for
                  *     sources that do not know gateway ids: `{"personId": {"source": "onde", "id": "E12"}}` on a
                  *     membership. The target must be stored already or come earlier in the batch; the stored
-                 *     record holds the target's gateway id.
+                 *     record holds the target's gateway id. A field that holds several ids (`subjectIds`) takes an
+                 *     array of them.
                  */
                 links?: {
-                    [key: string]: {
-                        source: string;
-                        id: string;
-                    };
+                    [key: string]: components["schemas"]["SourceRef"] | components["schemas"]["SourceRef"][];
                 };
             }[];
+        };
+        /** @description A record named by a source's identifier. */
+        SourceRef: {
+            source: string;
+            id: string;
         };
         BatchResult: {
             /** @description One entry per record, in the order sent. */
@@ -1070,6 +1220,8 @@ export interface components {
             data: components["schemas"]["Change"][];
             /** @description Where to continue from (`since`); unchanged when there was nothing new. */
             cursor: string;
+            /** @description The URL of the following changes (this request with `since` set to `cursor`) while `hasMore`, else null. */
+            next?: string | null;
             /** @description True when more changes can be read at once. */
             hasMore: boolean;
         };
@@ -1589,8 +1741,20 @@ export interface components {
         Count: boolean;
         /** @description When true, tombstones of deleted records are listed too. */
         IncludeDeleted: boolean;
-        /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+        /**
+         * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+         *     from its start, midnight in Paris).
+         */
         UpdatedSince: string;
+        /** @description The record's gateway id. */
+        RecordId: components["schemas"]["id"];
+        /**
+         * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+         *     record whose `sourceIds` hold it, if any).
+         */
+        SourceId: string;
+        /** @description Look-up of a pupil by INE. Needs `roster.identifiers` on top of the listing's scope (403 without). */
+        Ine: string;
         /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
         IfNoneMatch: string;
     };
@@ -1696,7 +1860,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2022,6 +2189,13 @@ export interface operations {
                 kind?: components["schemas"]["kind"];
                 /** @description Only people with an active membership in this group (a class or a teaching group). */
                 groupId?: components["schemas"]["id"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
+                /** @description Look-up of a pupil by INE. Needs `roster.identifiers` on top of the listing's scope (403 without). */
+                ine?: components["parameters"]["Ine"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2030,7 +2204,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2095,6 +2272,11 @@ export interface operations {
             query?: {
                 /** @description Only classes (`division`) or only teaching groups (`group`). */
                 kind?: components["schemas"]["properties-kind"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2103,7 +2285,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2171,6 +2356,11 @@ export interface operations {
                 groupId?: components["schemas"]["id"];
                 /** @description Only pupils' or only teachers' memberships. */
                 role?: components["schemas"]["role"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2179,7 +2369,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2224,6 +2417,11 @@ export interface operations {
                 guardianId?: components["schemas"]["id"];
                 /** @description Only the links of this pupil. */
                 pupilId?: components["schemas"]["id"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2232,7 +2430,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2273,6 +2474,11 @@ export interface operations {
     listSubjects: {
         parameters: {
             query?: {
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2281,7 +2487,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2322,6 +2531,11 @@ export interface operations {
     listRooms: {
         parameters: {
             query?: {
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2330,7 +2544,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2371,6 +2588,11 @@ export interface operations {
     listAcademicYears: {
         parameters: {
             query?: {
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2379,7 +2601,10 @@ export interface operations {
                 count?: components["parameters"]["Count"];
                 /** @description When true, tombstones of deleted records are listed too. */
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
-                /** @description Only records changed at or after this instant (RFC 3339, with an offset). */
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris).
+                 */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
             header?: {
@@ -2448,6 +2673,10 @@ export interface operations {
             query?: {
                 /** @description The `cursor` of the last answer, or a listing's `changeCursor`; absent means from the beginning. */
                 since?: string;
+                /** @description Only changes of these entities (a comma list, such as `person,membership`), among those the caller reads. */
+                entity?: string;
+                /** @description Only changes of this establishment's records (404 when it is not in the caller's perimeter, as when missing). */
+                uai?: components["schemas"]["UaiReference"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
             };
@@ -2457,9 +2686,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The next changes. */
+            /** @description The next changes; `next` (and the `Link` header) is the URL to call for the following ones. */
             200: {
                 headers: {
+                    Link: components["headers"]["Link"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,6 +2737,239 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPerson: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["person.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["group.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getMembership: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["membership.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getGuardianLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["guardianLink.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSubject: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["subject.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRoom: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["room.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAcademicYear: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["academicYear.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

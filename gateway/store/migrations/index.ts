@@ -6,6 +6,7 @@ import * as leanIndexes from './20261124_0003_lean_indexes.js';
 import * as minimalSourceIds from './20261125_0004_minimal_source_ids.js';
 import * as jobProblemCounts from './20261201_0005_job_problem_counts.js';
 import * as establishmentPlaceOptional from './20261201_0008_establishment_place_optional.js';
+import * as sharedRecords from './20261202_0013_shared_records.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '20261125_0004_minimal_source_ids': minimalSourceIds,
   '20261201_0005_job_problem_counts': jobProblemCounts,
   '20261201_0008_establishment_place_optional': establishmentPlaceOptional,
+  '20261202_0013_shared_records': sharedRecords,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -7,11 +7,9 @@ import { accessOf, requireAnyScope } from '../../http/context.js';
 import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '../../http/paging.js';
 import { ConflictProblem, NotFoundProblem, ProblemError, ValidationProblem } from '../../http/problem.js';
 import { queryInteger, queryString } from '../../http/query.js';
-import { findJob, IdempotencyConflict, jobProblems, JobStateConflict, listJobs, type JobState } from '../../store/jobs.js';
+import { IdempotencyConflict, JobStateConflict, type JobState } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
-import { jobVisibleTo } from '../../perimeter/visibility.js';
-import { projectProblem } from '../../perimeter/problem-projection.js';
 import { isConnectorName, NEEDS_UAI } from '../importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
 import { exportJob } from './run-export.js';
@@ -39,22 +37,9 @@ function uploadName(req: Request): string {
   return `upload${EXTENSION_OF_TYPE[type] ?? ''}`;
 }
 
-/** The caller's view of jobs, from its current record (call `access.fresh()` first). */
-function jobVisibility(access: ScopedAccess) {
-  return jobVisibleTo({ clientId: access.caller.clientId, perimeter: access.perimeter, admin: access.caller.scopes.has('admin') });
-}
-
 /** A job the caller may see, checked against its current record: a revoked or narrowed client at once. */
-async function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow> {
-  await access.fresh();
-  const job = KEY_SHAPES.id.test(id) ? await findJob(access.db, id, jobVisibility(access)) : undefined;
-  if (!job) throw new NotFoundProblem(`no sync job ${id}`);
-  return job;
-}
-
-/** Whether the caller may see the establishment now (call `access.fresh()` first); says nothing to it. */
-async function canSee(access: ScopedAccess, uai: string): Promise<boolean> {
-  return (await access.establishments().select('establishment.uai').where('establishment.uai', '=', uai).executeTakeFirst()) !== undefined;
+function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow> {
+  return access.jobs().find(id);
 }
 
 function stateConflict(error: unknown): never {
@@ -106,8 +91,8 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     }
     // For a connector that may create its establishment, one the caller cannot see (missing, or outside its
     // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must.
-    const establishmentUnseen = uai !== undefined && CREATES_ITS_ESTABLISHMENT.has(connector) && !(await canSee(access, uai));
-    if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai);
+    const establishmentUnseen = uai !== undefined && CREATES_ITS_ESTABLISHMENT.has(connector) && !(await access.jobs().canSee(uai));
+    if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai).read();
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
     const { job, created } = await submit(jobs, {
@@ -134,7 +119,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     await access.fresh();
     const connector = queryString(req, 'connector')!;
     const uai = queryString(req, 'uai')!;
-    await access.establishment(uai);
+    await access.establishment(uai).read();
     const { job } = await submit(jobs, exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null), []);
     res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });
@@ -146,11 +131,10 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const cursor = queryString(req, 'cursor');
     const after = cursor === undefined ? undefined : decodeCursor(req, cursor, 'cursor',
       (v): v is { createdAt: string; id: string } => typeof v.createdAt === 'string' && !Number.isNaN(Date.parse(v.createdAt)) && typeof v.id === 'string' && KEY_SHAPES.id.test(v.id));
-    const rows = await listJobs(access.db, {
+    const rows = await access.jobs().list({
       state: queryString(req, 'state') as JobState | undefined,
       connector: queryString(req, 'connector'),
       uai: queryString(req, 'uai'),
-      visibleTo: jobVisibility(access),
     }, limit + 1, after && { createdAt: new Date(after.createdAt), id: after.id });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -190,15 +174,15 @@ async function sendReport(res: Response, job: SyncJobRow, csv: boolean, access: 
   if (csv) {
     res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="job-${job.id}-report.csv"`);
     res.write(PROBLEM_CSV_HEADER);
-    for await (const problem of jobProblems(access.db, job.id)) res.write(problemCsvLine(projectProblem(problem, access.caller.scopes) as unknown as Record<string, unknown>));
+    for await (const problem of access.jobs().problems(job)) res.write(problemCsvLine(problem as unknown as Record<string, unknown>));
     res.end();
     return;
   }
   res.status(200).type('application/json');
   res.write(`{"jobId":${JSON.stringify(job.id)},"state":${JSON.stringify(job.state)},"problems":[`);
   let first = true;
-  for await (const problem of jobProblems(access.db, job.id)) {
-    res.write((first ? '' : ',') + JSON.stringify(projectProblem(problem, access.caller.scopes)));
+  for await (const problem of access.jobs().problems(job)) {
+    res.write((first ? '' : ',') + JSON.stringify(problem));
     first = false;
   }
   res.end(']}');

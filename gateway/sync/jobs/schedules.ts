@@ -9,7 +9,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PullConfig, PushConfig, Schedule, SyncConfig } from '../../config/sync-config.js';
-import { coversEstablishment } from '../../perimeter/visibility.js';
+import { coversEstablishment } from '../../store/reads/visibility.js';
 import { OPERATOR } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { createSource } from '../transport/endpoints.js';

@@ -1,0 +1,16 @@
+import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
+
+export const room: EntityDescriptor = {
+  name: 'room',
+  schema: 'room.schema.json',
+  collection: 'rooms',
+  belongsTo: 'establishment',
+  storage: establishmentRecords(),
+  readScopes: ['roster.read', 'timetable.read', 'occupancy.read'],
+  personal: false,
+  fields: {},
+  references: [],
+  filters: [],
+  matchOnIne: false,
+  order: 1,
+};

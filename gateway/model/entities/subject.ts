@@ -1,0 +1,16 @@
+import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
+
+export const subject: EntityDescriptor = {
+  name: 'subject',
+  schema: 'subject.schema.json',
+  collection: 'subjects',
+  belongsTo: 'establishment',
+  storage: establishmentRecords(),
+  readScopes: ['roster.read', 'timetable.read'],
+  personal: false,
+  fields: {},
+  references: [],
+  filters: [],
+  matchOnIne: false,
+  order: 1,
+};
