@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { projectFolder } from '../model/project-folder.js';
+import { withRegisteredEntities } from './registry-document.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -117,7 +118,7 @@ let cached: JsonObject | undefined;
  */
 export function loadOpenApiDocument(publicUrl?: string): Record<string, unknown> {
   cached ??= bundleOpenApi(path.join(openApiDirectory(), 'openapi.yaml'));
-  const document = structuredClone(cached);
+  const document = withRegisteredEntities(structuredClone(cached));
   if (!publicUrl) return document;
   // Relative URLs in the document (the token endpoint) become absolute, for tools that need them so.
   const base = publicUrl.endsWith('/') ? publicUrl : publicUrl + '/';

@@ -16,7 +16,19 @@ export function queryFlag(req: Request, name: string): boolean {
   return queryString(req, name) === 'true';
 }
 
+/** An instant, or a day (`2026-09-01`) taken from its start in Paris, where the records' days are. */
 export function queryDate(req: Request, name: string): Date | undefined {
   const value = queryString(req, name);
-  return value === undefined ? undefined : new Date(value);
+  if (value === undefined) return undefined;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? startOfDayInParis(value) : new Date(value);
+}
+
+/** Midnight of a calendar day in Europe/Paris (UTC+1 in winter, UTC+2 in summer). */
+export function startOfDayInParis(day: string): Date {
+  const utcMidnight = new Date(`${day}T00:00:00Z`);
+  const offset = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Paris', timeZoneName: 'longOffset' })
+    .formatToParts(utcMidnight).find((part) => part.type === 'timeZoneName')!.value; // "GMT+01:00"
+  const [, sign, hours, minutes] = /GMT([+-])(\d{2}):(\d{2})/.exec(offset) ?? [, '+', '00', '00'];
+  const shift = (Number(hours) * 60 + Number(minutes)) * (sign === '-' ? -1 : 1);
+  return new Date(utcMidnight.getTime() - shift * 60_000);
 }
