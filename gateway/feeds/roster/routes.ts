@@ -3,12 +3,12 @@
 import { Router, type Request } from 'express';
 import { accessOf } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
-import { ValidationProblem } from '../../http/problem.js';
+import { ForbiddenProblem, ValidationProblem } from '../../http/problem.js';
 import { queryString } from '../../http/query.js';
+import { IDENTIFYING_SOURCES } from '../../model/identifying.js';
 import { ESTABLISHMENT, entities, type EntityDescriptor } from '../../model/registry.js';
 import { recordFromRow } from '../../store/record-shape.js';
 import type { FilterValues, Lookup } from '../../store/reads/records.js';
-import { ForbiddenProblem } from '../../http/problem.js';
 import { pageRequest, sendPage } from './listing.js';
 
 /** The values of the descriptor's filters the request gives. */
@@ -28,6 +28,8 @@ function lookupOf(req: Request, entity: EntityDescriptor, scopes: ReadonlySet<st
       ]);
     }
     lookup.sourceId = { source: sourceId.slice(0, colon), id: sourceId.slice(colon + 1) };
+    // ONDE's ids are INEs: looking people up by them is looking up by INE.
+    if (entity.personal && IDENTIFYING_SOURCES.includes(lookup.sourceId.source) && !scopes.has('roster.identifiers')) throw new ForbiddenProblem('roster.identifiers');
   }
   const ine = queryString(req, 'ine');
   if (ine !== undefined) {
