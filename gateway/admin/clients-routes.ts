@@ -4,12 +4,13 @@
 import { Router, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import {
-  ClientError, clientView, createClient, getClient, listClients, revokeClient, rotateClientSecret, updateClient,
+  clientView, createClient, getClient, listClients, revokeClient, rotateClientSecret, updateClient,
   type ClientAuthMethod, type ClientGuard, type RegisteredClient,
 } from '../auth/clients.js';
 import type { Scope } from '../auth/scopes.js';
 import { accessOf, requireAnyScope } from '../http/context.js';
-import { ConflictProblem, NotFoundProblem, ProblemError, ValidationProblem } from '../http/problem.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { NotFoundProblem } from '../errors/problems.js';
 import { perimetersWithin } from '../perimeter/containment.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import type { Database } from '../store/tables.js';
@@ -41,15 +42,15 @@ function guardOf(reach: Reach): ClientGuard {
     if (before && !(await withinReach(trx, reach, [before]))[0]) throw new NotFoundProblem(`no client with id ${before.clientId}`);
     const foreign = after.scopes.filter((scope) => !reach.scopes.has(scope));
     if (foreign.length) {
-      throw new ProblemError(403, 'scope-not-held', 'Scope not held',
+      throw new GatewayError('scope-not-held',
         `scope ${foreign.join(', ')} is not among yours (${[...reach.scopes].join(', ')}): a client you manage holds only scopes you hold`,
-        [{ pointer: '/body/scopes', detail: `must be among ${[...reach.scopes].join(', ')}` }]);
+        { errors: [{ pointer: '/body/scopes', detail: `must be among ${[...reach.scopes].join(', ')}` }] });
     }
     if (!(await perimetersWithin(trx, reach.perimeter, [after.perimeter]))[0]) {
       const yours = reach.entries.join(', ') || 'empty';
-      throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
+      throw new GatewayError('outside-perimeter',
         `the perimeter ${after.perimeter.join(', ') || '(empty)'} does not lie within yours (${yours}): a client you manage sees only what you see`,
-        [{ pointer: '/body/perimeter', detail: `must lie within ${yours}` }]);
+        { errors: [{ pointer: '/body/perimeter', detail: `must lie within ${yours}` }] });
     }
   };
 }
@@ -59,19 +60,6 @@ async function clientInReach(db: Kysely<Database>, reach: Reach, clientId: strin
   const client = await getClient(db, clientId);
   if (!client || !(await withinReach(db, reach, [client]))[0]) throw new NotFoundProblem(`no client with id ${clientId}`);
   return client;
-}
-
-/** The repository's errors as problems: bad input names its field, a revoked or secretless client conflicts. */
-async function asProblem<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (!(error instanceof ClientError)) throw error;
-    if (error.reason === 'not-found') throw new NotFoundProblem(error.message);
-    if (error.reason === 'revoked' || error.field === 'clientId') throw new ConflictProblem(error.message);
-    const errors = [{ pointer: `/body/${error.field ?? ''}`, detail: error.message }];
-    throw new ValidationProblem(error.message, errors);
-  }
 }
 
 interface ClientInput {
@@ -98,7 +86,7 @@ export function adminClientRoutes(): Router {
     const access = accessOf(res);
     const guard = guardOf(await reachOf(res));
     const { name, scopes, perimeter, authMethod, jwks } = req.body as ClientInput;
-    const { client, clientSecret } = await asProblem(createClient(access.db, { name, scopes, perimeter, authMethod, jwks }, { guard }));
+    const { client, clientSecret } = await createClient(access.db, { name, scopes, perimeter, authMethod, jwks }, { guard });
     res.status(201).location(`/v1/admin/clients/${client.clientId}`).json({ ...clientView(client), ...(clientSecret ? { clientSecret } : {}) });
   });
 
@@ -111,20 +99,20 @@ export function adminClientRoutes(): Router {
     const access = accessOf(res);
     const guard = guardOf(await reachOf(res));
     const changes = req.body as Partial<Pick<ClientInput, 'name' | 'scopes' | 'perimeter'>>;
-    res.json(clientView(await asProblem(updateClient(access.db, req.params.clientId as string, changes, { guard }))));
+    res.json(clientView(await updateClient(access.db, req.params.clientId as string, changes, { guard })));
   });
 
   router.delete('/admin/clients/:clientId', admin, async (req, res) => {
     const access = accessOf(res);
     const guard = guardOf(await reachOf(res));
-    res.json(clientView(await asProblem(revokeClient(access.db, req.params.clientId as string, { guard }))));
+    res.json(clientView(await revokeClient(access.db, req.params.clientId as string, { guard })));
   });
 
   router.post('/admin/clients/:clientId/rotate-secret', admin, async (req, res) => {
     const access = accessOf(res);
     const guard = guardOf(await reachOf(res));
     const clientId = req.params.clientId as string;
-    const clientSecret = await asProblem(rotateClientSecret(access.db, clientId, { guard }));
+    const clientSecret = await rotateClientSecret(access.db, clientId, { guard });
     res.json({ ...clientView((await getClient(access.db, clientId))!), clientSecret });
   });
 

@@ -3,6 +3,7 @@
 // client which records entered or left what it may see.
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { GatewayError } from '../errors/gateway-error.js';
 import { reserveSequence } from '../store/changelog.js';
 import type { ApiClient, Database } from '../store/tables.js';
 import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
@@ -61,14 +62,19 @@ export interface GuardOption {
 /** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
 export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId';
 
-/** Bad input or an impossible operation on a client; `reason` lets an HTTP layer pick 400 or 404. */
-export class ClientError extends Error {
+/**
+ * Bad input or an impossible operation on a client: over HTTP a 404 for a missing one, a 409 for a revoked
+ * one or a taken id, else a 400 naming the body's field.
+ */
+export class ClientError extends GatewayError {
   readonly reason: 'invalid' | 'not-found' | 'revoked';
   readonly field: ClientField | undefined;
   constructor(message: string, options: { reason?: ClientError['reason']; field?: ClientField } = {}) {
-    super(message);
+    const reason = options.reason ?? 'invalid';
+    const slug = reason === 'not-found' ? 'not-found' : reason === 'revoked' || options.field === 'clientId' ? 'conflict' : 'validation';
+    super(slug, message, slug === 'validation' ? { errors: [{ pointer: `/body/${options.field ?? ''}`, detail: message }] } : {});
     this.name = 'ClientError';
-    this.reason = options.reason ?? 'invalid';
+    this.reason = reason;
     this.field = options.field;
   }
 }

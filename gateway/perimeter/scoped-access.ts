@@ -7,7 +7,7 @@
 // with nothing to invalidate.
 import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
-import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../http/problem.js';
+import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../errors/problems.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database, EstablishmentRow } from '../store/tables.js';
 import { parsePerimeter, type PerimeterEntry } from './perimeter.js';

@@ -1,30 +1,14 @@
 // Establishments: the records every other one belongs to, and whose territory perimeters are resolved against.
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { validateRecord, type FieldProblem } from '../model/validate.js';
+import { validateRecord } from '../model/validate.js';
 import type { Database, EstablishmentRow } from './tables.js';
 import { jsonForPostgres, minimalParts, recordFromRow, renderedInDatabase } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { coversEstablishment, perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
-
-export class EstablishmentRejected extends Error {
-  constructor(readonly problems: FieldProblem[]) {
-    super(`invalid establishment: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
-  }
-}
-
-/**
- * The writer's perimeter does not cover the establishment: `stored`, the establishment as the store holds it (the
- * writer may not know it exists); `written`, the establishment as it would be once written. Whoever tells the
- * writer must not let the two cases be told apart where existence is not the writer's to know.
- */
-export class EstablishmentOutsidePerimeter extends Error {
-  constructor(readonly uai: string, readonly where: 'stored' | 'written') {
-    super(`establishment ${uai} is outside the writer's perimeter (${where})`);
-  }
-}
+import { EstablishmentOutsidePerimeter, EstablishmentRejected } from './write-errors.js';
 
 /** Writers of one establishment take turns: matching by source id and reconciliation need a stable view. */
 export async function lockEstablishment(trx: Transaction<Database>, uai: string): Promise<void> {
@@ -67,13 +51,13 @@ export async function putEstablishment(
     const storedData = (existing?.status === 'active' ? existing.data : {}) as Record<string, unknown>;
     const perimeter = options.perimeter;
     if (perimeter && existing?.status === 'active' && !perimeterCovers(perimeter, { ...storedData, uai } as EstablishmentPlace)) {
-      throw new EstablishmentOutsidePerimeter(uai, 'stored');
+      throw new EstablishmentOutsidePerimeter(uai, 'stored', perimeter);
     }
     options.precondition?.(existing);
     const deferred = options.merge?.deferTo !== undefined && existing?.status === 'active' &&
       Object.hasOwn((existing.source_ids ?? {}) as object, options.merge.deferTo);
     const data = !options.merge ? { ...given } : { ...options.merge.defaults, ...(deferred ? { ...given, ...storedData } : { ...storedData, ...given }) };
-    if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written');
+    if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written', perimeter);
     // Checked once merged: a source may describe only part of an establishment the store knows.
     const envelope = Object.fromEntries(Object.entries(input).filter(([k]) => ENVELOPE.has(k)));
     const problems = validateRecord('establishment', { ...envelope, ...data }, { lenientIdentifiers: options.lenientIdentifiers });

@@ -2,7 +2,7 @@
 // A batch is checked whole first (schemas, identifiers, matching, references) and written in one transaction,
 // so an invalid record means nothing is written. Unchanged records are not rewritten: no change-log noise.
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { validateRecord, type Entity, type FieldProblem } from '../model/validate.js';
+import { validateRecord, type Entity } from '../model/validate.js';
 import type { Database, RosterRecordRow } from './tables.js';
 import { jsonEqual } from './json-equal.js';
 import { reserveSequence } from './changelog.js';
@@ -10,6 +10,7 @@ import { lockEstablishment } from './establishments.js';
 import { jsonForPostgres, minimalParts, renderedInDatabase } from './record-shape.js';
 import { IDENTIFYING_FIELDS } from '../model/identifying.js';
 import { newRecordId } from './record-id.js';
+import { BatchRejected, ImportHeld, UnknownEstablishment, type BatchProblem } from './write-errors.js';
 
 export type RosterEntity = Exclude<Entity, 'establishment'>;
 export const ROSTER_ENTITIES: readonly RosterEntity[] = [
@@ -38,30 +39,6 @@ export interface BatchResult {
   counts: Record<Outcome, number>;
 }
 
-export interface BatchProblem extends FieldProblem {
-  /** Index of the operation in the batch. */
-  index: number;
-}
-
-/**
- * The batch was not applied: every problem found is listed, each naming its operation and field. A record
- * that links to a refused one gets no problem of its own (its target's says why): it is among `leftOut`,
- * with the refused, so that an import leaves them all out of its next attempt.
- */
-export class BatchRejected extends Error {
-  readonly leftOut: ReadonlySet<number>;
-  constructor(readonly problems: BatchProblem[], dependents: Iterable<number> = []) {
-    super(`${problems.length} invalid record(s); nothing was written`);
-    this.leftOut = new Set([...problems.map((p) => p.index), ...dependents]);
-  }
-}
-
-export class UnknownEstablishment extends Error {
-  constructor(readonly uai: string) {
-    super(`no establishment ${uai}`);
-  }
-}
-
 /**
  * A complete export replaces what its source last delivered for the establishment: records of that source
  * that the export no longer holds become tombstones, unless they are too many (a truncated file must never
@@ -78,17 +55,6 @@ export interface Replacement {
    * the records those link to.
    */
   keep?: ReadonlySet<string>;
-}
-
-/** The import would delete more than its allowed share: held, nothing written. */
-export class ImportHeld extends Error {
-  constructor(
-    readonly uai: string,
-    readonly deletions: number,
-    readonly total: number,
-  ) {
-    super(`the import would delete ${deletions} of the ${total} records of ${uai} from this source; confirm it to apply`);
-  }
 }
 
 /** Fields the gateway owns: accepted on input for convenience, never stored in `data`. */

@@ -9,7 +9,8 @@ import { SOURCE as DIRECTORY } from '../../connectors/annuaire/parse.js';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import { departementOfCommune } from '../perimeter/containment.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { directoryCommunes, EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment, storedCommuneCode } from '../store/establishments.js';
+import { directoryCommunes, putEstablishment, storedCommuneCode } from '../store/establishments.js';
+import { EstablishmentOutsidePerimeter, EstablishmentRejected } from '../store/write-errors.js';
 import type { Database } from '../store/tables.js';
 
 export interface DescribedOutcome {

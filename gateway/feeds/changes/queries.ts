@@ -11,6 +11,7 @@ import { coversEstablishment, visibilityMayHaveChanged, visibleUaisAt } from '..
 import { committedSequence } from '../../store/changelog.js';
 import type { Database } from '../../store/tables.js';
 import type { ChangeCursor, Phase } from './cursor.js';
+import { CursorAhead } from './cursor-ahead.js';
 
 export interface ChangeRow {
   entity: string;
@@ -32,8 +33,6 @@ export interface ChangePage {
   cursor: ChangeCursor;
   hasMore: boolean;
 }
-
-export class CursorAhead extends Error {}
 
 type Selector = (kind: 'establishment' | 'roster') => (qb: SelectQueryBuilder<Database, any, object>) => SelectQueryBuilder<Database, any, object>;
 

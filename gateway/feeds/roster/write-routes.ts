@@ -3,10 +3,11 @@
 import { Router } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { recordEtag } from '../../http/etag.js';
-import { NotFoundProblem, ProblemError, ValidationProblem, summarise } from '../../http/problem.js';
+import { summarise } from '../../errors/gateway-error.js';
+import { PreconditionFailed, ValidationProblem } from '../../errors/problems.js';
 import { committedSequence } from '../../store/changelog.js';
-import { EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment } from '../../store/establishments.js';
-import { applyBatch, BatchRejected, UnknownEstablishment, type RecordOperation } from '../../store/records.js';
+import { putEstablishment } from '../../store/establishments.js';
+import { applyBatch, type RecordOperation } from '../../store/records.js';
 import { changeCursorAt } from '../changes/cursor.js';
 import { validateRecord } from '../../model/validate.js';
 
@@ -16,8 +17,7 @@ function ifMatch(header: string | undefined, uai: string): ((current: { id: stri
   const tags = header.split(',').map((t) => t.trim().replace(/^W\//, ''));
   return (current) => {
     if (current && (tags.includes('*') || tags.includes(recordEtag(current)))) return;
-    throw new ProblemError(412, 'precondition-failed', 'Precondition failed',
-      current ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
+    throw new PreconditionFailed(current ? `establishment ${uai} changed since you read it: fetch it again and reapply your change` : `establishment ${uai} does not exist yet`);
   };
 }
 
@@ -35,23 +35,9 @@ export function rosterWriteRoutes(): Router {
     const record = { ...body, uai: (req.params.uai as string) };
     const invalid = validateRecord('establishment', record).map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
     if (invalid.length) throw new ValidationProblem(summarise(invalid), invalid);
-    let result;
-    try {
-      result = await putEstablishment(access.db, record, { perimeter: access.perimeter, precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
-    } catch (error) {
-      // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
-      // and an establishment may not be created or moved out of it.
-      if (error instanceof EstablishmentOutsidePerimeter) {
-        if (error.where === 'stored') throw new NotFoundProblem(`no establishment ${error.uai} in your perimeter`);
-        throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
-          `establishment ${error.uai} would not be inside your perimeter (${access.caller.perimeter.join(', ') || 'empty'})`);
-      }
-      if (error instanceof EstablishmentRejected) {
-        const errors = error.problems.map((p) => ({ pointer: `/body${p.pointer}`, detail: p.detail }));
-        throw new ValidationProblem(summarise(errors), errors);
-      }
-      throw error;
-    }
+    // An admin sees and writes only inside its perimeter: an existing establishment outside it is "not found",
+    // and an establishment may not be created or moved out of it (EstablishmentOutsidePerimeter says which).
+    const result = await putEstablishment(access.db, record, { perimeter: access.perimeter, precondition: ifMatch(req.headers['if-match'], req.params.uai as string) });
     res.setHeader('ETag', recordEtag({ id: result.record.id as string, seq: result.seq }));
     res.status(result.outcome === 'created' ? 201 : 200).json(result.record);
   });
@@ -60,19 +46,8 @@ export function rosterWriteRoutes(): Router {
     const access = accessOf(res);
     const uai = (await access.establishment((req.params.uai as string))).uai;
     const operations = (req.body as { records: RecordOperation[] }).records;
-    try {
-      const result = await applyBatch(access.db, uai, operations, { matchOnIne: access.caller.scopes.has('roster.identifiers') });
-      res.json({ ...result, changeCursor: changeCursorAt(req, await committedSequence(access.db)) });
-    } catch (error) {
-      if (error instanceof BatchRejected) {
-        throw new ValidationProblem(
-          `${new Set(error.problems.map((p) => p.index)).size} invalid record(s), nothing was written: ${summarise(error.problems)}`,
-          error.problems.map(({ pointer, detail }) => ({ pointer, detail })),
-        );
-      }
-      if (error instanceof UnknownEstablishment) throw new NotFoundProblem(`no establishment ${uai} in your perimeter`);
-      throw error;
-    }
+    const result = await applyBatch(access.db, uai, operations, { matchOnIne: access.caller.scopes.has('roster.identifiers') });
+    res.json({ ...result, changeCursor: changeCursorAt(req, await committedSequence(access.db)) });
   });
   return router;
 }
