@@ -56,8 +56,13 @@ export class EstablishmentRejected extends GatewayError {
  * written (a 403 naming the writer's perimeter).
  */
 export class EstablishmentOutsidePerimeter extends GatewayError {
-  constructor(readonly uai: string, readonly where: 'stored' | 'written', perimeter: readonly PerimeterEntry[]) {
-    if (where === 'stored') super('not-found', missingEstablishmentDetail(uai));
-    else super('outside-perimeter', `establishment ${uai} would not be inside your perimeter (${formatPerimeter(perimeter).join(', ') || 'empty'})`);
+  readonly uai: string;
+  readonly where: 'stored' | 'written';
+  constructor(uai: string, where: 'stored' | 'written', perimeter: readonly PerimeterEntry[]) {
+    super(where === 'stored' ? 'not-found' : 'outside-perimeter', where === 'stored'
+      ? missingEstablishmentDetail(uai)
+      : `establishment ${uai} would not be inside your perimeter (${formatPerimeter(perimeter).join(', ') || 'empty'})`);
+    this.uai = uai;
+    this.where = where;
   }
 }

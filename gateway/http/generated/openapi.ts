@@ -79,7 +79,7 @@ export interface paths {
          * @description Every kind of problem this gateway answers with, each with its HTTP status, its title and when it
          *     happens. HTML for a browser; JSON when asked with `Accept: application/json`.
          */
-        get: operations["listProblemTypes"];
+        get: operations["getProblemTypes"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1736,7 +1736,7 @@ export interface operations {
             };
         };
     };
-    listProblemTypes: {
+    getProblemTypes: {
         parameters: {
             query?: never;
             header?: never;
