@@ -74,6 +74,7 @@ describe('rendering', () => {
     app.get('/conflict', () => {
       throw new GatewayError('conflict', 'job 1 is running', { errors: [{ pointer: '/path/id', detail: 'is running' }] });
     });
+    app.post('/json', express.json({ limit: '10b' }), (_req, res) => void res.json({}));
     app.use(problemHandler('https://passerelle.test'));
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -89,6 +90,16 @@ describe('rendering', () => {
       expect(text).not.toContain('hunter2');
       expect(JSON.parse(text)).toMatchObject({ type: 'https://passerelle.test/problems/internal', title: 'Internal error', status: 500 });
     }
+  });
+
+  it('keeps the status of express\'s own 4xx errors, with the kind the table gives it', async () => {
+    const post = (body: string) => fetch(`${base}/json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const malformed = await post('{');
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).type).toBe('https://passerelle.test/problems/bad-request');
+    const large = await post(JSON.stringify({ text: 'more than ten bytes' }));
+    expect(large.status).toBe(413);
+    expect(await large.json()).toMatchObject({ type: 'https://passerelle.test/problems/too-large', title: 'Request too large' });
   });
 
   it('takes the status and title from the table, the type from the public URL', async () => {
