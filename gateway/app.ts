@@ -13,7 +13,9 @@ import { rosterWriteRoutes } from './feeds/roster/write-routes.js';
 import { scopedAccess } from './http/context.js';
 import { docsRouter } from './http/docs.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
-import { NotFoundProblem, problemHandler } from './http/problem.js';
+import { NotFoundProblem } from './errors/problems.js';
+import { problemHandler } from './http/problem.js';
+import { problemDocsRoutes } from './http/problem-docs.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
@@ -138,6 +140,7 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   app.use(metrics.routes);
   const document = loadOpenApiDocument(config.publicUrl);
   app.use(docsRouter(document));
+  app.use(problemDocsRoutes(config.publicUrl));
 
   const v1 = express.Router();
   const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
@@ -155,6 +158,6 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   app.use('/v1', v1);
 
   app.use((req, _res, next) => next(new NotFoundProblem(`nothing at ${req.method} ${req.path}`)));
-  app.use(problemHandler);
+  app.use(problemHandler(config.publicUrl));
   return app;
 }

@@ -101,3 +101,8 @@ export function territoryOf(departementCode: string | undefined, academieCode: s
   const holidayZone = holidayZoneOf(academie);
   return { ...(departementCode ? { departementCode } : {}), academieCode: academie, regionCode: region, ...(holidayZone ? { holidayZone } : {}) };
 }
+
+/** The département of an INSEE commune code: `69123` → `069`, `2A004` → `02A`, `97411` → `974`. */
+export function departementOfCommune(code: string): string {
+  return /^9[78]/.test(code) ? code.slice(0, 3) : `0${code.slice(0, 2)}`;
+}

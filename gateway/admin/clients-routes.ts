@@ -1,22 +1,8 @@
 // The administration API for clients (`/v1/admin/clients`, scope `admin`): the repository `passerelle clients`
 // uses, bounded by the caller's reach (perimeter/clients-scope.ts): any client out of it is a 404, as a missing one.
 import { Router } from 'express';
-import { ClientError, clientView, type ClientAuthMethod } from '../auth/clients.js';
+import { clientView, type ClientAuthMethod } from '../auth/clients.js';
 import { accessOf, requireAnyScope } from '../http/context.js';
-import { ConflictProblem, NotFoundProblem, ValidationProblem } from '../http/problem.js';
-
-/** The repository's errors as problems: bad input names its field, a revoked or secretless client conflicts. */
-async function asProblem<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if (!(error instanceof ClientError)) throw error;
-    if (error.reason === 'not-found') throw new NotFoundProblem(error.message);
-    if (error.reason === 'revoked' || error.field === 'clientId') throw new ConflictProblem(error.message);
-    const errors = [{ pointer: `/body/${error.field ?? ''}`, detail: error.message }];
-    throw new ValidationProblem(error.message, errors);
-  }
-}
 
 interface ClientInput {
   name: string;
@@ -36,7 +22,7 @@ export function adminClientRoutes(): Router {
 
   router.post('/admin/clients', admin, async (req, res) => {
     const { name, scopes, perimeter, authMethod, jwks } = req.body as ClientInput;
-    const { client, clientSecret } = await asProblem(accessOf(res).clients().create({ name, scopes, perimeter, authMethod, jwks }));
+    const { client, clientSecret } = await accessOf(res).clients().create({ name, scopes, perimeter, authMethod, jwks });
     res.status(201).location(`/v1/admin/clients/${client.clientId}`).json({ ...clientView(client), ...(clientSecret ? { clientSecret } : {}) });
   });
 
@@ -46,15 +32,15 @@ export function adminClientRoutes(): Router {
 
   router.patch('/admin/clients/:clientId', admin, async (req, res) => {
     const changes = req.body as Partial<Pick<ClientInput, 'name' | 'scopes' | 'perimeter'>>;
-    res.json(clientView(await asProblem(accessOf(res).clients().update(req.params.clientId as string, changes))));
+    res.json(clientView(await accessOf(res).clients().update(req.params.clientId as string, changes)));
   });
 
   router.delete('/admin/clients/:clientId', admin, async (req, res) => {
-    res.json(clientView(await asProblem(accessOf(res).clients().revoke(req.params.clientId as string))));
+    res.json(clientView(await accessOf(res).clients().revoke(req.params.clientId as string)));
   });
 
   router.post('/admin/clients/:clientId/rotate-secret', admin, async (req, res) => {
-    const { client, clientSecret } = await asProblem(accessOf(res).clients().rotateSecret(req.params.clientId as string));
+    const { client, clientSecret } = await accessOf(res).clients().rotateSecret(req.params.clientId as string);
     res.json({ ...clientView(client), clientSecret });
   });
 

@@ -2,9 +2,12 @@
 // codes, sessions, interactions, replay detection…), and the `Client` model read from `api_client`, which the
 // gateway manages itself (see clients.ts). Works the same on PostgreSQL and on embedded PGlite.
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import {
+  consumeOidcPayload, deleteOidcPayload, deleteOidcPayloadsOfGrant, findOidcPayload, upsertOidcPayload,
+} from '../store/oidc-payloads.js';
 import type { ApiClient, Database } from '../store/tables.js';
-import { findActiveClientRow } from './clients.js';
+import { findActiveClientRow } from '../store/api-clients.js';
 
 /** Stores one oidc-provider model's payloads in `oidc_payload`; expired rows are never returned. */
 export class OidcPayloadAdapter implements Adapter {
@@ -15,21 +18,15 @@ export class OidcPayloadAdapter implements Adapter {
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const expiresAt = typeof expiresIn === 'number' && expiresIn > 0 ? new Date(Date.now() + expiresIn * 1000) : null;
-    const row = {
+    await upsertOidcPayload(this.db, {
       model: this.model,
       id,
-      payload: JSON.stringify(payload),
+      payload,
       grant_id: payload.grantId ?? null,
       user_code: payload.userCode ?? null,
       uid: payload.uid ?? null,
       expires_at: expiresAt,
-    };
-    await this.db
-      .insertInto('oidc_payload')
-      .values({ ...row, consumed_at: null })
-      // An upsert replaces the whole payload, consumption included, as oidc-provider's own adapter does.
-      .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet({ ...row, consumed_at: null }))
-      .execute();
+    });
   }
 
   find(id: string): Promise<AdapterPayload | undefined> {
@@ -45,31 +42,19 @@ export class OidcPayloadAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.db
-      .updateTable('oidc_payload')
-      .set({ consumed_at: sql`now()` })
-      .where('model', '=', this.model)
-      .where('id', '=', id)
-      .execute();
+    await consumeOidcPayload(this.db, this.model, id);
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db.deleteFrom('oidc_payload').where('model', '=', this.model).where('id', '=', id).execute();
+    await deleteOidcPayload(this.db, this.model, id);
   }
 
-  /** Removes everything issued under a grant, whatever its model (codes, access and refresh tokens). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.deleteFrom('oidc_payload').where('grant_id', '=', grantId).execute();
+    await deleteOidcPayloadsOfGrant(this.db, grantId);
   }
 
   private async findWhere(column: 'id' | 'user_code' | 'uid', value: string): Promise<AdapterPayload | undefined> {
-    const row = await this.db
-      .selectFrom('oidc_payload')
-      .select(['payload', 'consumed_at'])
-      .where('model', '=', this.model)
-      .where(column, '=', value)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
-      .executeTakeFirst();
+    const row = await findOidcPayload(this.db, this.model, column, value);
     if (!row) return undefined;
     const payload = row.payload as AdapterPayload;
     // oidc-provider reads `consumed` (epoch seconds) to detect a replayed authorization code.
@@ -130,13 +115,4 @@ export class ApiClientAdapter implements Adapter {
 /** The factory given to oidc-provider's `adapter` option. */
 export function createAdapterFactory(db: Kysely<Database>): AdapterFactory {
   return (model: string) => (model === 'Client' ? new ApiClientAdapter(db) : new OidcPayloadAdapter(db, model));
-}
-
-/** Deletes payloads that expired more than `graceSeconds` ago; returns how many. Reads already ignore them. */
-export async function deleteExpiredOidcPayloads(db: Kysely<Database>, graceSeconds = 60): Promise<number> {
-  const result = await db
-    .deleteFrom('oidc_payload')
-    .where('expires_at', '<', sql<Date>`now() - make_interval(secs => ${graceSeconds})`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
 }

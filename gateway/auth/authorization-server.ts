@@ -10,10 +10,12 @@ import Provider, { errors as oidcErrors, type Configuration, type KoaContextWith
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Database } from '../store/tables.js';
-import { createAdapterFactory, deleteExpiredOidcPayloads } from './adapter.js';
+import { createAdapterFactory } from './adapter.js';
+import { deleteExpiredOidcPayloads } from '../store/oidc-payloads.js';
 import { createBearerAuthenticator } from './bearer.js';
 import { verifyClientSecret } from './client-secret.js';
-import { CLIENT_ASSERTION_ALGS, findActiveClientRow } from './clients.js';
+import { CLIENT_ASSERTION_ALGS } from './clients.js';
+import { findActiveClientRow } from '../store/api-clients.js';
 import { keysFingerprint, loadKeys, publicJwks, SIGNING_ALG, type KeyMaterial } from './keys.js';
 import { SCOPES, type Caller } from './scopes.js';
 

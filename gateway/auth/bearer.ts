@@ -3,7 +3,7 @@
 // never logged nor echoed in errors.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { UnauthorizedProblem } from '../http/problem.js';
+import { UnauthorizedProblem } from '../errors/problems.js';
 import type { ApiClient } from '../store/tables.js';
 import { callerOf, type Caller } from './scopes.js';
 import { SIGNING_ALG } from './keys.js';

@@ -2,8 +2,11 @@
 // and a perimeter; every change of perimeter is versioned by change-log sequence so the change feed can tell a
 // client which records entered or left what it may see.
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { reserveSequence } from '../store/changelog.js';
+import type { Kysely, Transaction } from 'kysely';
+import { GatewayError } from '../errors/gateway-error.js';
+import {
+  appendPerimeterVersion, clientRows, findClientRow, inClientTransaction, insertClientRow, lockClientRow, updateClientRow,
+} from '../store/api-clients.js';
 import type { ApiClient, Database } from '../store/tables.js';
 import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
 import { isScope, SCOPES, type Scope } from './scopes.js';
@@ -61,14 +64,19 @@ export interface GuardOption {
 /** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
 export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId';
 
-/** Bad input or an impossible operation on a client; `reason` lets an HTTP layer pick 400 or 404. */
-export class ClientError extends Error {
+/**
+ * Bad input or an impossible operation on a client: over HTTP a 404 for a missing one, a 409 for a revoked
+ * one or a taken id, else a 400 naming the body's field.
+ */
+export class ClientError extends GatewayError {
   readonly reason: 'invalid' | 'not-found' | 'revoked';
   readonly field: ClientField | undefined;
   constructor(message: string, options: { reason?: ClientError['reason']; field?: ClientField } = {}) {
-    super(message);
+    const reason = options.reason ?? 'invalid';
+    const slug = reason === 'not-found' ? 'not-found' : reason === 'revoked' || options.field === 'clientId' ? 'conflict' : 'validation';
+    super(slug, message, slug === 'validation' ? { errors: [{ pointer: `/body/${options.field ?? ''}`, detail: message }] } : {});
     this.name = 'ClientError';
-    this.reason = options.reason ?? 'invalid';
+    this.reason = reason;
     this.field = options.field;
   }
 }
@@ -97,22 +105,18 @@ export async function createClient(
     secretHash = await hashClientSecret(clientSecret);
   }
   const clientId = generateClientId();
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inClientTransaction(db, async (trx) => {
     await guard?.(trx, { after: { scopes, perimeter } });
-    const inserted = await trx
-      .insertInto('api_client')
-      .values({
-        client_id: clientId,
-        name,
-        scopes,
-        perimeter,
-        auth_method: authMethod,
-        secret_hash: secretHash,
-        jwks: jwks ? JSON.stringify(jwks) : null,
-        status: 'active',
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const inserted = await insertClientRow(trx, {
+      client_id: clientId,
+      name,
+      scopes,
+      perimeter,
+      auth_method: authMethod,
+      secret_hash: secretHash,
+      jwks: jwks ? JSON.stringify(jwks) : null,
+      status: 'active',
+    });
     await appendPerimeterVersion(trx, clientId, perimeter);
     return inserted;
   });
@@ -121,28 +125,13 @@ export async function createClient(
 
 /** Every client, revoked ones included, oldest first. */
 export async function listClients(db: Kysely<Database>): Promise<RegisteredClient[]> {
-  const rows = await db.selectFrom('api_client').selectAll().orderBy('created_at').orderBy('client_id').execute();
-  return rows.map(toRegisteredClient);
+  return (await clientRows(db)).map(toRegisteredClient);
 }
 
 /** The client, or undefined when there is none with that id (revoked clients are returned, with their status). */
 export async function getClient(db: Kysely<Database>, clientId: string): Promise<RegisteredClient | undefined> {
-  const row = await findRow(db, clientId);
+  const row = await findClientRow(db, clientId);
   return row ? toRegisteredClient(row) : undefined;
-}
-
-/**
- * The raw row of an active client, for the authorization server and bearer checks; undefined if unknown or
- * revoked. `version` (the row's xmin) changes with every update, so a cached row can be checked for freshness.
- */
-export async function findActiveClientRow(db: Kysely<Database>, clientId: string): Promise<(ApiClient & { version: string }) | undefined> {
-  return db
-    .selectFrom('api_client')
-    .selectAll()
-    .select(sql<string>`xmin::text`.as('version'))
-    .where('client_id', '=', clientId)
-    .where('status', '=', 'active')
-    .executeTakeFirst();
 }
 
 /**
@@ -158,23 +147,17 @@ export async function updateClient(
   const name = changes.name === undefined ? undefined : validateName(changes.name);
   const scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes);
   const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inClientTransaction(db, async (trx) => {
     const current = await lockActive(trx, clientId, guard, (row) => ({
       scopes: scopes ?? toRegisteredClient(row).scopes,
       perimeter: perimeter ?? row.perimeter,
     }));
     const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
-    const updated = await trx
-      .updateTable('api_client')
-      .set({
-        ...(name !== undefined ? { name } : {}),
-        ...(scopes !== undefined ? { scopes } : {}),
-        ...(perimeterChanged ? { perimeter } : {}),
-        updated_at: sql<Date>`now()`,
-      })
-      .where('client_id', '=', clientId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const updated = await updateClientRow(trx, clientId, {
+      ...(name !== undefined ? { name } : {}),
+      ...(scopes !== undefined ? { scopes } : {}),
+      ...(perimeterChanged ? { perimeter } : {}),
+    });
     if (perimeterChanged) await appendPerimeterVersion(trx, clientId, perimeter);
     return updated;
   });
@@ -183,15 +166,10 @@ export async function updateClient(
 
 /** Revokes a client: its tokens are refused from then on (within the bearer check's short cache). */
 export async function revokeClient(db: Kysely<Database>, clientId: string, { guard }: GuardOption = {}): Promise<RegisteredClient> {
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inClientTransaction(db, async (trx) => {
     const current = await lockRow(trx, clientId, guard);
     if (current.status === 'revoked') return current;
-    return trx
-      .updateTable('api_client')
-      .set({ status: 'revoked', updated_at: sql<Date>`now()` })
-      .where('client_id', '=', clientId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return updateClientRow(trx, clientId, { status: 'revoked' });
   });
   return toRegisteredClient(row);
 }
@@ -200,16 +178,12 @@ export async function revokeClient(db: Kysely<Database>, clientId: string, { gua
 export async function rotateClientSecret(db: Kysely<Database>, clientId: string, { guard }: GuardOption = {}): Promise<string> {
   const secret = generateClientSecret();
   const hash = await hashClientSecret(secret);
-  await db.transaction().execute(async (trx) => {
+  await inClientTransaction(db, async (trx) => {
     const current = await lockActive(trx, clientId, guard);
     if (current.auth_method !== 'client_secret_basic') {
       throw new ClientError(`client ${clientId} authenticates with ${current.auth_method}; it has no secret to rotate`, { field: 'clientId' });
     }
-    await trx
-      .updateTable('api_client')
-      .set({ secret_hash: hash, updated_at: sql<Date>`now()` })
-      .where('client_id', '=', clientId)
-      .execute();
+    await updateClientRow(trx, clientId, { secret_hash: hash });
   });
   return secret;
 }
@@ -243,16 +217,6 @@ export function clientView(client: RegisteredClient) {
   };
 }
 
-async function appendPerimeterVersion(trx: Transaction<Database>, clientId: string, perimeter: string[]): Promise<void> {
-  // Taken last in the transaction: reserveSequence serialises writers until commit (see changelog.ts).
-  const seq = await reserveSequence(trx, 1);
-  await trx.insertInto('client_perimeter_version').values({ client_id: clientId, seq: seq.toString(), perimeter }).execute();
-}
-
-async function findRow(db: Kysely<Database> | Transaction<Database>, clientId: string): Promise<ApiClient | undefined> {
-  return db.selectFrom('api_client').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-}
-
 /** The client's row, locked; the guard sees it before anything is said of it (even that it is revoked). */
 async function lockRow(
   trx: Transaction<Database>,
@@ -260,7 +224,7 @@ async function lockRow(
   guard: ClientGuard | undefined,
   after?: (row: ApiClient) => { scopes: readonly Scope[]; perimeter: readonly string[] },
 ): Promise<ApiClient> {
-  const row = await trx.selectFrom('api_client').selectAll().where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+  const row = await lockClientRow(trx, clientId);
   if (!row) throw new ClientError(`no client with id ${clientId}`, { reason: 'not-found', field: 'clientId' });
   if (guard) {
     const before = toRegisteredClient(row);

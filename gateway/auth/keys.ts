@@ -11,7 +11,10 @@
 //   `{kty:'oct', k}`. One, made once and never rotated: consumers keep their last cursor for months.
 import { randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JSONWebKeySet, type JWK } from 'jose';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import {
+  activeKeyRows, firstKeyRow, insertKeyRow, keyHistory, retireKeyRow, withKeysLocked,
+} from '../store/signing-keys.js';
 import type { Database } from '../store/tables.js';
 
 export const SIGNING_ALG = 'ES256';
@@ -34,8 +37,7 @@ export class KeyError extends Error {}
 export async function loadKeys(db: Kysely<Database>): Promise<KeyMaterial> {
   let keys = await readKeys(db);
   if (keys.signingKeys.length && keys.cookieKeys.length) return keys;
-  await db.transaction().execute(async (trx) => {
-    await lockKeys(trx);
+  await withKeysLocked(db, async (trx) => {
     const current = await readKeys(trx);
     if (!current.signingKeys.length) await insertSigningKey(trx);
     if (!current.cookieKeys.length) await insertCookieKey(trx);
@@ -49,10 +51,7 @@ export async function loadKeys(db: Kysely<Database>): Promise<KeyMaterial> {
  * keys stay published (and keep verifying) until `retireSigningKey`. Returns the new key's kid.
  */
 export async function rotateSigningKey(db: Kysely<Database>): Promise<string> {
-  return db.transaction().execute(async (trx) => {
-    await lockKeys(trx);
-    return insertSigningKey(trx);
-  });
+  return withKeysLocked(db, insertSigningKey);
 }
 
 /**
@@ -60,17 +59,11 @@ export async function rotateSigningKey(db: Kysely<Database>): Promise<string> {
  * access-token lifetime has passed since the rotation that replaced it.
  */
 export async function retireSigningKey(db: Kysely<Database>, kid: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await lockKeys(trx);
-    const active = await trx
-      .selectFrom('signing_key')
-      .select('kid')
-      .where('alg', '=', SIGNING_ALG)
-      .where('retired_at', 'is', null)
-      .execute();
+  await withKeysLocked(db, async (trx) => {
+    const active = await activeKeyRows(trx, [SIGNING_ALG]);
     if (!active.some((k) => k.kid === kid)) throw new KeyError(`no active signing key with kid ${kid}`);
     if (active.length === 1) throw new KeyError(`signing key ${kid} is the only active one; rotate first`);
-    await trx.updateTable('signing_key').set({ retired_at: new Date() }).where('kid', '=', kid).execute();
+    await retireKeyRow(trx, kid);
   });
 }
 
@@ -83,39 +76,25 @@ export interface SigningKeyInfo {
 
 /** Every signing key, newest first: the current one, those still published, and the retired. */
 export async function listSigningKeys(db: Kysely<Database>): Promise<SigningKeyInfo[]> {
-  const rows = await db
-    .selectFrom('signing_key')
-    .select(['kid', 'created_at', 'retired_at'])
-    .where('alg', '=', SIGNING_ALG)
-    .orderBy('created_at', 'desc')
-    .execute();
+  const rows = await keyHistory(db, SIGNING_ALG);
   const current = rows.find((r) => r.retired_at === null)?.kid;
   return rows.map((r) => ({ kid: r.kid, createdAt: r.created_at, retiredAt: r.retired_at, current: r.kid === current }));
 }
 
 /** Adds a new cookie secret; older ones keep verifying existing cookies. */
 export async function rotateCookieKey(db: Kysely<Database>): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await lockKeys(trx);
-    await insertCookieKey(trx);
-  });
+  await withKeysLocked(db, insertCookieKey);
 }
 
 /** The cursor key, made on first use; safe to call from several processes at once (they all get the same). */
 export async function loadCursorKey(db: Kysely<Database>): Promise<Buffer> {
-  const read = (from: Kysely<Database> | Transaction<Database>) => from
-    .selectFrom('signing_key').select('private_jwk').where('alg', '=', CURSOR_KEY_ALG).orderBy('created_at').orderBy('kid').limit(1).executeTakeFirst();
-  let row = await read(db);
-  row ??= await db.transaction().execute(async (trx) => {
-    await lockKeys(trx);
-    const current = await read(trx);
+  let row = await firstKeyRow(db, CURSOR_KEY_ALG);
+  row ??= await withKeysLocked(db, async (trx) => {
+    const current = await firstKeyRow(trx, CURSOR_KEY_ALG);
     if (current) return current;
     const k = randomBytes(32).toString('base64url');
-    await trx
-      .insertInto('signing_key')
-      .values({ kid: `cursor-${randomBytes(8).toString('hex')}`, alg: CURSOR_KEY_ALG, private_jwk: JSON.stringify({ kty: 'oct', k }), created_at: sql`clock_timestamp()`, retired_at: null })
-      .execute();
-    return read(trx);
+    await insertKeyRow(trx, { kid: `cursor-${randomBytes(8).toString('hex')}`, alg: CURSOR_KEY_ALG, privateJwk: { kty: 'oct', k } });
+    return firstKeyRow(trx, CURSOR_KEY_ALG);
   });
   return Buffer.from((row!.private_jwk as { k: string }).k, 'base64url');
 }
@@ -133,14 +112,7 @@ export function keysFingerprint(keys: KeyMaterial): string {
 }
 
 async function readKeys(db: Kysely<Database> | Transaction<Database>): Promise<KeyMaterial> {
-  const rows = await db
-    .selectFrom('signing_key')
-    .select(['kid', 'alg', 'private_jwk'])
-    .where('retired_at', 'is', null)
-    .where('alg', 'in', [SIGNING_ALG, COOKIE_KEY_ALG])
-    .orderBy('created_at', 'desc')
-    .orderBy('kid', 'desc')
-    .execute();
+  const rows = await activeKeyRows(db, [SIGNING_ALG, COOKIE_KEY_ALG]);
   return {
     signingKeys: rows
       .filter((r) => r.alg === SIGNING_ALG)
@@ -149,27 +121,15 @@ async function readKeys(db: Kysely<Database> | Transaction<Database>): Promise<K
   };
 }
 
-async function lockKeys(trx: Transaction<Database>): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext('passerelle.signing_key'))`.execute(trx);
-}
-
-// clock_timestamp(), not now(): "newest" must follow the order in which rotations took the lock, not the
-// order in which their transactions began.
 async function insertSigningKey(trx: Transaction<Database>): Promise<string> {
   const { privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk);
-  await trx
-    .insertInto('signing_key')
-    .values({ kid, alg: SIGNING_ALG, private_jwk: JSON.stringify({ ...jwk, kid, alg: SIGNING_ALG, use: 'sig' }), created_at: sql`clock_timestamp()`, retired_at: null })
-    .execute();
+  await insertKeyRow(trx, { kid, alg: SIGNING_ALG, privateJwk: { ...jwk, kid, alg: SIGNING_ALG, use: 'sig' } });
   return kid;
 }
 
 async function insertCookieKey(trx: Transaction<Database>): Promise<void> {
   const k = randomBytes(32).toString('base64url');
-  await trx
-    .insertInto('signing_key')
-    .values({ kid: `cookie-${randomBytes(8).toString('hex')}`, alg: COOKIE_KEY_ALG, private_jwk: JSON.stringify({ kty: 'oct', k }), created_at: sql`clock_timestamp()`, retired_at: null })
-    .execute();
+  await insertKeyRow(trx, { kid: `cookie-${randomBytes(8).toString('hex')}`, alg: COOKIE_KEY_ALG, privateJwk: { kty: 'oct', k } });
 }

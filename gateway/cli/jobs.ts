@@ -3,7 +3,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { commandLogger } from '../observability/logger.js';
-import { findJob, JOB_STATES, JobStateConflict, listJobs, type JobState } from '../store/jobs.js';
+import { findJob, JOB_STATES, listJobs, type JobState } from '../store/jobs.js';
+import { JobStateConflict } from '../store/job-errors.js';
 import type { ImportCounts } from '../sync/import-counts.js';
 import { jobView } from '../sync/jobs/job-view.js';
 import { openSyncJobs } from '../sync/jobs/service.js';

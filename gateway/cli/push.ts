@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { isUaiShaped } from '../model/identifiers.js';
 import { commandLogger } from '../observability/logger.js';
+import { isStoredEstablishment } from '../store/establishments.js';
 import { OPERATOR } from '../store/jobs.js';
 import { EXPORTERS, exportJob, isExporterName } from '../sync/jobs/run-export.js';
 import { loadSyncSettings, openSyncJobs } from '../sync/jobs/service.js';
@@ -31,7 +32,7 @@ Example:
       const config = loadConfig();
       const syncConfig = loadSyncSettings();
       await withStore(async (store) => {
-        if (!(await store.db.selectFrom('establishment').select('uai').where('uai', '=', uai).executeTakeFirst())) fail(`--uai ${uai}: no such establishment`);
+        if (!(await isStoredEstablishment(store.db, uai))) fail(`--uai ${uai}: no such establishment`);
         const jobs = await openSyncJobs(config, store.db, commandLogger(config.logLevel, command.optsWithGlobals().verbose === true), { resume: false, syncConfig });
         try {
           const { job } = await jobs.submit(exportJob(connector, uai, OPERATOR), []);

@@ -3,7 +3,7 @@
 // writes itself (an old perimeter's, another listing's) is refused, never served.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { ValidationProblem } from './problem.js';
+import { ValidationProblem } from '../errors/problems.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -7,7 +7,8 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { ErrorObject } from 'ajv';
 import { isUaiShaped, isValidIne, isValidUai } from '../model/identifiers.js';
 import { describeErrors } from '../model/validate.js';
-import { NotFoundProblem, ProblemError, ValidationProblem, summarise, type ProblemField } from './problem.js';
+import { GatewayError, summarise, type ProblemField } from '../errors/gateway-error.js';
+import { NotFoundProblem, ValidationProblem } from '../errors/problems.js';
 import { valueAtPointer } from '../model/json-pointer.js';
 
 type JsonObject = Record<string, unknown>;
@@ -69,7 +70,7 @@ function isLibraryError(error: unknown): error is LibraryError {
 /**
  * Request validation for the `/v1` API, as middlewares to mount after the JSON body parser and before the
  * routes. Paths outside `/v1` pass through untouched. Query parameters are coerced (`limit=5` becomes a
- * number, defaults are filled in); unknown ones are refused. Problems go to `next` as ProblemErrors.
+ * number, defaults are filled in); unknown ones are refused. Problems go to `next` as GatewayErrors.
  */
 export function requestValidator(document: Record<string, unknown>): RequestHandler[] {
   cacheRouteMatchers();
@@ -128,7 +129,7 @@ function refuseDeepBodies(req: Request, _res: Response, next: NextFunction): voi
   next();
 }
 
-function toProblem(error: LibraryError, req: Request, document: JsonObject): ProblemError | LibraryError {
+function toProblem(error: LibraryError, req: Request, document: JsonObject): GatewayError | LibraryError {
   switch (error.status) {
     case 400: {
       const errors = fieldProblems(error, req, document);
@@ -137,18 +138,15 @@ function toProblem(error: LibraryError, req: Request, document: JsonObject): Pro
     case 404:
       return new NotFoundProblem(`${req.path} is not a path of this API`);
     case 405:
-      return new ProblemError(
-        405,
+      return new GatewayError(
         'method-not-allowed',
-        'Method not allowed',
         `${req.method} is not allowed on ${req.path}${error.headers?.Allow ? `; allowed: ${error.headers.Allow}` : ''}`,
-        [],
-        error.headers?.Allow ? { Allow: error.headers.Allow } : {},
+        { headers: error.headers?.Allow ? { Allow: error.headers.Allow } : {} },
       );
     case 413:
-      return new ProblemError(413, 'too-large', 'Request too large', error.message);
+      return new GatewayError('too-large', error.message);
     case 415:
-      return new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', unsupportedMediaType(req, document));
+      return new GatewayError('unsupported-media-type', unsupportedMediaType(req, document));
     default:
       return error; // a 500 from the library (such as a document it cannot load) is ours to log
   }

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Kysely } from 'kysely';
 import type { Redis } from 'ioredis';
-import { ProblemError } from '../http/problem.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import { storeReachable } from '../store/db.js';
 import type { Database } from '../store/tables.js';
 
@@ -22,10 +22,10 @@ export function healthRoutes(db: Kysely<Database>, redis: Redis | undefined, isC
   router.get('/ready', async (_req, res) => {
     const [store, cache] = await Promise.all([storeReachable(db), redis ? redisReachable(redis) : Promise.resolve(undefined)]);
     const checks = { store: store ? 'ok' : 'unreachable', redis: cache === undefined ? 'not-configured' : cache ? 'ok' : 'unreachable' };
-    if (isClosing()) throw new ProblemError(503, 'shutting-down', 'Shutting down', 'the gateway is shutting down');
+    if (isClosing()) throw new GatewayError('shutting-down', 'the gateway is shutting down');
     if (!store || cache === false) {
       const down = Object.entries(checks).filter(([, v]) => v === 'unreachable').map(([k]) => k);
-      throw new ProblemError(503, 'not-ready', 'Not ready', `unreachable: ${down.join(', ')}`);
+      throw new GatewayError('not-ready', `unreachable: ${down.join(', ')}`);
     }
     res.json({ status: 'ready', checks });
   });

@@ -1,8 +1,9 @@
 // Prometheus metrics at /metrics: the process, HTTP requests by route and status, and sync jobs by state
 // (read from their records at scrape time, so every gateway process tells the same, workers included).
 import { Router, type RequestHandler } from 'express';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { jobCounts, oldestQueuedJobAge } from '../store/job-stats.js';
 import type { Database } from '../store/tables.js';
 
 export interface Metrics {
@@ -28,9 +29,7 @@ export function createMetrics(db: Kysely<Database>): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await db.selectFrom('sync_job').select(['kind', 'connector', 'state', (eb) => eb.fn.countAll<string>().as('n')])
-        .groupBy(['kind', 'connector', 'state']).execute();
-      for (const row of rows) this.set({ kind: row.kind, connector: row.connector, state: row.state }, Number(row.n));
+      for (const { count, ...labels } of await jobCounts(db)) this.set(labels, count);
     },
   });
   new Gauge({
@@ -38,9 +37,7 @@ export function createMetrics(db: Kysely<Database>): Metrics {
     help: 'Age of the oldest queued sync job (0 when none waits): a queue no worker serves grows it',
     registers: [registry],
     async collect() {
-      const row = await db.selectFrom('sync_job').select(sql<string | null>`extract(epoch from now() - min(created_at))`.as('age'))
-        .where('state', '=', 'queued').executeTakeFirst();
-      this.set(Number(row?.age ?? 0));
+      this.set(await oldestQueuedJobAge(db));
     },
   });
 

@@ -7,7 +7,8 @@ import {
   type ClientGuard, type NewClientInput, type ClientUpdateInput, type RegisteredClient,
 } from '../auth/clients.js';
 import type { Scope } from '../auth/scopes.js';
-import { NotFoundProblem, ProblemError } from '../http/problem.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { NotFoundProblem } from '../errors/problems.js';
 import type { Database } from '../store/tables.js';
 import { perimetersWithin } from './containment.js';
 import type { PerimeterEntry } from './perimeter.js';
@@ -33,15 +34,15 @@ function guardOf(reach: Reach): ClientGuard {
     if (before && !(await withinReach(trx, reach, [before]))[0]) throw new NotFoundProblem(`no client with id ${before.clientId}`);
     const foreign = after.scopes.filter((scope) => !reach.scopes.has(scope));
     if (foreign.length) {
-      throw new ProblemError(403, 'scope-not-held', 'Scope not held',
+      throw new GatewayError('scope-not-held',
         `scope ${foreign.join(', ')} is not among yours (${[...reach.scopes].join(', ')}): a client you manage holds only scopes you hold`,
-        [{ pointer: '/body/scopes', detail: `must be among ${[...reach.scopes].join(', ')}` }]);
+        { errors: [{ pointer: '/body/scopes', detail: `must be among ${[...reach.scopes].join(', ')}` }] });
     }
     if (!(await perimetersWithin(trx, reach.perimeter, [after.perimeter]))[0]) {
       const yours = reach.entries.join(', ') || 'empty';
-      throw new ProblemError(403, 'outside-perimeter', 'Outside your perimeter',
+      throw new GatewayError('outside-perimeter',
         `the perimeter ${after.perimeter.join(', ') || '(empty)'} does not lie within yours (${yours}): a client you manage sees only what you see`,
-        [{ pointer: '/body/perimeter', detail: `must lie within ${yours}` }]);
+        { errors: [{ pointer: '/body/perimeter', detail: `must lie within ${yours}` }] });
     }
   };
 }

@@ -3,7 +3,8 @@
 // its académie and région), never in one that only happens to hold the same establishments today; a UAI lies
 // where its establishment record is.
 import type { Kysely } from 'kysely';
-import { territoryOf } from '../../connectors/annuaire/territories.js';
+import { departementOfCommune, territoryOf } from '../../connectors/annuaire/territories.js';
+import { establishmentPlaces } from '../store/establishments.js';
 import type { Database } from '../store/tables.js';
 import { formatPerimeterEntry, parsePerimeter, type PerimeterEntry } from './perimeter.js';
 
@@ -21,19 +22,13 @@ export async function perimetersWithin(
   const parsed = perimeters.map((perimeter) => parsePerimeter(perimeter));
   const uais = [...new Set(parsed.flat().flatMap((entry) => (entry.kind === 'uai' ? [entry.code] : [])))];
   const places = new Map<string, string[]>();
-  if (uais.length) {
-    const rows = await db.selectFrom('establishment')
-      .select(['uai', 'commune_code', 'departement_code', 'region_code', 'academie_code'])
-      .where('uai', 'in', uais)
-      .execute();
-    for (const row of rows) {
-      places.set(row.uai, [
-        ...(row.commune_code ? [`commune:${row.commune_code}`] : []),
-        ...(row.departement_code ? [`departement:${row.departement_code}`] : []),
-        `academie:${row.academie_code}`,
-        `region:${row.region_code}`,
-      ]);
-    }
+  for (const row of await establishmentPlaces(db, uais)) {
+    places.set(row.uai, [
+      ...(row.communeCode ? [`commune:${row.communeCode}`] : []),
+      ...(row.departementCode ? [`departement:${row.departementCode}`] : []),
+      `academie:${row.academieCode}`,
+      `region:${row.regionCode}`,
+    ]);
   }
   const enclosing = (entry: PerimeterEntry): string[] => {
     const self = formatPerimeterEntry(entry);
@@ -62,7 +57,3 @@ function enclosingDepartement(code: string): string[] {
   return [`departement:${code}`, ...(territory ? [`academie:${territory.academieCode}`, `region:${territory.regionCode}`] : [])];
 }
 
-/** The département of an INSEE commune code: `69123` → `069`, `2A004` → `02A`, `97411` → `974`. */
-export function departementOfCommune(code: string): string {
-  return /^9[78]/.test(code) ? code.slice(0, 3) : `0${code.slice(0, 2)}`;
-}

@@ -1,7 +1,7 @@
 // Sync jobs as a caller may see them: its own inside its current perimeter, or every one there for an `admin`
 // (store/reads/visibility.ts, jobVisibleTo); anything else looks missing. Reports are projected as records are.
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
-import { NotFoundProblem } from '../http/problem.js';
+import { NotFoundProblem } from '../errors/problems.js';
 import { KEY_SHAPES } from '../model/identifiers.js';
 import { findJob, jobProblems, listJobs, type JobFilter } from '../store/jobs.js';
 import { establishmentsCoveredBy } from '../store/reads/records.js';

@@ -7,7 +7,7 @@
 // applies at the next request on every replica, with nothing to invalidate.
 import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
-import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../http/problem.js';
+import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../errors/problems.js';
 import type { EntityDescriptor } from '../model/registry.js';
 import type { AuditLog } from '../store/audit.js';
 import type { GatedRows, Reader } from '../store/reads/gate.js';

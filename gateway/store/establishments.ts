@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { ESTABLISHMENT } from '../model/registry.js';
-import { validateRecord, type FieldProblem } from '../model/validate.js';
+import { validateRecord } from '../model/validate.js';
 import type { Database } from './tables.js';
 import { recordFromRow } from './record-shape.js';
 import { jsonEqual } from './json-equal.js';
@@ -12,23 +12,7 @@ import { writeRows } from './write/rows.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
 import { coversEstablishment } from './reads/visibility.js';
-
-export class EstablishmentRejected extends Error {
-  constructor(readonly problems: FieldProblem[]) {
-    super(`invalid establishment: ${problems.map((p) => `${p.pointer} ${p.detail}`).join('; ')}`);
-  }
-}
-
-/**
- * The writer's perimeter does not cover the establishment: `stored`, the establishment as the store holds it (the
- * writer may not know it exists); `written`, the establishment as it would be once written. Whoever tells the
- * writer must not let the two cases be told apart where existence is not the writer's to know.
- */
-export class EstablishmentOutsidePerimeter extends Error {
-  constructor(readonly uai: string, readonly where: 'stored' | 'written') {
-    super(`establishment ${uai} is outside the writer's perimeter (${where})`);
-  }
-}
+import { EstablishmentOutsidePerimeter, EstablishmentRejected } from './write-errors.js';
 
 const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode'] as const;
 
@@ -65,13 +49,13 @@ export async function putEstablishment(
     const storedData = (existing?.status === 'active' ? existing.data : {}) as Record<string, unknown>;
     const perimeter = options.perimeter;
     if (perimeter && existing?.status === 'active' && !perimeterCovers(perimeter, { ...storedData, uai } as EstablishmentPlace)) {
-      throw new EstablishmentOutsidePerimeter(uai, 'stored');
+      throw new EstablishmentOutsidePerimeter(uai, 'stored', perimeter);
     }
     options.precondition?.(existing);
     const deferred = options.merge?.deferTo !== undefined && existing?.status === 'active' &&
       Object.hasOwn((existing.source_ids ?? {}) as object, options.merge.deferTo);
     const data = !options.merge ? { ...given } : { ...options.merge.defaults, ...(deferred ? { ...given, ...storedData } : { ...storedData, ...given }) };
-    if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written');
+    if (perimeter && !perimeterCovers(perimeter, { ...data, uai } as EstablishmentPlace)) throw new EstablishmentOutsidePerimeter(uai, 'written', perimeter);
     // Checked once merged: a source may describe only part of an establishment the store knows.
     const envelope = Object.fromEntries(Object.entries(input).filter(([k]) => ENVELOPE.has(k)));
     const problems = validateRecord('establishment', { ...envelope, ...data }, { lenientIdentifiers: options.lenientIdentifiers });
@@ -134,4 +118,21 @@ export async function directoryCommunes(db: Kysely<Database>, departementCode: s
     .where(sql<boolean>`source_ids ? 'annuaire' and data ? 'communeName'`)
     .execute();
   return rows.map((r) => ({ communeCode: r.commune_code!, communeName: r.communeName }));
+}
+
+/** Where each of these establishments is (its territory codes), for those the store holds. */
+export async function establishmentPlaces(db: Kysely<Database>, uais: readonly string[]): Promise<EstablishmentPlace[]> {
+  if (uais.length === 0) return [];
+  const rows = await db.selectFrom('establishment')
+    .select(['uai', 'commune_code', 'departement_code', 'region_code', 'academie_code'])
+    .where('uai', 'in', [...uais])
+    .execute();
+  return rows.map((row) => ({
+    uai: row.uai, communeCode: row.commune_code ?? undefined, departementCode: row.departement_code ?? undefined,
+    regionCode: row.region_code, academieCode: row.academie_code,
+  }));
+}
+
+export async function isStoredEstablishment(db: Kysely<Database>, uai: string): Promise<boolean> {
+  return (await db.selectFrom('establishment').select('uai').where('uai', '=', uai).executeTakeFirst()) !== undefined;
 }

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { Database, SyncJobRow, SyncJobTable } from './tables.js';
+import { IdempotencyConflict, JobStateConflict } from './job-errors.js';
 
 export type JobState = SyncJobTable['state'];
 
@@ -55,12 +56,6 @@ export interface InputFile {
 
 /** Input is stored in parts of this size, so that neither upload nor reading ever holds a whole file. */
 const PART_BYTES = 1024 * 1024;
-
-export class IdempotencyConflict extends Error {
-  constructor(readonly existing: SyncJobRow) {
-    super(`idempotency key already used for job ${existing.id} with other parameters`);
-  }
-}
 
 /**
  * Creates a queued job and stores its input. With an idempotency key already used by the same submitter, the
@@ -270,12 +265,6 @@ export async function finishJob(db: Kysely<Database>, id: string, result: JobRes
 export async function requeueAfterFailure(db: Kysely<Database>, id: string, error: string): Promise<void> {
   await db.updateTable('sync_job').set({ state: 'queued', error, progress: null, updated_at: sql`now()` })
     .where('id', '=', id).where('state', '=', 'running').execute();
-}
-
-export class JobStateConflict extends Error {
-  constructor(readonly job: SyncJobRow, action: string, allowed: readonly JobState[]) {
-    super(`job ${job.id} is ${job.state}: only a job that is ${allowed.join(' or ')} can be ${action}`);
-  }
 }
 
 async function transition(

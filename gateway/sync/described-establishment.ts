@@ -6,10 +6,11 @@ import type { Kysely } from 'kysely';
 import { communeOfAddress, townKey, type Commune } from '../../connectors/annuaire/communes.js';
 import { describedRecord, placeOf, type EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';
 import { SOURCE as DIRECTORY } from '../../connectors/annuaire/parse.js';
+import { departementOfCommune } from '../../connectors/annuaire/territories.js';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
-import { departementOfCommune } from '../perimeter/containment.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
-import { directoryCommunes, EstablishmentOutsidePerimeter, EstablishmentRejected, putEstablishment, storedCommuneCode } from '../store/establishments.js';
+import { directoryCommunes, putEstablishment, storedCommuneCode } from '../store/establishments.js';
+import { EstablishmentOutsidePerimeter, EstablishmentRejected } from '../store/write-errors.js';
 import type { Database } from '../store/tables.js';
 
 export interface DescribedOutcome {

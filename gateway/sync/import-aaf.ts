@@ -18,7 +18,8 @@ import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, ty
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
 import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
-import { applyBatch, BatchRejected, ImportHeld, recordsWithIds, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
+import { applyBatch, recordsWithIds, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
+import { BatchRejected, ImportHeld, UnknownEstablishment } from '../store/write-errors.js';
 import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
 import { establishmentsWithin } from '../store/establishments.js';
 import type { EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';

@@ -5,7 +5,8 @@
 import type { Kysely } from 'kysely';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
-import { applyBatch, BatchRejected, ImportHeld, type Outcome, type RecordOperation } from '../store/records.js';
+import { applyBatch, type Outcome, type RecordOperation } from '../store/records.js';
+import { BatchRejected, ImportHeld } from '../store/write-errors.js';
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, type ImportCounts } from './import-counts.js';

@@ -7,7 +7,7 @@ import type { EstablishmentDescription } from '../../connectors/annuaire/describ
 import { parseStsWeb, SOURCE } from '../../connectors/sts-web/parse.js';
 import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
-import { UnknownEstablishment } from '../store/records.js';
+import { UnknownEstablishment } from '../store/write-errors.js';
 import { writeDescribedEstablishment } from './described-establishment.js';
 import { establishmentOutcome, importRoster } from './import-roster.js';
 import { ImportRequestError, type Importer, type SourceFile } from './importer.js';

@@ -10,12 +10,12 @@ import { BOURG, establishment, LYON, newUai } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 let t: TestGateway;
+const problemType = (slug: string) => `${t.baseUrl}/problems/${slug}`;
 const lyonCollege = newUai('069');
 const bourgCollege = newUai('001');
 let national: Api;
 let rhone: Api;
 
-const PROBLEMS = 'https://passerelle.education.gouv.fr/problems/';
 
 beforeAll(async () => {
   t = await startTestGateway('admin_clients');
@@ -76,7 +76,7 @@ describe('/v1/admin/clients', () => {
     expect((await api(t.baseUrl, oldToken).get('/v1/establishments')).status).toBe(401);
     const again = await rhone.request('PATCH', `/v1/admin/clients/${created.clientId}`, { body: { name: 'Back' } });
     expect(again.status).toBe(409);
-    expect(again.body.type).toBe(`${PROBLEMS}conflict`);
+    expect(again.body.type).toBe(problemType('conflict'));
   });
 
   it('registers a private_key_jwt client by its public keys: no secret, shown with its keys, none to rotate', async () => {
@@ -88,19 +88,19 @@ describe('/v1/admin/clients', () => {
     expect(created.body).toMatchObject({ authMethod: 'private_key_jwt', jwks });
     const rotated = await rhone.post(`/v1/admin/clients/${created.body.clientId}/rotate-secret`, undefined);
     expect(rotated.status).toBe(409);
-    expect(rotated.body.type).toBe(`${PROBLEMS}conflict`);
+    expect(rotated.body.type).toBe(problemType('conflict'));
   });
 
   it('a département admin cannot create a national client, nor one of another département, nor give a scope it lacks', async () => {
     for (const perimeter of [['national'], ['departement:001'], [`uai:${bourgCollege}`], ['commune:01053'], ['academie:10'], []]) {
       const refused = await rhone.post('/v1/admin/clients', { name: 'Too wide', scopes: ['roster.read'], perimeter });
       expect(refused.status, JSON.stringify(perimeter)).toBe(403);
-      expect(refused.body.type).toBe(`${PROBLEMS}outside-perimeter`);
+      expect(refused.body.type).toBe(problemType('outside-perimeter'));
       expect(refused.body.errors).toEqual([expect.objectContaining({ pointer: '/body/perimeter' })]);
     }
     const scope = await rhone.post('/v1/admin/clients', { name: 'INE reader', scopes: ['roster.identifiers'], perimeter: ['departement:069'] });
     expect(scope.status).toBe(403);
-    expect(scope.body.type).toBe(`${PROBLEMS}scope-not-held`);
+    expect(scope.body.type).toBe(problemType('scope-not-held'));
     expect(scope.body.errors).toEqual([expect.objectContaining({ pointer: '/body/scopes' })]);
     const listed = await national.get<{ data: ClientBody[] }>('/v1/admin/clients');
     expect(listed.body.data.some((c) => c.name === 'Too wide' || c.name === 'INE reader')).toBe(false);
@@ -123,7 +123,7 @@ describe('/v1/admin/clients', () => {
     }));
     expect(answers[0]).toEqual(answers[2]);
     expect(answers[1]).toEqual(answers[2]);
-    expect(answers[2][0]).toMatchObject({ status: 404, type: `${PROBLEMS}not-found` });
+    expect(answers[2][0]).toMatchObject({ status: 404, type: problemType('not-found') });
     // Nothing was changed behind the 404s.
     const listedByNational = (await national.get<{ data: ClientBody[] }>('/v1/admin/clients')).body.data;
     expect(listedByNational.find((c) => c.clientId === ain.clientId)).toMatchObject({ status: 'active', perimeter: ['departement:001'] });
@@ -146,7 +146,7 @@ describe('/v1/admin/clients', () => {
   it('refuses bad input with the field named, and callers without the admin scope', async () => {
     const bad = await rhone.post('/v1/admin/clients', { name: 'X', scopes: ['roster.read'], perimeter: ['departement:69'] });
     expect(bad.status).toBe(400);
-    expect(bad.body.type).toBe(`${PROBLEMS}validation`);
+    expect(bad.body.type).toBe(problemType('validation'));
     expect(bad.body.errors).toEqual([{ pointer: '/body/perimeter', detail: expect.stringContaining('a département code on 3 characters') }]);
     const unknownScope = await rhone.post('/v1/admin/clients', { name: 'X', scopes: ['everything'], perimeter: ['departement:069'] });
     expect(unknownScope.status).toBe(400);
@@ -157,6 +157,6 @@ describe('/v1/admin/clients', () => {
     const { token } = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
     const reader = await api(t.baseUrl, token).get('/v1/admin/clients');
     expect(reader.status).toBe(403);
-    expect(reader.body.type).toBe(`${PROBLEMS}insufficient-scope`);
+    expect(reader.body.type).toBe(problemType('insufficient-scope'));
   });
 });

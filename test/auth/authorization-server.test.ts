@@ -27,7 +27,7 @@ import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 const DATABASE_URL = TEST_DATABASE_URL;
 const PUBLIC_URL = 'https://passerelle.test';
 const AUDIENCE = `${PUBLIC_URL}/v1`;
-const PROBLEM = 'https://passerelle.education.gouv.fr/problems/';
+const PROBLEM = `${PUBLIC_URL}/problems/`;
 const UAI = 'uai:0750655E';
 
 const schema = uniqueSchema('auth');
@@ -59,7 +59,7 @@ async function startGateway(): Promise<Running> {
     const caller = res.locals.caller as Caller;
     res.json({ clientId: caller.clientId, scopes: [...caller.scopes], perimeter: caller.perimeter });
   });
-  app.use(problemHandler);
+  app.use(problemHandler(PUBLIC_URL));
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   return {

@@ -3,7 +3,8 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OidcPayloadAdapter, deleteExpiredOidcPayloads } from '../../gateway/auth/adapter.js';
+import { OidcPayloadAdapter } from '../../gateway/auth/adapter.js';
+import { deleteExpiredOidcPayloads } from '../../gateway/store/oidc-payloads.js';
 import { generateClientId, verifyClientSecret } from '../../gateway/auth/client-secret.js';
 import {
   ClientError,

@@ -106,7 +106,7 @@ describe('the OpenAPI document', () => {
 
   it('describes exactly the agreed operations', () => {
     expect(operations(document).map((o) => o.operation.operationId).sort()).toEqual([
-      'applyBatch', 'getEstablishment', 'getHealth', 'getMetrics', 'getReady', 'listAcademicYears', 'listChanges',
+      'applyBatch', 'getEstablishment', 'getHealth', 'getMetrics', 'getProblemType', 'getProblemTypes', 'getReady', 'listAcademicYears', 'listChanges',
       'listEstablishments', 'listGroups', 'listGuardianLinks', 'listMemberships', 'listPeople', 'listRooms',
       'listSubjects', 'putEstablishment',
       'cancelSyncJob', 'confirmSyncJob', 'getSyncJob', 'getSyncJobReport', 'listSyncJobs', 'retrySyncJob', 'submitSyncExport', 'submitSyncJob',

@@ -12,7 +12,8 @@ import { problemHandler } from '../../gateway/http/problem.js';
 import { requestValidator } from '../../gateway/http/request-validation.js';
 import { api, type Api } from '../support/api.js';
 
-const VALIDATION = 'https://passerelle.education.gouv.fr/problems/validation';
+const PUBLIC_URL = 'https://passerelle.test';
+const VALIDATION = `${PUBLIC_URL}/problems/validation`;
 const UAI = '0690001B';
 const ESTABLISHMENT = {
   id: '6f1c9a52-3f43-4a3c-9a36-2d4f0b8f1e21',
@@ -62,7 +63,7 @@ beforeAll(async () => {
       changeCursor: '8',
     });
   });
-  app.use(problemHandler);
+  app.use(problemHandler(PUBLIC_URL));
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   client = api(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -181,7 +182,7 @@ describe('request validation', () => {
     const response = await client.request('PUT', `/v1/establishments/${UAI}`, { body: 'name=x', headers: { 'content-type': 'text/plain' } });
     expect(response.status).toBe(415);
     expect(response.body).toMatchObject({
-      type: 'https://passerelle.education.gouv.fr/problems/unsupported-media-type',
+      type: `${PUBLIC_URL}/problems/unsupported-media-type`,
       status: 415,
       detail: 'the body must be application/json (got "text/plain")',
     });
@@ -190,11 +191,11 @@ describe('request validation', () => {
   it('answers 404 for a path the API does not have, and 405 with Allow for a method it does not take', async () => {
     const missing = await client.get('/v1/nothing-here');
     expect(missing.status).toBe(404);
-    expect(missing.body).toMatchObject({ type: 'https://passerelle.education.gouv.fr/problems/not-found', status: 404 });
+    expect(missing.body).toMatchObject({ type: `${PUBLIC_URL}/problems/not-found`, status: 404 });
     const method = await client.request('DELETE', `/v1/establishments/${UAI}`);
     expect(method.status).toBe(405);
     expect(method.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'PUT']);
-    expect(method.body).toMatchObject({ type: 'https://passerelle.education.gouv.fr/problems/method-not-allowed', status: 405 });
+    expect(method.body).toMatchObject({ type: `${PUBLIC_URL}/problems/method-not-allowed`, status: 405 });
   });
 
   it('leaves paths outside /v1 alone', async () => {

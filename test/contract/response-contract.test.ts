@@ -68,7 +68,7 @@ describe('validateResponse', () => {
       .toThrow(/status 418 is not documented/);
     expect(() => validateResponse({
       method: 'GET', url: PEOPLE_URL, status: 404, headers: JSON_TYPE,
-      body: { type: 'https://passerelle.education.gouv.fr/problems/not-found', title: 'Not found', status: 404 },
+      body: { type: 'https://passerelle.test/problems/not-found', title: 'Not found', status: 404 },
     })).toThrow(/must be application\/problem\+json/);
   });
 
@@ -88,7 +88,7 @@ describe('validateResponse', () => {
   });
 
   it('lets unknown /v1 paths and methods answer only a problem, and ignores paths the document leaves out', () => {
-    const problem = { type: 'https://passerelle.education.gouv.fr/problems/not-found', title: 'Not found', status: 404, detail: 'x' };
+    const problem = { type: 'https://passerelle.test/problems/not-found', title: 'Not found', status: 404, detail: 'x' };
     expect(validateResponse({ method: 'GET', url: '/v1/nothing', status: 404, headers: PROBLEM_TYPE, body: problem }).operationId).toBeNull();
     expect(() => validateResponse({ method: 'GET', url: '/v1/nothing', status: 200, headers: JSON_TYPE, body: {} }))
       .toThrow(/only an error status/);

@@ -32,7 +32,7 @@ describe('a JSON body nested too deep', () => {
     const body = `{"records":[${'['.repeat(depth)}${']'.repeat(depth)}]}`;
     const answer = await writer.request<Problem>('POST', `/v1/establishments/${uai}/batch`, { body, headers: { 'content-type': 'application/json' } });
     expect(answer.status).toBe(400);
-    expect(answer.body.type).toBe('https://passerelle.education.gouv.fr/problems/validation');
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/validation`);
     expect(answer.body.errors).toEqual([{ pointer: '/body', detail: expect.stringMatching(/nested more than \d+ levels deep/) }]);
   });
 
@@ -46,7 +46,7 @@ describe('an access token in the query string', () => {
   it('is refused (400 invalid_request), and neither the problem nor the logs repeat it', async () => {
     const answer = await api(t.baseUrl).get<Problem>(`/v1/establishments?type=college&access_token=${token}`);
     expect(answer.status).toBe(400);
-    expect(answer.body.type).toBe('https://passerelle.education.gouv.fr/problems/token-in-query');
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/token-in-query`);
     expect(answer.body.detail).toMatch(/Authorization: Bearer/);
     expect(answer.headers.get('www-authenticate')).toMatch(/error="invalid_request"/);
     expect(answer.body.instance).toBe('/v1/establishments?type=college&access_token=[redacted]');
@@ -61,7 +61,7 @@ describe('an access token in the query string', () => {
     for (const name of ['access_token', 'access%5Ftoken', 'ACCESS_TOKEN']) {
       const answer = await writer.get<Problem>(`/v1/establishments?${name}=${token}`);
       expect(answer.status).toBe(400);
-      expect(answer.body.type).toBe('https://passerelle.education.gouv.fr/problems/token-in-query');
+      expect(answer.body.type).toBe(`${t.baseUrl}/problems/token-in-query`);
       expect(answer.body.instance).toBe(`/v1/establishments?${name}=[redacted]`);
     }
   });

@@ -14,7 +14,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 interface Problem { type: string; status: number; detail: string; errors: { pointer: string; detail: string }[] }
 
-const VALIDATION = 'https://passerelle.education.gouv.fr/problems/validation';
 let t: TestGateway;
 let writer: Api;
 const uai = newUai('069');
@@ -32,7 +31,7 @@ describe('messages for impossible values', () => {
   it('says that 2014-02-30 is not a day of the calendar', async () => {
     const answer = await batch([upsert('person', pupil({ birthDate: '2014-02-30' }))]);
     expect(answer.status).toBe(400);
-    expect(answer.body.type).toBe(VALIDATION);
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/validation`);
     expect(answer.body.errors).toEqual([{ pointer: '/records/0/record/birthDate', detail: 'is not a day of the calendar (got "2014-02-30")' }]);
   });
 
@@ -61,7 +60,7 @@ describe('a refused record in a batch', () => {
         links: { personId: { source: 'sis', id: (refused.sourceIds as { sis: string }).sis }, groupId: { source: 'sis', id: (group.sourceIds as { sis: string }).sis } } },
     ]);
     expect(answer.status).toBe(400);
-    expect(answer.body.type).toBe(VALIDATION);
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/validation`);
     expect(answer.body.errors).toEqual([{ pointer: '/records/0/record/birthDate', detail: 'is not a day of the calendar (got "2014-02-30")' }]);
   });
 

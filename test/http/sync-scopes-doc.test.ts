@@ -38,7 +38,7 @@ describe('the sync routes', () => {
     expect((await writerOnly.get('/v1/sync/jobs')).status).toBe(200);
     const refused = await readerOnly.get<{ type: string }>('/v1/sync/jobs');
     expect(refused.status).toBe(403);
-    expect(refused.body.type).toBe('https://passerelle.education.gouv.fr/problems/insufficient-scope');
+    expect(refused.body.type).toBe(`${t.baseUrl}/problems/insufficient-scope`);
     expect(refused.headers.get('www-authenticate')).toContain('scope="sync.write admin"');
   });
 });

@@ -9,7 +9,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 interface Problem { type: string; status: number; detail: string }
 
-const UNSUPPORTED = 'https://passerelle.education.gouv.fr/problems/unsupported-media-type';
 let t: TestGateway;
 let writer: Api;
 const ecole = newUai('069');
@@ -27,7 +26,7 @@ describe('the Content-Type of a request body', () => {
       body: 'Nom élève;Prénom élève\r\n', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(answer.status).toBe(415);
-    expect(answer.body.type).toBe(UNSUPPORTED);
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/unsupported-media-type`);
     expect(answer.body.detail).toMatch(/takes a file as it is, with a Content-Type naming its kind: application\/octet-stream, .*text\/csv/);
     expect(answer.body.detail).toContain(`--data-binary @export.csv -H 'Content-Type: text/csv'`);
     expect(answer.body.detail).toContain('got "application/x-www-form-urlencoded"');
@@ -37,7 +36,7 @@ describe('the Content-Type of a request body', () => {
   it('for a JSON operation, says JSON', async () => {
     const answer = await writer.request<Problem>('POST', `/v1/establishments/${ecole}/batch`, { body: 'records', headers: { 'content-type': 'text/plain' } });
     expect(answer.status).toBe(415);
-    expect(answer.body.type).toBe(UNSUPPORTED);
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/unsupported-media-type`);
     expect(answer.body.detail).toBe('the body must be application/json (got "text/plain")');
   });
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   app.get('/boom', () => {
     throw new Error('kaboom');
   });
-  app.use(problemHandler);
+  app.use(problemHandler('http://localhost'));
   server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -101,7 +101,7 @@ describe('POST /v1/establishments/{uai}/batch', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = response.body as Problem;
-    expect(problem.type).toBe('https://passerelle.education.gouv.fr/problems/validation');
+    expect(problem.type).toBe(`${t.baseUrl}/problems/validation`);
     expect(problem.detail).toMatch(/^3 invalid record\(s\), nothing was written: \/records\/1\/record\/ine must be an INE/);
     expect(problem.errors!.map((e) => e.pointer)).toEqual([
       '/records/1/record/ine',

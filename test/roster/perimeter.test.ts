@@ -108,7 +108,7 @@ describe('scopes and projection', () => {
   it('answers 401 problem+json without a token and with a forged one', async () => {
     const anonymous = await api(t.baseUrl).get(`/v1/establishments/${collegeA}/people`);
     expect(anonymous.status).toBe(401);
-    expect((anonymous.body as { type: string }).type).toBe('https://passerelle.education.gouv.fr/problems/unauthorized');
+    expect((anonymous.body as { type: string }).type).toBe(`${t.baseUrl}/problems/unauthorized`);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
 
     const { token } = await client(['roster.read'], ['national']);
@@ -122,7 +122,7 @@ describe('scopes and projection', () => {
     const http = api(t.baseUrl, (await client(['occupancy.read'], ['national'])).token);
     const people = await http.get(`/v1/establishments/${collegeA}/people`);
     expect(people.status).toBe(403);
-    expect((people.body as { type: string; detail: string }).type).toBe('https://passerelle.education.gouv.fr/problems/insufficient-scope');
+    expect((people.body as { type: string; detail: string }).type).toBe(`${t.baseUrl}/problems/insufficient-scope`);
     expect((people.body as { detail: string }).detail).toContain('roster.read');
     expect((await http.get('/v1/establishments')).status).toBe(200);
     expect((await http.get(`/v1/establishments/${collegeA}/rooms`)).status).toBe(200);

@@ -47,7 +47,7 @@ describe('the audit entry of a page', () => {
     try {
       const refused = await http.get(`/v1/establishments/${college}/people`);
       expect(refused.status).toBe(500);
-      expect(refused.body.type).toBe('https://passerelle.education.gouv.fr/problems/internal');
+      expect(refused.body.type).toBe(`${t.baseUrl}/problems/internal`);
       expect(JSON.stringify(refused.body)).not.toContain('familyName');
       // What is not personal data is not audited, and still served.
       expect((await http.get(`/v1/establishments/${college}/groups`)).status).toBe(200);

@@ -56,7 +56,7 @@ describe('batch errors', () => {
   it('do not name the record that holds a conflicting identifier', async () => {
     const answer = await probe(withIdentifiers, heldIne);
     expect(answer.status).toBe(400);
-    expect(answer.body.type).toBe('https://passerelle.education.gouv.fr/problems/validation');
+    expect(answer.body.type).toBe(`${t.baseUrl}/problems/validation`);
     expect(answer.body.errors).toEqual([{ pointer: '/records/0/record/sourceIds/sis', detail: expect.stringContaining('designates another person') }]);
     expect(JSON.stringify(answer.body)).not.toContain(holder.id as string);
     expect(JSON.stringify(answer.body)).not.toContain(mine.id as string);

@@ -3,9 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  cancelJob, claimJob, confirmJob, createJob, finishJob, IdempotencyConflict, jobInputFiles, JobStateConflict, retryJob, type NewJob,
-} from '../../gateway/store/jobs.js';
+import { cancelJob, claimJob, confirmJob, createJob, finishJob, jobInputFiles, retryJob, type NewJob } from '../../gateway/store/jobs.js';
+import { IdempotencyConflict, JobStateConflict } from '../../gateway/store/job-errors.js';
 import { openTestStore } from '../support/store.js';
 
 const store = await openTestStore('jobs');

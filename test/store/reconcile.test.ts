@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { putEstablishment } from '../../gateway/store/establishments.js';
-import { applyBatch, ImportHeld, type RecordOperation, type Replacement } from '../../gateway/store/records.js';
+import { applyBatch, type RecordOperation, type Replacement } from '../../gateway/store/records.js';
+import { ImportHeld } from '../../gateway/store/write-errors.js';
 import { establishment, LYON, newUai, pupil, remove, upsert } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
 

@@ -3,7 +3,7 @@
 import { Router, type Request } from 'express';
 import { accessOf } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
-import { ForbiddenProblem, ValidationProblem } from '../../http/problem.js';
+import { ForbiddenProblem, ValidationProblem } from '../../errors/problems.js';
 import { queryString } from '../../http/query.js';
 import { IDENTIFYING_SOURCES } from '../../model/identifying.js';
 import { ESTABLISHMENT, entities, type EntityDescriptor } from '../../model/registry.js';

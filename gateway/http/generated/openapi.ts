@@ -67,6 +67,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every kind of problem
+         * @description Every kind of problem this gateway answers with, each with its HTTP status, its title and when it
+         *     happens. HTML for a browser; JSON when asked with `Accept: application/json`.
+         */
+        get: operations["getProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One kind of problem
+         * @description What a problem's `type` URI points at: its HTTP status, its title and when it happens. HTML for a
+         *     browser; JSON when asked with `Accept: application/json`.
+         */
+        get: operations["getProblemType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/establishments": {
         parameters: {
             query?: never;
@@ -960,7 +1002,12 @@ export interface components {
         Problem: {
             /**
              * Format: uri
-             * @description Identifies the kind of problem; stable, safe to compare.
+             * @description Identifies the kind of problem; stable, safe to compare. It is `<PUBLIC_URL>/problems/<kind>`, a page of
+             *     this gateway describing the kind (`GET /problems/{slug}`). The kinds: `validation`, `bad-request`,
+             *     `token-in-query` (400); `unauthorized` (401); `insufficient-scope`, `scope-not-held`, `outside-perimeter`
+             *     (403); `not-found` (404); `method-not-allowed` (405); `conflict`, `idempotency-key-reused`, `import-held`
+             *     (409); `precondition-failed` (412); `too-large`, `upload-too-large` (413); `unsupported-media-type` (415);
+             *     `internal` (500, its detail only names the request id); `not-ready`, `shutting-down` (503).
              */
             type: string;
             /** @description A short summary of the kind of problem. */
@@ -972,6 +1019,20 @@ export interface components {
             instance?: string;
             /** @description Each invalid field, for validation problems. */
             errors?: components["schemas"]["FieldProblem"][];
+        };
+        /** @description A kind of problem, as `GET /problems` documents it. */
+        ProblemType: {
+            /**
+             * Format: uri
+             * @description The `type` a problem of this kind carries.
+             */
+            type: string;
+            /** @description The last segment of `type`. */
+            slug: string;
+            status: number;
+            title: string;
+            /** @description When it happens */
+            description: string;
         };
         /**
          * @description A scope a client may hold (see the `oauth2` security scheme).
@@ -1569,7 +1630,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/validation",
+                 *       "type": "https://passerelle.example.fr/problems/validation",
                  *       "title": "Invalid request",
                  *       "status": 400,
                  *       "detail": "/path/uai must be a UAI: 7 digits and a check letter, upper case (got \"0690001C\"; its check letter should be B)",
@@ -1595,7 +1656,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/unauthorized",
+                 *       "type": "https://passerelle.example.fr/problems/unauthorized",
                  *       "title": "Authentication required",
                  *       "status": 401,
                  *       "detail": "the access token has expired"
@@ -1614,7 +1675,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/insufficient-scope",
+                 *       "type": "https://passerelle.example.fr/problems/insufficient-scope",
                  *       "title": "Insufficient scope",
                  *       "status": 403,
                  *       "detail": "this operation needs the scope roster.read"
@@ -1631,7 +1692,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/not-found",
+                 *       "type": "https://passerelle.example.fr/problems/not-found",
                  *       "title": "Not found",
                  *       "status": 404,
                  *       "detail": "no establishment 0751234J"
@@ -1651,7 +1712,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/outside-perimeter",
+                 *       "type": "https://passerelle.example.fr/problems/outside-perimeter",
                  *       "title": "Outside your perimeter",
                  *       "status": 403,
                  *       "detail": "the perimeter national does not lie within yours (departement:069): a client you manage sees only what you see",
@@ -1710,7 +1771,7 @@ export interface components {
             content: {
                 /**
                  * @example {
-                 *       "type": "https://passerelle.education.gouv.fr/problems/not-ready",
+                 *       "type": "https://passerelle.example.fr/problems/not-ready",
                  *       "title": "Not ready",
                  *       "status": 503,
                  *       "detail": "redis: connection refused"
@@ -1837,6 +1898,56 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+        };
+    };
+    getProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kinds of problem. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        problems: components["schemas"]["ProblemType"][];
+                    };
+                    "text/html": string;
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The last segment of a problem's `type`, such as `validation` or `not-found`. */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kind of problem. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemType"];
+                    "text/html": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
         };
     };
     listEstablishments: {
@@ -2158,7 +2269,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "https://passerelle.education.gouv.fr/problems/validation",
+                     *       "type": "https://passerelle.example.fr/problems/validation",
                      *       "title": "Invalid request",
                      *       "status": 400,
                      *       "detail": "/records/3/record/ine must be an INE: 11 characters with a valid key, such as 0494004062M (got \"0494004062A\")",

@@ -10,7 +10,7 @@ import type { Projection } from '../../perimeter/projection.js';
 import { committedSequence } from '../changelog.js';
 import { renderedRecord, tombstoneJson } from '../record-shape.js';
 import type { Database } from '../tables.js';
-import { CursorAhead } from '../write-errors.js';
+import { CursorAhead } from './cursor-ahead.js';
 import { coversEstablishment, visibilityMayHaveChanged, visibleUaisAt } from './visibility.js';
 
 export type Phase = 'changes' | 'leave' | 'enter';

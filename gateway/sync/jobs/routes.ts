@@ -5,9 +5,10 @@ import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { accessOf, requireAnyScope } from '../../http/context.js';
 import { decodeCursor, encodeCursor, KEY_SHAPES, selfUrl, setNextLink } from '../../http/paging.js';
-import { ConflictProblem, NotFoundProblem, ProblemError, ValidationProblem } from '../../http/problem.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { NotFoundProblem, ValidationProblem } from '../../errors/problems.js';
 import { queryInteger, queryString } from '../../http/query.js';
-import { IdempotencyConflict, JobStateConflict, type JobState } from '../../store/jobs.js';
+import type { JobState } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { isConnectorName, NEEDS_UAI } from '../importers.js';
@@ -42,14 +43,9 @@ function visibleJob(access: ScopedAccess, id: string): Promise<SyncJobRow> {
   return access.jobs().find(id);
 }
 
-function stateConflict(error: unknown): never {
-  if (error instanceof JobStateConflict) throw new ConflictProblem(error.message);
-  throw error;
-}
-
-class UploadTooLarge extends ProblemError {
+class UploadTooLarge extends GatewayError {
   constructor(limit: number) {
-    super(413, 'upload-too-large', 'Upload too large', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB, the most this gateway takes (MAX_UPLOAD_MB); split the delivery, or have it pulled from a folder or an SFTP server`);
+    super('upload-too-large', `the upload is larger than ${Math.round(limit / 1024 / 1024)} MiB, the most this gateway takes (MAX_UPLOAD_MB); split the delivery, or have it pulled from a folder or an SFTP server`);
   }
 }
 
@@ -60,17 +56,6 @@ async function* capped(body: AsyncIterable<Buffer>, limit: number): AsyncGenerat
     size += chunk.length;
     if (size > limit) throw new UploadTooLarge(limit);
     yield chunk;
-  }
-}
-
-/** Submits a job; an idempotency key already used for another request is a 409 naming the first job. */
-async function submit(jobs: SyncJobs, ...args: Parameters<SyncJobs['submit']>): ReturnType<SyncJobs['submit']> {
-  try {
-    return await jobs.submit(...args);
-  } catch (error) {
-    if (!(error instanceof IdempotencyConflict)) throw error;
-    throw new ProblemError(409, 'idempotency-key-reused', 'Idempotency key reused',
-      `the Idempotency-Key was already used for job ${error.existing.id} with another connector, mode, establishment or body: use a new key for a new request`);
   }
 }
 
@@ -95,7 +80,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai).read();
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
-    const { job, created } = await submit(jobs, {
+    const { job, created } = await jobs.submit({
       connector,
       mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',
       uai: uai ?? null,
@@ -120,7 +105,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const connector = queryString(req, 'connector')!;
     const uai = queryString(req, 'uai')!;
     await access.establishment(uai).read();
-    const { job } = await submit(jobs, exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null), []);
+    const { job } = await jobs.submit(exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null), []);
     res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });
 
@@ -160,7 +145,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     router.post(`/sync/jobs/:id/${name}`, requireAnyScope(['sync.write', 'admin']), async (req, res) => {
       const access = accessOf(res);
       const job = await visibleJob(access, req.params.id as string);
-      const updated = await jobs[name](job.id).catch(stateConflict);
+      const updated = await jobs[name](job.id);
       if (!updated) throw new NotFoundProblem(`no sync job ${job.id}`);
       res.json(jobView(updated, publicUrl));
     });

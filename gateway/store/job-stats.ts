@@ -1,0 +1,17 @@
+// What the metrics read of the job records at scrape time, so that every gateway process tells the same.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './tables.js';
+
+/** How many jobs there are of each kind, connector and state. */
+export async function jobCounts(db: Kysely<Database>): Promise<{ kind: string; connector: string; state: string; count: number }[]> {
+  const rows = await db.selectFrom('sync_job').select(['kind', 'connector', 'state', (eb) => eb.fn.countAll<string>().as('n')])
+    .groupBy(['kind', 'connector', 'state']).execute();
+  return rows.map((row) => ({ kind: row.kind, connector: row.connector, state: row.state, count: Number(row.n) }));
+}
+
+/** Seconds since the oldest queued job was created; 0 when none waits. */
+export async function oldestQueuedJobAge(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('sync_job').select(sql<string | null>`extract(epoch from now() - min(created_at))`.as('age'))
+    .where('state', '=', 'queued').executeTakeFirst();
+  return Number(row?.age ?? 0);
+}
