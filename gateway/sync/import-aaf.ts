@@ -20,7 +20,7 @@ import type { CanonicalOperation } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
 import { applyBatch, BatchRejected, ImportHeld, recordsWithIds, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
 import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
-import { establishmentsWithin } from '../store/establishments.js';
+import { establishmentsWritableBy } from '../perimeter/submitter.js';
 import type { EstablishmentDescription } from '../../connectors/annuaire/described-establishment.js';
 import { outsideProblem, writeDescribedEstablishment } from './described-establishment.js';
 import type { Database } from '../store/tables.js';
@@ -484,7 +484,7 @@ class Delivery {
       this.problems.push(...described.problems);
       if (!described.written) refusedEstablishments.add(uai);
     }
-    const inside = await establishmentsWithin(this.db, this.request.perimeter, [...keysOf.keys()]);
+    const inside = await establishmentsWritableBy(this.db, this.request.perimeter, [...keysOf.keys()]);
     for (const uai of [...keysOf.keys()]) {
       if (inside.has(uai)) continue;
       keysOf.delete(uai);

@@ -3,8 +3,8 @@
 // as it was.
 import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
-import { parsePerimeter, type PerimeterEntry } from '../../perimeter/perimeter.js';
-import { jobInputFiles, OPERATOR, type JobOptions, type JobResult } from '../../store/jobs.js';
+import { submitterPerimeter } from '../../perimeter/submitter.js';
+import { jobInputFiles, type JobOptions, type JobResult } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
@@ -13,13 +13,6 @@ import type { JobRun } from './handler.js';
 import { InputProblem, unpackInput, type UnpackLimits } from './input.js';
 
 const PROGRESS_EVERY_MS = 500;
-
-/** The submitter's perimeter as of now (it may have changed since it asked); the operator's is national. */
-async function submitterPerimeter(db: Kysely<Database>, submittedBy: string): Promise<PerimeterEntry[]> {
-  if (submittedBy === OPERATOR) return [{ kind: 'national' }];
-  const client = await db.selectFrom('api_client').select('perimeter').where('client_id', '=', submittedBy).where('status', '=', 'active').executeTakeFirst();
-  return parsePerimeter(client?.perimeter ?? []);
-}
 
 /**
  * Counts the bytes read from the files, for progress that needs nothing from the importer; once the job is

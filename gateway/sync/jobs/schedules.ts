@@ -9,7 +9,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PullConfig, PushConfig, Schedule, SyncConfig } from '../../config/sync-config.js';
-import { coversEstablishment } from '../../perimeter/visibility.js';
+import { activeEstablishmentsCovered } from '../../store/establishment-places.js';
 import { OPERATOR } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { createSource } from '../transport/endpoints.js';
@@ -40,10 +40,8 @@ export async function runPull(jobs: SyncJobs, pull: PullConfig): Promise<SyncJob
 
 /** Runs one scheduled push: an export job for each active establishment it covers. */
 export async function runScheduledPush(db: Kysely<Database>, jobs: SyncJobs, push: PushConfig): Promise<SyncJobRow[]> {
-  const establishments = await db.selectFrom('establishment').select('uai').where('status', '=', 'active')
-    .where((eb) => coversEstablishment(eb, [push.for])).orderBy('uai').execute();
   const queued: SyncJobRow[] = [];
-  for (const { uai } of establishments) {
+  for (const uai of await activeEstablishmentsCovered(db, [push.for])) {
     queued.push((await jobs.submit(exportJob(push.connector, uai, OPERATOR), [])).job);
   }
   return queued;
