@@ -26,7 +26,7 @@ import { outsideProblem, writeDescribedEstablishment } from './described-establi
 import type { Database } from '../store/tables.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
-import type { EstablishmentOutcome, Importer, ImportRequest, SourceFile } from './importer.js';
+import type { EstablishmentOutcome, Importer, ImporterDefinition, ImportRequest, SourceFile } from './importer.js';
 import { OperationSpool } from './operation-spool.js';
 import { withBoundedHeapGrowth } from './heap-growth.js';
 import { refusedRecordProblems } from './import-roster.js';
@@ -65,6 +65,14 @@ const aafId = (record: Record<string, unknown>) => (record.sourceIds as Record<s
 // The delivery's garbage outlives the young generation: without a bound on the heap's growth, V8's defaults let it
 // pile up past 300 MB of RSS (heap-growth.ts).
 export const importAaf: Importer = (db, request) => withBoundedHeapGrowth(() => importDelivery(db, request));
+
+export const aafImporter: ImporterDefinition<'aaf'> = {
+  name: 'aaf',
+  summary: 'an AAF delivery (ficAlimMENESR: EtabEducNat, Eleve, PersRelEleve, PersEducNat... files, or an archive)',
+  needs: { uai: false },
+  files: { description: '<prefix>_<Complet|Delta>_<yyyyMMdd>_<EtabEducNat|MatiereEducNat|MefEducNat|Eleve|PersRelEleve|PersEducNat>_<NNNN>.xml', extensions: ['.xml'] },
+  run: importAaf,
+};
 
 const importDelivery: Importer = async (db, request) => {
   const problems: ConnectorProblem[] = [];

@@ -10,7 +10,7 @@ import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/records.js';
 import { writeDescribedEstablishment } from './described-establishment.js';
 import { establishmentOutcome, importRoster } from './import-roster.js';
-import { ImportRequestError, type Importer, type SourceFile } from './importer.js';
+import { ImportRequestError, type Importer, type ImporterDefinition, type SourceFile } from './importer.js';
 
 /**
  * The one UAI the request, the export and its name agree on, described as the export's UAJ describes it.
@@ -87,4 +87,13 @@ export const stsWeb: Importer = async (db, request) => {
     if (!(error instanceof UnknownEstablishment)) throw error;
     throw new ImportRequestError(`establishment ${uai} is not known to the gateway: import the national directory first (passerelle import annuaire)`);
   }
+};
+
+export const stsWebImporter: ImporterDefinition<'sts-web'> = {
+  name: 'sts-web',
+  summary: 'an établissement\'s STS-Web export (sts_emp_<UAI>_<year>.xml)',
+  needs: { uai: false },
+  createsItsEstablishment: true,
+  files: { description: 'one file, sts_emp_<UAI>_<year>.xml (give uai when neither its name nor its PARAMETRES/UAJ says it)', extensions: ['.xml'] },
+  run: stsWeb,
 };

@@ -12,20 +12,10 @@ import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { jobVisibleTo } from '../../perimeter/visibility.js';
 import { projectProblem } from '../../perimeter/problem-projection.js';
-import { isConnectorName, NEEDS_UAI } from '../importers.js';
+import { importerNamed } from '../importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
 import { exportJob } from './run-export.js';
 import type { SyncJobs } from './service.js';
-
-/** Connectors that create establishments: administrators only. */
-const ADMIN_ONLY = new Set(['annuaire']);
-
-/**
- * Connectors whose import creates the one establishment it is for when the store does not know it (ONDE's école,
- * STS-Web's UAJ). Their `uai` is not looked up here: the import writes it with the submitter's perimeter, and
- * refuses one outside in the same words whether it exists or not, so the answer here must not tell them apart.
- */
-const CREATES_ITS_ESTABLISHMENT = new Set(['onde', 'sts-web']);
 
 const EXTENSION_OF_TYPE: Record<string, string> = {
   'application/zip': '.zip', 'application/gzip': '.tar.gz', 'application/x-gzip': '.tar.gz', 'application/x-tar': '.tar',
@@ -96,18 +86,20 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const access = accessOf(res);
     await access.fresh();
     const connector = queryString(req, 'connector')!;
-    if (!isConnectorName(connector)) {
+    const importer = importerNamed(connector);
+    if (!importer) {
       throw new ValidationProblem(`/query/connector must be a connector that imports (got "${connector}")`, [{ pointer: '/query/connector', detail: 'must be a connector that imports' }]);
     }
-    if (ADMIN_ONLY.has(connector)) access.requireScopes(['admin']);
+    if (importer.needs.admin) access.requireScopes(['admin']);
     const uai = queryString(req, 'uai');
-    if (NEEDS_UAI.has(connector) && !uai) {
+    if (importer.needs.uai && !uai) {
       throw new ValidationProblem(`/query/uai is required for connector ${connector}: its files do not name their establishment`, [{ pointer: '/query/uai', detail: `is required for connector ${connector}` }]);
     }
     // For a connector that may create its establishment, one the caller cannot see (missing, or outside its
-    // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must.
-    const establishmentUnseen = uai !== undefined && CREATES_ITS_ESTABLISHMENT.has(connector) && !(await canSee(access, uai));
-    if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai);
+    // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must,
+    // so that the answer here does not tell them apart.
+    const establishmentUnseen = uai !== undefined && importer.createsItsEstablishment === true && !(await canSee(access, uai));
+    if (uai && !importer.createsItsEstablishment) await access.establishment(uai);
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
     const { job, created } = await submit(jobs, {

@@ -8,7 +8,7 @@ import { jobInputFiles, type JobOptions, type JobResult } from '../../store/jobs
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
-import { IMPORTERS, isConnectorName } from '../importers.js';
+import { importerNamed } from '../importers.js';
 import type { JobRun } from './handler.js';
 import { InputProblem, unpackInput, type UnpackLimits } from './input.js';
 
@@ -47,7 +47,8 @@ function stateOf(outcome: ImportOutcome): JobResult['state'] {
 /** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
 export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobRun, limits: UnpackLimits): Promise<JobResult> {
   const options = job.options as JobOptions;
-  if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
+  const importer = importerNamed(job.connector);
+  if (!importer) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
   let bytesRead = 0;
   let bytesInAll = Number(job.input_size);
   // Once every byte is read, an importer that counts what it writes (AAF: establishments) tells the rest.
@@ -76,7 +77,7 @@ export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobR
   // Archives are read unpacked: progress counts the bytes of what they hold.
   bytesInAll = unpacked.files.reduce((sum, f) => sum + (f.size ?? 0), 0) || bytesInAll;
   try {
-    const outcome = await IMPORTERS[job.connector](db, {
+    const outcome = await importer.run(db, {
       files: metered(unpacked.files, (n) => {
         bytesRead += n;
         report();

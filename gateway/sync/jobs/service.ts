@@ -11,7 +11,7 @@ import {
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { BullmqJobQueue, connectionOf, startBullmqWorker } from './bullmq-queue.js';
 import { startBullmqSchedules } from './schedules.js';
-import { IMPORTERS } from '../importers.js';
+import { IMPORTER_NAMES } from '../importers.js';
 import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
@@ -80,7 +80,7 @@ export async function openSyncJobs(
 
 /** The sync configuration the gateway and workers run by, with connector names checked against ours. */
 export function loadSyncSettings(env: NodeJS.ProcessEnv = process.env): SyncConfig | undefined {
-  return loadSyncConfig(env, { connectors: { pull: Object.keys(IMPORTERS), push: EXPORTERS } });
+  return loadSyncConfig(env, { connectors: { pull: IMPORTER_NAMES, push: EXPORTERS } });
 }
 
 /**
