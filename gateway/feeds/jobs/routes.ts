@@ -12,10 +12,10 @@ import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { jobVisibleTo } from '../../perimeter/visibility.js';
 import { projectProblem } from '../../perimeter/problem-projection.js';
-import { importerNamed } from '../importers.js';
-import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
-import { exportJob } from './run-export.js';
-import type { SyncJobs } from './service.js';
+import { importerNamed } from '../../sync/importers.js';
+import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from '../../sync/jobs/job-view.js';
+import { exportJob } from '../../sync/jobs/run-export.js';
+import type { SyncJobs } from '../../sync/jobs/service.js';
 
 const EXTENSION_OF_TYPE: Record<string, string> = {
   'application/zip': '.zip', 'application/gzip': '.tar.gz', 'application/x-gzip': '.tar.gz', 'application/x-tar': '.tar',
