@@ -14,7 +14,7 @@ import type { Database, SyncJobRow } from '../../store/tables.js';
 import { exportGar, UnknownEstablishmentError } from '../export-gar.js';
 import { createDestination } from '../transport/endpoints.js';
 import { TransportError } from '../transport/transport.js';
-import type { JobRun } from './handler.js';
+import type { JobRun } from './job-run.js';
 
 export const EXPORTERS = ['gar'] as const;
 

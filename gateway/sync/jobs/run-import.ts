@@ -9,7 +9,7 @@ import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
 import { importerNamed } from '../importers.js';
-import type { JobRun } from './handler.js';
+import type { JobRun } from './job-run.js';
 import { InputProblem, unpackInput, type UnpackLimits } from './input.js';
 
 const PROGRESS_EVERY_MS = 500;

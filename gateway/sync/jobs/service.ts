@@ -16,8 +16,9 @@ import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
 import { jobHandler, type HandlerSettings } from './handler.js';
+import type { JobSubmitter } from './job-submitter.js';
 
-export class SyncJobs {
+export class SyncJobs implements JobSubmitter {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queue: JobQueue,
@@ -25,7 +26,6 @@ export class SyncJobs {
     readonly inProcess: boolean,
   ) {}
 
-  /** Records the job and puts it in line; an idempotent repeat returns the first job, not queued again. */
   async submit(job: NewJob, files: InputFile[]): Promise<{ job: SyncJobRow; created: boolean }> {
     const result = await createJob(this.db, job, files, priorityOf);
     if (result.created) await this.queue.enqueue({ id: result.job.id, priority: result.job.priority });
