@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseOnde, SOURCE } from '../../connectors/onde/parse.js';
 import { writeDescribedEstablishment } from './described-establishment.js';
-import { establishmentOutcome, importRoster } from './import-roster.js';
+import { applySettings, establishmentOutcome, importRoster } from './import-roster.js';
 import { ImportRequestError, type ImporterDefinition } from './importer.js';
 
 export const ondeImporter: ImporterDefinition<'onde'> = {
@@ -24,11 +24,7 @@ export const ondeImporter: ImporterDefinition<'onde'> = {
     const report = await importRoster(db, parseOnde(file.open(), { file: path.basename(file.name), encoding: request.encoding }), {
       uai,
       source: SOURCE,
-      mode: request.mode,
-      maxDeletionShare: request.maxDeletionShare,
-      confirmed: request.confirmed,
-      lenientIdentifiers: request.lenientIdentifiers,
-      signal: request.signal,
+      ...applySettings(request),
       onRecords: (read) => request.onProgress?.({ stage: `reading ${file.name}`, done: read }),
     });
     return { counts: report.counts, establishments: [establishmentOutcome(uai, report)], problems: [...described.problems, ...report.problems] };

@@ -8,7 +8,7 @@ import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/ope
 import type { Database } from '../store/tables.js';
 import { applyWithRetry } from './apply-with-retry.js';
 import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
-import type { EstablishmentOutcome } from './importer.js';
+import type { EstablishmentOutcome, ImportRequest } from './importer.js';
 
 export interface RosterImportOptions {
   uai: string;
@@ -28,6 +28,11 @@ export type RosterImportReport =
   | { state: 'completed'; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'held'; deletions: number; total: number; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
+
+/** What an import request says of how to apply what it reads. */
+export function applySettings(request: ImportRequest): Pick<RosterImportOptions, 'mode' | 'maxDeletionShare' | 'confirmed' | 'lenientIdentifiers' | 'signal'> {
+  return { mode: request.mode, maxDeletionShare: request.maxDeletionShare, confirmed: request.confirmed, lenientIdentifiers: request.lenientIdentifiers, signal: request.signal };
+}
 
 /** The report as a job records it for the establishment. */
 export function establishmentOutcome(uai: string, report: RosterImportReport): EstablishmentOutcome {

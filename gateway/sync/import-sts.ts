@@ -9,7 +9,7 @@ import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/records.js';
 import { writeDescribedEstablishment } from './described-establishment.js';
-import { establishmentOutcome, importRoster } from './import-roster.js';
+import { applySettings, establishmentOutcome, importRoster } from './import-roster.js';
 import { ImportRequestError, type Importer, type ImporterDefinition, type SourceFile } from './importer.js';
 
 /**
@@ -69,15 +69,7 @@ export const stsWeb: Importer = async (db, request) => {
   if (!described.written) throw new ImportRequestError(`${name}: ${described.problems.map((p) => p.detail).join('; ')}`);
   try {
     const items = told(parseStsWeb(file.open(), { file: name }), (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }));
-    const report = await importRoster(db, items, {
-      uai,
-      source: SOURCE,
-      mode: request.mode,
-      maxDeletionShare: request.maxDeletionShare,
-      confirmed: request.confirmed,
-      lenientIdentifiers: request.lenientIdentifiers,
-      signal: request.signal,
-    });
+    const report = await importRoster(db, items, { uai, source: SOURCE, ...applySettings(request) });
     return {
       counts: report.counts,
       establishments: [establishmentOutcome(uai, report)],
