@@ -12,7 +12,7 @@ import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
 import { jobVisibleTo } from '../../perimeter/visibility.js';
 import { projectProblem } from '../../perimeter/problem-projection.js';
-import { importerNamed } from '../../sync/importers.js';
+import { ARCHIVE_EXTENSIONS, importerNamed, mayHoldWhatItReads } from '../../sync/importers.js';
 import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from '../../sync/jobs/job-view.js';
 import { exportJob } from '../../sync/jobs/run-export.js';
 import type { SyncJobs } from '../../sync/jobs/service.js';
@@ -102,6 +102,11 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     if (uai && !importer.createsItsEstablishment) await access.establishment(uai);
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
+    if (!mayHoldWhatItReads(importer, inputName)) {
+      const pointer = queryString(req, 'filename') ? '/query/filename' : '/header/content-type';
+      const detail = `must name a file connector ${connector} reads (${importer.files.extensions.join(', ')}) or an archive (${ARCHIVE_EXTENSIONS.join(', ')})`;
+      throw new ValidationProblem(`${pointer} ${detail} (got "${inputName}")`, [{ pointer, detail }]);
+    }
     const { job, created } = await submit(jobs, {
       connector,
       mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',
