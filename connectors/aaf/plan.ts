@@ -2,12 +2,12 @@
 // it is described, the subjects each structure uses, classes and groups gathered from every person naming
 // them (a class takes as its level and MEF those most of its pupils are in), guardians going to the
 // establishments of the pupils that name them. The importer feeds it the requests in file order and writes
-// what it plans; requests a delta names by AAF id only are handed back, to be planned against the store
+// what it plans, files in deliveryOrder; requests a delta names by AAF id only are handed back, to be planned against the store
 // (changes.ts).
 import type { EstablishmentDescription } from '../annuaire/described-establishment.js';
 import type { CanonicalOperation } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
-import { REQUEST_CATEGORY, type FileCategory } from './files.js';
+import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from './files.js';
 import { guardianOf, mefOf, pupilOf, SOURCE, staffOf, structureOf, subjectOf, subjectRecord, type Mapped, type Placement, type StructuredOperation } from './map.js';
 import type { AafRequest } from './read.js';
 
@@ -42,6 +42,22 @@ export const aafId = (record: Record<string, unknown>) => (record.sourceIds as R
 const levelOrder = (a: Placement, b: Placement) => ((a.level ?? '') < (b.level ?? '') ? -1 : (a.level ?? '') > (b.level ?? '') ? 1 : 0);
 export const problem = (p: ConnectorProblem): PlanItem => ({ kind: 'problem', problem: p });
 const defer = (category: FileCategory, request: AafRequest, position: SourcePosition): PlanItem => ({ kind: 'defer', deferred: { category, request, position } });
+
+/**
+ * A delivery's files in the order they are read (by category, then by name), and a warning for each file that
+ * is no AAF file, left out.
+ */
+export function deliveryOrder<F extends { name: string }>(files: readonly F[]): { ordered: { category: FileCategory; file: F }[]; problems: ConnectorProblem[] } {
+  const problems: ConnectorProblem[] = [];
+  const byCategory = new Map<FileCategory, F[]>();
+  for (const file of files) {
+    const category = fileCategory(file.name);
+    if (category) byCategory.set(category, [...(byCategory.get(category) ?? []), file]);
+    else problems.push({ file: file.name, code: 'unknown-file', severity: 'warning', detail: `not an AAF file name (<prefix>_<Complet|Delta>_<date>_<${FILE_CATEGORIES.join('|')}>_<NNNN>.xml); left out` });
+  }
+  const ordered = FILE_CATEGORIES.flatMap((category) => (byCategory.get(category) ?? []).sort((a, b) => a.name.localeCompare(b.name)).map((file) => ({ category, file })));
+  return { ordered, problems };
+}
 
 /** An upsert of a connector's operation, for the establishment of `to`. */
 export function upsert(to: PlanTarget, operation: CanonicalOperation): PlanItem {

@@ -1,9 +1,9 @@
 // The one streaming pass over an AAF delivery's files, in the order the plan needs them (structures, then the
 // dictionaries, then people): each request is planned (connectors/aaf/plan.ts) and what it means spooled.
 // The largest files are parsed in a worker thread, beside the planning and spooling of what they hold.
-import { deliveryOrder, type FileCategory } from '../../../connectors/aaf/files.js';
+import type { FileCategory } from '../../../connectors/aaf/files.js';
 import { AAF_ATTRIBUTES } from '../../../connectors/aaf/map.js';
-import type { DeliveryPlan } from '../../../connectors/aaf/plan.js';
+import { deliveryOrder, type DeliveryPlan } from '../../../connectors/aaf/plan.js';
 import { readAafRequests, type AafItem, type AafReadOptions } from '../../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../../connectors/kit/worker-reader.js';
 import { FileProblem, type ConnectorProblem } from '../../../connectors/kit/problem.js';
