@@ -1,9 +1,9 @@
 // What an AAF delivery means, request by request, with no store: which establishment each structure is and how
 // it is described, the subjects each structure uses, classes and groups gathered from every person naming
 // them (a class takes as its level and MEF those most of its pupils are in), guardians going to the
-// establishments of the pupils that name them. The importer feeds it the requests in file order and writes
-// what it plans, files in deliveryOrder; requests a delta names by AAF id only are handed back, to be planned against the store
-// (changes.ts).
+// establishments of the pupils that name them. The importer feeds it the requests of the files in
+// deliveryOrder and writes what it plans; requests a delta names by AAF id only are handed back, to be planned
+// against the store (changes.ts).
 import type { EstablishmentDescription } from '../annuaire/described-establishment.js';
 import type { CanonicalOperation } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
