@@ -17,7 +17,7 @@ export interface StoredRecord {
 
 /** A membership or guardian link pointing at a stored person, with its group's kind for a membership. */
 export interface StoredLink extends StoredRecord {
-  entity: string;
+  entity: PlannedOperation['entity'];
   sourceIds: Record<string, string>;
   groupKind: string | null;
 }
@@ -28,9 +28,8 @@ export interface NamedGuardian {
   legal: boolean;
 }
 
-const write = (uai: string, operation: Omit<PlannedOperation, 'entity'> & { entity: string }): PlanItem =>
-  ({ kind: 'write', to: { establishment: uai }, operation: operation as PlannedOperation });
-const deleted = (uai: string, entity: string, id: string, position: SourcePosition) => write(uai, { entity, op: 'delete', record: { id }, position });
+const write = (uai: string, operation: PlannedOperation): PlanItem => ({ kind: 'write', to: { establishment: uai }, operation });
+const deleted = (uai: string, entity: PlannedOperation['entity'], id: string, position: SourcePosition) => write(uai, { entity, op: 'delete', record: { id }, position });
 
 /** A subject's modify or delete request, for one establishment that has it; `name` is what MatiereEducNat now says. */
 export function subjectChange(request: AafRequest, position: SourcePosition, row: StoredRecord, name: string | undefined): PlanItem {

@@ -75,7 +75,7 @@ export class DeferredRequests {
     const links = new Map<string, StoredLink[]>();
     for (const uai of new Set(rows.map((r) => r.uai))) {
       const found = await linksToPeople(this.db, uai, rows.filter((r) => r.uai === uai).map((r) => r.id));
-      links.set(uai, found.map((l) => ({ ...stored(l), entity: l.entity, sourceIds: l.source_ids as Record<string, string>, groupKind: l.groupKind })));
+      links.set(uai, found.map((l) => ({ ...stored(l), entity: l.entity as StoredLink['entity'], sourceIds: l.source_ids as Record<string, string>, groupKind: l.groupKind })));
     }
     for (const deferred of people) {
       const found = rows.filter((r) => r.sourceId === deferred.request.id);

@@ -98,7 +98,7 @@ async function spooledOperations(spool: AafSpool, keys: string[]): Promise<Plann
       operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
     }
   }
-  return [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity as RosterEntity) - ORDER.indexOf(b.entity as RosterEntity));
+  return [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
 }
 
 /** `refused`: the AAF ids of the requests the delivery holds but the plan refused. */
@@ -106,7 +106,7 @@ async function writeEstablishment(
   db: Kysely<Database>, request: ImportRequest, uai: string, operations: PlannedOperation[], refused: ReadonlySet<string>, problems: ConnectorProblem[],
 ): Promise<EstablishmentOutcome | undefined> {
   try {
-    const applied = await applyWithRetry(db, uai, operations.map((o) => ({ ...o, entity: o.entity as RosterEntity })), {
+    const applied = await applyWithRetry(db, uai, operations, {
       source: SOURCE, mode: request.mode, maxDeletionShare: request.maxDeletionShare, confirmed: request.confirmed,
       lenientIdentifiers: request.lenientIdentifiers, refused,
     }, problems);
