@@ -23,7 +23,7 @@ import { healthRoutes } from './observability/health.js';
 import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
 import { openStore, type Store } from './store/db.js';
-import { syncJobRoutes } from './sync/jobs/routes.js';
+import { syncJobRoutes } from './feeds/jobs/routes.js';
 import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
 import { startLocalSchedules } from './sync/jobs/schedules.js';
 import type { SyncConfig } from './config/sync-config.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import { municipalCsv } from '../../connectors/municipal/write.js';
 import { isUaiShaped } from '../model/identifiers.js';
-import { communePupils } from '../store/commune-pupils.js';
+import { communePupils } from '../feeds/exports/queries.js';
 import { DEFAULT_ENT_ID, exportGar, UnknownEstablishmentError } from '../sync/export-gar.js';
 import { fail, withStore } from './context.js';
 import { outputTable } from './table.js';

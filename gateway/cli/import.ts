@@ -7,7 +7,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { isUaiShaped, isValidUai } from '../model/identifiers.js';
 import { commandLogger } from '../observability/logger.js';
-import { IMPORTERS, isConnectorName, NEEDS_UAI } from '../sync/importers.js';
+import type { ImporterDefinition } from '../sync/importer.js';
+import { IMPORTER_NAMES, IMPORTERS, importerNamed } from '../sync/importers.js';
 import { OPERATOR } from '../store/jobs.js';
 import { openSyncJobs } from '../sync/jobs/service.js';
 import { fail, withStore } from './context.js';
@@ -30,6 +31,15 @@ function share(value: string): number {
   return n;
 }
 
+/** The connectors, as --help lists them: each one's summary, what it needs, and the files it reads. */
+function connectorsHelp(importers: readonly ImporterDefinition[]): string {
+  const width = Math.max(...importers.map((i) => i.name.length)) + 2;
+  return importers.map((importer) => {
+    const needs = [importer.needs.uai ? 'needs --uai' : '', importer.needs.admin ? 'the admin scope over the API' : ''].filter(Boolean).join('; ');
+    return `  ${importer.name.padEnd(width)}${importer.summary}${needs ? `; ${needs}` : ''}\n  ${''.padEnd(width)}files: ${importer.files.description}`;
+  }).join('\n');
+}
+
 interface ImportOptions {
   uai?: string;
   mode: string;
@@ -44,9 +54,9 @@ interface ImportOptions {
 export function importCommand(): Command {
   return new Command('import')
     .description('Import export files into the store as a sync job, and follow it (reads DATABASE_URL and REDIS_URL like the server).')
-    .argument('<connector>', `the export's format: ${Object.keys(IMPORTERS).join(', ')}`)
+    .argument('<connector>', `the export's format: ${IMPORTER_NAMES.join(', ')}`)
     .argument('<path...>', 'files, folders of files, or archives (zip, tar, tar.gz) of one delivery')
-    .option('--uai <uai>', 'the establishment, for exports that do not name it (onde; sts-web when its file does not)')
+    .option('--uai <uai>', `the establishment, for exports that do not name it (required for ${IMPORTERS.filter((i) => i.needs.uai).map((i) => i.name).join(', ')})`)
     .option('--mode <mode>', 'complete (the export replaces what this source delivered before) or delta', 'complete')
     .option('--confirm', 'apply a complete import even if it deletes more than the allowed share of an establishment\'s records')
     .option('--max-deletion-share <share>', 'share of an establishment\'s records a complete import may delete without confirmation (default 0.2)', share)
@@ -56,10 +66,7 @@ export function importCommand(): Command {
     .option('--no-wait', 'return once the job is queued (with REDIS_URL), printing its id')
     .addHelpText('after', `
 Connectors:
-  annuaire  the national directory of establishments (fr-en-annuaire-education, CSV or JSON); creates them
-  aaf       an AAF delivery (ficAlimMENESR: EtabEducNat, Eleve, PersRelEleve, PersEducNat... files, or an archive)
-  onde      an école's ONDE pupils export (CSV); needs --uai
-  sts-web   an établissement's STS-Web export (sts_emp_<UAI>_<year>.xml)
+${connectorsHelp(IMPORTERS)}
 
 A complete import that would delete more than the allowed share of an establishment's records (a truncated
 file must never wipe a school) is held: nothing is written there, and the command exits with code 3; check
@@ -71,8 +78,9 @@ Examples:
   passerelle import aaf ./livraison-aaf/ --lenient-identifiers
   passerelle import onde export-eleves.csv --uai 0691234S --mode complete`)
     .action(async (connector: string, paths: string[], options: ImportOptions, command: Command) => {
-      if (!isConnectorName(connector)) fail(`${connector}: no such connector; expected one of ${Object.keys(IMPORTERS).join(', ')}`);
-      if (NEEDS_UAI.has(connector) && !options.uai) fail(`--uai is required for ${connector}: its files do not name their establishment`);
+      const importer = importerNamed(connector);
+      if (!importer) fail(`${connector}: no such connector; expected one of ${IMPORTER_NAMES.join(', ')}`);
+      if (importer.needs.uai && !options.uai) fail(`--uai is required for ${connector}: its files do not name their establishment`);
       const uai = options.uai?.toUpperCase();
       if (uai && !(options.lenientIdentifiers ? isUaiShaped(uai) : isValidUai(uai))) fail(`--uai ${options.uai}: expected a UAI of 7 digits and its check letter`);
       if (options.mode !== 'complete' && options.mode !== 'delta') fail(`--mode ${options.mode}: expected complete or delta`);

@@ -9,9 +9,7 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { projectFolder } from '../model/project-folder.js';
 import { parsePerimeterEntry, type PerimeterEntry } from '../perimeter/perimeter.js';
-import type { DestinationSpec, SourceSpec } from '../sync/transport/endpoints.js';
-import type { SftpConnection } from '../sync/transport/sftp.js';
-import { webhookUrlProblem } from '../sync/transport/webhook.js';
+import { webhookUrlProblem, type DestinationSpec, type SftpConnection, type SourceSpec } from './endpoint-specs.js';
 import { ConfigError } from './config.js';
 
 /** `interval` maps to BullMQ's `repeat.every`, `cron` to `repeat.pattern` and `repeat.tz`. */

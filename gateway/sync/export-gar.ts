@@ -10,7 +10,7 @@ import { packGar } from '../../connectors/gar/pack.js';
 import type { GarDegree, GarGroup, GarMembership, GarPerson, GarProblem, GarSource, GarSubject } from '../../connectors/gar/records.js';
 import type { GarOutput } from '../../connectors/gar/series.js';
 import { writeGar } from '../../connectors/gar/write.js';
-import { activeEstablishment, establishmentRoster, type RosterEntity, type RosterRecord } from '../store/establishment-roster.js';
+import { activeEstablishment, establishmentRoster, type RosterEntity, type RosterRecord } from '../feeds/exports/queries.js';
 import type { Database } from '../store/tables.js';
 
 export interface GarExportOptions {

@@ -10,8 +10,9 @@ import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { putEstablishment } from '../store/establishments.js';
 import { EstablishmentOutsidePerimeter, EstablishmentRejected } from '../store/write-errors.js';
 import type { Database } from '../store/tables.js';
-import { noCounts, type ImportCounts } from './import-counts.js';
+import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
 import { identifierWarningsAt } from './identifier-warnings.js';
+import type { ImporterDefinition, ImportOutcome } from './importer.js';
 
 export interface ImportReport {
   counts: ImportCounts;
@@ -65,3 +66,25 @@ export async function importAnnuaire(
   }
   return { counts, problems };
 }
+
+export const annuaireImporter: ImporterDefinition<'annuaire'> = {
+  name: 'annuaire',
+  summary: 'the national directory of establishments (fr-en-annuaire-education, CSV or JSON); creates them',
+  needs: { uai: false, admin: true },
+  files: { description: 'the directory as CSV or JSON, one file or several', extensions: ['.csv', '.json'] },
+  run: async (db, request) => {
+    const outcome: ImportOutcome = { counts: sumCounts([]), establishments: [], problems: [] };
+    for (const file of request.files) {
+      request.signal?.throwIfAborted();
+      const report = await importAnnuaire(db, file.open(), {
+        file: file.name,
+        lenientIdentifiers: request.lenientIdentifiers,
+        perimeter: request.perimeter,
+        onProgress: (counts) => request.onProgress?.({ stage: `reading ${file.name}`, done: counts.created + counts.updated + counts.unchanged + counts.rejected }),
+      });
+      outcome.counts = sumCounts([outcome.counts, report.counts]);
+      outcome.problems.push(...report.problems);
+    }
+    return outcome;
+  },
+};

@@ -5,12 +5,10 @@
 import type { Kysely } from 'kysely';
 import { FileProblem, type ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { CanonicalOperation, ConnectorItem } from '../../connectors/kit/operation.js';
-import { applyBatch, type Outcome, type RecordOperation } from '../store/records.js';
-import { BatchRejected, ImportHeld } from '../store/write-errors.js';
 import type { Database } from '../store/tables.js';
-import { identifierWarningsAt } from './identifier-warnings.js';
-import { noCounts, type ImportCounts } from './import-counts.js';
-import type { EstablishmentOutcome } from './importer.js';
+import { applyWithRetry } from './apply-with-retry.js';
+import { noCounts, sumCounts, type ImportCounts } from './import-counts.js';
+import type { EstablishmentOutcome, ImportRequest } from './importer.js';
 
 export interface RosterImportOptions {
   uai: string;
@@ -31,14 +29,9 @@ export type RosterImportReport =
   | { state: 'held'; deletions: number; total: number; counts: ImportCounts; problems: ConnectorProblem[] }
   | { state: 'failed'; counts: ImportCounts; problems: ConnectorProblem[] };
 
-/** What the store refused in a batch, as problems at each record's place in its file, naming the field. */
-export function refusedRecordProblems(error: BatchRejected, operations: readonly { entity: string; position: CanonicalOperation['position'] }[]): ConnectorProblem[] {
-  return error.problems.map((p) => {
-    const operation = operations[p.index];
-    // `/records/3/record/ine` → `ine`; `/records/3/links/personId` → `links/personId`.
-    const field = p.pointer.replace(/^\/records\/\d+\/?(record\/?)?/, '') || undefined;
-    return { ...operation.position, ...(field ? { field } : {}), code: 'invalid-record', severity: 'error', detail: `${operation.entity} ${field ?? ''} ${p.detail}`.replace(/\s+/g, ' ').trim() };
-  });
+/** What an import request says of how to apply what it reads. */
+export function applySettings(request: ImportRequest): Pick<RosterImportOptions, 'mode' | 'maxDeletionShare' | 'confirmed' | 'lenientIdentifiers' | 'signal'> {
+  return { mode: request.mode, maxDeletionShare: request.maxDeletionShare, confirmed: request.confirmed, lenientIdentifiers: request.lenientIdentifiers, signal: request.signal };
 }
 
 /** The report as a job records it for the establishment. */
@@ -58,7 +51,7 @@ export async function importRoster(
 ): Promise<RosterImportReport> {
   const counts = noCounts();
   const problems: ConnectorProblem[] = [];
-  let operations: CanonicalOperation[] = [];
+  const operations: CanonicalOperation[] = [];
   try {
     for await (const item of items) {
       options.signal?.throwIfAborted();
@@ -75,38 +68,15 @@ export async function importRoster(
     // A file that cannot be read is not applied at all: it could be a truncated export.
     return { state: 'failed', counts, problems: [...problems, error.problem] };
   }
-  if (options.lenientIdentifiers) {
-    for (const operation of operations) problems.push(...identifierWarningsAt(operation.record, operation.position));
-  }
-
-  // Source ids of refused records, by the connector or the store: not "dropped by the export".
-  const kept = new Set(problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!));
-  for (;;) {
-    const batch: RecordOperation[] = operations.map((o) => ({ entity: o.entity, op: 'upsert', record: o.record, ...(o.links ? { links: o.links } : {}) }));
-    try {
-      const result = await applyBatch(db, options.uai, batch, {
-        lenientIdentifiers: options.lenientIdentifiers,
-        replace: options.mode === 'complete' ? {
-          source: options.source,
-          maxDeletionShare: options.maxDeletionShare ?? 0.2,
-          confirmed: options.confirmed ?? false,
-          keep: kept,
-        } : undefined,
-      });
-      for (const outcome of Object.keys(result.counts) as Outcome[]) counts[outcome] += result.counts[outcome];
-      return { state: 'completed', counts, problems };
-    } catch (error) {
-      if (error instanceof ImportHeld) return { state: 'held', deletions: error.deletions, total: error.total, counts, problems };
-      if (!(error instanceof BatchRejected)) throw error;
-      const refused = new Set(error.problems.map((p) => p.index));
-      problems.push(...refusedRecordProblems(error, operations));
-      for (const index of refused) {
-        const sourceId = (operations[index].record.sourceIds as Record<string, string> | undefined)?.[options.source];
-        if (sourceId) kept.add(sourceId);
-      }
-      counts.rejected += refused.size;
-      // What links to a refused record goes with it, without a second problem (see BatchRejected.leftOut).
-      operations = operations.filter((_, i) => !error.leftOut.has(i));
-    }
-  }
+  const applied = await applyWithRetry(db, options.uai, operations.map((o) => ({ entity: o.entity, op: 'upsert', record: o.record, ...(o.links ? { links: o.links } : {}), position: o.position })), {
+    source: options.source,
+    mode: options.mode,
+    maxDeletionShare: options.maxDeletionShare,
+    confirmed: options.confirmed,
+    lenientIdentifiers: options.lenientIdentifiers,
+    // Source ids of records the connector refused: not "dropped by the export".
+    refused: problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!),
+  }, problems);
+  const all = { counts: sumCounts([counts, applied.counts]), problems };
+  return applied.held ? { state: 'held', ...applied.held, ...all } : { state: 'completed', ...all };
 }

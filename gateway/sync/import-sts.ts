@@ -9,8 +9,8 @@ import type { ConnectorItem } from '../../connectors/kit/operation.js';
 import { FileProblem } from '../../connectors/kit/problem.js';
 import { UnknownEstablishment } from '../store/write-errors.js';
 import { writeDescribedEstablishment } from './described-establishment.js';
-import { establishmentOutcome, importRoster } from './import-roster.js';
-import { ImportRequestError, type Importer, type SourceFile } from './importer.js';
+import { applySettings, establishmentOutcome, importRoster } from './import-roster.js';
+import { ImportRequestError, type Importer, type ImporterDefinition, type SourceFile } from './importer.js';
 
 /**
  * The one UAI the request, the export and its name agree on, described as the export's UAJ describes it.
@@ -69,15 +69,7 @@ export const stsWeb: Importer = async (db, request) => {
   if (!described.written) throw new ImportRequestError(`${name}: ${described.problems.map((p) => p.detail).join('; ')}`);
   try {
     const items = told(parseStsWeb(file.open(), { file: name }), (read) => request.onProgress?.({ stage: `reading ${name}`, done: read }));
-    const report = await importRoster(db, items, {
-      uai,
-      source: SOURCE,
-      mode: request.mode,
-      maxDeletionShare: request.maxDeletionShare,
-      confirmed: request.confirmed,
-      lenientIdentifiers: request.lenientIdentifiers,
-      signal: request.signal,
-    });
+    const report = await importRoster(db, items, { uai, source: SOURCE, ...applySettings(request) });
     return {
       counts: report.counts,
       establishments: [establishmentOutcome(uai, report)],
@@ -87,4 +79,13 @@ export const stsWeb: Importer = async (db, request) => {
     if (!(error instanceof UnknownEstablishment)) throw error;
     throw new ImportRequestError(`establishment ${uai} is not known to the gateway: import the national directory first (passerelle import annuaire)`);
   }
+};
+
+export const stsWebImporter: ImporterDefinition<'sts-web'> = {
+  name: 'sts-web',
+  summary: 'an établissement\'s STS-Web export (sts_emp_<UAI>_<year>.xml)',
+  needs: { uai: false },
+  createsItsEstablishment: true,
+  files: { description: 'one file, sts_emp_<UAI>_<year>.xml (give uai when neither its name nor its PARAMETRES/UAJ says it)', extensions: ['.xml'] },
+  run: stsWeb,
 };

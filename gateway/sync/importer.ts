@@ -1,6 +1,7 @@
 // The one shape every import takes, whether a sync job, the command line or a test runs it: the files of a
-// delivery in, what happened to each establishment and every problem out. Importers are registered by
-// connector name in `importers.ts`; the job runner knows nothing else about them.
+// delivery in, what happened to each establishment and every problem out. Each connector's importer module
+// declares an ImporterDefinition, listed in `importers.ts`: the jobs API, the command line and the job runner
+// know nothing else about them.
 import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../connectors/kit/problem.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
@@ -64,6 +65,35 @@ export interface ImportOutcome {
 }
 
 export type Importer = (db: Kysely<Database>, request: ImportRequest) => Promise<ImportOutcome>;
+
+/** The files a connector reads, for people (help texts) and for telling them apart by name. */
+export interface AcceptedFiles {
+  /** What to deliver, for people: `sts_emp_<UAI>_<year>.xml`. */
+  readonly description: string;
+  /** The name endings it reads (lower case, with their dot); archives of such files are always accepted. */
+  readonly extensions: readonly string[];
+}
+
+/** A connector's importer, registered as data: what it is called, what a request must give it, and its run. */
+export interface ImporterDefinition<Name extends string = string> {
+  /** As jobs, the API's `connector` and `passerelle import` name it. */
+  readonly name: Name;
+  /** One line for people: what it imports. */
+  readonly summary: string;
+  readonly needs: {
+    /** Its files do not name their establishment: a request without `uai` is refused. */
+    readonly uai: boolean;
+    /** It creates or moves establishments: callers need the `admin` scope. */
+    readonly admin?: boolean;
+  };
+  /**
+   * It creates the one establishment it is for when the store does not know it: a request's `uai` is not looked
+   * up before the job is made, the import refusing one outside the submitter's perimeter as it refuses a missing one.
+   */
+  readonly createsItsEstablishment?: boolean;
+  readonly files: AcceptedFiles;
+  readonly run: Importer;
+}
 
 /** Thrown by an importer when the request itself cannot be run (a connector that needs `uai` without one). */
 export class ImportRequestError extends Error {}

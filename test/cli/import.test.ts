@@ -7,6 +7,7 @@ import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../gateway/store/db.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
+import { IMPORTERS } from '../../gateway/sync/importers.js';
 import { TEST_DATABASE_URL, uniqueSchema } from '../support/database.js';
 import { ondePupils } from '../support/onde-export.js';
 
@@ -29,6 +30,26 @@ fs.writeFileSync(file, iconv.encode([
   '0691234S;Collège Saint-Exupéry;Collège;Privé;69123;Lyon;069;84;10;COLLEGE;OUVERT',
   '0691235A;Collège à la clé fausse;Collège;Public;69123;Lyon;069;84;10;COLLEGE;OUVERT',
 ].join('\r\n'), 'windows-1252'));
+
+describe('passerelle import', () => {
+  it('lists with --help every registered connector, with its summary, its files and what it needs', () => {
+    const help = passerelle('import', '--help');
+    expect(help.status).toBe(0);
+    const connectors = help.stdout.split('Connectors:\n')[1].split('\n\n')[0].replace(/\s+/g, ' ');
+    for (const importer of IMPORTERS) {
+      expect(connectors).toContain(`${importer.name} ${importer.summary}`.replace(/\s+/g, ' '));
+      expect(connectors).toContain(`files: ${importer.files.description}`);
+    }
+    expect(connectors).toMatch(/ onde [^\n]*; needs --uai/);
+    expect(connectors).not.toMatch(/ aaf [^:]*needs --uai/);
+  }, 60_000);
+
+  it('names the registered connectors when given another', () => {
+    const unknown = passerelle('import', 'pronote', folder);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain(`pronote: no such connector; expected one of ${IMPORTERS.map((i) => i.name).join(', ')}`);
+  }, 60_000);
+});
 
 describe('passerelle import annuaire', () => {
   it('creates the listed establishments, reports each rejected line, and changes nothing the second time', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XmlElement } from '../../connectors/kit/xml.js';
-import { establishmentRoster } from '../../gateway/store/establishment-roster.js';
+import { establishmentRoster } from '../../gateway/feeds/exports/queries.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { exportGar, UnknownEstablishmentError } from '../../gateway/sync/export-gar.js';

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { ImportRequestError, type ImportOutcome } from '../../gateway/sync/importer.js';
-import { IMPORTERS, type ConnectorName } from '../../gateway/sync/importers.js';
+import { importerNamed, type ConnectorName } from '../../gateway/sync/importers.js';
 import { establishment, LYON, newUai } from '../support/fixtures.js';
 import { AAF_XML, ALWAYS, ANNUAIRE_HEADERS, binary, chunks, csvLike, JSON_LIKE, ONDE_HEADERS, STS_XML } from '../support/hostile-bytes.js';
 import { openTestStore } from '../support/store.js';
@@ -29,7 +29,7 @@ async function imported(connector: ConnectorName, file: string, input: { bytes: 
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the ${connector} import did not end within ${DEADLINE_MS} ms`)), DEADLINE_MS);
   });
-  const run = IMPORTERS[connector](store.db, {
+  const run = importerNamed(connector)!.run(store.db, {
     files: [{ name: file, size: input.bytes.length, open: () => chunks(input.bytes, input.chunk) }],
     uai, mode: 'delta', confirmed: false, lenientIdentifiers: true, perimeter: [{ kind: 'national' }],
   }).catch((error: unknown) => {

@@ -5,7 +5,7 @@ import type { PerimeterEntry } from '../../gateway/perimeter/perimeter.js';
 import { importAnnuaire } from '../../gateway/sync/import-annuaire.js';
 import { importRoster } from '../../gateway/sync/import-roster.js';
 import { ImportRequestError } from '../../gateway/sync/importer.js';
-import { IMPORTERS } from '../../gateway/sync/importers.js';
+import { ondeImporter } from '../../gateway/sync/import-onde.js';
 import { ondePupils } from '../support/onde-export.js';
 import { establishment, LYON, newIne, newUai } from '../support/fixtures.js';
 import { openTestStore } from '../support/store.js';
@@ -71,7 +71,7 @@ describe('lenient identifiers', () => {
 
 describe('the école of an ONDE import', () => {
   const school = ondePupils(3, '10190');
-  const onde = (uai: string, perimeter: PerimeterEntry[] = [{ kind: 'national' }]) => IMPORTERS.onde(store.db, {
+  const onde = (uai: string, perimeter: PerimeterEntry[] = [{ kind: 'national' }]) => ondeImporter.run(store.db, {
     files: [{ name: 'eleves.csv', open: async function* () { yield school.exportOf(school.all); } }],
     uai, mode: 'complete', confirmed: false, lenientIdentifiers: false, perimeter,
   });

@@ -182,6 +182,12 @@ describe('POST /v1/sync/jobs', () => {
     const unknown = await submit(school.exportOf(school.all), `connector=pronote&uai=${ecole}`);
     expect(unknown.status).toBe(400);
     expect((unknown.body as unknown as { errors: { pointer: string }[] }).errors[0].pointer).toBe('/query/connector');
+    // A file of a kind the connector does not read (its registered extensions, or an archive) makes no job.
+    const pdf = await submit(school.exportOf(school.all), `connector=onde&uai=${ecole}&filename=eleves.pdf`);
+    expect(pdf.status).toBe(400);
+    expect((pdf.body as unknown as { errors: { pointer: string; detail: string }[] }).errors[0]).toEqual({ pointer: '/query/filename', detail: 'must name a file connector onde reads (.csv) or an archive (.zip, .tar, .tar.gz, .tgz, .gz)' });
+    const json = await submit(school.exportOf(school.all), `connector=onde&uai=${ecole}`, { 'content-type': 'application/json' });
+    expect((json.body as unknown as { errors: { pointer: string }[] }).errors[0].pointer).toBe('/header/content-type');
 
     const mine = await writer.get<{ jobs: Job[] }>(`/v1/sync/jobs?connector=onde&limit=500`);
     expect(mine.body.jobs.length).toBeGreaterThan(3);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { municipalCsv } from '../../connectors/municipal/write.js';
-import { communePupils } from '../../gateway/store/commune-pupils.js';
+import { communePupils } from '../../gateway/feeds/exports/queries.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { BOURG, division, establishment, guardian, LYON, newUai, pupil, upsert } from '../support/fixtures.js';

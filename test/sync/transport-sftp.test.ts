@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import SftpClient from 'ssh2-sftp-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SourceFile } from '../../gateway/sync/importer.js';
-import { createSftpDestination, createSftpSource, type SftpConnection } from '../../gateway/sync/transport/sftp.js';
+import type { SftpConnection } from '../../gateway/config/endpoint-specs.js';
+import { createSftpDestination, createSftpSource } from '../../gateway/sync/transport/sftp.js';
 import { TransportError } from '../../gateway/sync/transport/transport.js';
 import { startSftpServer, type TestSftpServer } from '../support/sftp-server.js';
 

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SourceFile } from '../../gateway/sync/importer.js';
 import { TransportError } from '../../gateway/sync/transport/transport.js';
-import { createWebhookDestination, webhookUrlProblem } from '../../gateway/sync/transport/webhook.js';
+import { webhookUrlProblem } from '../../gateway/config/endpoint-specs.js';
+import { createWebhookDestination } from '../../gateway/sync/transport/webhook.js';
 import { formatSignatureHeader, startSignature, verifySignature, type SignatureCheck } from '../../gateway/sync/transport/webhook-signature.js';
 
 const SECRET = 'a shared secret of the receiver';

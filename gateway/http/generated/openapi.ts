@@ -3139,7 +3139,7 @@ export interface operations {
                 maxDeletionShare?: number;
                 /** @description The file's encoding, when known better than the bytes tell. */
                 encoding?: "UTF-8" | "ISO-8859-1" | "ISO-8859-15" | "windows-1252";
-                /** @description The file's name as delivered; connectors that read several kinds of file tell them apart by name. */
+                /** @description The file's name as delivered; connectors that read several kinds of file tell them apart by name. Its extension (or, without a name, the one the content type gives) must be one the connector reads (`.csv` for `annuaire` and `onde`, `.json` for `annuaire`, `.xml` for `aaf` and `sts-web`) or an archive's (`.zip`, `.tar`, `.tar.gz`, `.tgz`, `.gz`): another is a 400 and makes no job. */
                 filename?: string;
             };
             header?: {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { SyncConfig } from '../../config/sync-config.js';
 import { claimJob, finishJob, heartbeat, requeueAfterFailure } from '../../store/jobs.js';
 import type { Database } from '../../store/tables.js';
+import type { JobRun } from './job-run.js';
 import type { JobHandler } from './queue.js';
 import { runExport } from './run-export.js';
 import type { UnpackLimits } from './input.js';
@@ -30,13 +31,6 @@ export interface HandlerSettings {
  * busy unpacking (which reports no progress) still stops within seconds.
  */
 const CANCEL_CHECK_MS = 2000;
-
-/** What a runner gets of its job's handler: the cancellation signal, and a heartbeat that carries progress. */
-export interface JobRun {
-  signal: AbortSignal;
-  /** Records progress (when given) and aborts `signal` if cancellation was asked; never rejects. */
-  pulse(progress?: { stage: string; done: number; total?: number; unit?: 'bytes' }): Promise<void>;
-}
 
 export function jobHandler(db: Kysely<Database>, logger: Logger, settings: HandlerSettings): JobHandler {
   return async (jobId, attempt) => {

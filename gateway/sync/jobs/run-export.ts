@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { destinationsFor, type SyncConfig } from '../../config/sync-config.js';
+import { establishmentPlace } from '../../store/establishment-places.js';
 import type { JobResult, NewJob } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { exportGar, UnknownEstablishmentError } from '../export-gar.js';
 import { createDestination } from '../transport/endpoints.js';
 import { TransportError } from '../transport/transport.js';
-import type { JobRun } from './handler.js';
+import type { JobRun } from './job-run.js';
 
 export const EXPORTERS = ['gar'] as const;
 
@@ -33,9 +34,7 @@ export async function runExport(db: Kysely<Database>, job: SyncJobRow, syncConfi
   const fail = (error: string): JobResult => ({ state: 'failed', error, problems: [] });
   if (!isExporterName(job.connector)) return fail(`no exporter for connector ${job.connector}`);
   if (!job.uai) return fail('an export job needs its establishment');
-  const place = await db.selectFrom('establishment')
-    .select(['uai', 'commune_code as communeCode', 'departement_code as departementCode', 'region_code as regionCode', 'academie_code as academieCode'])
-    .where('uai', '=', job.uai).executeTakeFirst();
+  const place = await establishmentPlace(db, job.uai);
   if (!place) return fail(`establishment ${job.uai} is not known to the gateway`);
   const pushes = syncConfig ? destinationsFor(syncConfig, place, job.connector) : [];
   if (pushes.length === 0) {

@@ -3,23 +3,16 @@
 // as it was.
 import type { Kysely } from 'kysely';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
-import { parsePerimeter, type PerimeterEntry } from '../../perimeter/perimeter.js';
-import { jobInputFiles, OPERATOR, type JobOptions, type JobResult } from '../../store/jobs.js';
+import { submitterPerimeter } from '../../perimeter/submitter.js';
+import { jobInputFiles, type JobOptions, type JobResult } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { sumCounts } from '../import-counts.js';
 import { ImportRequestError, type ImportOutcome, type ImportProgress, type SourceFile } from '../importer.js';
-import { IMPORTERS, isConnectorName } from '../importers.js';
-import type { JobRun } from './handler.js';
+import { importerNamed } from '../importers.js';
+import type { JobRun } from './job-run.js';
 import { InputProblem, unpackInput, type UnpackLimits } from './input.js';
 
 const PROGRESS_EVERY_MS = 500;
-
-/** The submitter's perimeter as of now (it may have changed since it asked); the operator's is national. */
-async function submitterPerimeter(db: Kysely<Database>, submittedBy: string): Promise<PerimeterEntry[]> {
-  if (submittedBy === OPERATOR) return [{ kind: 'national' }];
-  const client = await db.selectFrom('api_client').select('perimeter').where('client_id', '=', submittedBy).where('status', '=', 'active').executeTakeFirst();
-  return parsePerimeter(client?.perimeter ?? []);
-}
 
 /**
  * Counts the bytes read from the files, for progress that needs nothing from the importer; once the job is
@@ -54,7 +47,8 @@ function stateOf(outcome: ImportOutcome): JobResult['state'] {
 /** Runs the import a job asks for; the only errors it throws are failures of the store or the code. */
 export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobRun, limits: UnpackLimits): Promise<JobResult> {
   const options = job.options as JobOptions;
-  if (!isConnectorName(job.connector)) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
+  const importer = importerNamed(job.connector);
+  if (!importer) return { state: 'failed', error: `no importer for connector ${job.connector}`, problems: [] };
   let bytesRead = 0;
   let bytesInAll = Number(job.input_size);
   // Once every byte is read, an importer that counts what it writes (AAF: establishments) tells the rest.
@@ -83,7 +77,7 @@ export async function runImport(db: Kysely<Database>, job: SyncJobRow, run: JobR
   // Archives are read unpacked: progress counts the bytes of what they hold.
   bytesInAll = unpacked.files.reduce((sum, f) => sum + (f.size ?? 0), 0) || bytesInAll;
   try {
-    const outcome = await IMPORTERS[job.connector](db, {
+    const outcome = await importer.run(db, {
       files: metered(unpacked.files, (n) => {
         bytesRead += n;
         report();

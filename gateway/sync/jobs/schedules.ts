@@ -9,15 +9,15 @@ import { CronExpressionParser } from 'cron-parser';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { PullConfig, PushConfig, Schedule, SyncConfig } from '../../config/sync-config.js';
-import { coversEstablishment } from '../../store/reads/visibility.js';
+import { activeEstablishmentsCovered } from '../../store/establishment-places.js';
 import { OPERATOR } from '../../store/jobs.js';
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { createSource } from '../transport/endpoints.js';
 import { exportJob } from './run-export.js';
-import type { SyncJobs } from './service.js';
+import type { JobSubmitter } from './job-submitter.js';
 
 /** Runs one pull: the job it queued, or none when nothing waited. */
-export async function runPull(jobs: SyncJobs, pull: PullConfig): Promise<SyncJobRow | undefined> {
+export async function runPull(jobs: JobSubmitter, pull: PullConfig): Promise<SyncJobRow | undefined> {
   const source = createSource(pull.source);
   const waiting = await source.list();
   if (waiting.length === 0) return undefined;
@@ -39,11 +39,9 @@ export async function runPull(jobs: SyncJobs, pull: PullConfig): Promise<SyncJob
 }
 
 /** Runs one scheduled push: an export job for each active establishment it covers. */
-export async function runScheduledPush(db: Kysely<Database>, jobs: SyncJobs, push: PushConfig): Promise<SyncJobRow[]> {
-  const establishments = await db.selectFrom('establishment').select('uai').where('status', '=', 'active')
-    .where((eb) => coversEstablishment(eb, [push.for])).orderBy('uai').execute();
+export async function runScheduledPush(db: Kysely<Database>, jobs: JobSubmitter, push: PushConfig): Promise<SyncJobRow[]> {
   const queued: SyncJobRow[] = [];
-  for (const { uai } of establishments) {
+  for (const uai of await activeEstablishmentsCovered(db, [push.for])) {
     queued.push((await jobs.submit(exportJob(push.connector, uai, OPERATOR), [])).job);
   }
   return queued;
@@ -51,7 +49,7 @@ export async function runScheduledPush(db: Kysely<Database>, jobs: SyncJobs, pus
 
 type Firing = { kind: 'pull'; id: string } | { kind: 'push'; id: string };
 
-function fire(db: Kysely<Database>, jobs: SyncJobs, config: SyncConfig, firing: Firing): Promise<unknown> {
+function fire(db: Kysely<Database>, jobs: JobSubmitter, config: SyncConfig, firing: Firing): Promise<unknown> {
   if (firing.kind === 'pull') {
     const pull = config.pulls.find((p) => p.id === firing.id);
     return pull ? runPull(jobs, pull) : Promise.resolve();
@@ -72,7 +70,7 @@ export interface Schedules {
 }
 
 /** Without Redis: one timer per schedule in this process. */
-export function startLocalSchedules(db: Kysely<Database>, jobs: SyncJobs, config: SyncConfig, logger: Logger): Schedules {
+export function startLocalSchedules(db: Kysely<Database>, jobs: JobSubmitter, config: SyncConfig, logger: Logger): Schedules {
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
   const nextDelay = (schedule: Schedule) => schedule.kind === 'interval'
@@ -99,7 +97,7 @@ export async function startBullmqSchedules(
   connection: ConnectionOptions,
   prefix: string,
   db: Kysely<Database>,
-  jobs: SyncJobs,
+  jobs: JobSubmitter,
   config: SyncConfig,
   logger: Logger,
 ): Promise<Schedules> {

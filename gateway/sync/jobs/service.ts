@@ -11,13 +11,14 @@ import {
 import type { Database, SyncJobRow } from '../../store/tables.js';
 import { BullmqJobQueue, connectionOf, startBullmqWorker } from './bullmq-queue.js';
 import { startBullmqSchedules } from './schedules.js';
-import { IMPORTERS } from '../importers.js';
+import { IMPORTER_NAMES } from '../importers.js';
 import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
 import { jobHandler, type HandlerSettings } from './handler.js';
+import type { JobSubmitter } from './job-submitter.js';
 
-export class SyncJobs {
+export class SyncJobs implements JobSubmitter {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly queue: JobQueue,
@@ -25,7 +26,6 @@ export class SyncJobs {
     readonly inProcess: boolean,
   ) {}
 
-  /** Records the job and puts it in line; an idempotent repeat returns the first job, not queued again. */
   async submit(job: NewJob, files: InputFile[]): Promise<{ job: SyncJobRow; created: boolean }> {
     const result = await createJob(this.db, job, files, priorityOf);
     if (result.created) await this.queue.enqueue({ id: result.job.id, priority: result.job.priority });
@@ -80,7 +80,7 @@ export async function openSyncJobs(
 
 /** The sync configuration the gateway and workers run by, with connector names checked against ours. */
 export function loadSyncSettings(env: NodeJS.ProcessEnv = process.env): SyncConfig | undefined {
-  return loadSyncConfig(env, { connectors: { pull: Object.keys(IMPORTERS), push: EXPORTERS } });
+  return loadSyncConfig(env, { connectors: { pull: IMPORTER_NAMES, push: EXPORTERS } });
 }
 
 /**

@@ -1,16 +1,10 @@
 // The sources and destinations a sync configuration describes, built by kind: jobs hold a spec from
-// gateway/config/sync-config.ts and ask for the transport here, never naming a kind themselves.
-import { createFolderDestination, createFolderSource, type FolderDestinationOptions, type FolderSourceOptions } from './folder.js';
-import { createSftpDestination, createSftpSource, type SftpDestinationOptions, type SftpSourceOptions } from './sftp.js';
+// gateway/config/endpoint-specs.ts and ask for the transport here, never naming a kind themselves.
+import type { DestinationSpec, SourceSpec } from '../../config/endpoint-specs.js';
+import { createFolderDestination, createFolderSource } from './folder.js';
+import { createSftpDestination, createSftpSource } from './sftp.js';
 import type { Destination, Source } from './transport.js';
-import { createWebhookDestination, type WebhookOptions } from './webhook.js';
-
-export type SourceSpec = ({ kind: 'folder' } & FolderSourceOptions) | ({ kind: 'sftp' } & SftpSourceOptions);
-
-export type DestinationSpec =
-  | ({ kind: 'folder' } & FolderDestinationOptions)
-  | ({ kind: 'sftp' } & SftpDestinationOptions)
-  | ({ kind: 'webhook' } & WebhookOptions);
+import { createWebhookDestination } from './webhook.js';
 
 const SOURCES: { [K in SourceSpec['kind']]: (spec: Extract<SourceSpec, { kind: K }>) => Source } = {
   folder: createFolderSource,

@@ -1,14 +1,8 @@
 // How the folder and SFTP transports pick and name files, so that both behave the same: which waiting files a
 // pull takes, where acknowledged files go, and the temporary name a push writes under before renaming.
 import { randomBytes } from 'node:crypto';
+import type { Selection } from '../../config/endpoint-specs.js';
 import type { ListedFile } from './transport.js';
-
-export interface Selection {
-  /** Glob patterns (`*` and `?`), matched against the whole name, ignoring case (exports come from Windows). */
-  patterns: readonly string[];
-  /** A file modified less than this long ago may still be being written by its producer: it waits. */
-  settleSeconds: number;
-}
 
 function globToRegExp(pattern: string): RegExp {
   const body = [...pattern]

@@ -3,19 +3,9 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceFile } from '../importer.js';
-import { assertPlainName, doneName, selectWaiting, temporaryName, unchangedSince, type Selection } from './file-names.js';
+import type { FolderDestinationOptions, FolderSourceOptions } from '../../config/endpoint-specs.js';
+import { assertPlainName, doneName, selectWaiting, temporaryName, unchangedSince } from './file-names.js';
 import { TransportError, type AcknowledgeResult, type Destination, type ListedFile, type PushOptions, type Source } from './transport.js';
-
-export interface FolderSourceOptions extends Selection {
-  path: string;
-  /** Where acknowledged files are moved, relative to `path` (created when missing). */
-  doneFolder: string;
-}
-
-export interface FolderDestinationOptions {
-  /** Must exist: a missing folder is a configuration mistake, not something to create silently. */
-  path: string;
-}
 
 function fsError(label: string, what: string, error: unknown): TransportError {
   const code = (error as NodeJS.ErrnoException).code;

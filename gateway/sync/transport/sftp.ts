@@ -8,33 +8,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import type { SourceFile } from '../importer.js';
-import { assertPlainName, doneName, selectWaiting, temporaryName, unchangedSince, type Selection } from './file-names.js';
+import type { SftpConnection, SftpDestinationOptions, SftpSourceOptions } from '../../config/endpoint-specs.js';
+import { assertPlainName, doneName, selectWaiting, temporaryName, unchangedSince } from './file-names.js';
 import { TransportError, type AcknowledgeResult, type Destination, type ListedFile, type PushOptions, type Source } from './transport.js';
-
-export interface SftpConnection {
-  host: string;
-  port: number;
-  username: string;
-  /** Fingerprints of the accepted host keys as `ssh-keygen -l` prints them (`SHA256:…`); more than one while a key is rotated. */
-  hostKeyFingerprints: readonly string[];
-  /** An OpenSSH or PEM private key; with `password`, the key is tried first. */
-  privateKey?: string;
-  passphrase?: string;
-  password?: string;
-  /** How long connecting and logging in may take (default 20). */
-  connectTimeoutSeconds?: number;
-}
-
-export interface SftpSourceOptions extends SftpConnection, Selection {
-  path: string;
-  /** Where acknowledged files are moved, relative to `path` (created when missing). */
-  doneFolder: string;
-}
-
-export interface SftpDestinationOptions extends SftpConnection {
-  /** Must exist on the server. */
-  path: string;
-}
 
 /** The fingerprint OpenSSH shows for a public key blob: SHA-256, base64 without padding. */
 export function hostKeyFingerprint(publicKey: Buffer): string {

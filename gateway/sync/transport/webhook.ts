@@ -5,39 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { webhookUrlProblem, type WebhookOptions } from '../../config/endpoint-specs.js';
 import type { SourceFile } from '../importer.js';
 import { TransportError, type Destination, type PushOptions } from './transport.js';
 import { DELIVERY_HEADER, FILE_NAME_HEADER, formatSignatureHeader, SIGNATURE_HEADER, startSignature } from './webhook-signature.js';
 
-export interface WebhookOptions {
-  url: string;
-  /** The shared HMAC secret the receiver verifies with. */
-  secret: string;
-  /** How long one attempt may take, upload included (default 60). */
-  timeoutSeconds?: number;
-  /** Attempts per file, the first included (default 5). */
-  attempts?: number;
-  /** Wait before the first retry, doubled before each next one, at most 5 minutes (default 2). */
-  firstRetryDelaySeconds?: number;
-}
-
 const MAX_DELAY_MS = 300_000;
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-/** Why a URL may not receive webhooks, or undefined when it may. */
-export function webhookUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return 'an absolute https:// URL';
-  }
-  if (parsed.username || parsed.password) return 'a URL without credentials (the HMAC signature authenticates deliveries)';
-  if (parsed.protocol === 'https:') return undefined;
-  if (parsed.protocol === 'http:' && LOOPBACK.test(parsed.hostname)) return undefined;
-  return 'an https:// URL (plain http:// only to a loopback address)';
-}
-
 function excerpt(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;

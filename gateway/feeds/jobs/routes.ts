@@ -11,20 +11,10 @@ import { queryInteger, queryString } from '../../http/query.js';
 import type { JobState } from '../../store/jobs.js';
 import type { SyncJobRow } from '../../store/tables.js';
 import type { ScopedAccess } from '../../perimeter/scoped-access.js';
-import { isConnectorName, NEEDS_UAI } from '../importers.js';
-import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from './job-view.js';
-import { exportJob } from './run-export.js';
-import type { SyncJobs } from './service.js';
-
-/** Connectors that create establishments: administrators only. */
-const ADMIN_ONLY = new Set(['annuaire']);
-
-/**
- * Connectors whose import creates the one establishment it is for when the store does not know it (ONDE's école,
- * STS-Web's UAJ). Their `uai` is not looked up here: the import writes it with the submitter's perimeter, and
- * refuses one outside in the same words whether it exists or not, so the answer here must not tell them apart.
- */
-const CREATES_ITS_ESTABLISHMENT = new Set(['onde', 'sts-web']);
+import { ARCHIVE_EXTENSIONS, importerNamed, mayHoldWhatItReads } from '../../sync/importers.js';
+import { jobView, PROBLEM_CSV_HEADER, problemCsvLine } from '../../sync/jobs/job-view.js';
+import { exportJob } from '../../sync/jobs/run-export.js';
+import type { SyncJobs } from '../../sync/jobs/service.js';
 
 const EXTENSION_OF_TYPE: Record<string, string> = {
   'application/zip': '.zip', 'application/gzip': '.tar.gz', 'application/x-gzip': '.tar.gz', 'application/x-tar': '.tar',
@@ -66,20 +56,27 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const access = accessOf(res);
     await access.fresh();
     const connector = queryString(req, 'connector')!;
-    if (!isConnectorName(connector)) {
+    const importer = importerNamed(connector);
+    if (!importer) {
       throw new ValidationProblem(`/query/connector must be a connector that imports (got "${connector}")`, [{ pointer: '/query/connector', detail: 'must be a connector that imports' }]);
     }
-    if (ADMIN_ONLY.has(connector)) access.requireScopes(['admin']);
+    if (importer.needs.admin) access.requireScopes(['admin']);
     const uai = queryString(req, 'uai');
-    if (NEEDS_UAI.has(connector) && !uai) {
+    if (importer.needs.uai && !uai) {
       throw new ValidationProblem(`/query/uai is required for connector ${connector}: its files do not name their establishment`, [{ pointer: '/query/uai', detail: `is required for connector ${connector}` }]);
     }
     // For a connector that may create its establishment, one the caller cannot see (missing, or outside its
-    // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must.
-    const establishmentUnseen = uai !== undefined && CREATES_ITS_ESTABLISHMENT.has(connector) && !(await access.jobs().canSee(uai));
-    if (uai && !CREATES_ITS_ESTABLISHMENT.has(connector)) await access.establishment(uai).read();
+    // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must,
+    // so that the answer here does not tell them apart.
+    const establishmentUnseen = uai !== undefined && importer.createsItsEstablishment === true && !(await access.jobs().canSee(uai));
+    if (uai && !importer.createsItsEstablishment) await access.establishment(uai).read();
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
+    if (!mayHoldWhatItReads(importer, inputName)) {
+      const pointer = queryString(req, 'filename') ? '/query/filename' : '/header/content-type';
+      const detail = `must name a file connector ${connector} reads (${importer.files.extensions.join(', ')}) or an archive (${ARCHIVE_EXTENSIONS.join(', ')})`;
+      throw new ValidationProblem(`${pointer} ${detail} (got "${inputName}")`, [{ pointer, detail }]);
+    }
     const { job, created } = await jobs.submit({
       connector,
       mode: (queryString(req, 'mode') ?? 'complete') as 'complete' | 'delta',

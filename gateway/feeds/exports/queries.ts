@@ -1,8 +1,43 @@
-// The pupils of a commune's écoles with their class, level and guardians: what municipal family software
-// takes in (see connectors/municipal). Active records only.
+// The read models exports are made from: an establishment's active roster records by keyset pages (the GAR
+// package, of any size, holds one page at a time) and the pupils of a commune's écoles with their class, level
+// and guardians (what municipal family software takes in). Active records only.
 import type { Kysely } from 'kysely';
-import type { MunicipalGuardian, MunicipalPupil } from '../../connectors/municipal/write.js';
-import type { Database } from './tables.js';
+import type { MunicipalGuardian, MunicipalPupil } from '../../../connectors/municipal/write.js';
+import type { Database, EstablishmentRow } from '../../store/tables.js';
+
+export type RosterEntity = 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room';
+
+export interface RosterRecord {
+  id: string;
+  [field: string]: unknown;
+}
+
+const PAGE_SIZE = 1000;
+
+export async function activeEstablishment(db: Kysely<Database>, uai: string): Promise<EstablishmentRow | undefined> {
+  return db.selectFrom('establishment').selectAll().where('uai', '=', uai).where('status', '=', 'active').executeTakeFirst();
+}
+
+/** Active records of `entity` in `uai`, by id; `kinds` narrows people or groups to those kinds. */
+export async function* establishmentRoster(
+  db: Kysely<Database>,
+  uai: string,
+  entity: RosterEntity,
+  options: { kinds?: readonly string[]; pageSize?: number } = {},
+): AsyncGenerator<RosterRecord> {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  let after: string | undefined;
+  for (;;) {
+    let query = db.selectFrom('roster_record').select(['id', 'data'])
+      .where('uai', '=', uai).where('entity', '=', entity).where('status', '=', 'active');
+    if (options.kinds) query = query.where('kind', 'in', [...options.kinds]);
+    if (after !== undefined) query = query.where('id', '>', after);
+    const page = await query.orderBy('id').limit(pageSize).execute();
+    for (const row of page) yield { ...(row.data as Record<string, unknown>), id: row.id };
+    if (page.length < pageSize) return;
+    after = page[page.length - 1].id;
+  }
+}
 
 type Data = Record<string, unknown>;
 
