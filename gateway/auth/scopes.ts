@@ -2,6 +2,7 @@
 export const SCOPES = [
   'roster.read',
   'roster.identifiers',
+  'roster.contacts',
   'timetable.read',
   'occupancy.read',
   'aggregates.read',
@@ -15,7 +16,7 @@ export type Scope = (typeof SCOPES)[number];
  * served yet (timetables, occupancy, aggregates; the first two open groups, subjects or rooms, which roster.read
  * opens too): a client may hold them, but they are not advertised.
  */
-export const SERVED_SCOPES: readonly Scope[] = ['roster.read', 'roster.identifiers', 'sync.write', 'admin'];
+export const SERVED_SCOPES: readonly Scope[] = ['roster.read', 'roster.identifiers', 'roster.contacts', 'sync.write', 'admin'];
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);

@@ -7,6 +7,11 @@ export const IDENTIFYING_FIELDS: Partial<Record<Entity, readonly string[]>> = {
   person: ['ine', 'birthDate'],
 };
 
+/** Contact data (postal address, phones, e-mail): callers see them only with the `roster.contacts` scope. */
+export const CONTACT_FIELDS: Partial<Record<Entity, readonly string[]>> = {
+  person: ['address', 'phones', 'email'],
+};
+
 /**
  * Sources whose identifiers identify a person in turn: ONDE knows a pupil only by its INE, so its source ids are
  * INEs (and its memberships' ids carry them). They are left out of `sourceIds` behind the same scope.

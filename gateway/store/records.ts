@@ -23,13 +23,18 @@ export interface RecordOperation {
   /**
    * Links given by the source's identifier of their target rather than its gateway id (sources do not know
    * gateway ids): `{ personId: { source: 'onde', id: 'E12' } }`. The target must be stored already or come
-   * earlier in the batch.
+   * earlier in the batch. A field that holds ids (`subjectIds`) takes an array of them.
    */
-  links?: Record<string, { source: string; id: string }>;
+  links?: Record<string, SourceLink | SourceLink[]>;
 }
 
-/** A stand-in id while a record whose links are given by source id is checked against its schema. */
-const LINK_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
+export interface SourceLink {
+  source: string;
+  id: string;
+}
+
+/** A stand-in id while a record whose links are given by source id is checked against its schema (one per item of an array). */
+const linkPlaceholder = (i = 0) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'deleted';
 
@@ -94,14 +99,32 @@ export class ImportHeld extends Error {
 /** Fields the gateway owns: accepted on input for convenience, never stored in `data`. */
 const ENVELOPE = new Set(['id', 'uai', 'sourceIds', 'status', 'updatedAt']);
 
-/** Links from one record to others: they must name records of the right entity (and kind) in the establishment. */
-const REFERENCES: Partial<Record<RosterEntity, { field: string; entity: RosterEntity; kind?: string }[]>> = {
-  membership: [{ field: 'personId', entity: 'person' }, { field: 'groupId', entity: 'group' }],
+/**
+ * Links from one record to others: they must name records of the right entity (and kind) in the establishment.
+ * A `many` field holds an array of ids.
+ */
+const REFERENCES: Partial<Record<RosterEntity, { field: string; entity: RosterEntity; kind?: string; many?: true }[]>> = {
+  membership: [{ field: 'personId', entity: 'person' }, { field: 'groupId', entity: 'group' }, { field: 'subjectIds', entity: 'subject', many: true }],
   guardianLink: [{ field: 'guardianId', entity: 'person', kind: 'guardian' }, { field: 'pupilId', entity: 'person', kind: 'pupil' }],
 };
 
-/** Every link field, whatever its entity. */
-const LINK_FIELDS = [...new Set(Object.values(REFERENCES).flatMap((references) => references.map((r) => r.field)))];
+/** Every link field, whatever its entity, single ones apart from arrays of ids. */
+const LINK_FIELDS = [...new Set(Object.values(REFERENCES).flatMap((references) => references.filter((r) => !r.many).map((r) => r.field)))];
+const MANY_LINK_FIELDS = [...new Set(Object.values(REFERENCES).flatMap((references) => references.filter((r) => r.many).map((r) => r.field)))];
+
+// --- Array links (subjectIds): helpers kept together so that the write path's port can take them as one piece.
+/** A link's targets, whether the field holds one or an array. */
+const linkRefs = (ref: SourceLink | SourceLink[]): SourceLink[] => (Array.isArray(ref) ? ref : [ref]);
+/** The ids a stored link field holds: none, one, or an array's. */
+const linkedIds = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const isMany = (entity: RosterEntity, field: string) => REFERENCES[entity]?.some((r) => r.field === field && r.many) ?? false;
+const badRef = (ref: unknown) => ref === null || typeof ref !== 'object' || typeof (ref as SourceLink).source !== 'string' || typeof (ref as SourceLink).id !== 'string' || !(ref as SourceLink).source || !(ref as SourceLink).id;
+/** SQL: every id a stored record links to, single fields and arrays alike, as one text array. */
+const storedLinksSql = () => sql.join([
+  sql`array[${sql.join(LINK_FIELDS.map((field) => sql`data->>${field}`))}]`,
+  ...MANY_LINK_FIELDS.map((field) => sql`array(select jsonb_array_elements_text(case when jsonb_typeof(data->${field}) = 'array' then data->${field} else '[]'::jsonb end))`),
+], sql` || `);
+// --- end of array links helpers.
 
 /** The entity a link field points at. */
 function linkTarget(entity: RosterEntity, field: string): RosterEntity {
@@ -191,7 +214,7 @@ async function tombstonesFor(
   // Only the keys and links of what the source delivered: the records themselves are read for those to delete.
   const rows = await trx
     .selectFrom('roster_record')
-    .select(['id', 'source_ids', sql<(string | null)[]>`array[${sql.join(LINK_FIELDS.map((field) => sql`data->>${field}`))}]`.as('links')])
+    .select(['id', 'source_ids', sql<(string | null)[]>`${storedLinksSql()}`.as('links')])
     .where('uai', '=', uai)
     .where('status', '=', 'active')
     .where(sql<boolean>`source_ids ? ${replacement.source}`)
@@ -240,14 +263,16 @@ function checkShape(operation: RecordOperation, index: number, uai: string, leni
   for (const [field, ref] of Object.entries(links)) {
     if (!linkFields.includes(field)) {
       problems.push(at(`/links/${field}`, linkFields.length ? `is not a link of a ${operation.entity}; expected ${linkFields.join(' or ')}` : `a ${operation.entity} has no links`));
-    } else if (ref === null || typeof ref !== 'object' || typeof ref.source !== 'string' || typeof ref.id !== 'string' || !ref.source || !ref.id) {
-      problems.push(at(`/links/${field}`, 'must be { "source": "<source name>", "id": "<that source\'s identifier>" }'));
+    } else if (isMany(operation.entity, field) ? !Array.isArray(ref) || ref.some(badRef) : badRef(ref)) {
+      const shape = '{ "source": "<source name>", "id": "<that source\'s identifier>" }';
+      problems.push(at(`/links/${field}`, isMany(operation.entity, field) ? `must be an array of ${shape}` : `must be ${shape}`));
     }
   }
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
     const linked = Object.keys(links).filter((f) => linkFields.includes(f));
-    const checked = linked.length ? { ...record, ...Object.fromEntries(linked.map((f) => [f, LINK_PLACEHOLDER])) } : record;
+    const placeholders = (f: string) => (Array.isArray(links[f]) ? (links[f] as SourceLink[]).map((_, i) => linkPlaceholder(i)) : linkPlaceholder());
+    const checked = linked.length ? { ...record, ...Object.fromEntries(linked.map((f) => [f, placeholders(f)])) } : record;
     for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
     // A delete only needs its keys; validate just those.
@@ -317,7 +342,7 @@ async function planBatch(
   for (const row of await recordsWithIds(trx, ids)) byId.set(row.id, row);
   const wantedKeys = operations.flatMap(({ operation }) => [
     ...Object.entries((operation.record.sourceIds ?? {}) as Record<string, string>).map(([source, sourceId]) => ({ entity: operation.entity, source, sourceId })),
-    ...Object.entries(operation.links ?? {}).map(([field, ref]) => ({ entity: linkTarget(operation.entity, field), source: ref.source, sourceId: ref.id })),
+    ...Object.entries(operation.links ?? {}).flatMap(([field, ref]) => linkRefs(ref).map((r) => ({ entity: linkTarget(operation.entity, field), source: r.source, sourceId: r.id }))),
   ]);
   for (const row of await storedSourceKeys(trx, uai, wantedKeys)) sourceKeys.set(keyOf(row.entity, row.source, row.source_id), row.record_id);
   // A person is one record whatever the source: matched on INE first (architecture notes).
@@ -397,19 +422,23 @@ async function planBatch(
     }
     const data: Record<string, unknown> = {};
     for (const key in record) if (!ENVELOPE.has(key)) data[key] = record[key];
-    for (const [field, ref] of Object.entries(operation.links ?? {})) {
+    for (const [field, given] of Object.entries(operation.links ?? {})) {
       const target = linkTarget(operation.entity, field);
-      const key = keyOf(target, ref.source, ref.id);
-      const resolved = claimedKeys.get(key) ?? sourceKeys.get(key);
-      if (resolved === undefined && refusals.hasKey(key)) {
-        refusals.leaveOut(index, operation);
-        return;
+      const ids: string[] = [];
+      for (const [i, ref] of linkRefs(given).entries()) {
+        const key = keyOf(target, ref.source, ref.id);
+        const resolved = claimedKeys.get(key) ?? sourceKeys.get(key);
+        if (resolved === undefined && refusals.hasKey(key)) {
+          refusals.leaveOut(index, operation);
+          return;
+        }
+        if (resolved === undefined) {
+          problem(index, `/links/${field}${Array.isArray(given) ? `/${i}` : ''}`, `no ${target} of ${uai} has the ${ref.source} identifier "${ref.id}" (stored, or earlier in the batch)`);
+          return;
+        }
+        ids.push(resolved);
       }
-      if (resolved === undefined) {
-        problem(index, `/links/${field}`, `no ${target} of ${uai} has the ${ref.source} identifier "${ref.id}" (stored, or earlier in the batch)`);
-        return;
-      }
-      data[field] = resolved;
+      data[field] = Array.isArray(given) ? ids : ids[0];
     }
     const unchanged = existing !== undefined && existing.status === 'active' &&
       jsonEqual(existing.data, data) && jsonEqual(existing.source_ids, mergedSourceIds);
@@ -463,8 +492,7 @@ async function checkReferences(
   for (const p of plan) {
     if (p.operation.op !== 'upsert') continue;
     for (const ref of REFERENCES[p.operation.entity] ?? []) {
-      const target = p.data[ref.field];
-      if (typeof target === 'string' && !inBatch.has(target)) wanted.add(target);
+      for (const target of linkedIds(p.data[ref.field])) if (!inBatch.has(target)) wanted.add(target);
     }
   }
   const stored = new Map<string, { entity: string; kind: string | null; active: boolean }>();
@@ -475,15 +503,19 @@ async function checkReferences(
   for (const p of plan) {
     if (p.operation.op !== 'upsert') continue;
     for (const ref of REFERENCES[p.operation.entity] ?? []) {
-      const targetId = p.data[ref.field] as string;
-      const target = inBatch.get(targetId) ?? stored.get(targetId);
-      const expected = ref.kind ? `a ${ref.kind}` : `a ${ref.entity}`;
-      if (!target && refusals.hasId(targetId)) {
-        refusals.leaveOut(p.index, p.operation);
-      } else if (!target || target.entity !== ref.entity || !target.active) {
-        problem(p.index, `/record/${ref.field}`, `must be the id of ${expected} of establishment ${uai} (no such active record)`);
-      } else if (ref.kind && target.kind !== ref.kind) {
-        problem(p.index, `/record/${ref.field}`, `must be the id of ${expected}, not of a ${target.kind ?? target.entity}`);
+      // An optional array of ids (subjectIds) may be absent; a single link is required by the schema.
+      const targetIds = ref.many ? linkedIds(p.data[ref.field]) : [p.data[ref.field] as string];
+      for (const [i, targetId] of targetIds.entries()) {
+        const target = inBatch.get(targetId) ?? stored.get(targetId);
+        const expected = ref.kind ? `a ${ref.kind}` : `a ${ref.entity}`;
+        const pointer = `/record/${ref.field}${ref.many ? `/${i}` : ''}`;
+        if (!target && refusals.hasId(targetId)) {
+          refusals.leaveOut(p.index, p.operation);
+        } else if (!target || target.entity !== ref.entity || !target.active) {
+          problem(p.index, pointer, `must be the id of ${expected} of establishment ${uai} (no such active record)`);
+        } else if (ref.kind && target.kind !== ref.kind) {
+          problem(p.index, pointer, `must be the id of ${expected}, not of a ${target.kind ?? target.entity}`);
+        }
       }
     }
   }

@@ -16,7 +16,7 @@ import {
 } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, type AafRequest } from '../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
-import type { CanonicalOperation } from '../../connectors/kit/operation.js';
+import type { CanonicalOperation, SourceLink } from '../../connectors/kit/operation.js';
 import { FileProblem, type ConnectorProblem, type SourcePosition } from '../../connectors/kit/problem.js';
 import { applyBatch, BatchRejected, ImportHeld, recordsWithIds, UnknownEstablishment, type Outcome, type RecordOperation, type RosterEntity } from '../store/records.js';
 import { establishmentsOfGroupStructures, linksToPeople, recordsBySourceIds } from '../store/source-records.js';
@@ -229,7 +229,7 @@ class Delivery {
       this.usedSubjects.set(structure, codes.add(code));
     }
     for (const item of mapped.operations) {
-      if (item.operation.entity === 'guardianLink') this.noteGuardian(item.operation.links!.guardianId.id, item.structure);
+      if (item.operation.entity === 'guardianLink') this.noteGuardian((item.operation.links!.guardianId as SourceLink).id, item.structure);
       await this.spoolStructured(item);
     }
   }
