@@ -12,7 +12,7 @@ import type { Kysely } from 'kysely';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from '../../connectors/aaf/files.js';
 import {
   AAF_ATTRIBUTES, guardianLinks, guardianOf, mefOf, memberships, personModification, pupilOf, SOURCE, staffOf, structureOf,
-  subjectOf, subjectRecord, type Mapped, type PersonModification, type Placement, type StructuredOperation,
+  subjectOf, subjectRecord, type Mapped, type NamedGuardian, type PersonModification, type Placement, type StructuredOperation,
 } from '../../connectors/aaf/map.js';
 import { aafReaderThread, readAafRequests, type AafItem, type AafReadOptions, type AafRequest } from '../../connectors/aaf/read.js';
 import type { ReaderThread } from '../../connectors/kit/worker-reader.js';
@@ -256,11 +256,11 @@ class Delivery {
     this.groups.set(structure, groups);
     const id = aafId(operation.record)!;
     // The first description of a group is kept, without the placement each pupil gives it.
-    const { level, mef, ...record } = operation.record as Placement & Record<string, unknown>;
+    const { level, levelSource, mef, ...record } = operation.record as Placement & Record<string, unknown>;
     const draft: GroupDraft = groups.get(id) ?? { operation: { ...operation, record }, placements: new Map() };
     groups.set(id, draft);
-    if (!level && !mef) return;
-    const placement: Placement = { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
+    if (!level && !levelSource && !mef) return;
+    const placement: Placement = { ...(level ? { level } : {}), ...(levelSource ? { levelSource } : {}), ...(mef ? { mef } : {}) };
     const key = JSON.stringify(placement);
     const seen = draft.placements.get(key);
     if (seen) seen.pupils += 1;
@@ -385,7 +385,7 @@ class Delivery {
     for (const [kind, values] of replaced) {
       if (!values) continue;
       const kept = new Set<string>();
-      for (const item of memberships(values, kind, request.id, role, position)) {
+      for (const item of memberships(values, kind, request.id, role, position, {}, change.subjects)) {
         if (item.operation.entity === 'membership') kept.add(aafId(item.operation.record)!);
         await this.spoolStructured(item);
       }
@@ -433,9 +433,9 @@ class Delivery {
     const storedGuardians = new Map((await recordsWithIds(this.db, stored.map((link) => (link.data as { guardianId: string }).guardianId)))
       .map((guardian) => [guardian.id, (guardian.source_ids as Record<string, string>)[SOURCE]]));
     const named = change.guardians ?? stored.flatMap((link) => {
-      const { guardianId, legalRepresentative } = link.data as { guardianId: string; legalRepresentative: boolean };
+      const { guardianId, legalRepresentative, relationship } = link.data as { guardianId: string; legalRepresentative: boolean; relationship?: NamedGuardian['relationship'] };
       const aaf = storedGuardians.get(guardianId);
-      return aaf ? [{ guardianId: aaf, legal: legalRepresentative }] : [];
+      return aaf ? [{ guardianId: aaf, legal: legalRepresentative, ...(relationship ? { relationship } : {}) }] : [];
     });
     // The guardians' records as the store has them, preferably in the establishment the pupil leaves.
     const guardians = new Map<string, Record<string, unknown>>();
@@ -526,7 +526,7 @@ class Delivery {
     const operations = new Map<string, Spooled>();
     for (const key of keys) {
       for await (const entry of this.spool.read(key)) {
-        const operation = entry as Spooled;
+        const operation = withDescribedSubjects(entry as Spooled, this.subjects);
         // A later request for the same record wins (a delta's modify after its add); duplicates collapse.
         operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
       }
@@ -534,6 +534,15 @@ class Delivery {
     const ordered = [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
     return applyEstablishment(this.db, uai, ordered, this.request, this.problems, refused);
   }
+}
+
+/** A teacher's subjects are linked only when MatiereEducNat describes them: the others are no records (unknown-subject). */
+function withDescribedSubjects(operation: Spooled, described: ReadonlyMap<string, unknown>): Spooled {
+  const subjects = operation.links?.subjectIds;
+  if (!Array.isArray(subjects)) return operation;
+  const kept = subjects.filter((link) => described.has(link.id));
+  const { subjectIds, ...links } = operation.links!;
+  return { ...operation, links: kept.length ? { ...links, subjectIds: kept } : links };
 }
 
 /**

@@ -1273,7 +1273,7 @@ export interface components {
         level: "TPS" | "PS" | "MS" | "GS" | "CP" | "CE1" | "CE2" | "CM1" | "CM2" | "6E" | "5E" | "4E" | "3E" | "2DE" | "1RE" | "TLE" | "CAP1" | "CAP2" | "CAP3" | "2PRO" | "1PRO" | "TPRO" | "BTS1" | "BTS2" | "BTS3" | "CPGE1" | "CPGE2" | "ULIS" | "OTHER";
         /** @description The level as the source wrote it (ONDE's `Niveau`, an MEF code or label, a division's MEF): kept even when it maps to no `level`. */
         levelSource: string;
-        /** @description An MEF (module élémentaire de formation), when the source names one: the GAR assigns resources by it. */
+        /** @description The MEF (module élémentaire de formation) the class's pupils follow, when its source names one: the GAR assigns resources by it. */
         mef: {
             /** @description The MEF code of the national nomenclature (11 characters, second degree) or the MEFSTAT4 code (4 digits, first degree). */
             code: string;
@@ -1318,6 +1318,7 @@ export interface components {
             /** @description A pupil's own level (in an école's CM1-CM2 class, pupils of two levels sit side by side). */
             level?: components["schemas"]["level"];
             levelSource?: components["schemas"]["levelSource"];
+            /** @description A pupil's own MEF, when its source names one. */
             mef?: components["schemas"]["mef"];
             /** @description A teacher's or staff member's functions (AAF `ENTPersonFonctions`, STS-Web `FONCTION`): `ENS` teaching, `DIR` management, `DOC` documentation, `EDU` education… */
             functions?: {
@@ -1345,7 +1346,13 @@ export interface components {
             name?: string;
             /** @description The class's level: that of most of its pupils (or of its MEF). */
             level?: components["schemas"]["level"];
-            mef?: components["schemas"]["mef"];
+            /** @description The MEF (module élémentaire de formation) the class's pupils follow, when its source names one: the GAR assigns resources by it. */
+            mef?: {
+                /** @description The MEF code of the national nomenclature (11 characters, second degree) or the MEFSTAT4 code (4 digits, first degree). */
+                code: string;
+                /** @description The MEF's label in the source's nomenclature, such as `3EME` or `2NDE GENERALE ET TECHNOLOGIQUE`. */
+                label?: string;
+            };
             levelSource?: components["schemas"]["levelSource"];
         };
         /** @enum {string} */
