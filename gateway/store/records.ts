@@ -271,7 +271,8 @@ function checkShape(operation: RecordOperation, index: number, uai: string, leni
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
     const linked = Object.keys(links).filter((f) => linkFields.includes(f));
-    const placeholders = (f: string) => (Array.isArray(links[f]) ? (links[f] as SourceLink[]).map((_, i) => linkPlaceholder(i)) : linkPlaceholder());
+    // An array field whose link is malformed has its problem already: it stands for an empty array.
+    const placeholders = (f: string) => (!isMany(operation.entity, f) ? linkPlaceholder() : Array.isArray(links[f]) ? (links[f] as SourceLink[]).map((_, i) => linkPlaceholder(i)) : []);
     const checked = linked.length ? { ...record, ...Object.fromEntries(linked.map((f) => [f, placeholders(f)])) } : record;
     for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
