@@ -1,5 +1,5 @@
-// The pupils of a commune's écoles with their class, level and guardians: what municipal family software
-// takes in (see connectors/municipal). Active records only.
+// The pupils of a commune's écoles with their class, level (the pupil's own, else its class's) and guardians
+// with their contacts: what municipal family software takes in (see connectors/municipal). Active records only.
 import type { Kysely } from 'kysely';
 import type { MunicipalGuardian, MunicipalPupil } from '../../connectors/municipal/write.js';
 import type { Database } from './tables.js';
@@ -35,6 +35,9 @@ export async function communePupils(db: Kysely<Database>, communeCode: string): 
       list.push({
         familyName: g.familyName as string, givenName: g.givenName as string,
         ...(typeof g.email === 'string' ? { email: g.email } : {}), legalRepresentative: data.legalRepresentative === true,
+        ...(typeof data.relationship === 'string' ? { relationship: data.relationship as MunicipalGuardian['relationship'] } : {}),
+        ...(g.address ? { address: g.address as MunicipalGuardian['address'] } : {}),
+        ...(Array.isArray(g.phones) && g.phones.length ? { phones: g.phones as MunicipalGuardian['phones'] } : {}),
       });
       guardiansOf.set(data.pupilId as string, list);
     }
@@ -56,7 +59,7 @@ export async function communePupils(db: Kysely<Database>, communeCode: string): 
           familyName: p.familyName as string, givenName: p.givenName as string,
           ...(typeof p.birthDate === 'string' ? { birthDate: p.birthDate } : {}),
           className: (division.name as string | undefined) ?? (division.code as string | undefined) ?? '',
-          ...(typeof division.level === 'string' ? { level: division.level } : {}),
+          ...(typeof (p.level ?? division.level) === 'string' ? { level: (p.level ?? division.level) as string } : {}),
           guardians: guardiansOf.get(pupil.id) ?? [],
         });
       }
