@@ -5,7 +5,8 @@ import { DEMO_ACADEMIE, DEMO_YEAR, holidaysForZone } from './academie.js';
 import { createRandom, demoUuid, emailPart, hash32, randomDateIn } from './deterministic.js';
 import type { DemoEntity, DemoOperation, DemoRecord, EstablishmentPlan } from './generate.js';
 import { ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES } from './names.js';
-import { PROFILES, SPECIALTIES, SUBJECTS } from './school-structure.js';
+import { PROFILES, SPECIALTIES, STAFF_FUNCTIONS, SUBJECTS, TEACHER_FUNCTION } from './school-structure.js';
+import { familyAddress, guardianPhones, guardianRelationship } from './family-contacts.js';
 
 interface Person {
   key: string;
@@ -120,27 +121,28 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
   }
 
   // Groups: classes, then teaching groups (half classes, LV2, Latin, lycée specialties).
-  interface TeachingGroup { key: string; id: string; code: string; name: string; level: string; pupils: number[]; teacher?: number }
+  interface TeachingGroup { key: string; id: string; code: string; name: string; levelIndex: number; pupils: number[]; teacher?: number; subject: string }
   const groups: TeachingGroup[] = [];
-  const addGroup = (code: string, name: string, level: string, pupils: number[], teacher?: number): void => {
+  const addGroup = (code: string, name: string, levelIndex: number, pupils: number[], subject: string, teacher?: number): void => {
     if (!pupils.length) return;
     const k = key(`group/${code}`);
-    groups.push({ key: k, id: demoUuid(k), code, name, level, pupils, teacher });
+    groups.push({ key: k, id: demoUuid(k), code, name, levelIndex, pupils, teacher, subject });
   };
   if (type !== 'ecole') {
     divisions.forEach((division, d) => {
       if (division.pupils.length < 2) return;
       const half = Math.ceil(division.pupils.length / 2);
       const science = teacherFor('PH-CH', d);
-      addGroup(`${division.code}-G1`, `${division.name} groupe 1`, levels[division.levelIndex].code, division.pupils.slice(0, half), science);
-      addGroup(`${division.code}-G2`, `${division.name} groupe 2`, levels[division.levelIndex].code, division.pupils.slice(half), science);
+      addGroup(`${division.code}-G1`, `${division.name} groupe 1`, division.levelIndex, division.pupils.slice(0, half), 'PH-CH', science);
+      addGroup(`${division.code}-G2`, `${division.name} groupe 2`, division.levelIndex, division.pupils.slice(half), 'PH-CH', science);
     });
   }
-  const splitIntoGroups = (prefix: string, label: string, level: string, pupils: number[], subject: string): void => {
+  // `teacherSubject`: whose teachers take the groups, when not the groups' own subject (French teachers teach Latin).
+  const splitIntoGroups = (prefix: string, label: string, levelIndex: number, pupils: number[], subject: string, teacherSubject = subject): void => {
     const count = Math.max(1, Math.ceil(pupils.length / 28));
     for (let n = 0; n < count; n++) {
       const members = pupils.filter((_, i) => i % count === n);
-      addGroup(`${prefix}-${n + 1}`, `${label} ${n + 1}`, level, members, teacherFor(subject, n));
+      addGroup(`${prefix}-${n + 1}`, `${label} ${n + 1}`, levelIndex, members, subject, teacherFor(teacherSubject, n));
     }
   };
   if (type === 'college') {
@@ -149,23 +151,23 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
       const pupils = pupilsByLevel[levelIndex];
       const spanish = pupils.filter((p) => hash32(`${seed}/${uai}/lv2/${p}`) % 10 < 7);
       const german = pupils.filter((p) => hash32(`${seed}/${uai}/lv2/${p}`) % 10 >= 7);
-      splitIntoGroups(`${level.code}-ESP2`, `Espagnol LV2 ${level.code}`, level.code, spanish, 'ESP2');
-      splitIntoGroups(`${level.code}-ALL2`, `Allemand LV2 ${level.code}`, level.code, german, 'ALL2');
+      splitIntoGroups(`${level.code}-ESP2`, `Espagnol LV2 ${level.code}`, levelIndex, spanish, 'ESP2');
+      splitIntoGroups(`${level.code}-ALL2`, `Allemand LV2 ${level.code}`, levelIndex, german, 'ALL2');
       const latin = pupils.filter((p) => hash32(`${seed}/${uai}/latin/${p}`) % 100 < 18);
-      splitIntoGroups(`${level.code}-LCALA`, `Latin ${level.code}`, level.code, latin, 'FRANC');
+      splitIntoGroups(`${level.code}-LCALA`, `Latin ${level.code}`, levelIndex, latin, 'LCALA', 'FRANC');
     });
   }
   if (type === 'lycee') {
     levels.forEach((level, levelIndex) => {
-      if (level.code === '2NDE') return;
-      const perPupil = level.code === '1ERE' ? 3 : 2;
+      if (level.code === '2DE') return;
+      const perPupil = level.code === '1RE' ? 3 : 2;
       const chosen = SPECIALTIES.map(() => [] as number[]);
       for (const pupil of pupilsByLevel[levelIndex]) {
         const start = hash32(`${seed}/${uai}/spe/${pupil}`) % SPECIALTIES.length;
         for (let s = 0; s < perPupil; s++) chosen[(start + s * 2) % SPECIALTIES.length].push(pupil);
       }
       SPECIALTIES.forEach((subject, s) =>
-        splitIntoGroups(`${level.code}-SPE-${subject}`, `Spécialité ${SUBJECTS[subject].toLowerCase()} ${level.code}`, level.code, chosen[s], subject));
+        splitIntoGroups(`${level.code}-SPE-${subject}`, `Spécialité ${SUBJECTS[subject].toLowerCase()} ${level.code}`, levelIndex, chosen[s], subject));
     });
   }
 
@@ -176,10 +178,12 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
       code: division.code,
       name: division.name,
       level: levels[division.levelIndex].code,
+      levelSource: levels[division.levelIndex].source,
     });
   }
   for (const group of groups) {
-    yield upsert('group', { ...base(group.key), kind: 'group', code: group.code, name: group.name, level: group.level });
+    const { code: level, source: levelSource } = levels[group.levelIndex];
+    yield upsert('group', { ...base(group.key), kind: 'group', code: group.code, name: group.name, level, levelSource });
   }
 
   // People.
@@ -200,6 +204,7 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
         givenName,
         birthDate: randomDateIn(random, random.int(1962, 1998)),
         email: `${emailPart(givenName)}.${emailPart(familyName)}${global + 1}@ac-demo.invalid`,
+        functions: [TEACHER_FUNCTION],
       },
     });
   }
@@ -213,11 +218,12 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
       familyName: random.pick(FAMILY_NAMES),
       givenName: random.pick(ADULT_NAMES),
       birthDate: randomDateIn(random, random.int(1965, 1995)),
+      functions: [STAFF_FUNCTIONS[s % STAFF_FUNCTIONS.length]],
     });
   }
 
   const pupilIds: string[] = [];
-  const links: { guardian: number; pupil: number; legal: boolean; guardianId: string }[] = [];
+  const links: { guardian: number; pupil: number; legal: boolean; guardianId: string; relationship: string }[] = [];
   let pupil = 0;
   let guardianCount = 0;
   for (const family of families) {
@@ -238,11 +244,15 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
         givenName: random.pick(CHILD_NAMES),
         birthDate: randomDateIn(random, bornIn),
         ine,
+        level: level.code,
+        levelSource: level.source,
       };
       pupilIds.push(record.id);
       yield upsert('person', record);
     }
     const parentsBorn = 2020 - levels[pupilLevels[firstPupil]].rank - random.int(25, 42);
+    const familyKey = key(`family/${firstPupil + 1}`);
+    const address = familyAddress(familyKey, { code: plan.record.communeCode, name: plan.record.communeName });
     for (let g = 0; g < family.guardians; g++) {
       guardianCount++;
       const k = key(`guardian/${guardianCount}`);
@@ -254,19 +264,23 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
         familyName: guardianFamilyName,
         givenName,
         birthDate: randomDateIn(random, parentsBorn + random.int(-3, 3)),
+        address,
+        phones: guardianPhones(k, familyKey),
       };
       const global = nextGlobal();
       if (random.chance(0.6)) record.email = `${emailPart(givenName)}.${emailPart(guardianFamilyName)}${global + 1}@example.org`;
       yield upsert('person', record);
       const legal = g === 0 || random.chance(0.85);
-      for (let p = firstPupil; p < pupil; p++) links.push({ guardian: guardianCount, pupil: p, legal, guardianId: record.id as string });
+      const relationship = guardianRelationship(familyKey, g);
+      for (let p = firstPupil; p < pupil; p++) links.push({ guardian: guardianCount, pupil: p, legal, guardianId: record.id as string, relationship });
     }
   }
 
   // Memberships: pupils in their class and groups, teachers in the classes and groups they teach.
-  const membership = (personKey: string, personId: string, groupKey: string, groupId: string, role: 'pupil' | 'teacher'): DemoOperation => {
+  const membership = (personKey: string, personId: string, groupKey: string, groupId: string, role: 'pupil' | 'teacher', subjects: string[] = []): DemoOperation => {
     const k = `${personKey}/in/${groupKey.slice(uai.length + 1)}`;
-    return upsert('membership', { ...base(k), personId, groupId, role, startDate: DEMO_YEAR.startDate });
+    const subjectIds = subjects.map((code) => demoUuid(key(`subject/${code}`)));
+    return upsert('membership', { ...base(k), personId, groupId, role, startDate: DEMO_YEAR.startDate, ...(subjectIds.length ? { subjectIds } : {}) });
   };
   const groupsOfPupil = new Map<number, TeachingGroup[]>();
   for (const group of groups) for (const p of group.pupils) groupsOfPupil.set(p, [...(groupsOfPupil.get(p) ?? []), group]);
@@ -276,39 +290,33 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
     yield membership(pupilKey, pupilIds[p], division.key, division.id, 'pupil');
     for (const group of groupsOfPupil.get(p) ?? []) yield membership(pupilKey, pupilIds[p], group.key, group.id, 'pupil');
   }
-  const taught = new Map<number, Set<string>>();
-  const teach = (t: number | undefined, groupKey: string, groupId: string): DemoOperation | undefined => {
-    if (t === undefined) return undefined;
-    const done = taught.get(t) ?? new Set<string>();
-    taught.set(t, done);
-    if (done.has(groupKey)) return undefined;
-    done.add(groupKey);
-    return membership(teachers[t].key, teachers[t].record.id as string, groupKey, groupId, 'teacher');
+  // What each teacher teaches in each class or group (an école's teacher, every subject of its class): one
+  // membership per teacher and class or group, naming those subjects.
+  const teaching = new Map<string, { t: number; groupKey: string; groupId: string; subjects: string[] }>();
+  const taught = new Set<number>();
+  const assign = (t: number | undefined, groupKey: string, groupId: string, subject: string | undefined): void => {
+    if (t === undefined) return;
+    taught.add(t);
+    const entry = teaching.get(`${t}/${groupKey}`) ?? { t, groupKey, groupId, subjects: [] };
+    teaching.set(`${t}/${groupKey}`, entry);
+    if (subject && !entry.subjects.includes(subject)) entry.subjects.push(subject);
   };
-  for (let d = 0; d < divisions.length; d++) {
-    const division = divisions[d];
-    const assigned = type === 'ecole'
-      ? [d % teacherCount]
-      : profile.divisionSubjects(levels[division.levelIndex].code).map((subject) => teacherFor(subject, d));
-    for (const t of assigned) {
-      const operation = teach(t, division.key, division.id);
-      if (operation) yield operation;
-    }
-  }
-  for (const group of groups) {
-    const operation = teach(group.teacher, group.key, group.id);
-    if (operation) yield operation;
-  }
+  divisions.forEach((division, d) => {
+    if (type === 'ecole') for (const subject of profile.subjects) assign(d % teacherCount, division.key, division.id, subject);
+    else for (const subject of profile.divisionSubjects(levels[division.levelIndex].code)) assign(teacherFor(subject, d), division.key, division.id, subject);
+  });
+  for (const group of groups) assign(group.teacher, group.key, group.id, group.subject);
   // A teacher left without a class (an école's extra teacher, a small school's language teacher) shares one.
   for (let t = 0; t < teacherCount; t++) {
-    if (taught.has(t)) continue;
     const division = divisions[t % divisions.length];
-    const operation = teach(t, division.key, division.id);
-    if (operation) yield operation;
+    if (!taught.has(t)) assign(t, division.key, division.id, teacherSubject(t));
+  }
+  for (const { t, groupKey, groupId, subjects } of teaching.values()) {
+    yield membership(teachers[t].key, teachers[t].record.id as string, groupKey, groupId, 'teacher', subjects);
   }
 
   for (const link of links) {
     const k = key(`guardian/${link.guardian}/of/pupil/${link.pupil + 1}`);
-    yield upsert('guardianLink', { ...base(k), guardianId: link.guardianId, pupilId: pupilIds[link.pupil], legalRepresentative: link.legal });
+    yield upsert('guardianLink', { ...base(k), guardianId: link.guardianId, pupilId: pupilIds[link.pupil], legalRepresentative: link.legal, relationship: link.relationship });
   }
 }

@@ -3,7 +3,10 @@
 import type { EstablishmentType } from './generate.js';
 
 export interface SchoolLevel {
+  /** On the normalised vocabulary (schemas/common.schema.json#/$defs/level). */
   code: string;
+  /** As a source such as STS-Web would label it: records keep it as `levelSource`. */
+  source: string;
   /** Years after CP: a pupil at rank r was born in 2020 − r for the 2026 rentrée. */
   rank: number;
   divisionCode: (n: number) => string;
@@ -13,21 +16,27 @@ export interface SchoolLevel {
 const letter = (n: number): string => String.fromCharCode(65 + (n % 26)) + (n >= 26 ? String(Math.floor(n / 26)) : '');
 const ECOLE_LEVELS: SchoolLevel[] = ['CP', 'CE1', 'CE2', 'CM1', 'CM2'].map((code, rank) => ({
   code,
+  source: code,
   rank,
   divisionCode: (n) => `${code}-${letter(n)}`,
   divisionName: (n) => `${code} ${letter(n)}`,
 }));
 const COLLEGE_LEVELS: SchoolLevel[] = ['6E', '5E', '4E', '3E'].map((code, i) => ({
   code,
+  source: `${code[0]}EME`,
   rank: 5 + i,
   divisionCode: (n) => `${code[0]}${letter(n)}`,
   divisionName: (n) => `${code[0]}e ${letter(n)}`,
 }));
 const LYCEE_LEVELS: SchoolLevel[] = [
-  { code: '2NDE', rank: 9, divisionCode: (n) => `2NDE${n + 1}`, divisionName: (n) => `Seconde ${n + 1}` },
-  { code: '1ERE', rank: 10, divisionCode: (n) => `1G${n + 1}`, divisionName: (n) => `Première générale ${n + 1}` },
-  { code: 'TLE', rank: 11, divisionCode: (n) => `TG${n + 1}`, divisionName: (n) => `Terminale générale ${n + 1}` },
+  { code: '2DE', source: '2NDE GT', rank: 9, divisionCode: (n) => `2NDE${n + 1}`, divisionName: (n) => `Seconde ${n + 1}` },
+  { code: '1RE', source: '1ERE G', rank: 10, divisionCode: (n) => `1G${n + 1}`, divisionName: (n) => `Première générale ${n + 1}` },
+  { code: 'TLE', source: 'TLE G', rank: 11, divisionCode: (n) => `TG${n + 1}`, divisionName: (n) => `Terminale générale ${n + 1}` },
 ];
+
+/** Functions as AAF names them: every teacher teaches; staff direct, then run the vie scolaire. */
+export const TEACHER_FUNCTION = { code: 'ENS', label: 'ENSEIGNEMENT' };
+export const STAFF_FUNCTIONS = [{ code: 'DIR', label: 'DIRECTION' }, { code: 'EDU', label: 'EDUCATION' }];
 
 // Short codes in the style of STS-Web's CODE_GESTION; the demo does not claim national (BCN) codes.
 export const SUBJECTS: Record<string, string> = {
@@ -78,9 +87,9 @@ export const PROFILES: Record<EstablishmentType, TypeProfile> = {
     subjects: ['FRANC', 'MATHS', 'HIGEO', 'AGL1', 'ESP2', 'ALL2', 'SVT', 'PH-CH', 'SES', 'PHILO', 'SNT', 'NSI', 'HGGSP', 'EPS'],
     teacherSubjects: ['FRANC', 'MATHS', 'HIGEO', 'AGL1', 'PH-CH', 'SVT', 'EPS', 'SES', 'PHILO', 'ESP2', 'NSI', 'ALL2', 'HGGSP', 'SNT'],
     divisionSubjects: (level) =>
-      level === '2NDE'
+      level === '2DE'
         ? ['FRANC', 'MATHS', 'HIGEO', 'AGL1', 'SVT', 'PH-CH', 'SES', 'SNT', 'EPS']
-        : level === '1ERE'
+        : level === '1RE'
           ? ['FRANC', 'HIGEO', 'AGL1', 'EPS']
           : ['PHILO', 'HIGEO', 'AGL1', 'EPS'],
     classSize: 30,
