@@ -1972,7 +1972,8 @@ export interface operations {
                  *             "kind": "division",
                  *             "code": "6A",
                  *             "name": "6e A",
-                 *             "level": "6E"
+                 *             "level": "6E",
+                 *             "levelSource": "10010012110"
                  *           }
                  *         },
                  *         {
@@ -2198,7 +2199,8 @@ export interface operations {
                      *           "kind": "division",
                      *           "code": "6A",
                      *           "name": "6e A",
-                     *           "level": "6E"
+                     *           "level": "6E",
+                     *           "levelSource": "10010012110"
                      *         }
                      *       ],
                      *       "next": null,
