@@ -13,6 +13,7 @@ import { academieOfName } from '../annuaire/territories.js';
 import { levelFields, type Level } from '../kit/levels.js';
 import { relationshipOf, type Relationship } from '../kit/relationships.js';
 import { contactOf, DETAIL_ATTRIBUTES, functionsOf, subjectsByGroup } from './person-details.js';
+import { validEmail } from '../kit/contacts.js';
 
 export const SOURCE = 'aaf';
 
@@ -66,7 +67,6 @@ const first = (request: AafRequest, ...names: AafAttribute[]): string | undefine
   return undefined;
 };
 const all = (request: AafRequest, ...names: AafAttribute[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
-const validEmail = (email: string | undefined): string | undefined => (email && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined);
 
 /**
  * A person's birth date (`07/08/1967` → `1967-08-07`), with a warning when ENTPersonDateNaissance holds something
