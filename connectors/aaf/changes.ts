@@ -4,7 +4,7 @@
 // or moved, with their classes and guardians, to the establishment of their new structure. Pure: the importer
 // looks the records up and writes what is planned here.
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
-import { guardianLinks, guardianOf, memberships, SOURCE, type PersonModification } from './map.js';
+import { guardianLinks, guardianOf, memberships, SOURCE, type NamedGuardian, type PersonModification } from './map.js';
 import { aafId, upsert, type DeliveryPlan, type PlanItem, type PlannedOperation } from './plan.js';
 import type { AafRequest } from './read.js';
 
@@ -22,11 +22,6 @@ export interface StoredLink extends StoredRecord {
   groupKind: string | null;
 }
 
-/** A guardian a pupil names, by AAF id. */
-export interface NamedGuardian {
-  guardianId: string;
-  legal: boolean;
-}
 
 const write = (uai: string, operation: PlannedOperation): PlanItem => ({ kind: 'write', to: { establishment: uai }, operation });
 const deleted = (uai: string, entity: PlannedOperation['entity'], id: string, position: SourcePosition) => write(uai, { entity, op: 'delete', record: { id }, position });
@@ -83,7 +78,7 @@ export function modificationInPlace(
   for (const [kind, values] of replaced) {
     if (!values) continue;
     const kept = new Set<string>();
-    for (const item of memberships(values, kind, request.id, role, position)) {
+    for (const item of memberships(values, kind, request.id, role, position, {}, change.subjects)) {
       if (item.operation.entity === 'membership') kept.add(aafId(item.operation.record)!);
       items.push(...plan.structured(item));
     }
@@ -118,7 +113,8 @@ export function guardianLinksOf(linked: readonly StoredLink[], pupilId: string):
 export function guardiansOfMove(change: PersonModification, links: readonly StoredLink[], aafIdOf: ReadonlyMap<string, string>): NamedGuardian[] {
   return change.guardians ?? links.flatMap((link) => {
     const aaf = aafIdOf.get(link.data.guardianId as string);
-    return aaf ? [{ guardianId: aaf, legal: link.data.legalRepresentative as boolean }] : [];
+    const relationship = link.data.relationship as NamedGuardian['relationship'] | undefined;
+    return aaf ? [{ guardianId: aaf, legal: link.data.legalRepresentative as boolean, ...(relationship ? { relationship } : {}) }] : [];
   });
 }
 

@@ -10,6 +10,10 @@ import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import type { AafRequest } from './read.js';
 import { establishmentTypeOf, type EstablishmentDescription } from '../annuaire/described-establishment.js';
 import { academieOfName } from '../annuaire/territories.js';
+import { levelFields, type Level } from '../kit/levels.js';
+import { relationshipOf, type Relationship } from '../kit/relationships.js';
+import { contactOf, DETAIL_ATTRIBUTES, functionsOf, subjectsByGroup } from './person-details.js';
+import { validEmail } from '../kit/contacts.js';
 
 export const SOURCE = 'aaf';
 
@@ -46,16 +50,14 @@ export const AAF_ATTRIBUTES = [
   'ENTEtablissementContrat', 'street', 'postalCode', 'l', 'ENTServAcAcademie', 'ENTServAcCodeAcademie',
   'ENTMatJointure', 'ENTLibelleMatiere', 'ENTMefJointure', 'ENTLibelleMef',
   'sn', 'ENTPersonNom', 'givenName', 'ENTPersonPrenom', 'ENTPersonDateNaissance', 'mail', 'ENTPersonMail',
-  'ENTPersonStructRattach', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau',
+  'ENTPersonStructRattach', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau', 'ENTEleveNivFormation',
   'ENTEleveClasses', 'ENTPersonClasses', 'ENTEleveGroupes', 'ENTPersonGroupes', 'ENTEleveCodeEnseignements',
   'ENTElevePersRelEleve', 'ENTEleveAutoriteParentale',
   'PersEducNatPresenceDevantEleves', 'ENTPersonCategorieEnseignant', 'ENTPersonFonctions',
   'ENTAuxEnsClasses', 'ENTAuxEnsGroupes', 'ENTAuxEnsClassesMatieres', 'ENTAuxEnsGroupesMatieres',
+  ...DETAIL_ATTRIBUTES,
 ] as const;
 type AafAttribute = (typeof AAF_ATTRIBUTES)[number];
-
-/** The longest group level the canonical model takes. */
-const LEVEL_MAX = 20;
 
 const first = (request: AafRequest, ...names: AafAttribute[]): string | undefined => {
   for (const name of names) {
@@ -65,7 +67,6 @@ const first = (request: AafRequest, ...names: AafAttribute[]): string | undefine
   return undefined;
 };
 const all = (request: AafRequest, ...names: AafAttribute[]): string[] => names.flatMap((name) => request.attributes[name] ?? []);
-const validEmail = (email: string | undefined): string | undefined => (email && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined);
 
 /**
  * A person's birth date (`07/08/1967` → `1967-08-07`), with a warning when ENTPersonDateNaissance holds something
@@ -142,18 +143,26 @@ const groupSourceId = (structure: string, code: string) => `${structure}$${code}
 const membershipSourceId = (personId: string, groupId: string) => `${personId}@${groupId}`;
 const guardianLinkSourceId = (guardianId: string, pupilId: string) => `${guardianId}>${pupilId}`;
 
-/** Where a pupil's classes are: the level it is in and, when its source names one, its MEF. */
+/** Where a pupil's classes are: the level it is in (normalised, and as the source said it) and, when its source names one, its MEF. */
 export interface Placement {
-  level?: string;
+  level?: Level;
+  levelSource?: string;
   mef?: Mef;
 }
 
-/** Memberships of a person in the classes and groups it lists, with the groups themselves (placed as the pupil says). */
-export function memberships(values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition, placement: Placement = {}): StructuredOperation[] {
+/**
+ * Memberships of a person in the classes and groups it lists, with the groups themselves (placed as the pupil
+ * says); a teacher's name the subjects it teaches there (`subjects`: subject codes by group AAF id).
+ */
+export function memberships(
+  values: string[], kind: 'division' | 'group', personId: string, role: 'pupil' | 'teacher', position: SourcePosition,
+  placement: Placement = {}, subjects: ReadonlyMap<string, string[]> = new Map(),
+): StructuredOperation[] {
   return values.flatMap((value) => {
     const ref = groupRef(value);
     if (!ref) return [];
     const groupId = groupSourceId(ref.structure, ref.code);
+    const taught = subjects.get(groupId) ?? [];
     return [
       { structure: ref.structure, operation: { entity: 'group' as const, record: { kind, code: ref.code, name: ref.name, ...placement, sourceIds: { [SOURCE]: groupId } }, position } },
       {
@@ -161,7 +170,10 @@ export function memberships(values: string[], kind: 'division' | 'group', person
         operation: {
           entity: 'membership' as const,
           record: { role, sourceIds: { [SOURCE]: membershipSourceId(personId, groupId) } },
-          links: { personId: { source: SOURCE, id: personId }, groupId: { source: SOURCE, id: groupId } },
+          links: {
+            personId: { source: SOURCE, id: personId }, groupId: { source: SOURCE, id: groupId },
+            ...(taught.length ? { subjectIds: taught.map((code) => ({ source: SOURCE, id: code })) } : {}),
+          },
           position,
         },
       },
@@ -170,49 +182,66 @@ export function memberships(values: string[], kind: 'division' | 'group', person
 }
 
 /**
- * A pupil's level: first degree says it (`ENTEleveNiveau`, e.g. CM2); second degree gives the MEF, whose label
- * (MefEducNat, else the pupil's own `ENTEleveLibelleMEF`) is taken when it fits the model, else the MEF code.
- * The MEF itself is kept with its label, for the GAR.
+ * A pupil's level on the normalised vocabulary: first degree says it (`ENTEleveNiveau`, e.g. CM2); second degree
+ * gives the MEF, whose code (and else its label: MefEducNat's, the pupil's `ENTEleveNivFormation` or
+ * `ENTEleveLibelleMEF`) names it. `levelSource` is the first of these the pupil has; the MEF is kept with its
+ * label, for the GAR. A pupil whose codes name no level keeps `levelSource`, with a warning.
  */
-export function pupilPlacement(request: AafRequest, dictionaries: AafDictionaries): Placement {
+export function pupilPlacement(request: AafRequest, dictionaries: AafDictionaries, position: SourcePosition): { placement: Placement; problems: ConnectorProblem[] } {
   const code = first(request, 'ENTEleveMEF');
   const label = code === undefined ? undefined : (dictionaries.mefs.get(code) ?? first(request, 'ENTEleveLibelleMEF'))?.replace(/\s+/g, ' ').trim();
   const mef = toMef(code, label);
-  const niveau = first(request, 'ENTEleveNiveau')?.trim();
-  const level = niveau ? niveau.slice(0, LEVEL_MAX)
-    : label && label.length <= LEVEL_MAX ? label
-    : code && code.length <= LEVEL_MAX ? code : undefined;
-  return { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
+  const niveau = first(request, 'ENTEleveNiveau');
+  const { fields, problems } = levelFields(niveau ? [niveau] : [code, first(request, 'ENTEleveNivFormation'), label], position, niveau ? 'ENTEleveNiveau' : 'ENTEleveMEF');
+  return { placement: { ...fields, ...(mef ? { mef } : {}) }, problems };
 }
 
 type ListsOf = Record<'pupil' | 'teacher', AafAttribute[]>;
 const CLASS_ATTRIBUTES: ListsOf = { pupil: ['ENTEleveClasses', 'ENTPersonClasses'], teacher: ['ENTAuxEnsClasses'] };
 const GROUP_ATTRIBUTES: ListsOf = { pupil: ['ENTEleveGroupes', 'ENTPersonGroupes'], teacher: ['ENTAuxEnsGroupes'] };
 
-/**
- * The guardians a pupil names: `ENTElevePersRelEleve` (`id$link$financial$legal$contact$payment`), or in
- * first-degree and older files `ENTEleveAutoriteParentale` (people with parental authority: legal guardians).
- */
-function guardiansNamed(request: AafRequest): { guardianId: string; legal: boolean }[] {
-  const detailed = all(request, 'ENTElevePersRelEleve');
-  if (detailed.length) {
-    return detailed.flatMap((value) => {
-      const [guardianId, , , legal] = value.split('$');
-      return guardianId ? [{ guardianId, legal: legal === '1' || legal === '2' }] : [];
-    });
-  }
-  return all(request, 'ENTEleveAutoriteParentale').flatMap((value) => {
-    const [guardianId] = value.split('$');
-    return guardianId ? [{ guardianId, legal: true }] : [];
-  });
+/** A guardian a pupil names: its AAF id, whether it is a legal representative, and how it is related when said. */
+export interface NamedGuardian {
+  guardianId: string;
+  legal: boolean;
+  relationship?: Relationship;
 }
 
-export function guardianLinks(structure: string, pupilId: string, named: { guardianId: string; legal: boolean }[], position: SourcePosition): StructuredOperation[] {
-  return named.map(({ guardianId, legal }) => ({
+/**
+ * The guardians a pupil names: `ENTElevePersRelEleve` (`id$link$financial$legal$contact$payment`, the link a
+ * relationship code: kit/relationships.ts), or in first-degree and older files `ENTEleveAutoriteParentale`
+ * (people with parental authority: legal guardians), with a warning for each link code that is none known.
+ */
+function guardiansNamed(request: AafRequest, position: SourcePosition): { named: NamedGuardian[]; problems: ConnectorProblem[] } {
+  const detailed = all(request, 'ENTElevePersRelEleve');
+  const problems: ConnectorProblem[] = [];
+  if (detailed.length) {
+    const named = detailed.flatMap((value) => {
+      const [guardianId, link, , legal] = value.split('$');
+      if (!guardianId) return [];
+      const related = link ? relationshipOf(link, position, 'ENTElevePersRelEleve') : undefined;
+      problems.push(...(related?.problems ?? []));
+      return [{ guardianId, legal: legal === '1' || legal === '2', ...(related ? { relationship: related.relationship } : {}) }];
+    });
+    return { named, problems };
+  }
+  // First degree may follow the id with the relationship's label (`8200002$MERE`).
+  const named = all(request, 'ENTEleveAutoriteParentale').flatMap((value) => {
+    const [guardianId, label] = value.split('$');
+    if (!guardianId) return [];
+    const related = label ? relationshipOf(label, position, 'ENTEleveAutoriteParentale') : undefined;
+    problems.push(...(related?.problems ?? []));
+    return [{ guardianId, legal: true, ...(related ? { relationship: related.relationship } : {}) }];
+  });
+  return { named, problems };
+}
+
+export function guardianLinks(structure: string, pupilId: string, named: NamedGuardian[], position: SourcePosition): StructuredOperation[] {
+  return named.map(({ guardianId, legal, relationship }) => ({
     structure,
     operation: {
       entity: 'guardianLink' as const,
-      record: { legalRepresentative: legal, sourceIds: { [SOURCE]: guardianLinkSourceId(guardianId, pupilId) } },
+      record: { legalRepresentative: legal, ...(relationship ? { relationship } : {}), sourceIds: { [SOURCE]: guardianLinkSourceId(guardianId, pupilId) } },
       links: { guardianId: { source: SOURCE, id: guardianId }, pupilId: { source: SOURCE, id: pupilId } },
       position,
     },
@@ -226,16 +255,18 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
   const structure = first(request, 'ENTPersonStructRattach');
   if (!structure) return { operations: [], problems: [{ ...position, field: 'ENTPersonStructRattach', code: 'invalid-field', severity: 'error', detail: 'ENTPersonStructRattach is empty; expected the pupil\'s structure', sourceId: request.id }], subjects: [] };
   const { birthDate, problems } = birthDateOf(first(request, 'ENTPersonDateNaissance'), position);
-  const record = { ...pupilFields(request), ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
+  const { placement, problems: levelProblems } = pupilPlacement(request, dictionaries, position);
+  const guardians = guardiansNamed(request, position);
+  const record = { ...pupilFields(request), ...placement, ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
   const person: StructuredOperation = { structure, operation: { entity: 'person', record, position } };
   return {
     operations: [
       person,
-      ...memberships(all(request, ...CLASS_ATTRIBUTES.pupil), 'division', request.id, 'pupil', position, pupilPlacement(request, dictionaries)),
+      ...memberships(all(request, ...CLASS_ATTRIBUTES.pupil), 'division', request.id, 'pupil', position, placement),
       ...memberships(all(request, ...GROUP_ATTRIBUTES.pupil), 'group', request.id, 'pupil', position),
-      ...guardianLinks(structure, request.id, guardiansNamed(request), position),
+      ...guardianLinks(structure, request.id, guardians.named, position),
     ],
-    problems,
+    problems: [...problems, ...levelProblems, ...guardians.problems],
     subjects: all(request, 'ENTEleveCodeEnseignements').map((code) => ({ structure, code })),
   };
 }
@@ -245,12 +276,11 @@ function pupilFields(request: AafRequest): Record<string, unknown> {
   return { kind: 'pupil', ...(ine ? { ine } : {}) };
 }
 
-/** A guardian (category PersRelEleve); its establishments are those of the pupils that name it. */
+/** A guardian (category PersRelEleve), with its contact details; its establishments are those of the pupils that name it. */
 export function guardianOf(request: AafRequest, position: SourcePosition): CanonicalOperation | ConnectorProblem {
   const names = identity(request, position);
   if ('detail' in names) return names;
-  const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
-  return { entity: 'person', record: { kind: 'guardian', ...names, ...(email ? { email } : {}), sourceIds: { [SOURCE]: request.id } }, position };
+  return { entity: 'person', record: { kind: 'guardian', ...names, ...contactOf(request), sourceIds: { [SOURCE]: request.id } }, position };
 }
 
 /**
@@ -284,8 +314,8 @@ export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
   return {
     operations: [
       ...[...structures].map((structure) => ({ structure, operation: { entity: 'person' as const, record, position } })),
-      ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position) : []),
-      ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position) : []),
+      ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position, {}, subjectsByGroup(request)) : []),
+      ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position, {}, subjectsByGroup(request)) : []),
     ],
     problems,
     subjects: teacher ? taughtSubjects(request, structures) : [],
@@ -294,7 +324,8 @@ export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
 
 function staffFields(request: AafRequest, teacher: boolean): Record<string, unknown> {
   const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
-  return { kind: teacher ? 'teacher' : 'staff', ...(email ? { email } : {}) };
+  const functions = functionsOf(request);
+  return { kind: teacher ? 'teacher' : 'staff', ...(email ? { email } : {}), ...(functions.length ? { functions } : {}) };
 }
 
 /**
@@ -316,7 +347,9 @@ export interface PersonModification {
   /** Replaced class/group lists and guardians, when the request carries them. */
   divisions?: string[];
   groups?: string[];
-  guardians?: { guardianId: string; legal: boolean }[];
+  guardians?: NamedGuardian[];
+  /** A teacher's subject codes by class or group, when the request carries them. */
+  subjects?: Map<string, string[]>;
   /** A pupil's structure of attachment, when the request carries one: it may have changed establishment. */
   structure?: string;
   /** Errors keep the whole modification out; warnings come with what is applied. */
@@ -353,6 +386,11 @@ export function personModification(request: AafRequest, role: 'pupil' | 'teacher
   const list = role === 'pupil' ? 'pupil' : 'teacher';
   if (carries(CLASS_ATTRIBUTES[list])) out.divisions = all(request, ...CLASS_ATTRIBUTES[list]);
   if (carries(GROUP_ATTRIBUTES[list])) out.groups = all(request, ...GROUP_ATTRIBUTES[list]);
-  if (role === 'pupil' && carries(['ENTElevePersRelEleve', 'ENTEleveAutoriteParentale'])) out.guardians = guardiansNamed(request);
+  if (role === 'pupil' && carries(['ENTElevePersRelEleve', 'ENTEleveAutoriteParentale'])) {
+    const guardians = guardiansNamed(request, position);
+    out.guardians = guardians.named;
+    out.problems.push(...guardians.problems);
+  }
+  if (role === 'teacher' && carries(['ENTAuxEnsClassesMatieres', 'ENTAuxEnsGroupesMatieres'])) out.subjects = subjectsByGroup(request);
   return out;
 }

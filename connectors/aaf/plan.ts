@@ -5,7 +5,7 @@
 // deliveryOrder and writes what it plans; requests a delta names by AAF id only are handed back, to be planned
 // against the store (changes.ts).
 import type { EstablishmentDescription } from '../annuaire/described-establishment.js';
-import type { CanonicalOperation } from '../kit/operation.js';
+import type { CanonicalOperation, SourceLink } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import { FILE_CATEGORIES, fileCategory, REQUEST_CATEGORY, type FileCategory } from './files.js';
 import { guardianOf, mefOf, pupilOf, SOURCE, staffOf, structureOf, subjectOf, subjectRecord, type Mapped, type Placement, type StructuredOperation } from './map.js';
@@ -163,7 +163,7 @@ export class DeliveryPlan {
       this.usedSubjects.set(structure, codes.add(code));
     }
     for (const item of mapped.operations) {
-      if (item.operation.entity === 'guardianLink') this.noteGuardian(item.operation.links!.guardianId.id, item.structure);
+      if (item.operation.entity === 'guardianLink') this.noteGuardian((item.operation.links!.guardianId as SourceLink).id, item.structure);
       items.push(...this.structured(item));
     }
     return items;
@@ -179,16 +179,16 @@ export class DeliveryPlan {
 
   /** An operation of a structure: a group is gathered (see gathered), anything else planned at once. */
   structured({ structure, operation }: StructuredOperation): PlanItem[] {
-    if (operation.entity !== 'group') return [upsert({ structure }, operation)];
+    if (operation.entity !== 'group') return [upsert({ structure }, withDescribedSubjects(operation, this.subjects))];
     const groups = this.groups.get(structure) ?? new Map<string, GroupDraft>();
     this.groups.set(structure, groups);
     const id = aafId(operation.record)!;
     // The first description of a group is kept, without the placement each pupil gives it.
-    const { level, mef, ...record } = operation.record as Placement & Record<string, unknown>;
+    const { level, levelSource, mef, ...record } = operation.record as Placement & Record<string, unknown>;
     const draft: GroupDraft = groups.get(id) ?? { operation: { ...operation, record }, placements: new Map() };
     groups.set(id, draft);
-    if (!level && !mef) return [];
-    const placement: Placement = { ...(level ? { level } : {}), ...(mef ? { mef } : {}) };
+    if (!level && !levelSource && !mef) return [];
+    const placement: Placement = { ...(level ? { level } : {}), ...(levelSource ? { levelSource } : {}), ...(mef ? { mef } : {}) };
     const key = JSON.stringify(placement);
     const seen = draft.placements.get(key);
     if (seen) seen.pupils += 1;
@@ -224,4 +224,13 @@ export class DeliveryPlan {
       }
     }
   }
+}
+
+/** A teacher's subjects are linked only when MatiereEducNat describes them: the others are no records (unknown-subject). */
+function withDescribedSubjects(operation: CanonicalOperation, described: ReadonlyMap<string, unknown>): CanonicalOperation {
+  const subjects = operation.links?.subjectIds;
+  if (!Array.isArray(subjects)) return operation;
+  const kept = subjects.filter((link) => described.has(link.id));
+  const { subjectIds: _all, ...links } = operation.links!;
+  return { ...operation, links: kept.length ? { ...links, subjectIds: kept } : links };
 }

@@ -117,13 +117,21 @@ export function personGroupeEntry(uai: string, personId: string, groupCode: stri
   return { name: 'GARPersonGroupe', children: [leaf('GARStructureUAI', uai), leaf('GARPersonIdentifiant', personId), leaf('GARGroupeCode', groupCode)] };
 }
 
+/** GAREnsClasseMatiere (a class) or GAREnsGroupeMatiere (a group): the subjects (GARMatiere codes) a teacher teaches there. */
+export function ensMatiereEntry(uai: string, kind: GarGroup['kind'], personId: string, groupCode: string, subjectCodes: readonly string[]): GarNode {
+  return {
+    name: kind === 'division' ? 'GAREnsClasseMatiere' : 'GAREnsGroupeMatiere',
+    children: [leaf('GARStructureUAI', uai), leaf('GARPersonIdentifiant', personId), leaf('GARGroupeCode', groupCode), ...subjectCodes.map((code) => leaf('GARMatiereCode', code))],
+  };
+}
+
 /**
  * The MEF of a class as the degree's files take it: an 11-character MEF code in the second degree, a 4-digit
  * MEFSTAT4 code in the first; the class's MEF, else its level when that is such a code.
  */
 export function garMefOf(group: GarGroup, degree: GarDegree): { code: string; label: string } | undefined {
   const pattern = degree === '2D' ? /^[0-9A-Z]{11}$/ : new RegExp(`^\\d{${MEFSTAT4}}$`);
-  const code = group.mef && pattern.test(group.mef.code) ? group.mef.code : group.level !== undefined && pattern.test(group.level) ? group.level : undefined;
+  const code = group.mef && pattern.test(group.mef.code) ? group.mef.code : [group.levelSource, group.level].find((text) => text !== undefined && pattern.test(text));
   if (code === undefined) return undefined;
   const label = [group.mef?.label, group.level].map((text) => text?.trim()).find((text) => text);
   return { code, label: label ?? code };

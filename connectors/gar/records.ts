@@ -30,6 +30,8 @@ export interface GarGroup {
   name?: string;
   /** A level such as `6E`; when it is itself a MEF (11 digits) or MEFSTAT4 (4 digits) code, it serves as the MEF. */
   level?: string;
+  /** The level as the source gave it: an MEF or MEFSTAT4 code there serves as the MEF too. */
+  levelSource?: string;
   /** The MEF the class's pupils follow, with its label, when the source gave one. */
   mef?: { code: string; label?: string };
 }
@@ -40,6 +42,8 @@ export interface GarMembership {
   groupId: string;
   role: 'pupil' | 'teacher';
   endDate?: string;
+  /** A teacher's subjects in the group (subject ids). */
+  subjectIds?: string[];
 }
 
 export interface GarSubject {
@@ -64,7 +68,7 @@ export interface GarProblem {
   entity: 'establishment' | 'person' | 'group' | 'membership' | 'subject';
   id: string;
   field?: string;
-  /** `missing-field`, `too-long`, `bad-date`, `no-profile`, `duplicate-key`, `unknown-link`, `no-mef-code`. */
+  /** `missing-field`, `too-long`, `bad-date`, `no-profile`, `duplicate-key`, `unknown-link`, `no-mef-code`, `unknown-subject`. */
   code: string;
   /** What was found and what GAR-ENT expects, in a sentence. */
   detail: string;

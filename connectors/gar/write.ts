@@ -1,10 +1,11 @@
 // Out: the GAR-ENT complete files of one establishment (GAR-ENT.xsd v1.7, or GAR-ENT-1D.xsd v1.4 for an école),
 // streamed: every entry goes to its file as soon as it is built. Written: GAREtab, GARMEF and GARMatiere (Etab),
 // GAREleve and GARPersonMEF (Eleve), GAREnseignant for teachers and staff with GARPersonMEF (Enseignant),
-// GARGroupe (a teaching group with the classes its pupils are in) and GARPersonGroupe (Groupe); the 1D files
-// take GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them
+// GARGroupe (a teaching group with the classes its pupils are in), GARPersonGroupe, and GAREnsGroupeMatiere and
+// GAREnsClasseMatiere (the subjects each teacher teaches in a group or class) (Groupe); the 1D files take
+// GARPersonMEFSTAT4 and no subjects. GARRespAff is never written: a complete RespAff file without them
 // would withdraw every resource-assigning staff member the GAR knows.
-import { etabEntry, garMefOf, groupeEntry, matiereEntry, mefEntry, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
+import { ensMatiereEntry, etabEntry, garMefOf, groupeEntry, matiereEntry, mefEntry, personEntry, personGroupeEntry, personMefEntry, type Built } from './entries.js';
 import type { GarDegree, GarGroup, GarMembership, GarProblem, GarSource } from './records.js';
 import { GarFileSeries, garPackageName, garStamp, type GarFileKind, type GarSink } from './series.js';
 import type { GarNode } from './xml-node.js';
@@ -44,6 +45,8 @@ class Run {
   readonly counts: Record<string, number> = {};
   readonly problems: GarProblem[] = [];
   readonly leftOut = new Set<string>();
+  /** The GARMatiere code of each subject written, by subject id: teachers' subjects name them. */
+  readonly subjectCodes = new Map<string, string>();
   private readonly series: Record<GarFileKind, GarFileSeries>;
 
   constructor(readonly source: GarSource, sink: GarSink, readonly naming: { entId: string; stamp: string; degree: GarDegree }) {
@@ -110,6 +113,7 @@ async function writeEstablishment(run: Run, groups: ReadonlyMap<string, KeptGrou
       continue;
     }
     codes.add(code);
+    run.subjectCodes.set(subject.id, code);
     await run.add('Etab', node);
   }
 }
@@ -180,10 +184,13 @@ async function writePeople(run: Run): Promise<Map<string, GarFileKind>> {
 
 /**
  * Each current membership is a GARPersonGroupe and, in a class with a MEF code, a GARPersonMEF in its person's
- * file; the schemas' keys allow one of each per person and code.
+ * file; the schemas' keys allow one of each per person and code. A teacher's subjects there make its
+ * GAREnsGroupeMatiere or GAREnsClasseMatiere, written after every GARPersonGroupe as the Groupe file's
+ * sequence requires (groups' first, then classes').
  */
 async function writeMemberships(run: Run, groups: ReadonlyMap<string, KeptGroup>, people: ReadonlyMap<string, GarFileKind>): Promise<void> {
   const written = new Set<string>();
+  const teaching = new Map<string, { kind: GarGroup['kind']; personId: string; code: string; subjects: Set<string> }>();
   for await (const membership of run.source.memberships()) {
     if (run.ended(membership)) continue;
     const group = groups.get(membership.groupId);
@@ -204,5 +211,25 @@ async function writeMemberships(run: Run, groups: ReadonlyMap<string, KeptGroup>
       written.add(mefKey);
       await run.add(kind, personMefEntry(run.uai, membership.personId, group.mef.code, run.degree));
     }
+    if (membership.role === 'teacher' && run.degree === '2D' && membership.subjectIds?.length) {
+      const taught = teaching.get(groupKey) ?? { kind: group.group.kind, personId: membership.personId, code: group.code, subjects: new Set<string>() };
+      teaching.set(groupKey, taught);
+      for (const id of subjectCodesOf(run, membership)) taught.subjects.add(id);
+    }
   }
+  for (const kind of ['group', 'division'] as const) {
+    for (const taught of teaching.values()) {
+      if (taught.kind === kind && taught.subjects.size) await run.add('Groupe', ensMatiereEntry(run.uai, kind, taught.personId, taught.code, [...taught.subjects].sort()));
+    }
+  }
+}
+
+/** The GARMatiere codes of a teacher membership's subjects; one that was not written is reported and left out. */
+function subjectCodesOf(run: Run, membership: GarMembership): string[] {
+  return (membership.subjectIds ?? []).flatMap((id) => {
+    const code = run.subjectCodes.get(id);
+    if (code !== undefined) return [code];
+    run.problems.push({ entity: 'membership', id: membership.id, field: 'subjectIds', code: 'unknown-subject', severity: 'warning', detail: `subject ${id} is none of the subjects written to GARMatiere; the teacher's subjects in the group leave it out` });
+    return [];
+  });
 }

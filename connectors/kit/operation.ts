@@ -3,10 +3,16 @@
 // also describes are given by that source's identifier, as sources do not know gateway ids.
 import type { ConnectorProblem, SourcePosition } from './problem.js';
 
+export interface SourceLink {
+  source: string;
+  id: string;
+}
+
 export interface CanonicalOperation {
   entity: 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room' | 'academicYear';
   record: Record<string, unknown>;
-  links?: Record<string, { source: string; id: string }>;
+  /** Field → its target by source id; a field that holds ids (a teacher membership's `subjectIds`) takes an array. */
+  links?: Record<string, SourceLink | SourceLink[]>;
   position: SourcePosition;
 }
 

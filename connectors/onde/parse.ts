@@ -1,5 +1,7 @@
 // ONDE (first degree), the export "élèves de l'école" (CSV `;`, a header line, encoding told from the bytes):
-// pupils with their INE, their class and level → pupils, classes (divisions) and pupil memberships.
+// pupils with their INE, their class and level → pupils (each with its own level: an école's CM1-CM2 class
+// holds two), classes (divisions, at the level all their pupils share) and pupil memberships; and, when the
+// export carries them, each pupil's responsables with their contacts and link (guardians.ts).
 // Headers are matched loosely (accents, case, spaces; `Nom élève` or `Nom`…), as ONDE and its extractions vary.
 // The export has no pupil identifier but the INE, which is therefore each pupil's ONDE source id. Exports from
 // before ONDE (BE1D: every field quoted, `Classe` for the class, no INE) carry the BE1D pupil id instead, which
@@ -8,6 +10,8 @@ import { isoDate } from '../kit/date.js';
 import { normalizeHeader, readCsvRows } from '../kit/csv.js';
 import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
 import type { SourcePosition } from '../kit/problem.js';
+import { levelFields, normaliseLevel } from '../kit/levels.js';
+import { guardiansOnLine } from './guardians.js';
 
 export const SOURCE = 'onde';
 
@@ -42,13 +46,23 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
   const classes = new Map<string, CanonicalOperation>();
   const pupils = new Set<string>();
   const memberships = new Set<string>();
-  const rows = readCsvRows(source, {
+  const guardians = new Set<string>();
+  // A class's level is the one all its pupils share, known once every line is read: an école's export is a few
+  // hundred lines, held in memory.
+  const rows: { line: number; values: Record<string, string> }[] = [];
+  const classLevels = new Map<string, Set<string>>();
+  for await (const row of readCsvRows(source, {
     file: options.file,
     encoding: options.encoding,
     required: [['Nom élève', 'Nom'], ['Prénom élève', 'Prénom'], ['INE', 'Identifiant élève', 'ID élève', 'Numéro élève']],
     normalize: (header) => normalizeHeader(header).replace(/\s+/g, ' ').replace(/[’`]/g, "'"),
-  });
-  for await (const row of rows) {
+  })) {
+    rows.push(row);
+    const classId = pick(row.values, 'classId') || pick(row.values, 'classLabel');
+    const niveau = pick(row.values, 'level').toUpperCase();
+    if (classId) classLevels.set(classId, (classLevels.get(classId) ?? new Set()).add(normaliseLevel(niveau) ?? niveau));
+  }
+  for (const row of rows) {
     const position: SourcePosition = { file: options.file, line: row.line };
     // `sourceId`: the pupil's, when its line is refused (a complete import then keeps it, stored as it was).
     const problem = (field: string, detail: string, severity: 'error' | 'warning' = 'error', sourceId?: string): ConnectorItem =>
@@ -71,23 +85,27 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
     if (birthText && !birthDate) yield problem('Date naissance', `Date naissance is "${birthText}"; expected a date as DD/MM/YYYY`, 'warning');
 
     const classId = pick(row.values, 'classId') || pick(row.values, 'classLabel');
-    const level = pick(row.values, 'level').toUpperCase();
+    const level = levelFields([pick(row.values, 'level').toUpperCase()], position, 'Niveau');
     if (classId && !classes.has(classId)) {
+      // The first line's level fields, when every pupil of the class has that level.
+      const shared = classLevels.get(classId)!.size === 1 ? level.fields : {};
       const operation: CanonicalOperation = {
         entity: 'group',
-        record: { kind: 'division', code: classId, name: pick(row.values, 'classLabel') || classId, ...(level ? { level } : {}), sourceIds: { [SOURCE]: classId } },
+        record: { kind: 'division', code: classId, name: pick(row.values, 'classLabel') || classId, ...shared, sourceIds: { [SOURCE]: classId } },
         position,
       };
       classes.set(classId, operation);
       yield { kind: 'operation', operation };
     }
-    if (!pupils.has(pupilId)) {
+    const firstSight = !pupils.has(pupilId);
+    if (firstSight) {
       pupils.add(pupilId);
+      for (const problem of level.problems) yield { kind: 'problem', problem };
       yield {
         kind: 'operation',
         operation: {
           entity: 'person',
-          record: { kind: 'pupil', familyName, givenName, ...(ine ? { ine } : {}), ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: pupilId } },
+          record: { kind: 'pupil', familyName, givenName, ...(ine ? { ine } : {}), ...level.fields, ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: pupilId } },
           position,
         },
       };
@@ -106,6 +124,11 @@ export async function* parseOnde(source: AsyncIterable<Buffer | Uint8Array>, opt
           position,
         },
       };
+    }
+    if (firstSight) {
+      const named = guardiansOnLine(row.values, pupilId, position, SOURCE, guardians);
+      for (const problem of named.problems) yield { kind: 'problem', problem };
+      for (const operation of named.operations) yield { kind: 'operation', operation };
     }
   }
 }

@@ -6,13 +6,12 @@ import { isoDate } from '../kit/date.js';
 import type { CanonicalOperation } from '../kit/operation.js';
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import { childText, type XmlElement } from '../kit/xml.js';
+import { normaliseLevel, type Level } from '../kit/levels.js';
 
 export const SOURCE = 'sts-web';
 
 /** A record, or the problem that keeps it out; warnings about a record that is kept come with it. */
 export type Mapped<T> = { value?: T; problems: ConnectorProblem[] };
-
-const LEVEL_MAX_LENGTH = 20; // the canonical group's `level`
 
 const invalid = (position: SourcePosition, field: string, detail: string, severity: 'error' | 'warning' = 'error'): ConnectorProblem =>
   ({ ...position, field, code: 'invalid-field', severity, detail });
@@ -34,13 +33,13 @@ export function subjectOf(matiere: XmlElement, file: string): Mapped<CanonicalOp
 }
 
 /**
- * The level a MEF (NOMENCLATURES/MEFS/MEF) stands for: its shortest kind of label that fits a level, upper
- * case (`3EME`, `2NDE GT`). MEFs are not records of their own: they give classes and groups their level and MEF.
+ * The level a MEF (NOMENCLATURES/MEFS/MEF) stands for on the normalised vocabulary: its code's, else its
+ * labels' (`3EME`, `2NDE GT`). MEFs are not records of their own: they give classes and groups their level and MEF.
  */
-export function levelOfMef(mef: XmlElement): string | undefined {
-  return ['FORMATION', 'LIBELLE_COURT', 'LIBELLE_EDITION', 'LIBELLE_LONG']
-    .map((name) => text(mef, name)?.toUpperCase())
-    .find((label) => label !== undefined && label.length <= LEVEL_MAX_LENGTH);
+export function levelOfMef(mef: XmlElement): Level | undefined {
+  return [mef.attributes.CODE, ...['FORMATION', 'LIBELLE_COURT', 'LIBELLE_EDITION', 'LIBELLE_LONG'].map((name) => text(mef, name))]
+    .map((value) => (value ? normaliseLevel(value) : undefined))
+    .find((level) => level !== undefined);
 }
 
 /** A MEF's label for the GAR: its longest kind first (`3EME GENERALE`), as the nomenclature gives it. */
@@ -71,6 +70,7 @@ export function personOf(individu: XmlElement, file: string): Mapped<CanonicalOp
   if (!givenName) return { problems: [{ ...invalid(position, 'PRENOM', `INDIVIDU ${id} has no PRENOM; expected a given name`), sourceId: id }] };
 
   const fonction = text(individu, 'FONCTION')?.toUpperCase();
+  const functions = fonction && fonction.length <= 20 ? [{ code: fonction }] : [];
   const hasDisciplines = individu.children.some((child) => child.name === 'DISCIPLINES' && child.children.length > 0);
   const teaches = fonction === undefined ? hasDisciplines : fonction === 'ENS' || fonction === 'DOC';
   const birthText = text(individu, 'DATE_NAISSANCE');
@@ -78,7 +78,7 @@ export function personOf(individu: XmlElement, file: string): Mapped<CanonicalOp
   return {
     value: {
       entity: 'person',
-      record: { kind: teaches ? 'teacher' : 'staff', familyName, givenName, ...(birthDate ? { birthDate } : {}), sourceIds: { [SOURCE]: id } },
+      record: { kind: teaches ? 'teacher' : 'staff', familyName, givenName, ...(birthDate ? { birthDate } : {}), ...(functions.length ? { functions } : {}), sourceIds: { [SOURCE]: id } },
       position,
     },
     problems: birthText && !birthDate
@@ -92,6 +92,8 @@ export interface ServiceTeacher {
   /** The individual's source id; undefined when the ENSEIGNANT has no ID. */
   id?: string;
   line: number;
+  /** The subject (MATIERE code) of the service that names it. */
+  subject?: string;
 }
 
 /** A class or group from DONNEES/STRUCTURE, with what it refers to by code. */
@@ -102,7 +104,7 @@ export interface Structure {
   mefs: { code: string; line: number }[];
   /** For a group: the classes it draws its pupils from (DIVISIONS_APPARTENANCE). */
   divisions: { code: string; line: number }[];
-  /** Everyone the services name, subjects aside: a membership says who teaches a group, not what. */
+  /** Everyone the services name, with the subject of each service: a membership says who teaches a group, and what. */
   teachers: ServiceTeacher[];
 }
 
@@ -122,9 +124,10 @@ export function structureOf(element: XmlElement, file: string): Mapped<Structure
     });
   const divisions = grandchildren(element, 'DIVISIONS_APPARTENANCE', 'DIVISION_APPARTENANCE')
     .flatMap((division) => (division.attributes.CODE?.trim() ? [{ code: division.attributes.CODE.trim(), line: division.line }] : []));
-  const teachers = grandchildren(element, 'SERVICES', 'SERVICE')
-    .flatMap((service) => grandchildren(service, 'ENSEIGNANTS', 'ENSEIGNANT'))
-    .map((enseignant) => ({ id: individualId(enseignant), line: enseignant.line }));
+  const teachers = grandchildren(element, 'SERVICES', 'SERVICE').flatMap((service) => {
+    const subject = service.attributes.CODE_MATIERE?.trim() || undefined;
+    return grandchildren(service, 'ENSEIGNANTS', 'ENSEIGNANT').map((enseignant) => ({ id: individualId(enseignant), line: enseignant.line, ...(subject ? { subject } : {}) }));
+  });
   return {
     value: { code, name: text(element, 'LIBELLE_LONG') ?? text(element, 'LIBELLE_COURT') ?? code, mefs, divisions, teachers },
     problems: [],

@@ -7,6 +7,7 @@ import type { CanonicalOperation, ConnectorItem } from '../kit/operation.js';
 import type { ConnectorProblem } from '../kit/problem.js';
 import type { XmlElement } from '../kit/xml.js';
 import { toMef } from '../kit/mef.js';
+import type { Level } from '../kit/levels.js';
 import { individualId, labelOfMef, levelOfMef, personOf, SOURCE, structureOf, subjectOf, type Mapped, type Structure } from './map.js';
 import { readStsElements } from './read.js';
 
@@ -21,9 +22,15 @@ const PATHS = new Set([
 ]);
 
 /** The level of a class or group whose MEFs (or classes) all have the same one; a mixed class has none. */
-function singleLevel(levels: (string | undefined)[]): string | undefined {
-  const distinct = new Set(levels);
+function single<T>(values: (T | undefined)[]): T | undefined {
+  const distinct = new Set(values);
   return distinct.size === 1 ? [...distinct][0] : undefined;
+}
+
+/** A class's or group's level fields: the normalised level, and the MEF code it comes from (`levelSource`). */
+interface Placed {
+  level?: Level;
+  levelSource?: string;
 }
 
 /**
@@ -34,10 +41,10 @@ function singleLevel(levels: (string | undefined)[]): string | undefined {
 export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, options: { file: string }): AsyncGenerator<ConnectorItem> {
   const { file } = options;
   const subjects = new Set<string>();
-  const mefLevels = new Map<string, string | undefined>();
+  const mefLevels = new Map<string, Level | undefined>();
   const mefLabels = new Map<string, string | undefined>();
   const people = new Map<string, boolean>(); // source id → whether its record was given (false: refused)
-  const divisionLevels = new Map<string, string | undefined>();
+  const divisionLevels = new Map<string, Placed>();
   const groups = new Set<string>();
   const memberships = new Set<string>();
 
@@ -51,14 +58,21 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
   const unknown = (line: number, field: string, detail: string, severity: 'error' | 'warning'): ConnectorItem =>
     problem({ file, line, field, code: 'unknown-reference', severity, detail });
 
-  function levelOf(structure: Structure): { level?: string; problems: ConnectorItem[] } {
+  function levelOf(structure: Structure): { placed: Placed; problems: ConnectorItem[] } {
     const problems = structure.mefs.filter((mef) => !mefLevels.has(mef.code))
       .map((mef) => unknown(mef.line, 'MEF_APPARTENANCE', `MEF ${mef.code} is not in NOMENCLATURES/MEFS; it gives no level`, 'warning'));
-    if (structure.mefs.length > 0) return { level: singleLevel(structure.mefs.map((mef) => mefLevels.get(mef.code))), problems };
+    if (structure.mefs.length > 0) {
+      const level = single(structure.mefs.map((mef) => mefLevels.get(mef.code)));
+      const levelSource = single(structure.mefs.map((mef) => mef.code));
+      return { placed: { ...(level ? { level } : {}), ...(levelSource && mefLevels.has(levelSource) ? { levelSource } : {}) }, problems };
+    }
     // A group without MEFs of its own is at the level of the classes it draws from, when they share one.
     problems.push(...structure.divisions.filter((division) => !divisionLevels.has(division.code))
       .map((division) => unknown(division.line, 'DIVISION_APPARTENANCE', `DIVISION_APPARTENANCE ${division.code} names no DIVISION of the export`, 'warning')));
-    return { level: singleLevel(structure.divisions.map((division) => divisionLevels.get(division.code))), problems };
+    const placed = structure.divisions.map((division) => divisionLevels.get(division.code));
+    const level = single(placed.map((p) => p?.level));
+    const levelSource = single(placed.map((p) => p?.levelSource));
+    return { placed: level ? { level, ...(levelSource ? { levelSource } : {}) } : {}, problems };
   }
 
   /** The MEF of a class or group whose MEFs are one, known to the export's nomenclature. */
@@ -68,8 +82,25 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
     return codes.size === 1 && mefLevels.has(code) ? toMef(code, mefLabels.get(code)) : undefined;
   }
 
+  /** Each teacher's subjects in a class or group: those of the services naming it that the nomenclature knows. */
+  function subjectsOf(structure: Structure): { taught: Map<string, string[]>; problems: ConnectorItem[] } {
+    const taught = new Map<string, string[]>();
+    const problems: ConnectorItem[] = [];
+    for (const { id, subject, line } of structure.teachers) {
+      if (!id || !subject) continue;
+      if (!subjects.has(subject)) {
+        problems.push(unknown(line, 'CODE_MATIERE', `SERVICE CODE_MATIERE ${subject} of ${structure.code} is not in NOMENCLATURES/MATIERES; the teacher's membership does not name it`, 'warning'));
+        continue;
+      }
+      const codes = taught.get(id) ?? [];
+      if (!codes.includes(subject)) taught.set(id, [...codes, subject]);
+    }
+    return { taught, problems };
+  }
+
   function membershipsOf(structure: Structure, kind: string): ConnectorItem[] {
-    return structure.teachers.flatMap((teacher): ConnectorItem[] => {
+    const { taught, problems } = subjectsOf(structure);
+    return [...problems, ...structure.teachers.flatMap((teacher): ConnectorItem[] => {
       if (!teacher.id) {
         return [problem({ file, line: teacher.line, field: 'ID', code: 'invalid-field', severity: 'error', detail: `an ENSEIGNANT of ${kind} ${structure.code} has no ID; expected the ID of an INDIVIDU` })];
       }
@@ -81,24 +112,25 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
       // A refused INDIVIDU already has its problem; a teacher of several subjects in one class is one member.
       if (!given || memberships.has(id)) return [];
       memberships.add(id);
+      const subjectIds = (taught.get(teacher.id) ?? []).map((code) => ({ source: SOURCE, id: code }));
       return [operation({
         entity: 'membership',
         record: { role: 'teacher', sourceIds: { [SOURCE]: id } },
-        links: { personId: { source: SOURCE, id: teacher.id }, groupId: { source: SOURCE, id: structure.code } },
+        links: { personId: { source: SOURCE, id: teacher.id }, groupId: { source: SOURCE, id: structure.code }, ...(subjectIds.length ? { subjectIds } : {}) },
         position: { file, line: teacher.line },
       })];
-    });
+    })];
   }
 
   function structureItems(element: XmlElement, structure: Structure): ConnectorItem[] {
     const kind = element.name === 'DIVISION' ? 'division' : 'group';
-    const { level, problems } = levelOf(structure);
+    const { placed, problems } = levelOf(structure);
     const mef = mefOf(structure);
-    if (kind === 'division') divisionLevels.set(structure.code, level);
+    if (kind === 'division') divisionLevels.set(structure.code, placed);
     else groups.add(structure.code);
     const group = operation({
       entity: 'group',
-      record: { kind, code: structure.code, name: structure.name, ...(level ? { level } : {}), ...(mef ? { mef } : {}), sourceIds: { [SOURCE]: structure.code } },
+      record: { kind, code: structure.code, name: structure.name, ...placed, ...(mef ? { mef } : {}), sourceIds: { [SOURCE]: structure.code } },
       position: { file, line: element.line },
     });
     return [group, ...problems, ...membershipsOf(structure, element.name)];
@@ -119,8 +151,8 @@ export async function* parseStsWeb(source: AsyncIterable<Buffer | Uint8Array>, o
       mefLevels.set(code, level);
       mefLabels.set(code, labelOfMef(mef));
       return level ? [] : [problem({
-        file, line: mef.line, field: 'LIBELLE_COURT', code: 'invalid-field', severity: 'warning',
-        detail: `MEF ${code} has no label of at most 20 characters (FORMATION, LIBELLE_COURT, LIBELLE_EDITION, LIBELLE_LONG); its classes get no level`,
+        file, line: mef.line, field: 'CODE', code: 'unknown-level', severity: 'warning',
+        detail: `MEF ${code} names no level of the vocabulary, neither by its code nor by its labels (FORMATION, LIBELLE_COURT, LIBELLE_EDITION, LIBELLE_LONG); its classes keep the code as levelSource, without a level`,
       })];
     },
     INDIVIDU: (individu) => {

@@ -44,7 +44,7 @@ with a JWT signed by its own key (private_key_jwt), and gets short-lived access 
 Reads DATABASE_URL (and DATABASE_SCHEMA) like the server; without DATABASE_URL it uses the embedded database.
 
 Scopes: roster.read (people, groups, subjects, rooms, memberships, guardian links), roster.identifiers (INE
-and birth dates on top of it), sync.write (batches and sync jobs), admin (establishments, directory imports,
+and birth dates on top of it), roster.contacts (addresses, phones and e-mails on top of it), sync.write (batches and sync jobs), admin (establishments, directory imports,
 the jobs of the perimeter)
 `,
     );

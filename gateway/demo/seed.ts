@@ -170,7 +170,7 @@ export async function seedDemo(
  * to create clients or change perimeters. The perimeter is the demo académie.
  */
 export const DEMO_CLIENT_SCOPES: readonly Scope[] = [
-  'roster.read', 'roster.identifiers', 'timetable.read', 'occupancy.read', 'aggregates.read', 'sync.write',
+  'roster.read', 'roster.identifiers', 'roster.contacts', 'timetable.read', 'occupancy.read', 'aggregates.read', 'sync.write',
 ];
 export const DEMO_CLIENT_NAME = 'Demo client';
 export const DEMO_CLIENT_FILE = 'demo-client.json';

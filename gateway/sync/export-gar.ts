@@ -123,22 +123,29 @@ class FolderSink {
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 function personOf(record: RosterRecord): GarPerson {
+  // The first function the source gave picks a staff member's profile (DIR, EDU, DOC…).
+  const [fn] = Array.isArray(record.functions) ? (record.functions as { code?: unknown }[]) : [];
   return {
     id: record.id, kind: record.kind as GarPerson['kind'],
     familyName: text(record.familyName), givenName: text(record.givenName), birthDate: text(record.birthDate), email: text(record.email),
+    ...(text(fn?.code) ? { functionCode: text(fn.code) } : {}),
   };
 }
 
 function groupOf(record: RosterRecord): GarGroup {
   const mef = record.mef as { code?: unknown; label?: unknown } | undefined;
   return {
-    id: record.id, kind: record.kind as GarGroup['kind'], code: text(record.code), name: text(record.name), level: text(record.level),
+    id: record.id, kind: record.kind as GarGroup['kind'], code: text(record.code), name: text(record.name), level: text(record.level), levelSource: text(record.levelSource),
     ...(mef && typeof mef.code === 'string' ? { mef: { code: mef.code, ...(text(mef.label) ? { label: text(mef.label) } : {}) } } : {}),
   };
 }
 
 function membershipOf(record: RosterRecord): GarMembership {
-  return { id: record.id, personId: String(record.personId), groupId: String(record.groupId), role: record.role === 'pupil' ? 'pupil' : 'teacher', endDate: text(record.endDate) };
+  const subjectIds = Array.isArray(record.subjectIds) ? record.subjectIds.filter((id): id is string => typeof id === 'string') : [];
+  return {
+    id: record.id, personId: String(record.personId), groupId: String(record.groupId), role: record.role === 'pupil' ? 'pupil' : 'teacher', endDate: text(record.endDate),
+    ...(subjectIds.length ? { subjectIds } : {}),
+  };
 }
 
 function subjectOf(record: RosterRecord): GarSubject {

@@ -25,8 +25,8 @@ describe('an AAF delivery planned', () => {
     plan.take('Eleve', pupil('5', '52000', ['52000$6A'], { ENTEleveNiveau: ['5EME'] }), at);
     const groups = writes(plan.gathered(new Map())).filter((item) => item.operation.entity === 'group');
     expect(groups.map((item) => [item.to, item.operation.record.code, item.operation.record.level])).toEqual([
-      [{ structure: '52000' }, '5B', '5EME'],
-      [{ structure: '52000' }, '6A', '5EME'],
+      [{ structure: '52000' }, '5B', '5E'],
+      [{ structure: '52000' }, '6A', '5E'],
     ]);
   });
 

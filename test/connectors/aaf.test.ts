@@ -205,25 +205,33 @@ describe('mapping AAF requests', () => {
     }), at, { mefs: new Map([['10110001110', '5EME']]) });
     expect(mapped.problems).toEqual([]);
     expect(entities(mapped)).toEqual([
-      ['52000', 'person', { kind: 'pupil', ine: '101800000A', birthDate: '2013-03-14', familyName: 'LEFÈVRE', givenName: 'Chloé', sourceIds: { aaf: '2000001' } }],
-      ['52000', 'group', { kind: 'division', code: '5B', name: '5B', level: '5EME', mef: { code: '10110001110', label: '5EME' }, sourceIds: { aaf: '52000$5B' } }],
+      ['52000', 'person', { kind: 'pupil', ine: '101800000A', level: '5E', levelSource: '10110001110', mef: { code: '10110001110', label: '5EME' }, birthDate: '2013-03-14', familyName: 'LEFÈVRE', givenName: 'Chloé', sourceIds: { aaf: '2000001' } }],
+      ['52000', 'group', { kind: 'division', code: '5B', name: '5B', level: '5E', levelSource: '10110001110', mef: { code: '10110001110', label: '5EME' }, sourceIds: { aaf: '52000$5B' } }],
       ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$5B' } }],
       ['52000', 'group', { kind: 'group', code: 'LATIN', name: 'LATIN', sourceIds: { aaf: '52000$LATIN' } }],
       ['52000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@52000$LATIN' } }],
-      ['52000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '3000001>2000001' } }],
-      ['52000', 'guardianLink', { legalRepresentative: false, sourceIds: { aaf: '3000002>2000001' } }],
+      ['52000', 'guardianLink', { legalRepresentative: true, relationship: 'mother', sourceIds: { aaf: '3000001>2000001' } }],
+      ['52000', 'guardianLink', { legalRepresentative: false, relationship: 'father', sourceIds: { aaf: '3000002>2000001' } }],
     ]);
     expect(mapped.subjects).toEqual([{ structure: '52000', code: '030201' }, { structure: '52000', code: '061300' }]);
   });
 
-  it('takes the MEF code as the level when its label is longer than the model allows, and keeps the MEF with its whole label', () => {
+  it('normalises the level of the MEF code (its label when the code says none), keeps the code as levelSource and the MEF with its whole label', () => {
     const pupil = requestOf('Eleve', { ENTEleveMEF: ['20010015110'], ENTEleveLibelleMEF: ['2DEGT2  (CAS GENERAL 2 ENS.EXPLO)'] });
-    expect(pupilPlacement(pupil, { mefs: new Map() })).toEqual({ level: '20010015110', mef: { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' } });
+    expect(pupilPlacement(pupil, { mefs: new Map() }, at)).toEqual({ placement: { level: '2DE', levelSource: '20010015110', mef: { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' } }, problems: [] });
     // MefEducNat's label comes before the pupil's own.
-    expect(pupilPlacement(pupil, { mefs: new Map([['20010015110', '2NDE GT']]) })).toEqual({ level: '2NDE GT', mef: { code: '20010015110', label: '2NDE GT' } });
+    expect(pupilPlacement(pupil, { mefs: new Map([['20010015110', '2NDE GT']]) }, at).placement).toEqual({ level: '2DE', levelSource: '20010015110', mef: { code: '20010015110', label: '2NDE GT' } });
+    // A local MEF code (letters) names no level: its NivFormation does.
+    expect(pupilPlacement(requestOf('Eleve', { ENTEleveMEF: ['1031000D11A'], ENTEleveNivFormation: ['3EME'] }), { mefs: new Map() }, at).placement)
+      .toEqual({ level: '3E', levelSource: '1031000D11A', mef: { code: '1031000D11A' } });
     // A value that is no MEF code gives no MEF; the first degree's level comes first.
-    expect(pupilPlacement(requestOf('Eleve', { ENTEleveNiveau: ['CM2'], ENTEleveMEF: ['x'] }), { mefs: new Map() })).toEqual({ level: 'CM2' });
-    expect(pupilPlacement(requestOf('Eleve', {}), { mefs: new Map() })).toEqual({});
+    expect(pupilPlacement(requestOf('Eleve', { ENTEleveNiveau: ['CM2'], ENTEleveMEF: ['x'] }), { mefs: new Map() }, at).placement).toEqual({ level: 'CM2', levelSource: 'CM2' });
+    expect(pupilPlacement(requestOf('Eleve', {}), { mefs: new Map() }, at)).toEqual({ placement: {}, problems: [] });
+    // A code that names no level stays as levelSource, with a warning.
+    expect(pupilPlacement(requestOf('Eleve', { ENTEleveNiveau: ['CLASSE PASSERELLE'] }), { mefs: new Map() }, at)).toEqual({
+      placement: { levelSource: 'CLASSE PASSERELLE' },
+      problems: [expect.objectContaining({ ...at, field: 'ENTEleveNiveau', code: 'unknown-level', severity: 'warning', detail: expect.stringContaining('"CLASSE PASSERELLE"') })],
+    });
   });
 
   it('maps a first-degree pupil: names, labelled classes, level and parental authority', () => {
@@ -232,11 +240,11 @@ describe('mapping AAF requests', () => {
       ENTEleveNiveau: ['CM2'], ENTEleveAutoriteParentale: ['8200001', '8200002$MERE'],
     }), at, { mefs: new Map() });
     expect(entities(mapped)).toEqual([
-      ['81000', 'person', { kind: 'pupil', familyName: 'GARNIER', givenName: 'Noé', sourceIds: { aaf: '2000001' } }],
-      ['81000', 'group', { kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2', sourceIds: { aaf: '81000$C123' } }],
+      ['81000', 'person', { kind: 'pupil', level: 'CM2', levelSource: 'CM2', familyName: 'GARNIER', givenName: 'Noé', sourceIds: { aaf: '2000001' } }],
+      ['81000', 'group', { kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2', levelSource: 'CM2', sourceIds: { aaf: '81000$C123' } }],
       ['81000', 'membership', { role: 'pupil', sourceIds: { aaf: '2000001@81000$C123' } }],
       ['81000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '8200001>2000001' } }],
-      ['81000', 'guardianLink', { legalRepresentative: true, sourceIds: { aaf: '8200002>2000001' } }],
+      ['81000', 'guardianLink', { legalRepresentative: true, relationship: 'mother', sourceIds: { aaf: '8200002>2000001' } }],
     ]);
   });
 
@@ -280,13 +288,56 @@ describe('mapping AAF requests', () => {
       sn: ['MARTIN'], mail: [], ENTEleveClasses: ['52000$5C'], ENTEleveGroupes: [], ENTElevePersRelEleve: ['3000003$10$1$1$1$1'], ENTPersonStructRattach: ['52001'], ENTEleveRegime: ['INTERNE'],
     }, 'modify'), 'pupil', at);
     expect(change).toEqual({
-      fields: { familyName: 'MARTIN', email: undefined }, divisions: ['52000$5C'], groups: [], guardians: [{ guardianId: '3000003', legal: true }],
+      fields: { familyName: 'MARTIN', email: undefined }, divisions: ['52000$5C'], groups: [], guardians: [{ guardianId: '3000003', legal: true, relationship: 'mother' }],
       structure: '52001', problems: [],
     });
     expect(personModification(requestOf('Eleve', { ENTPersonStructRattach: [] }, 'modify'), 'pupil', at)).toEqual({
       fields: {}, problems: [expect.objectContaining({ field: 'ENTPersonStructRattach', severity: 'warning', detail: 'ENTPersonStructRattach is replaced by nothing; the pupil stays where it is' })],
     });
     expect(personModification(requestOf('Eleve', { sn: [] }, 'modify'), 'pupil', at).problems).toEqual([expect.objectContaining({ field: 'sn', code: 'invalid-field' })]);
+  });
+
+  it("reads a guardian's address, phones and e-mail, leaving placeholder numbers out", () => {
+    const guardian = guardianOf(requestOf('PersRelEleve', {
+      sn: ['LEFÈVRE'], givenName: ['Anne'], mail: ['anne.lefevre@example.org'], homePhone: ['04 92 00 00 01'], telephoneNumber: ['0000000000'],
+      mobile: ['06 12 34 56 78'], ENTPersonAdresse: ['12 RUE DES LILAS$BATIMENT B'], ENTPersonCodePostal: ['04100'], ENTPersonVille: ['MANOSQUE'], ENTPersonPays: ['FRANCE'],
+    }, 'add', '3000001'), at);
+    expect(guardian).toEqual({ entity: 'person', position: at, record: {
+      kind: 'guardian', familyName: 'LEFÈVRE', givenName: 'Anne', sourceIds: { aaf: '3000001' },
+      address: { lines: ['12 RUE DES LILAS', 'BATIMENT B'], postalCode: '04100', city: 'MANOSQUE', country: 'FRANCE' },
+      phones: [{ type: 'home', number: '04 92 00 00 01' }, { type: 'mobile', number: '06 12 34 56 78' }], email: 'anne.lefevre@example.org',
+    } });
+    // First degree's own phone attributes.
+    const firstDegree = guardianOf(requestOf('PersRelEleve', { ENTPersonNom: ['GARNIER'], ENTPersonPrenom: ['Luc'], ENTPersRelEleveTelMobile: ['0611111111'], ENTPersRelEleveTelPro: ['0472000000'] }), at);
+    expect('record' in firstDegree && firstDegree.record.phones).toEqual([{ type: 'mobile', number: '0611111111' }, { type: 'work', number: '0472000000' }]);
+  });
+
+  it("maps each guardian's link code to a relationship, an unknown one to other with a warning naming the line and value", () => {
+    const mapped = pupilOf(requestOf('Eleve', {
+      sn: ['DURAND'], givenName: ['Léo'], ENTPersonStructRattach: ['52000'],
+      ENTElevePersRelEleve: ['3000001$1$1$1$0$0', '3000002$2$0$2$0$0', '3000003$3$0$1$0$0', '3000004$6$0$0$1$0', '3000005$99$0$0$1$0'],
+    }), at, { mefs: new Map() });
+    expect(mapped.operations.filter((o) => o.operation.entity === 'guardianLink').map((o) => o.operation.record.relationship)).toEqual(['father', 'mother', 'tutor', 'other', 'other']);
+    expect(mapped.problems).toEqual([{ ...at, field: 'ENTElevePersRelEleve', code: 'unknown-relationship', severity: 'warning', detail: 'ENTElevePersRelEleve is "99", which is no known relationship code; taken as "other"' }]);
+  });
+
+  it("gives a teacher's functions and, on each class or group membership, the subjects it teaches there", () => {
+    const teacher = staffOf(requestOf('PersEducNat', {
+      sn: ['ROUX'], givenName: ['Paul'], ENTPersonStructRattach: ['52000'], PersEducNatPresenceDevantEleves: ['O'],
+      ENTPersonFonctions: ['52000$ENS$ENSEIGNEMENT$L1300$MATHEMATIQUES', '52001$ENS$ENSEIGNEMENT$L1300$MATHEMATIQUES', '52000$DIR$DIRECTION$$'],
+      ENTAuxEnsClasses: ['52000$5B', '52000$4A'], ENTAuxEnsGroupes: ['52000$LATIN'],
+      ENTAuxEnsClassesMatieres: ['52000$5B$061300', '52000$5B$062900', '52000$4A$061300'], ENTAuxEnsGroupesMatieres: ['52000$LATIN$020300'],
+    }), at);
+    expect(teacher.operations[0].operation.record.functions).toEqual([
+      { code: 'ENS', label: 'ENSEIGNEMENT', disciplineCode: 'L1300', disciplineLabel: 'MATHEMATIQUES' }, { code: 'DIR', label: 'DIRECTION' },
+    ]);
+    const links = teacher.operations.filter((o) => o.operation.entity === 'membership' && o.structure === '52000').map((o) => [o.operation.record.sourceIds, o.operation.links?.subjectIds]);
+    expect(links).toEqual([
+      [{ aaf: '2000001@52000$5B' }, [{ source: 'aaf', id: '061300' }, { source: 'aaf', id: '062900' }]],
+      [{ aaf: '2000001@52000$4A' }, [{ source: 'aaf', id: '061300' }]],
+      [{ aaf: '2000001@52000$LATIN' }, [{ source: 'aaf', id: '020300' }]],
+    ]);
+    expect(personModification(requestOf('PersEducNat', { ENTAuxEnsClassesMatieres: ['52000$5B$061300'] }, 'modify'), 'teacher', at).subjects).toEqual(new Map([['52000$5B', ['061300']]]));
   });
 
   it('knows the AAF files by their names, complete or delta, first or second degree', () => {

@@ -112,11 +112,11 @@ describe('an export from before ONDE (BE1D: every field quoted, CRLF, ISO-8859-1
     for await (const item of parseOnde(chunks(bytes, 65_536), { file: 'be1d.csv' })) items.push(item);
     expect(items).toContainEqual({ kind: 'operation', operation: {
       entity: 'person', position: { file: 'be1d.csv', line: 2 },
-      record: { kind: 'pupil', familyName: 'Lefèvre0', givenName: 'Zoé', birthDate: '2017-02-01', sourceIds: { onde: 'E000000' } },
+      record: { kind: 'pupil', familyName: 'Lefèvre0', givenName: 'Zoé', level: 'CE1', levelSource: 'CE1', birthDate: '2017-02-01', sourceIds: { onde: 'E000000' } },
     } });
     expect(items).toContainEqual({ kind: 'operation', operation: {
       entity: 'group', position: { file: 'be1d.csv', line: 3 },
-      record: { kind: 'division', code: 'CE1 A', name: 'CE1 A', level: 'CE1', sourceIds: { onde: 'CE1 A' } },
+      record: { kind: 'division', code: 'CE1 A', name: 'CE1 A', level: 'CE1', levelSource: 'CE1', sourceIds: { onde: 'CE1 A' } },
     } });
     expect(result.count).toBe(2 + 2000 * 2);
   });

@@ -49,10 +49,10 @@ function sourceReading(bytes: Buffer): { source: () => AsyncGenerator<Buffer>; b
   };
 }
 
-const teaches = (person: string, group: string, line: number) => ({
+const teaches = (person: string, group: string, line: number, subjects: string[]) => ({
   entity: 'membership',
   record: { role: 'teacher', sourceIds: { 'sts-web': `${person}@${group}` } },
-  links: { personId: { source: 'sts-web', id: person }, groupId: { source: 'sts-web', id: group } },
+  links: { personId: { source: 'sts-web', id: person }, groupId: { source: 'sts-web', id: group }, subjectIds: subjects.map((id) => ({ source: 'sts-web', id })) },
   position: { file: FILE, line },
 });
 
@@ -78,31 +78,31 @@ describe('the STS-Web connector', () => {
     expect(byId('subject', '100100').record).toEqual({ code: '100100', name: 'ED.PHYSIQUE & SPORT.', sourceIds: { 'sts-web': '100100' } });
 
     expect(byId('person', '10001')).toEqual({
-      entity: 'person', record: { kind: 'teacher', familyName: 'MOREL', givenName: 'Hélène', birthDate: '1978-04-23', sourceIds: { 'sts-web': '10001' } }, position: { file: FILE, line: 88 },
+      entity: 'person', record: { kind: 'teacher', familyName: 'MOREL', givenName: 'Hélène', birthDate: '1978-04-23', functions: [{ code: 'ENS' }], sourceIds: { 'sts-web': '10001' } }, position: { file: FILE, line: 88 },
     });
-    expect(byId('person', '10002').record).toEqual({ kind: 'teacher', familyName: 'LECŒUR', givenName: 'Benoît', birthDate: '1983-11-02', sourceIds: { 'sts-web': '10002' } });
+    expect(byId('person', '10002').record).toEqual({ kind: 'teacher', familyName: 'LECŒUR', givenName: 'Benoît', birthDate: '1983-11-02', functions: [{ code: 'ENS' }], sourceIds: { 'sts-web': '10002' } });
     // An empty NOM_USAGE gives way to NOM_PATRONYMIQUE; no DATE_NAISSANCE, no birthDate.
-    expect(byId('person', '10003').record).toEqual({ kind: 'teacher', familyName: 'N’DIAYE', givenName: 'Awa', sourceIds: { 'sts-web': '10003' } });
-    expect(byId('person', '10004').record).toEqual({ kind: 'staff', familyName: 'FABRE', givenName: 'Jean-Marc', birthDate: '1969-07-14', sourceIds: { 'sts-web': '10004' } });
+    expect(byId('person', '10003').record).toEqual({ kind: 'teacher', familyName: 'N’DIAYE', givenName: 'Awa', functions: [{ code: 'ENS' }], sourceIds: { 'sts-web': '10003' } });
+    expect(byId('person', '10004').record).toEqual({ kind: 'staff', familyName: 'FABRE', givenName: 'Jean-Marc', birthDate: '1969-07-14', functions: [{ code: 'DIR' }], sourceIds: { 'sts-web': '10004' } });
     // A local individual without FONCTION teaches when it has DISCIPLINES; its impossible date is left out.
     expect(byId('person', 'local:245').record).toEqual({ kind: 'teacher', familyName: 'GARNIER', givenName: 'Inès', sourceIds: { 'sts-web': 'local:245' } });
 
     expect(byId('group', '3A')).toEqual({
-      entity: 'group', record: { kind: 'division', code: '3A', name: '3EME A', level: '3EME', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3A' } }, position: { file: FILE, line: 178 },
+      entity: 'group', record: { kind: 'division', code: '3A', name: '3EME A', level: '3E', levelSource: '10310019110', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3A' } }, position: { file: FILE, line: 178 },
     });
     // An empty LIBELLE_LONG: named by its code; a MEF given as a CODE_MEF child.
-    expect(byId('group', '3B').record).toEqual({ kind: 'division', code: '3B', name: '3B', level: '3EME', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3B' } });
+    expect(byId('group', '3B').record).toEqual({ kind: 'division', code: '3B', name: '3B', level: '3E', levelSource: '10310019110', mef: { code: '10310019110', label: '3EME' }, sourceIds: { 'sts-web': '3B' } });
     // Two MEFs of two levels (a 4e-3e class), or an unknown MEF: no level, no MEF.
     expect(byId('group', '4A').record).toEqual({ kind: 'division', code: '4A', name: '4EME-3EME A', sourceIds: { 'sts-web': '4A' } });
     expect(byId('group', '6A').record).toEqual({ kind: 'division', code: '6A', name: '6EME A', sourceIds: { 'sts-web': '6A' } });
     // A group spanning two classes of one level takes that level; spanning levels, none.
-    expect(byId('group', '3ESP2').record).toEqual({ kind: 'group', code: '3ESP2', name: '3EME ESPAGNOL LV2', level: '3EME', sourceIds: { 'sts-web': '3ESP2' } });
+    expect(byId('group', '3ESP2').record).toEqual({ kind: 'group', code: '3ESP2', name: '3EME ESPAGNOL LV2', level: '3E', levelSource: '10310019110', sourceIds: { 'sts-web': '3ESP2' } });
     expect(byId('group', 'LATIN').record).toEqual({ kind: 'group', code: 'LATIN', name: 'LATIN 4E-3E', sourceIds: { 'sts-web': 'LATIN' } });
 
-    // A teacher of French and Latin in 3A is one member of 3A, at the line of the first service naming her.
-    expect(byId('membership', '10001@3A')).toEqual(teaches('10001', '3A', 191));
-    expect(byId('membership', 'local:245@4A')).toEqual(teaches('local:245', '4A', 251));
-    expect(byId('membership', '10006@3ESP2')).toEqual(teaches('10006', '3ESP2', 279));
+    // A teacher of French and Latin in 3A is one member of 3A, at the line of the first service naming her, with both subjects.
+    expect(byId('membership', '10001@3A')).toEqual(teaches('10001', '3A', 191, ['020100', '021100']));
+    expect(byId('membership', 'local:245@4A')).toEqual(teaches('local:245', '4A', 251, ['061300']));
+    expect(byId('membership', '10006@3ESP2')).toEqual(teaches('10006', '3ESP2', 279, ['030602']));
   });
 
   it('reports each element it cannot use, or uses in part, with its line, field and what was expected', async () => {
@@ -122,6 +122,29 @@ describe('the STS-Web connector', () => {
     ]);
   });
 
+  it('puts a vocational class on the level of its MEF code and links only the subjects the nomenclature knows', async () => {
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<STS_EDT><NOMENCLATURES>
+<MATIERES><MATIERE CODE="061300"><LIBELLE_LONG>MATHEMATIQUES</LIBELLE_LONG></MATIERE></MATIERES>
+<MEFS><MEF CODE="24731402320"><LIBELLE_LONG>1ERE PRO ACCUEIL</LIBELLE_LONG></MEF><MEF CODE="ZZZZ"><LIBELLE_LONG>DISPOSITIF LOCAL</LIBELLE_LONG></MEF></MEFS>
+</NOMENCLATURES><DONNEES>
+<INDIVIDUS><INDIVIDU ID="1" TYPE="epp"><NOM_USAGE>ROUX</NOM_USAGE><PRENOM>Paul</PRENOM><FONCTION>ENS</FONCTION></INDIVIDU></INDIVIDUS>
+<STRUCTURE><DIVISIONS>
+<DIVISION CODE="1PRO1"><MEFS_APPARTENANCE><MEF_APPARTENANCE CODE="24731402320"/></MEFS_APPARTENANCE>
+<SERVICES><SERVICE CODE_MATIERE="061300"><ENSEIGNANTS><ENSEIGNANT ID="1" TYPE="epp"/></ENSEIGNANTS></SERVICE>
+<SERVICE CODE_MATIERE="999999"><ENSEIGNANTS><ENSEIGNANT ID="1" TYPE="epp"/></ENSEIGNANTS></SERVICE></SERVICES></DIVISION>
+<DIVISION CODE="LOC"><MEFS_APPARTENANCE><MEF_APPARTENANCE CODE="ZZZZ"/></MEFS_APPARTENANCE></DIVISION>
+</DIVISIONS></STRUCTURE></DONNEES></STS_EDT>`;
+    const items = await parse(Buffer.from(xml));
+    const operations = operationsOf(items);
+    expect(operations.find((o) => o.entity === 'group' && o.record.code === '1PRO1')!.record).toMatchObject({ level: '1PRO', levelSource: '24731402320' });
+    const local = operations.find((o) => o.entity === 'group' && o.record.code === 'LOC')!.record;
+    expect(local).toMatchObject({ levelSource: 'ZZZZ' });
+    expect(local).not.toHaveProperty('level');
+    expect(operations.find((o) => o.entity === 'membership')!.links!.subjectIds).toEqual([{ source: 'sts-web', id: '061300' }]);
+    expect(problemsOf(items).map((p) => [p.line, p.field, p.code])).toEqual([[4, 'CODE', 'unknown-level'], [10, 'CODE_MATIERE', 'unknown-reference']]);
+  });
+
   it('reads the same export saved in UTF-8 with a byte-order mark and LF line ends', async () => {
     const text = iconv.decode(EXPORT, 'windows-1252').replace('encoding="ISO-8859-1"', 'encoding="UTF-8"').replace(/\r\n/g, '\n');
     expect(await parse(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]))).toEqual(await parse(EXPORT));
@@ -131,7 +154,7 @@ describe('the STS-Web connector', () => {
     const xml = '<?xml version="1.0" encoding="ISO-8859-15"?>\n<STS_EDT><DONNEES><INDIVIDUS>\n<INDIVIDU ID="7" TYPE="epp"><NOM_USAGE>ŒUVRARD</NOM_USAGE><PRENOM>Zoé</PRENOM><FONCTION>ENS</FONCTION></INDIVIDU>\n</INDIVIDUS></DONNEES></STS_EDT>\n';
     const bytes = iconv.encode(xml, 'iso-8859-15');
     expect(bytes.includes(0xbc)).toBe(true);
-    expect(operationsOf(await parse(bytes)).map((o) => o.record)).toEqual([{ kind: 'teacher', familyName: 'ŒUVRARD', givenName: 'Zoé', sourceIds: { 'sts-web': '7' } }]);
+    expect(operationsOf(await parse(bytes)).map((o) => o.record)).toEqual([{ kind: 'teacher', familyName: 'ŒUVRARD', givenName: 'Zoé', functions: [{ code: 'ENS' }], sourceIds: { 'sts-web': '7' } }]);
   });
 
   it('stops on malformed XML with the file and line', async () => {

@@ -152,7 +152,7 @@ describe('the OpenAPI document', () => {
       expect(scopesOf(id), id).toEqual([['admin']]);
     }
     const declared = Object.keys(document.components.securitySchemes.oauth2.flows.clientCredentials.scopes);
-    expect(declared).toEqual(['roster.read', 'roster.identifiers', 'timetable.read', 'occupancy.read', 'aggregates.read', 'sync.write', 'admin']);
+    expect(declared).toEqual(['roster.read', 'roster.identifiers', 'roster.contacts', 'timetable.read', 'occupancy.read', 'aggregates.read', 'sync.write', 'admin']);
   });
 
   it('answers every error as application/problem+json with the Problem schema, and 304 with no body', () => {

@@ -28,7 +28,7 @@ describe('the demo behind a running gateway', () => {
     const { clientId, clientSecret } = await ensureDemoData({ db: gateway.gateway.store.db, dataDir, options });
     const token = await fetchToken(gateway.baseUrl, clientId, clientSecret);
     expect(token.scope?.split(' ').sort()).toEqual(
-      ['aggregates.read', 'occupancy.read', 'roster.identifiers', 'roster.read', 'sync.write', 'timetable.read'],
+      ['aggregates.read', 'occupancy.read', 'roster.contacts', 'roster.identifiers', 'roster.read', 'sync.write', 'timetable.read'],
     );
     const client = api(gateway.baseUrl, token.access_token);
 

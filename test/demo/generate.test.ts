@@ -117,7 +117,7 @@ describe('demo generator', () => {
 
   it('puts pupils in a class of their level, born in the right year, and some in teaching groups', () => {
     const expectedBirthYear: Record<string, number> = {
-      CP: 2020, CE1: 2019, CE2: 2018, CM1: 2017, CM2: 2016, '6E': 2015, '5E': 2014, '4E': 2013, '3E': 2012, '2NDE': 2011, '1ERE': 2010, TLE: 2009,
+      CP: 2020, CE1: 2019, CE2: 2018, CM1: 2017, CM2: 2016, '6E': 2015, '5E': 2014, '4E': 2013, '3E': 2012, '2DE': 2011, '1RE': 2010, TLE: 2009,
     };
     const levelsOf = new Map<string, Set<string>>();
     for (const { establishment, operations } of defaultDemo) {
@@ -143,7 +143,7 @@ describe('demo generator', () => {
     }
     expect(levelsOf.get('ecole')).toEqual(new Set(['CP', 'CE1', 'CE2', 'CM1', 'CM2']));
     expect(levelsOf.get('college')).toEqual(new Set(['6E', '5E', '4E', '3E']));
-    expect(levelsOf.get('lycee')).toEqual(new Set(['2NDE', '1ERE', 'TLE']));
+    expect(levelsOf.get('lycee')).toEqual(new Set(['2DE', '1RE', 'TLE']));
   });
 
   it('gives every pupil one or two guardians, some guardians two pupils of the same establishment', () => {
@@ -162,6 +162,30 @@ describe('demo generator', () => {
       guardiansOfTwo += [...perGuardian.values()].filter((n) => n >= 2).length;
     }
     expect(guardiansOfTwo).toBeGreaterThan(0);
+  });
+
+  it("carries the roster's facts: guardians' contacts and links, pupils' levels, teachers' subjects per class or group, staff functions", () => {
+    for (const { establishment, operations } of defaultDemo) {
+      const of = (entity: string) => operations.filter((o) => o.entity === entity).map((o) => o.record);
+      const people = of('person');
+      const guardians = people.filter((p) => p.kind === 'guardian');
+      for (const guardian of guardians) {
+        expect(guardian.address).toMatchObject({ lines: [expect.any(String)], postalCode: expect.stringMatching(/^[0-9]{5}$/), city: expect.any(String) });
+        expect(guardian.phones).toContainEqual({ type: 'mobile', number: expect.stringMatching(/^06 39 98 /) });
+      }
+      for (const link of of('guardianLink')) expect(['mother', 'father', 'tutor', 'other']).toContain(link.relationship);
+      for (const pupil of people.filter((p) => p.kind === 'pupil')) expect([pupil.level, pupil.levelSource]).toEqual([expect.any(String), expect.any(String)]);
+      expect(people.filter((p) => p.kind === 'teacher').every((t) => (t.functions as { code: string }[])[0].code === 'ENS')).toBe(true);
+      const subjects = new Set(of('subject').map((s) => s.id));
+      const teaching = of('membership').filter((m) => m.role === 'teacher');
+      expect(teaching.length).toBeGreaterThan(0);
+      // Every class teacher names its subjects; an école's extra teacher, sharing a class, names none.
+      expect(teaching.filter((m) => m.subjectIds === undefined).length).toBeLessThanOrEqual(establishment.type === 'ecole' ? 1 : 0);
+      for (const id of teaching.flatMap((m) => (m.subjectIds ?? []) as string[])) expect(subjects.has(id)).toBe(true);
+      expect(of('membership').filter((m) => m.role === 'pupil').every((m) => m.subjectIds === undefined)).toBe(true);
+    }
+    const relationships = records(defaultDemo, 'guardianLink').map((l) => l.relationship);
+    expect(new Set(relationships)).toEqual(new Set(['mother', 'father', 'tutor', 'other']));
   });
 
   it('gives each establishment the 2026-2027 school year with its zone holidays, rooms and subjects', () => {

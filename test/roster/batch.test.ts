@@ -153,6 +153,31 @@ describe('links by source identifier', () => {
     expect((again.body as { counts: unknown }).counts).toEqual({ created: 0, updated: 0, unchanged: 1, deleted: 0 });
   });
 
+  it("resolves a teacher membership's subjects given as an array of source ids, and names each one that is missing", async () => {
+    const teacher = { entity: 'person', op: 'upsert', record: { kind: 'teacher', familyName: 'ROUX', givenName: 'Paul', sourceIds: { 'sts-web': 'T-1' } } };
+    const classe = { entity: 'group', op: 'upsert', record: { kind: 'division', code: '5B', level: '5E', levelSource: '5EME', sourceIds: { 'sts-web': '5B' } } };
+    const subjects = ['061300', '020700'].map((code) => ({ entity: 'subject', op: 'upsert', record: { code, name: code, sourceIds: { 'sts-web': code } } }));
+    const teaching = (ids: string[], role = 'teacher') => ({ entity: 'membership', op: 'upsert', record: { role, sourceIds: { 'sts-web': `T-1@5B/${role}` } },
+      links: { personId: { source: 'sts-web', id: 'T-1' }, groupId: { source: 'sts-web', id: '5B' }, subjectIds: ids.map((id) => ({ source: 'sts-web', id })) } });
+    const response = await writer.post(`/v1/establishments/${uai}/batch`, { records: [teacher, classe, ...subjects, teaching(['061300', '020700'])] });
+    expect(response.status).toBe(200);
+    const [, , maths, french, membershipId] = (response.body as { results: { id: string }[] }).results.map((r) => r.id);
+    const stored = (await writer.get(`/v1/establishments/${uai}/memberships?role=teacher`)).body as { data: Record<string, unknown>[] };
+    expect(stored.data.find((m) => m.id === membershipId)).toMatchObject({ role: 'teacher', subjectIds: [maths, french] });
+
+    const refused = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
+      teaching(['061300', 'nothing']),
+      teaching(['061300'], 'pupil'),
+      { ...teaching([]), links: { personId: { source: 'sts-web', id: 'T-1' }, groupId: { source: 'sts-web', id: '5B' }, subjectIds: { source: 'sts-web', id: '061300' } } },
+    ] });
+    expect(refused.status).toBe(400);
+    expect((refused.body as Problem).errors).toEqual([
+      { pointer: '/records/0/links/subjectIds/1', detail: `no subject of ${uai} has the sts-web identifier "nothing" (stored, or earlier in the batch)` },
+      expect.objectContaining({ pointer: expect.stringMatching(/^\/records\/1\/record/) }),
+      { pointer: '/records/2/links/subjectIds', detail: 'must be an array of { "source": "<source name>", "id": "<that source\'s identifier>" }' },
+    ]);
+  });
+
   it('names a link whose target does not exist, and a field that is not a link', async () => {
     const response = await writer.post(`/v1/establishments/${uai}/batch`, { records: [
       { entity: 'membership', op: 'upsert', record: { role: 'pupil', sourceIds: { onde: 'X/Y' } },

@@ -30,9 +30,10 @@ describe('the municipal export as CSV', () => {
   it('writes names that begin like formulas as text', () => {
     const pupil: MunicipalPupil = {
       uai: '0690001A', establishmentName: 'École des Tilleuls', familyName: '=HYPERLINK("http://x.example")', givenName: '@Léa',
-      className: '+CM2', guardians: [{ familyName: '-Martin', givenName: 'Claire', legalRepresentative: true }],
+      className: '+CM2', guardians: [{ familyName: '-Martin', givenName: 'Claire', legalRepresentative: true, phones: [{ type: 'mobile', number: '+33 6 12 34 56 78' }], address: { lines: ['=1+2'] } }],
     };
     const row = [...municipalCsv([pupil])][1];
-    expect(row).toBe(`0690001A;École des Tilleuls;;"'=HYPERLINK(""http://x.example"")";'@Léa;;'+CM2;;'-Martin;Claire;;oui;;;;\r\n`);
+    // The guardian's 12 columns (an address line and an international number neutralised too), then the second's, empty.
+    expect(row).toBe(`0690001A;École des Tilleuls;;"'=HYPERLINK(""http://x.example"")";'@Léa;;'+CM2;;'-Martin;Claire;;oui;;'=1+2;;;;;'+33 6 12 34 56 78;${';'.repeat(12)}\r\n`);
   });
 });

@@ -22,16 +22,16 @@ interface OldRow {
 }
 
 /** An establishment and its records written as rows of the tables of that time. */
-async function storedBefore(uai: string, rows: OldRow[]): Promise<void> {
+async function storedBefore(uai: string, rows: OldRow[], into: Store = store): Promise<void> {
   const { name, type, sector, communeCode, departementCode, regionCode, academieCode } = establishment(uai, LYON) as Record<string, string>;
   const at = new Date();
-  await store.db.insertInto('establishment').values({
+  await into.db.insertInto('establishment').values({
     id: crypto.randomUUID(), uai, status: 'active', name, type, sector, commune_code: communeCode, departement_code: departementCode,
     region_code: regionCode, academie_code: academieCode, source_ids: '{}', data: JSON.stringify({ name, type, sector }), body: '{}', body_minimal: null, updated_at: at, seq: 1,
   }).execute();
   for (const [i, row] of rows.entries()) {
     const { id: _id, uai: _uai, sourceIds: _sourceIds, ...data } = row.data;
-    await store.db.insertInto('roster_record').values({
+    await into.db.insertInto('roster_record').values({
       id: row.id, entity: row.entity, uai, kind: null, status: 'active', source_ids: JSON.stringify(row.sourceIds), data: JSON.stringify(data),
       body: JSON.stringify({ id: row.id, uai, status: 'active', sourceIds: row.sourceIds, ...data }),
       body_minimal: row.minimal && JSON.stringify(row.minimal), updated_at: at, seq: i + 2,
@@ -64,5 +64,35 @@ describe('migrations', () => {
     expect(JSON.parse(rows.find((r) => r.entity === 'membership')!.body).sourceIds).toEqual({ onde: `${ine}/CM2` });
     // Records of other sources are left as they were.
     expect(rows.find((r) => r.entity === 'group')).toEqual({ entity: 'group', ...groupBefore });
+  });
+
+  it('20261202_0014 puts stored levels on the vocabulary, keeps the source code beside them, and announces the change', async () => {
+    const otherSchema = uniqueSchema('levels');
+    const other = await openStore({ databaseUrl: TEST_DATABASE_URL, databaseSchema: otherSchema, dataDir: '' });
+    try {
+      const migrator = new Migrator({ db: other.db, provider: migrationProvider, migrationTableSchema: otherSchema });
+      expect((await migrator.migrateTo('20261202_0013_shared_records')).error).toBeUndefined();
+      const uai = newUai('069');
+      const third = division('3A', { level: '3EME' });
+      const odd = division('X1', { level: 'PASSERELLE' });
+      const pupilOfThird = pupil({ level: '10310019110' });
+      await storedBefore(uai, [third, odd, pupilOfThird].map((record) => ({
+        entity: record.kind === 'pupil' ? 'person' : 'group', id: record.id as string, sourceIds: {}, data: record, minimal: null,
+      })), other);
+      const before = await other.db.selectFrom('change_counter').select('seq').executeTakeFirstOrThrow();
+
+      expect((await migrator.migrateToLatest()).error).toBeUndefined();
+      const rows = await other.db.selectFrom('roster_record').select(['id', 'data', 'body', 'seq']).execute();
+      const dataOf = (id: unknown) => rows.find((r) => r.id === id)!.data as Record<string, unknown>;
+      expect(dataOf(third.id)).toMatchObject({ level: '3E', levelSource: '3EME' });
+      expect(dataOf(odd.id)).toMatchObject({ levelSource: 'PASSERELLE' });
+      expect(dataOf(odd.id)).not.toHaveProperty('level');
+      expect(dataOf(pupilOfThird.id)).toMatchObject({ level: '3E', levelSource: '10310019110' });
+      expect(JSON.parse(rows.find((r) => r.id === third.id)!.body)).toMatchObject({ level: '3E', levelSource: '3EME' });
+      const announced = await other.db.selectFrom('change_log').select('record_id').where('seq', '>', before.seq).execute();
+      expect(announced.map((r) => r.record_id).sort()).toEqual([third.id, odd.id, pupilOfThird.id].sort());
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -197,3 +197,28 @@ describe('matching people across sources', () => {
     expect((clash as { problems: { pointer: string }[] }).problems.map((p) => p.pointer)).toEqual(['/records/0/record/sourceIds/onde']);
   });
 });
+
+describe("a complete import and a teacher's subjects (array links)", () => {
+  it('keeps the teaching of a refused subject, and tombstones the subject a teacher no longer has once nothing names it', async () => {
+    const uai = newUai('069');
+    await putEstablishment(store.db, establishment(uai, LYON));
+    const sts = (id: string) => ({ source: 'sts-web', id });
+    const roster = (subjects: string[], taught: string[]): RecordOperation[] => [
+      upsert('person', { kind: 'teacher', familyName: 'ROUX', givenName: 'Paul', sourceIds: { 'sts-web': 'T1' } }),
+      upsert('group', { kind: 'division', code: '5A', sourceIds: { 'sts-web': '5A' } }),
+      ...subjects.map((code) => upsert('subject', { code, name: code, sourceIds: { 'sts-web': code } })),
+      { ...upsert('membership', { role: 'teacher', sourceIds: { 'sts-web': 'T1@5A' } }), links: { personId: sts('T1'), groupId: sts('5A'), subjectIds: taught.map(sts) } },
+    ] as RecordOperation[];
+    const confirmed = complete('sts-web', true);
+    expect((await applyBatch(store.db, uai, roster(['061300', '020700'], ['061300', '020700']), confirmed)).counts.created).toBe(5);
+    // 020700 refused (its label could not be read): the membership that names it is kept as it was, and so is it.
+    const refused = { replace: { ...confirmed.replace, keep: new Set(['020700']) } };
+    const withoutIt = roster(['061300'], ['061300']).filter((o) => o.entity !== 'membership');
+    expect((await applyBatch(store.db, uai, withoutIt, refused)).counts).toEqual({ created: 0, updated: 0, unchanged: 3, deleted: 0 });
+    // Next time the teacher teaches only 061300: 020700 goes.
+    expect((await applyBatch(store.db, uai, roster(['061300'], ['061300']), confirmed)).counts).toEqual({ created: 0, updated: 1, unchanged: 3, deleted: 1 });
+    const [membership] = await store.db.selectFrom('roster_record').select('data').where('uai', '=', uai).where('entity', '=', 'membership').execute();
+    const [maths] = await store.db.selectFrom('roster_record').select('id').where('uai', '=', uai).where('entity', '=', 'subject').where('status', '=', 'active').execute();
+    expect((membership.data as { subjectIds: string[] }).subjectIds).toEqual([maths.id]);
+  });
+});

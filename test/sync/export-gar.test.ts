@@ -70,13 +70,14 @@ describe('the GAR export of an establishment', () => {
     const gone = pupil({ familyName: 'Parti', givenName: 'Paul' });
     const durand = teacher('Durand', { email: 'anne.durand@ac-lyon.fr', birthDate: '1980-05-06' });
     const petit = teacher('Petit');
-    const cpe = { id: randomUUID(), kind: 'staff', familyName: 'Roux', givenName: 'Marc' };
+    const cpe = { id: randomUUID(), kind: 'staff', familyName: 'Roux', givenName: 'Marc', functions: [{ code: 'CPE', label: 'EDUCATION' }] };
     const mother = guardian();
+    const subjects = [subject('020700', 'FRANCAIS'), subject('030201', 'ANGLAIS LV1')];
+    const [french, englishSubject] = subjects.map((s) => s.id as string);
     const memberships = [
       membership(lea, sixA), membership(lea, english), membership(noe, fiveB), membership(noe, english), membership(sam, fiveB), membership(sam, english, { endDate: '2026-10-16' }),
-      membership(durand, sixA), membership(durand, english), membership(petit, fiveB),
+      membership(durand, sixA, { subjectIds: [french] }), membership(durand, english, { subjectIds: [englishSubject] }), membership(petit, fiveB, { subjectIds: [englishSubject, french] }),
     ];
-    const subjects = [subject('020700', 'FRANCAIS'), subject('030201', 'ANGLAIS LV1')];
     await applyBatch(store.db, uai, [
       ...[lea, noe, sam, gone, durand, petit, cpe, mother].map((p) => upsert('person', p)),
       ...[sixA, fiveB, english].map((g) => upsert('group', g)),
@@ -112,7 +113,8 @@ describe('the GAR export of an establishment', () => {
       [durand.id, 'Durand', 'anne.durand@ac-lyon.fr', '1980-05-06'], [petit.id, 'Petit', undefined, undefined], [cpe.id, 'Roux', undefined, undefined],
     ] as (string | undefined)[][]));
     const profiles = Object.fromEntries((entries.get('GAREnseignant') ?? []).map((e) => [text(e, 'GARPersonIdentifiant'), text(e.children.find((c) => c.name === 'men:GARPersonProfils')!, 'GARPersonProfil')]));
-    expect(profiles).toEqual({ [durand.id as string]: 'National_ens', [petit.id as string]: 'National_ens', [cpe.id as string]: 'National_eta' });
+    // The CPE's function makes it vie scolaire staff.
+    expect(profiles).toEqual({ [durand.id as string]: 'National_ens', [petit.id as string]: 'National_ens', [cpe.id as string]: 'National_evs' });
     expect(rows(entries.get('GARGroupe'), 'GARGroupeCode', 'GARGroupeLibelle', 'GARGroupeStatut', 'GARStructureUAI')).toEqual([
       ['5B', '5B', 'DIVISION', uai], ['6A', '6e A', 'DIVISION', uai], ['ANG-LV1', 'Anglais LV1 & co', 'GROUPE', uai],
     ]);
@@ -123,7 +125,12 @@ describe('the GAR export of an establishment', () => {
     expect(rows(entries.get('GARPersonGroupe'), 'GARPersonIdentifiant', 'GARGroupeCode', 'GARStructureUAI'))
       .toEqual(sorted(memberships.filter((m) => !m.endDate).map((m) => [m.personId as string, codeOf.get(m.groupId as string)!, uai])));
     expect(rows(entries.get('GARPersonMEF'), 'GARPersonIdentifiant', 'GARMEFCode')).toEqual(sorted([[noe.id, '10110001110'], [sam.id, '10110001110'], [petit.id, '10110001110']] as string[][]));
-    expect(result.counts).toEqual({ GAREtab: 1, GARMEF: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 8, GARPersonMEF: 3 });
+    // What each teacher teaches in each class and group, by GARMatiere code.
+    expect(entries.get('GAREnsClasseMatiere')!.map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARGroupeCode'), childTexts(e, 'GARMatiereCode')]).sort())
+      .toEqual(sorted([[durand.id, '6A', ['020700']], [petit.id, '5B', ['020700', '030201']]] as unknown[][]));
+    expect(entries.get('GAREnsGroupeMatiere')!.map((e) => [text(e, 'GARPersonIdentifiant'), text(e, 'GARGroupeCode'), childTexts(e, 'GARMatiereCode')]))
+      .toEqual([[durand.id, 'ANG-LV1', ['030201']]]);
+    expect(result.counts).toEqual({ GAREtab: 1, GARMEF: 1, GARMatiere: 2, GARGroupe: 3, GAREleve: 3, GAREnseignant: 3, GARPersonGroupe: 8, GARPersonMEF: 3, GAREnsClasseMatiere: 2, GAREnsGroupeMatiere: 1 });
     expect(result.problems).toEqual([expect.objectContaining({ entity: 'group', id: sixA.id, field: 'level', code: 'no-mef-code', severity: 'warning' })]);
 
     const [archive, md5] = result.files.slice(-2);
@@ -136,7 +143,7 @@ describe('the GAR export of an establishment', () => {
   it("writes an école's roster with the first-degree schema", async () => {
     const uai = newUai('069');
     await putEstablishment(store.db, establishment(uai, undefined, { type: 'ecole', name: 'École des Tilleuls' }));
-    const cm2 = division('CM2', { level: '2116' });
+    const cm2 = division('CM2', { level: 'CM2', levelSource: '2116' });
     const lina = pupil({ givenName: 'Lina' });
     const garcia = teacher('Garcia', { email: 'garcia@ac-lyon.fr' });
     await applyBatch(store.db, uai, [

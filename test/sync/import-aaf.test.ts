@@ -308,11 +308,17 @@ describe('a complete AAF delivery', () => {
       ['020700', 'FRANCAIS', '020700'], ['030201', 'ANGLAIS LV1', '030201'], ['061300', 'MATHEMATIQUES', '061300'],
     ]);
     const groups = await records(uai, 'group');
-    // A MEF label longer than the model's 20 characters gives way to the MEF code as the level; the MEF keeps it.
-    expect(groups.map((g) => [g.data.code, g.data.level, g.data.mef]).sort()).toEqual([
-      ['2GT1', '20010015110', { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' }],
-      ['5A', '5EME', { code: '10110001110', label: '5EME' }],
+    // The level on the normalised vocabulary, from the MEF code, which stays as levelSource; the MEF keeps its whole label.
+    expect(groups.map((g) => [g.data.code, g.data.level, g.data.levelSource, g.data.mef]).sort()).toEqual([
+      ['2GT1', '2DE', '20010015110', { code: '20010015110', label: '2DEGT2 (CAS GENERAL 2 ENS.EXPLO)' }],
+      ['5A', '5E', '10110001110', { code: '10110001110', label: '5EME' }],
     ]);
+    // Each pupil has its own level: the 2nde pupil of 5A too.
+    const pupils = await records(uai, 'person');
+    expect(pupils.filter((p) => p.kind === 'pupil').map((p) => [p.aaf, p.data.level]).sort()).toEqual([['710001', '5E'], ['710002', '5E'], ['710003', '2DE'], ['710004', '2DE']]);
+    // The teacher's membership of 5A names the subject it teaches there; an undescribed subject code is left out.
+    const [teaching] = (await records(uai, 'membership')).filter((m) => m.data.role === 'teacher');
+    expect(teaching.data.subjectIds).toEqual([subjects.find((s) => s.data.code === '020700')!.id]);
     const logged = await changes(uai);
     expect((await run(files)).establishments[0].counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(await changes(uai)).toBe(logged);
@@ -358,7 +364,9 @@ describe('a first-degree (aaf1d) delivery', () => {
       ['guardian', 'GARNIER', 'Julie', 'julie.garnier@example.org'], ['pupil', 'GARNIER', 'Noé', undefined], ['staff', 'MOREL', 'Yves', undefined], ['teacher', 'PETIT', 'Claire', undefined],
     ]);
     const [group] = await records(ecole, 'group');
-    expect(group.data).toEqual({ kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2' });
+    expect(group.data).toEqual({ kind: 'division', code: 'C123', name: 'CM2 de Mme Petit', level: 'CM2', levelSource: 'CM2' });
+    expect(people.find((p) => p.kind === 'guardian')!.data.phones).toEqual([{ type: 'mobile', number: '0600000000' }]);
+    expect(people.find((p) => p.kind === 'staff')!.data.functions).toEqual([{ code: 'DIR', label: 'DIRECTION', disciplineLabel: 'DIRECTEUR' }]);
     expect(group.aaf).toBe('81000$C123');
     const [link] = await records(ecole, 'guardianLink');
     expect(link.data.legalRepresentative).toBe(true);

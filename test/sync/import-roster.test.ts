@@ -88,6 +88,28 @@ describe('the école of an ONDE import', () => {
     expect(outcome.problems).toEqual([expect.objectContaining({ code: 'establishment-incomplete', severity: 'warning', detail: expect.stringContaining('name, sector, commune') })]);
   });
 
+  it("stores the responsables an export names: siblings' mother once, with her contacts, linked to both as mother", async () => {
+    const uai = newUai('069');
+    const families = ondePupils(4, '10191', { guardians: true });
+    const outcome = await ondeImporter.run(store.db, {
+      files: [{ name: 'eleves.csv', open: async function* () { yield families.exportOf(families.all); } }],
+      uai, mode: 'complete', confirmed: false, lenientIdentifiers: false, perimeter: [{ kind: 'national' }],
+    });
+    expect(outcome.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const rows = await store.db.selectFrom('roster_record').select(['id', 'entity', 'kind', 'data']).where('uai', '=', uai).where('status', '=', 'active').execute();
+    const guardians = rows.filter((r) => r.entity === 'person' && r.kind === 'guardian');
+    expect(guardians.map((g) => g.data)).toContainEqual({
+      kind: 'guardian', familyName: 'Famille0', givenName: 'Mère0', email: 'mere0@example.org',
+      address: { lines: ['1 rue des Écoles'], postalCode: '69003', city: 'LYON', country: 'FRANCE' }, phones: [{ type: 'mobile', number: '06 39 98 00 00' }],
+    });
+    expect(guardians).toHaveLength(2);
+    const links = rows.filter((r) => r.entity === 'guardianLink').map((r) => r.data as Record<string, unknown>);
+    expect(links).toHaveLength(4);
+    expect(links.every((l) => l.relationship === 'mother' && l.legalRepresentative === true)).toBe(true);
+    // CE2 and CM1 pupils each have their own level.
+    expect(rows.filter((r) => r.entity === 'person' && r.kind === 'pupil').map((r) => (r.data as { level: string }).level).sort()).toEqual(['CE2', 'CE2', 'CM1', 'CM1']);
+  });
+
   it('keeps what the national directory set of a known école, and a later directory import completes one ONDE created', async () => {
     const uai = newUai('069');
     const directory = establishment(uai, LYON, { type: 'ecole', name: 'École des Tilleuls', sector: 'private', sourceIds: { annuaire: uai } });

@@ -56,7 +56,8 @@ describe('an STS-Web import', () => {
     const find = (entity: string, id: string) => records.find((r) => r.entity === entity && r.sourceId === id)!;
     expect(find('person', '10002')).toMatchObject({ kind: 'teacher', data: { kind: 'teacher', familyName: 'LECŒUR', givenName: 'Benoît', birthDate: '1983-11-02' } });
     const [membership, person, group] = [find('membership', '10006@3ESP2'), find('person', '10006'), find('group', '3ESP2')];
-    expect(membership.data).toEqual({ role: 'teacher', personId: person.id, groupId: group.id });
+    // The subjects the teacher's services in the group name, as the stored subjects' ids.
+    expect(membership.data).toEqual({ role: 'teacher', personId: person.id, groupId: group.id, subjectIds: [find('subject', '030602').id] });
   });
 
   it('changes nothing when the same export comes again, telling how many records it read', async () => {

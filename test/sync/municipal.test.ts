@@ -25,13 +25,17 @@ describe('the municipal export', () => {
     const noe = pupil({ familyName: 'Dupont', givenName: 'Noé' });
     const cm2 = division('CM2 A', { level: 'CM2', name: 'CM2 "les hiboux"; salle 4' });
     const father = guardian({ familyName: 'Martin', givenName: 'Paul', email: undefined });
-    const mother = guardian({ familyName: 'Martin', givenName: 'Claire', email: 'claire@example.org' });
-    const link = (g: Record<string, unknown>, p: Record<string, unknown>, legal: boolean) =>
-      upsert('guardianLink', { id: randomUUID(), guardianId: g.id, pupilId: p.id, legalRepresentative: legal });
+    const mother = guardian({
+      familyName: 'Martin', givenName: 'Claire', email: 'claire@example.org',
+      address: { lines: ['12 rue des Lilas', 'Bâtiment B'], postalCode: '69003', city: 'LYON', country: 'FRANCE' },
+      phones: [{ type: 'home', number: '04 72 00 00 01' }, { type: 'mobile', number: '06 12 34 56 78' }],
+    });
+    const link = (g: Record<string, unknown>, p: Record<string, unknown>, legal: boolean, relationship?: string) =>
+      upsert('guardianLink', { id: randomUUID(), guardianId: g.id, pupilId: p.id, legalRepresentative: legal, ...(relationship ? { relationship } : {}) });
     await applyBatch(store.db, ecole, [
       upsert('person', lea), upsert('person', noe), upsert('group', cm2), upsert('person', father), upsert('person', mother),
       upsert('membership', { id: randomUUID(), personId: lea.id, groupId: cm2.id, role: 'pupil' }),
-      link(father, lea, false), link(mother, lea, true),
+      link(father, lea, false), link(mother, lea, true, 'mother'),
     ] as never);
     await applyBatch(store.db, college, [upsert('person', pupil())] as never);
     await applyBatch(store.db, elsewhere, [upsert('person', pupil())] as never);
@@ -44,14 +48,21 @@ describe('the municipal export', () => {
         className: 'CM2 "les hiboux"; salle 4', level: 'CM2',
         guardians: expect.arrayContaining([
           { familyName: 'Martin', givenName: 'Paul', legalRepresentative: false },
-          { familyName: 'Martin', givenName: 'Claire', email: 'claire@example.org', legalRepresentative: true },
+          {
+            familyName: 'Martin', givenName: 'Claire', email: 'claire@example.org', legalRepresentative: true, relationship: 'mother',
+            address: { lines: ['12 rue des Lilas', 'Bâtiment B'], postalCode: '69003', city: 'LYON', country: 'FRANCE' },
+            phones: [{ type: 'home', number: '04 72 00 00 01' }, { type: 'mobile', number: '06 12 34 56 78' }],
+          },
         ]),
       },
     ]);
 
     const lines = [...municipalCsv(rows)].join('').split('\r\n');
-    expect(lines[0]).toBe('\ufeffUAI;École;INE;Nom;Prénom;Date de naissance;Classe;Niveau;Responsable 1 nom;Responsable 1 prénom;Responsable 1 courriel;Responsable 1 légal;Responsable 2 nom;Responsable 2 prénom;Responsable 2 courriel;Responsable 2 légal');
-    expect(lines[2]).toBe(`${ecole};École des Tilleuls;${lea.ine};Martin;Léa;14/03/2016;"CM2 ""les hiboux""; salle 4";CM2;Martin;Claire;claire@example.org;oui;Martin;Paul;;non`);
+    const guardianColumns = (n: number) => ['nom', 'prénom', 'courriel', 'légal', 'lien', 'adresse', 'code postal', 'commune', 'pays', 'téléphone domicile', 'téléphone portable', 'téléphone travail'].map((c) => `Responsable ${n} ${c}`);
+    expect(lines[0]).toBe(`\ufeff${['UAI', 'École', 'INE', 'Nom', 'Prénom', 'Date de naissance', 'Classe', 'Niveau', ...guardianColumns(1), ...guardianColumns(2)].join(';')}`);
+    // The mother's address and phones, for canteen billing.
+    expect(lines[2]).toBe(`${ecole};École des Tilleuls;${lea.ine};Martin;Léa;14/03/2016;"CM2 ""les hiboux""; salle 4";CM2;`
+      + 'Martin;Claire;claire@example.org;oui;mère;"12 rue des Lilas, Bâtiment B";69003;LYON;FRANCE;04 72 00 00 01;06 12 34 56 78;;Martin;Paul;;non;;;;;;;;');
     expect(lines).toHaveLength(4); // header, two pupils, and the final empty line after the last CRLF
   });
 });

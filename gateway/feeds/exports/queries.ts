@@ -1,6 +1,7 @@
 // The read models exports are made from: an establishment's active roster records by keyset pages (the GAR
 // package, of any size, holds one page at a time) and the pupils of a commune's écoles with their class, level
-// and guardians (what municipal family software takes in). Active records only.
+// (the pupil's own, else its class's) and guardians with their contacts (what municipal family software takes in,
+// see connectors/municipal). Active records only.
 import type { Kysely } from 'kysely';
 import type { MunicipalGuardian, MunicipalPupil } from '../../../connectors/municipal/write.js';
 import type { Database, EstablishmentRow } from '../../store/tables.js';
@@ -70,6 +71,9 @@ export async function communePupils(db: Kysely<Database>, communeCode: string): 
       list.push({
         familyName: g.familyName as string, givenName: g.givenName as string,
         ...(typeof g.email === 'string' ? { email: g.email } : {}), legalRepresentative: data.legalRepresentative === true,
+        ...(typeof data.relationship === 'string' ? { relationship: data.relationship as MunicipalGuardian['relationship'] } : {}),
+        ...(g.address ? { address: g.address as MunicipalGuardian['address'] } : {}),
+        ...(Array.isArray(g.phones) && g.phones.length ? { phones: g.phones as MunicipalGuardian['phones'] } : {}),
       });
       guardiansOf.set(data.pupilId as string, list);
     }
@@ -91,7 +95,7 @@ export async function communePupils(db: Kysely<Database>, communeCode: string): 
           familyName: p.familyName as string, givenName: p.givenName as string,
           ...(typeof p.birthDate === 'string' ? { birthDate: p.birthDate } : {}),
           className: (division.name as string | undefined) ?? (division.code as string | undefined) ?? '',
-          ...(typeof division.level === 'string' ? { level: division.level } : {}),
+          ...(typeof (p.level ?? division.level) === 'string' ? { level: (p.level ?? division.level) as string } : {}),
           guardians: guardiansOf.get(pupil.id) ?? [],
         });
       }

@@ -1038,7 +1038,7 @@ export interface components {
          * @description A scope a client may hold (see the `oauth2` security scheme).
          * @enum {string}
          */
-        Scope: "roster.read" | "roster.identifiers" | "timetable.read" | "occupancy.read" | "aggregates.read" | "sync.write" | "admin";
+        Scope: "roster.read" | "roster.identifiers" | "roster.contacts" | "timetable.read" | "occupancy.read" | "aggregates.read" | "sync.write" | "admin";
         /**
          * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`.
          * @example departement:069
@@ -1123,7 +1123,7 @@ export interface components {
         };
         /** @description An establishment as stored and returned by the gateway. */
         StoredEstablishment: components["schemas"]["establishment.schema"] & components["schemas"]["StoredFields"];
-        /** @description A person as stored and returned. `ine` and `birthDate` only with `roster.identifiers`. */
+        /** @description A person as stored and returned. `ine` and `birthDate` only with `roster.identifiers`; `address`, `phones` and `email` only with `roster.contacts`. */
         StoredPerson: components["schemas"]["person.schema"] & components["schemas"]["StoredFields"];
         /** @description A group as stored and returned. */
         StoredGroup: components["schemas"]["group.schema"] & components["schemas"]["StoredFields"];
@@ -1244,16 +1244,16 @@ export interface components {
                  * @description Links given by the source's identifier of their target instead of its gateway `id`, for
                  *     sources that do not know gateway ids: `{"personId": {"source": "onde", "id": "E12"}}` on a
                  *     membership. The target must be stored already or come earlier in the batch; the stored
-                 *     record holds the target's gateway id. A field that holds several ids (`subjectIds`) takes an
-                 *     array of them.
+                 *     record holds the target's gateway id. A field that holds ids (a teacher membership's
+                 *     `subjectIds`) takes an array of them: `{"subjectIds": [{"source": "sts-web", "id": "061300"}]}`.
                  */
                 links?: {
-                    [key: string]: components["schemas"]["SourceRef"] | components["schemas"]["SourceRef"][];
+                    [key: string]: components["schemas"]["SourceLink"] | components["schemas"]["SourceLink"][];
                 };
             }[];
         };
-        /** @description A record named by a source's identifier. */
-        SourceRef: {
+        /** @description A record designated by a source's identifier of it. */
+        SourceLink: {
             source: string;
             id: string;
         };
@@ -1477,6 +1477,20 @@ export interface components {
          */
         ine: string;
         /**
+         * @description A level on the normalised vocabulary: first degree `TPS`…`CM2`; collège `6E`…`3E` (SEGPA classes take their year); lycée `2DE`, `1RE`, `TLE`; vocational `CAP1`…`CAP3` (year of a CAP), `2PRO`, `1PRO`, `TPRO` (bac pro); post-bac `BTS1`…`BTS3`, `CPGE1`, `CPGE2`; `ULIS`; `OTHER` for a training the MEF nomenclature knows outside these (BEP, mention complémentaire, classe relais…).
+         * @enum {string}
+         */
+        level: "TPS" | "PS" | "MS" | "GS" | "CP" | "CE1" | "CE2" | "CM1" | "CM2" | "6E" | "5E" | "4E" | "3E" | "2DE" | "1RE" | "TLE" | "CAP1" | "CAP2" | "CAP3" | "2PRO" | "1PRO" | "TPRO" | "BTS1" | "BTS2" | "BTS3" | "CPGE1" | "CPGE2" | "ULIS" | "OTHER";
+        /** @description The level as the source wrote it (ONDE's `Niveau`, an MEF code or label, a division's MEF): kept even when it maps to no `level`. */
+        levelSource: string;
+        /** @description The MEF (module élémentaire de formation) the class's pupils follow, when its source names one: the GAR assigns resources by it. */
+        mef: {
+            /** @description The MEF code of the national nomenclature (11 characters, second degree) or the MEFSTAT4 code (4 digits, first degree). */
+            code: string;
+            /** @description The MEF's label in the source's nomenclature, such as `3EME` or `2NDE GENERALE ET TECHNOLOGIQUE`. */
+            label?: string;
+        };
+        /**
          * Person
          * @description A pupil, teacher, staff member or guardian of an establishment.
          */
@@ -1492,9 +1506,38 @@ export interface components {
             givenName: string;
             birthDate?: components["schemas"]["date"];
             ine?: components["schemas"]["ine"];
-            /** Format: email */
+            /**
+             * Format: email
+             * @description E-mail address (contact data: released with the `roster.contacts` scope).
+             */
             email?: string;
-        };
+            /** @description Postal address (contact data: released with the `roster.contacts` scope). */
+            address?: {
+                /** @description Street lines, in order. */
+                lines: string[];
+                postalCode?: string;
+                city?: string;
+                country?: string;
+            };
+            /** @description Phone numbers (contact data: released with the `roster.contacts` scope). */
+            phones?: {
+                /** @enum {string} */
+                type: "home" | "mobile" | "work" | "other";
+                number: string;
+            }[];
+            /** @description A pupil's own level (in an école's CM1-CM2 class, pupils of two levels sit side by side). */
+            level?: components["schemas"]["level"];
+            levelSource?: components["schemas"]["levelSource"];
+            /** @description A pupil's own MEF, when its source names one. */
+            mef?: components["schemas"]["mef"];
+            /** @description A teacher's or staff member's functions (AAF `ENTPersonFonctions`, STS-Web `FONCTION`): `ENS` teaching, `DIR` management, `DOC` documentation, `EDU` education… */
+            functions?: {
+                code: string;
+                label?: string;
+                disciplineCode?: string;
+                disciplineLabel?: string;
+            }[];
+        } & (unknown & unknown);
         /** @enum {string} */
         "properties-kind": "division" | "group";
         /**
@@ -1511,8 +1554,8 @@ export interface components {
             kind: "division" | "group";
             code: string;
             name?: string;
-            /** @description Level such as `6E`, `2NDE`, `CM2`. */
-            level?: string;
+            /** @description The class's level: that of most of its pupils (or of its MEF). */
+            level?: components["schemas"]["level"];
             /** @description The MEF (module élémentaire de formation) the class's pupils follow, when its source names one: the GAR assigns resources by it. */
             mef?: {
                 /** @description The MEF code of the national nomenclature (11 characters, second degree) or the MEFSTAT4 code (4 digits, first degree). */
@@ -1520,6 +1563,7 @@ export interface components {
                 /** @description The MEF's label in the source's nomenclature, such as `3EME` or `2NDE GENERALE ET TECHNOLOGIQUE`. */
                 label?: string;
             };
+            levelSource?: components["schemas"]["levelSource"];
         };
         /** @enum {string} */
         role: "pupil" | "teacher";
@@ -1539,6 +1583,8 @@ export interface components {
             role: "pupil" | "teacher";
             startDate?: components["schemas"]["date"];
             endDate?: components["schemas"]["date"];
+            /** @description A teacher's subjects in the class or group (teacher memberships only). */
+            subjectIds?: components["schemas"]["id"][];
         };
         /**
          * Guardian link
@@ -1553,6 +1599,11 @@ export interface components {
             guardianId: components["schemas"]["id"];
             pupilId: components["schemas"]["id"];
             legalRepresentative: boolean;
+            /**
+             * @description How the guardian is related to the pupil.
+             * @enum {string}
+             */
+            relationship?: "mother" | "father" | "tutor" | "other";
         };
         /**
          * Subject
@@ -2196,7 +2247,8 @@ export interface operations {
                  *             "kind": "division",
                  *             "code": "6A",
                  *             "name": "6e A",
-                 *             "level": "6E"
+                 *             "level": "6E",
+                 *             "levelSource": "10010012110"
                  *           }
                  *         },
                  *         {
@@ -2440,7 +2492,8 @@ export interface operations {
                      *           "kind": "division",
                      *           "code": "6A",
                      *           "name": "6e A",
-                     *           "level": "6E"
+                     *           "level": "6E",
+                     *           "levelSource": "10010012110"
                      *         }
                      *       ],
                      *       "next": null,

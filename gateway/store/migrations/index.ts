@@ -7,6 +7,7 @@ import * as minimalSourceIds from './20261125_0004_minimal_source_ids.js';
 import * as jobProblemCounts from './20261201_0005_job_problem_counts.js';
 import * as establishmentPlaceOptional from './20261201_0008_establishment_place_optional.js';
 import * as sharedRecords from './20261202_0013_shared_records.js';
+import * as normalisedLevels from './20261202_0014_normalised_levels.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '20261201_0005_job_problem_counts': jobProblemCounts,
   '20261201_0008_establishment_place_optional': establishmentPlaceOptional,
   '20261202_0013_shared_records': sharedRecords,
+  '20261202_0014_normalised_levels': normalisedLevels,
 };
 
 export const migrationProvider: MigrationProvider = {

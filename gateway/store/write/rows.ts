@@ -115,14 +115,21 @@ export async function writeRows(trx: Transaction<Database>, rows: RowToWrite[], 
 async function copyStaged(trx: Transaction<Database>, table: string, tableEntities: EntityDescriptor[], first: bigint, at: Date): Promise<void> {
   const { storage } = tableEntities[0];
   const owner = tableEntities[0].belongsTo === 'establishment' ? 'uai' : 'territory';
-  // Columns the feeds filter on, copied from the data (an entity's kind, an establishment's territory codes).
-  const mapped = Object.entries(storage.columns);
+  // Columns the feeds filter on, copied from the data (an entity's kind, an establishment's territory codes):
+  // entities that share a table may fill a column from different fields (a person's kind, a membership's role).
+  const mapped = [...new Set(tableEntities.flatMap((e) => Object.keys(e.storage.columns)))].map((column) => {
+    const filling = tableEntities.filter((e) => e.storage.columns[column] !== undefined);
+    const value = storage.shared
+      ? sql`case entity ${sql.join(filling.map((e) => sql`when ${e.name} then data->>${e.storage.columns[column]}`), sql` `)} end`
+      : sql`data->>${filling[0].storage.columns[column]}`;
+    return [column, value] as const;
+  });
   const columns = [
     'id', ...(storage.shared ? ['entity'] : []), owner, ...mapped.map(([column]) => column),
     'status', 'source_ids', 'data', 'body', 'body_minimal', 'updated_at', 'seq',
   ];
   const values = [
-    sql`id`, ...(storage.shared ? [sql`entity`] : []), sql.ref(owner), ...mapped.map(([, field]) => sql`data->>${field}`),
+    sql`id`, ...(storage.shared ? [sql`entity`] : []), sql.ref(owner), ...mapped.map(([, value]) => value),
     sql`status`, sql`source_ids`, sql`data`, sql`body`, sql`body_minimal`, sql`${at}::timestamptz`, sql`${String(first)}::int8 + position`,
   ];
   const updated = columns.filter((c) => c !== 'id' && c !== storage.conflict);

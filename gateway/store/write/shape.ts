@@ -5,8 +5,8 @@ import { validateRecord } from '../../model/validate.js';
 import type { BatchProblem } from '../write-errors.js';
 import type { RecordOperation, SourceRef } from './operations.js';
 
-/** A stand-in id while a record whose links are given by source id is checked against its schema. */
-const LINK_PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
+/** Stand-in ids while a record whose links are given by source id is checked against its schema (distinct: arrays may need unique items). */
+const placeholder = (n = 0) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 const isSourceRef = (ref: unknown): ref is SourceRef => ref !== null && typeof ref === 'object' &&
   typeof (ref as SourceRef).source === 'string' && typeof (ref as SourceRef).id === 'string' && (ref as SourceRef).source !== '' && (ref as SourceRef).id !== '';
@@ -44,7 +44,7 @@ export function checkShape(operation: RecordOperation, index: number, uai: strin
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
     const linked = Object.entries(links).filter(([f]) => references.has(f));
-    const placeholders = linked.map(([f, ref]) => [f, Array.isArray(ref) ? ref.map(() => LINK_PLACEHOLDER) : LINK_PLACEHOLDER]);
+    const placeholders = linked.map(([f, ref]) => [f, Array.isArray(ref) ? ref.map((_, n) => placeholder(n)) : placeholder()]);
     const checked = linked.length ? { ...record, ...Object.fromEntries(placeholders) } : record;
     for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {
