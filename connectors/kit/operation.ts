@@ -8,8 +8,15 @@ export interface SourceLink {
   id: string;
 }
 
+/**
+ * The entities connectors write: the gateway's registry of establishment records (gateway/model/registry.ts) by
+ * name, which connectors may not import; test/model/registry-contract.test.ts keeps the two lists one.
+ */
+export const CANONICAL_ENTITIES = ['subject', 'room', 'academicYear', 'group', 'person', 'membership', 'guardianLink'] as const;
+export type CanonicalEntity = (typeof CANONICAL_ENTITIES)[number];
+
 export interface CanonicalOperation {
-  entity: 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room' | 'academicYear';
+  entity: CanonicalEntity;
   record: Record<string, unknown>;
   /** Field → its target by source id; a field that holds ids (a teacher membership's `subjectIds`) takes an array. */
   links?: Record<string, SourceLink | SourceLink[]>;

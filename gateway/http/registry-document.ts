@@ -23,7 +23,8 @@ function listingPath(document: JsonObject, entity: EntityDescriptor): JsonObject
     get: {
       operationId: `list_${entity.name}`,
       summary: `List the ${entity.collection} of an establishment`,
-      security: [{ oauth2: [...entity.readScopes] }],
+      // Any one of the read scopes opens it: one requirement each.
+      security: entity.readScopes.length ? entity.readScopes.map((scope) => ({ oauth2: [scope] })) : [{ oauth2: [] }],
       parameters: [
         ...filters, parameter('SourceId'), ...(entity.matchOnIne ? [parameter('Ine')] : []), parameter('Limit'), parameter('Cursor'),
         parameter('Count'), parameter('IncludeDeleted'), parameter('UpdatedSince'), parameter('IfNoneMatch'),

@@ -260,6 +260,9 @@ function syntheticAjvError(keyword: string, message: string, pointer: string): E
 
 /** What a parameter's schema accepts, as a sentence, followed by the value received. */
 function expectation(schema: JsonObject, value: unknown): string {
+  // One of several formats (`updatedSince`: an instant or a day).
+  const formats = Array.isArray(schema.anyOf) ? (schema.anyOf as JsonObject[]).map((s) => s.format).filter((f): f is string => typeof f === 'string') : [];
+  if (formats.length > 1) return `must be a valid ${formats.join(' or ')}${got(value)}`;
   if (Array.isArray(schema.enum)) return `must be one of ${schema.enum.map((v) => JSON.stringify(v)).join(', ')}${got(value)}`;
   if (typeof schema.format === 'string') {
     const synthetic: ErrorObject = {

@@ -109,6 +109,7 @@ describe('the OpenAPI document', () => {
       'applyBatch', 'getEstablishment', 'getHealth', 'getMetrics', 'getProblemType', 'getProblemTypes', 'getReady', 'listAcademicYears', 'listChanges',
       'listEstablishments', 'listGroups', 'listGuardianLinks', 'listMemberships', 'listPeople', 'listRooms',
       'listSubjects', 'putEstablishment',
+      'getAcademicYear', 'getGroup', 'getGuardianLink', 'getMembership', 'getPerson', 'getRoom', 'getSubject',
       'cancelSyncJob', 'confirmSyncJob', 'getSyncJob', 'getSyncJobReport', 'listSyncJobs', 'retrySyncJob', 'submitSyncExport', 'submitSyncJob',
       'createClient', 'getClient', 'listClients', 'revokeClient', 'rotateClientSecret', 'updateClient',
     ].sort());

@@ -117,7 +117,7 @@ describe('request validation', () => {
     expect(response.body.errors).toEqual(expect.arrayContaining([
       { pointer: '/query/kind', detail: 'must be one of "pupil", "teacher", "staff", "guardian" (got "robot")' },
       { pointer: '/query/groupId', detail: 'must be a UUID (got "6A")' },
-      { pointer: '/query/updatedSince', detail: 'must be a valid date-time (got "yesterday")' },
+      { pointer: '/query/updatedSince', detail: 'must be a valid date-time or date (got "yesterday")' },
     ]));
     expect(response.body.errors).toHaveLength(3);
   });

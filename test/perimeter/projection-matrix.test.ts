@@ -42,7 +42,7 @@ beforeAll(async () => {
   await putEstablishment(db, establishment(uai, LYON));
   const lea = pupil({ email: 'lea@example.org', sourceIds: { onde: '' } });
   lea.sourceIds = { onde: lea.ine as string };
-  const claire = guardian();
+  const claire = guardian({ address: { lines: ['3 rue des Écoles'], postalCode: '69003', city: 'Lyon', country: 'FR' }, phones: [{ type: 'mobile', number: '0612345678' }] });
   const sixth = division('6E');
   const records = {
     person: lea,

@@ -2352,13 +2352,6 @@ export interface operations {
                 kind?: components["schemas"]["kind"];
                 /** @description Only people with an active membership in this group (a class or a teaching group). */
                 groupId?: components["schemas"]["id"];
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
-                /** @description Look-up of a pupil by INE. Needs `roster.identifiers` on top of the listing's scope (403 without). */
-                ine?: components["parameters"]["Ine"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2372,6 +2365,13 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
+                /** @description Look-up of a pupil by INE. Needs `roster.identifiers` on top of the listing's scope (403 without). */
+                ine?: components["parameters"]["Ine"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2435,11 +2435,6 @@ export interface operations {
             query?: {
                 /** @description Only classes (`division`) or only teaching groups (`group`). */
                 kind?: components["schemas"]["properties-kind"];
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2453,6 +2448,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2520,11 +2520,6 @@ export interface operations {
                 groupId?: components["schemas"]["id"];
                 /** @description Only pupils' or only teachers' memberships. */
                 role?: components["schemas"]["role"];
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2538,6 +2533,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2581,11 +2581,6 @@ export interface operations {
                 guardianId?: components["schemas"]["id"];
                 /** @description Only the links of this pupil. */
                 pupilId?: components["schemas"]["id"];
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2599,6 +2594,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2638,11 +2638,6 @@ export interface operations {
     listSubjects: {
         parameters: {
             query?: {
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2656,6 +2651,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2695,11 +2695,6 @@ export interface operations {
     listRooms: {
         parameters: {
             query?: {
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2713,6 +2708,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
@@ -2752,11 +2752,6 @@ export interface operations {
     listAcademicYears: {
         parameters: {
             query?: {
-                /**
-                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
-                 *     record whose `sourceIds` hold it, if any).
-                 */
-                sourceId?: components["parameters"]["SourceId"];
                 /** @description Records per page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The position to continue from, taken from a `next` link. Opaque. */
@@ -2770,6 +2765,11 @@ export interface operations {
                  *     from its start, midnight in Paris).
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
