@@ -10,10 +10,11 @@ const ref = (to: string) => ({ $ref: to });
 const parameter = (name: string) => ref(`#/components/parameters/${name}`);
 const response = (name: string) => ref(`#/components/responses/${name}`);
 
-/** The schema of a stored record of the entity: its component when the document has one, else any object. */
+/** The schema of a stored record of the entity, or of its tombstone: its component when the document has one, else any object. */
 function recordSchema(document: JsonObject, entity: EntityDescriptor): JsonObject {
-  const name = typeof entity.schema === 'string' ? componentNameOf(entity.schema) : undefined;
-  return name && document.components.schemas[name] ? ref(`#/components/schemas/${name}`) : { type: 'object' };
+  const name = typeof entity.schema === 'string' ? `Stored${componentNameOf(entity.schema)}` : undefined;
+  const stored = name && document.components.schemas[name] ? ref(`#/components/schemas/${name}`) : { type: 'object' };
+  return { anyOf: [stored, ref('#/components/schemas/Tombstone')] };
 }
 
 function listingPath(document: JsonObject, entity: EntityDescriptor): JsonObject {
@@ -38,7 +39,7 @@ function listingPath(document: JsonObject, entity: EntityDescriptor): JsonObject
                 type: 'object',
                 required: ['data', 'next', 'changeCursor'],
                 properties: {
-                  data: { type: 'array', items: { anyOf: [recordSchema(document, entity), ref('#/components/schemas/Tombstone')] } },
+                  data: { type: 'array', items: recordSchema(document, entity) },
                   next: ref('#/components/schemas/NextLink'),
                   changeCursor: ref('#/components/schemas/ChangeCursor'),
                 },

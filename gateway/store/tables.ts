@@ -68,17 +68,8 @@ export interface ChangeLogTable {
 }
 
 /** Records of a territory (`zone:A`, `region:84`) or of the nation (`national`): no establishment's. */
-export interface SharedRecordTable {
-  id: string;
-  entity: string;
+export interface SharedRecordTable extends Omit<RosterRecordTable, 'uai' | 'kind'> {
   territory: string;
-  status: 'active' | 'deleted';
-  source_ids: Json;
-  data: Json;
-  body: string;
-  body_minimal: string | null;
-  updated_at: Timestamp;
-  seq: Int8;
 }
 
 export interface ChangeCounterTable {

@@ -4,7 +4,7 @@
 // establishment.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { establishmentRecords, type EntityDescriptor } from '../../gateway/model/entities/descriptor.js';
+import { establishmentRecords, PLAIN, type EntityDescriptor } from '../../gateway/model/entities/descriptor.js';
 import { registerEntity } from '../../gateway/model/registry.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { NATION, writeRows } from '../../gateway/store/write/rows.js';
@@ -45,11 +45,7 @@ const motto: EntityDescriptor = {
   belongsTo: 'nation',
   storage: { table: 'shared_record', shared: true, conflict: 'id', columns: {} },
   readScopes: [],
-  personal: false,
-  fields: {},
-  references: [],
-  filters: [],
-  matchOnIne: false,
+  ...PLAIN,
   order: 9,
 };
 

@@ -1855,7 +1855,7 @@ export interface components {
         IncludeDeleted: boolean;
         /**
          * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-         *     from its start, midnight in Paris).
+         *     from its start, midnight in Paris). Its colons may be sent as they are.
          */
         UpdatedSince: string;
         /** @description The record's gateway id. */
@@ -2024,7 +2024,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
             };
@@ -2362,7 +2362,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2445,7 +2445,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2530,7 +2530,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2591,7 +2591,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2648,7 +2648,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2705,7 +2705,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2762,7 +2762,7 @@ export interface operations {
                 includeDeleted?: components["parameters"]["IncludeDeleted"];
                 /**
                  * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
-                 *     from its start, midnight in Paris).
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
                  */
                 updatedSince?: components["parameters"]["UpdatedSince"];
                 /**
@@ -2921,14 +2921,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["person.schema"];
+                    "application/json": components["schemas"]["StoredPerson"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -2954,14 +2954,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["group.schema"];
+                    "application/json": components["schemas"]["StoredGroup"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -2987,14 +2987,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["membership.schema"];
+                    "application/json": components["schemas"]["StoredMembership"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -3020,14 +3020,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["guardianLink.schema"];
+                    "application/json": components["schemas"]["StoredGuardianLink"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -3053,14 +3053,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["subject.schema"];
+                    "application/json": components["schemas"]["StoredSubject"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -3086,14 +3086,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["room.schema"];
+                    "application/json": components["schemas"]["StoredRoom"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];
@@ -3119,14 +3119,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The record. */
+            /** @description The record, or its tombstone once deleted. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["academicYear.schema"];
+                    "application/json": components["schemas"]["StoredAcademicYear"] | components["schemas"]["Tombstone"];
                 };
             };
             304: components["responses"]["NotModified"];

@@ -1,4 +1,4 @@
-import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
+import { establishmentRecords, PLAIN, type EntityDescriptor } from './descriptor.js';
 
 export const academicYear: EntityDescriptor = {
   name: 'academicYear',
@@ -7,10 +7,6 @@ export const academicYear: EntityDescriptor = {
   belongsTo: 'establishment',
   storage: establishmentRecords(),
   readScopes: [],
-  personal: false,
-  fields: {},
-  references: [],
-  filters: [],
-  matchOnIne: false,
+  ...PLAIN,
   order: 1,
 };

@@ -75,3 +75,8 @@ export interface EntityDescriptor {
 export function establishmentRecords(kindField?: string, table = 'roster_record'): Storage {
   return { table, shared: true, conflict: 'id', columns: kindField ? { kind: kindField } : {} };
 }
+
+/** What most entities declare: no personal data, no references nor filters, matched on their source ids alone. */
+export const PLAIN = {
+  personal: false, fields: {}, references: [], filters: [], matchOnIne: false,
+} as const satisfies Pick<EntityDescriptor, 'personal' | 'fields' | 'references' | 'filters' | 'matchOnIne'>;

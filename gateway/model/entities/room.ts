@@ -1,4 +1,4 @@
-import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
+import { establishmentRecords, PLAIN, type EntityDescriptor } from './descriptor.js';
 
 export const room: EntityDescriptor = {
   name: 'room',
@@ -7,10 +7,6 @@ export const room: EntityDescriptor = {
   belongsTo: 'establishment',
   storage: establishmentRecords(),
   readScopes: ['roster.read', 'timetable.read', 'occupancy.read'],
-  personal: false,
-  fields: {},
-  references: [],
-  filters: [],
-  matchOnIne: false,
+  ...PLAIN,
   order: 1,
 };

@@ -9,19 +9,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('change_log').addColumn('territory', 'text').execute();
   await sql`alter table change_log add constraint change_log_owner_check check ((uai is null) <> (territory is null))`.execute(db);
 
-  await db.schema
-    .createTable('shared_record')
-    .addColumn('id', 'uuid', (c) => c.primaryKey())
-    .addColumn('entity', 'text', (c) => c.notNull())
-    .addColumn('territory', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('source_ids', 'jsonb', (c) => c.notNull())
-    .addColumn('data', 'jsonb', (c) => c.notNull())
-    .addColumn('body', 'text', (c) => c.notNull())
-    .addColumn('body_minimal', 'text')
-    .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
-    .addColumn('seq', 'bigint', (c) => c.notNull())
-    .execute();
+  // The columns of an establishment's records, with a territory in place of the establishment.
+  await sql`create table shared_record (like roster_record)`.execute(db);
+  await sql`alter table shared_record drop column uai, drop column kind, add column territory text not null, add primary key (id)`.execute(db);
   await db.schema.createIndex('shared_record_listing_idx').on('shared_record').columns(['entity', 'territory', 'id']).execute();
   await db.schema.createIndex('shared_record_seq_idx').on('shared_record').column('seq').execute();
 
