@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/tables.js';
-import { activeRecordsFromSource, applyBatch, type Outcome, type RosterEntity } from '../store/records.js';
+import { entityNamed } from '../model/registry.js';
+import { activeRecordsFromSource, applyBatch, type Outcome } from '../store/records.js';
 import { BatchRejected } from '../store/write-errors.js';
 import { hasEstablishments, putEstablishment } from '../store/establishments.js';
 import { refreshStatistics } from '../store/db.js';
@@ -47,8 +48,6 @@ export interface SeedResult {
 
 export const MAX_BATCH = 2000;
 
-/** Links before what they link, so no delete leaves a membership pointing at a deleted person. */
-const DELETE_ORDER: readonly RosterEntity[] = ['membership', 'guardianLink', 'person', 'group', 'room', 'subject', 'academicYear'];
 
 /**
  * Seeds a demo of the given size. Idempotent: ids are deterministic, so a second run with the same options
@@ -132,7 +131,7 @@ export async function seedDemo(
   const deleteLeftovers = async (uai: string, written: Set<string>): Promise<void> => {
     const leftovers = (await activeRecordsFromSource(db, uai, 'demo'))
       .filter((row) => !written.has(row.id))
-      .sort((a, b) => DELETE_ORDER.indexOf(a.entity) - DELETE_ORDER.indexOf(b.entity));
+      .sort((a, b) => entityNamed(b.entity).order - entityNamed(a.entity).order); // links before what they link
     for (let i = 0; i < leftovers.length; i += batchSize) {
       const deletes = leftovers.slice(i, i + batchSize).map((row) => ({ entity: row.entity, op: 'delete' as const, record: { id: row.id } }));
       const result = await applyBatch(db, uai, deletes);

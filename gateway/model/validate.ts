@@ -8,11 +8,12 @@ import { ineWithKey, isUaiShaped, isValidIne, isValidUai, uaiCheckLetter } from 
 import { valueAtPointer } from './json-pointer.js';
 import { projectFolder } from './project-folder.js';
 import { entityNamed } from './registry.js';
+import type { CanonicalEntity } from '../../connectors/kit/operation.js';
 
 const addFormats = _addFormats as unknown as typeof _addFormats.default;
 
 /** The entities the gateway ships with, for code that names them; any registered entity is a `string`. */
-export type Entity = 'establishment' | 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room' | 'academicYear';
+export type Entity = 'establishment' | CanonicalEntity;
 
 export interface FieldProblem {
   /** JSON pointer into the validated value, such as `/ine`. */

@@ -3,10 +3,11 @@
 // (the pupil's own, else its class's) and guardians with their contacts (what municipal family software takes in,
 // see connectors/municipal). Active records only.
 import type { Kysely } from 'kysely';
+import type { CanonicalEntity } from '../../../connectors/kit/operation.js';
 import type { MunicipalGuardian, MunicipalPupil } from '../../../connectors/municipal/write.js';
 import type { Database, EstablishmentRow } from '../../store/tables.js';
 
-export type RosterEntity = 'person' | 'group' | 'membership' | 'guardianLink' | 'subject' | 'room';
+export type RosterEntity = CanonicalEntity;
 
 export interface RosterRecord {
   id: string;

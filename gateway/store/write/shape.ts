@@ -44,7 +44,8 @@ export function checkShape(operation: RecordOperation, index: number, uai: strin
   if (operation.op === 'upsert') {
     if (record.status !== undefined && record.status !== 'active') problems.push(at('/record/status', 'must be "active" in an upsert; use op "delete" to delete'));
     const linked = Object.entries(links).filter(([f]) => references.has(f));
-    const placeholders = linked.map(([f, ref]) => [f, Array.isArray(ref) ? ref.map((_, n) => placeholder(n)) : placeholder()]);
+    // A link whose own form is wrong has its problem already: its stand-in has the field's form all the same.
+    const placeholders = linked.map(([f, ref]) => [f, references.get(f)!.many ? (Array.isArray(ref) ? ref : [ref]).map((_, n) => placeholder(n)) : placeholder()]);
     const checked = linked.length ? { ...record, ...Object.fromEntries(placeholders) } : record;
     for (const p of validateRecord(operation.entity, checked, { lenientIdentifiers })) problems.push(at(`/record${p.pointer}`, p.detail));
   } else {

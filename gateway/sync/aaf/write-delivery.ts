@@ -6,7 +6,8 @@ import { aafId, type DeliveryPlan, type PlannedOperation } from '../../../connec
 import { SOURCE } from '../../../connectors/aaf/map.js';
 import type { ConnectorProblem } from '../../../connectors/kit/problem.js';
 import { establishmentsWritableBy } from '../../perimeter/submitter.js';
-import { UnknownEstablishment, type RosterEntity } from '../../store/records.js';
+import { entityNamed } from '../../model/registry.js';
+import { UnknownEstablishment } from '../../store/records.js';
 import { establishmentsOfGroupStructures } from '../../store/source-records.js';
 import type { Database } from '../../store/tables.js';
 import { applyWithRetry } from '../apply-with-retry.js';
@@ -14,7 +15,6 @@ import { outsideProblem, writeDescribedEstablishment } from '../described-establ
 import type { EstablishmentOutcome, ImportRequest } from '../importer.js';
 import type { AafSpool } from './spool.js';
 
-const ORDER: RosterEntity[] = ['subject', 'group', 'person', 'membership', 'guardianLink'];
 /** Establishments written at once: while one holds the change counter, the others are read from the spool and checked. */
 const WRITERS = 3;
 
@@ -98,7 +98,7 @@ async function spooledOperations(spool: AafSpool, keys: string[]): Promise<Plann
       operations.set(operation.op === 'delete' ? `${operation.entity}#${operation.record.id}` : `${operation.entity}:${aafId(operation.record)}`, operation);
     }
   }
-  return [...operations.values()].sort((a, b) => ORDER.indexOf(a.entity) - ORDER.indexOf(b.entity));
+  return [...operations.values()].sort((a, b) => entityNamed(a.entity).order - entityNamed(b.entity).order);
 }
 
 /** `refused`: the AAF ids of the requests the delivery holds but the plan refused. */
