@@ -12,7 +12,7 @@ import { establishmentTypeOf, type EstablishmentDescription } from '../annuaire/
 import { academieOfName } from '../annuaire/territories.js';
 import { levelFields, type Level } from '../kit/levels.js';
 import { relationshipOf, type Relationship } from '../kit/relationships.js';
-import { contactOf, DETAIL_ATTRIBUTES, functionsOf, subjectsByGroup } from './person-details.js';
+import { contactOf, DETAIL_ATTRIBUTES, functionsOf, subjectsByGroup, taughtSubjects, usedSubjects } from './person-details.js';
 import { validEmail } from '../kit/contacts.js';
 
 export const SOURCE = 'aaf';
@@ -311,14 +311,15 @@ export function staffOf(request: AafRequest, position: SourcePosition): Mapped {
   }
   const { birthDate, problems } = birthDateOf(first(request, 'ENTPersonDateNaissance'), position);
   const record = { ...staffFields(request, teacher), ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
+  const subjects = teacher ? subjectsByGroup(request, taught.flatMap((value) => { const ref = groupRef(value); return ref ? [groupSourceId(ref.structure, ref.code)] : []; })) : undefined;
   return {
     operations: [
       ...[...structures].map((structure) => ({ structure, operation: { entity: 'person' as const, record, position } })),
-      ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position, {}, subjectsByGroup(request)) : []),
-      ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position, {}, subjectsByGroup(request)) : []),
+      ...(teacher ? memberships(all(request, ...CLASS_ATTRIBUTES.teacher), 'division', request.id, 'teacher', position, {}, subjects) : []),
+      ...(teacher ? memberships(all(request, ...GROUP_ATTRIBUTES.teacher), 'group', request.id, 'teacher', position, {}, subjects) : []),
     ],
     problems,
-    subjects: teacher ? taughtSubjects(request, structures) : [],
+    subjects: teacher ? usedSubjects(taughtSubjects(request, structures), subjects!, structures) : [],
   };
 }
 
@@ -326,18 +327,6 @@ function staffFields(request: AafRequest, teacher: boolean): Record<string, unkn
   const email = validEmail(first(request, 'mail', 'ENTPersonMail'));
   const functions = functionsOf(request);
   return { kind: teacher ? 'teacher' : 'staff', ...(email ? { email } : {}), ...(functions.length ? { functions } : {}) };
-}
-
-/**
- * Subjects a teacher teaches (`struct$class$subjectCode`), in the structure named when it is one of the
- * teacher's, else in each of them (real files name structures the teacher is otherwise not in).
- */
-function taughtSubjects(request: AafRequest, structures: ReadonlySet<string>): { structure: string; code: string }[] {
-  return all(request, 'ENTAuxEnsClassesMatieres', 'ENTAuxEnsGroupesMatieres').flatMap((value) => {
-    const [structure, , code] = value.split('$');
-    if (!code) return [];
-    return structures.has(structure) ? [{ structure, code }] : [...structures].map((s) => ({ structure: s, code }));
-  });
 }
 
 /** How a modifyRequest changes a person: the canonical fields it sets or clears, and the lists it replaces. */

@@ -50,14 +50,38 @@ export function functionsOf(request: AafRequest): StaffFunction[] {
 }
 
 /** The subject codes a teacher teaches in each class or group, by the group's AAF id (`structure$code`). */
-export function subjectsByGroup(request: AafRequest): Map<string, string[]> {
+export function subjectsByGroup(request: AafRequest, groupIds: readonly string[] = []): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const value of [...values(request, 'ENTAuxEnsClassesMatieres'), ...values(request, 'ENTAuxEnsGroupesMatieres')]) {
     const [structure, group, code] = value.split('$');
     if (!structure || !group || !code) continue;
+    // Real files may name the class under another structure than the teacher's classes do: the class of that
+    // code among the teacher's, then.
     const id = `${structure}$${group}`;
-    const codes = out.get(id) ?? [];
-    if (!codes.includes(code)) out.set(id, [...codes, code]);
+    const targets = groupIds.length === 0 || groupIds.includes(id) ? [id] : groupIds.filter((g) => g.slice(g.indexOf('$') + 1) === group);
+    for (const target of targets) {
+      const codes = out.get(target) ?? [];
+      if (!codes.includes(code)) out.set(target, [...codes, code]);
+    }
   }
   return out;
+}
+
+/**
+ * Subjects a teacher teaches (`struct$class$subjectCode`), in the structure named when it is one of the
+ * teacher's, else in each of them (real files name structures the teacher is otherwise not in).
+ */
+export function taughtSubjects(request: AafRequest, structures: ReadonlySet<string>): { structure: string; code: string }[] {
+  return [...values(request, 'ENTAuxEnsClassesMatieres'), ...values(request, 'ENTAuxEnsGroupesMatieres')].flatMap((value) => {
+    const [structure, , code] = value.split('$');
+    if (!code) return [];
+    return structures.has(structure) ? [{ structure, code }] : [...structures].map((s) => ({ structure: s, code }));
+  });
+}
+
+/** The subjects each structure uses: as the teacher's entries name them, and those taught in its classes and groups. */
+export function usedSubjects(named: { structure: string; code: string }[], byGroup: ReadonlyMap<string, string[]>, structures: ReadonlySet<string>) {
+  const inGroups = [...byGroup].flatMap(([groupId, codes]) => codes.map((code) => ({ structure: groupId.slice(0, groupId.indexOf('$')), code })));
+  const seen = new Set(named.map((s) => `${s.structure}$${s.code}`));
+  return [...named, ...inGroups.filter((s) => structures.has(s.structure) && !seen.has(`${s.structure}$${s.code}`))];
 }

@@ -338,6 +338,15 @@ describe('mapping AAF requests', () => {
       [{ aaf: '2000001@52000$LATIN' }, [{ source: 'aaf', id: '020300' }]],
     ]);
     expect(personModification(requestOf('PersEducNat', { ENTAuxEnsClassesMatieres: ['52000$5B$061300'] }, 'modify'), 'teacher', at).subjects).toEqual(new Map([['52000$5B', ['061300']]]));
+    // Real deliveries may name the class of a subject under another structure than the teacher's classes: the
+    // teacher's class of that code is meant, and its establishment uses the subject.
+    const elsewhere = staffOf(requestOf('PersEducNat', {
+      sn: ['ROUX'], givenName: ['Paul'], ENTPersonStructRattach: ['55794'], PersEducNatPresenceDevantEleves: ['O'],
+      ENTAuxEnsClasses: ['52009$1S2'], ENTAuxEnsClassesMatieres: ['55794$1S2$006600'],
+    }), at);
+    const membership = elsewhere.operations.find((o) => o.operation.entity === 'membership')!;
+    expect([membership.structure, membership.operation.links?.subjectIds]).toEqual(['52009', [{ source: 'aaf', id: '006600' }]]);
+    expect(elsewhere.subjects).toContainEqual({ structure: '52009', code: '006600' });
   });
 
   it('knows the AAF files by their names, complete or delta, first or second degree', () => {
