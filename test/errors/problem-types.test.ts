@@ -115,12 +115,8 @@ describe('rendering', () => {
 
 describe('the problem type pages', () => {
   let t: TestGateway;
-  beforeAll(async () => {
-    t = await startTestGateway('problem_types');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  beforeAll(async () => void (t = await startTestGateway('problem_types')));
+  afterAll(async () => t?.close());
 
   it('lists every kind at /problems, as HTML and as JSON', async () => {
     const html = await fetch(`${t.baseUrl}/problems`);
