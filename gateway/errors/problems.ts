@@ -43,7 +43,10 @@ export class PreconditionFailed extends GatewayError {
   }
 }
 
-/** Outside the caller's perimeter is missing to it: one wording for both, wherever an establishment is refused. */
-export function missingEstablishmentDetail(uai: string): string {
-  return `no establishment ${uai} in your perimeter`;
+/**
+ * Outside the caller's perimeter is missing to it: one wording for both, whatever is refused (`establishment
+ * 0750655E`, `person <id>`).
+ */
+export function notInPerimeterDetail(what: string): string {
+  return `no ${what} in your perimeter`;
 }

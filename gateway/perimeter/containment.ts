@@ -4,7 +4,7 @@
 // where its establishment record is.
 import type { Kysely } from 'kysely';
 import { departementOfCommune, territoryOf } from '../../connectors/annuaire/territories.js';
-import { establishmentPlaces } from '../store/establishments.js';
+import { establishmentPlaces } from '../store/establishment-places.js';
 import type { Database } from '../store/tables.js';
 import { formatPerimeterEntry, parsePerimeter, type PerimeterEntry } from './perimeter.js';
 

@@ -8,7 +8,9 @@ import { applyBatch, type BatchResult, type RecordOperation } from '../store/rec
 import { establishmentThroughGate, readThroughGate } from '../store/reads/gate.js';
 import { pageFrom, recordPageRead, recordTotal, type FilterValues, type ListedRow, type Lookup, type Page, type PageRequest } from '../store/reads/records.js';
 import type { EstablishmentRow } from '../store/tables.js';
-import { isAudited, projectionLabel, projectionOf, seesIdentifiers } from './projection.js';
+import { ForbiddenProblem, ValidationProblem } from '../errors/problems.js';
+import { GUARD_SCOPES } from '../model/entities/descriptor.js';
+import { guardedSources, isAudited, projectionLabel, projectionOf, seesIdentifiers } from './projection.js';
 import { internalsOf, type ScopedAccess } from './scoped-access.js';
 
 export class EstablishmentScope {
@@ -28,6 +30,7 @@ export class EstablishmentScope {
    */
   async list(entity: EntityDescriptor, values: FilterValues, lookup: Lookup, request: PageRequest): Promise<Page<ListedRow>> {
     this.access.requireReadable(entity);
+    this.#requireLookup(entity, lookup);
     const { gated, db, audit, requestId } = internalsOf(this.access);
     // The projection is chosen as the read is built: a caller found stale is reloaded, and the read built again.
     let projection = projectionOf(entity, this.access.scopes);
@@ -43,6 +46,18 @@ export class EstablishmentScope {
     // The page is not served unless its reading is on record.
     if (isAudited(entity)) await audit.record([{ clientId: this.access.caller.clientId, uai: read.uai, entity: entity.name, count: page.rows.length, requestId }]);
     return page;
+  }
+
+  /**
+   * A look-up by INE, or by a source's ids that are INEs (ONDE's), on records of people, needs
+   * `roster.identifiers`: it would be an INE oracle otherwise.
+   */
+  #requireLookup(entity: EntityDescriptor, lookup: Lookup): void {
+    if (lookup.ine !== undefined && !entity.matchOnIne) {
+      throw new ValidationProblem(`/query/ine is not a look-up of ${entity.collection}`, [{ pointer: '/query/ine', detail: `${entity.collection} have no INE` }]);
+    }
+    const byIdentifier = lookup.ine !== undefined || (lookup.sourceId !== undefined && guardedSources(entity).includes(lookup.sourceId.source));
+    if (byIdentifier && !seesIdentifiers(this.access.scopes)) throw new ForbiddenProblem(GUARD_SCOPES.identifying);
   }
 
   /**

@@ -7,7 +7,7 @@
 // applies at the next request on every replica, with nothing to invalidate.
 import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
-import { ForbiddenProblem, NotFoundProblem, UnauthorizedProblem } from '../errors/problems.js';
+import { ForbiddenProblem, NotFoundProblem, notInPerimeterDetail, UnauthorizedProblem } from '../errors/problems.js';
 import type { EntityDescriptor } from '../model/registry.js';
 import type { AuditLog } from '../store/audit.js';
 import type { GatedRows, Reader } from '../store/reads/gate.js';
@@ -35,7 +35,7 @@ export interface AccessInternals {
 
 /** Answers for a record or establishment outside the perimeter exactly as for a missing one. */
 export function notInPerimeter(what: string): NotFoundProblem {
-  return new NotFoundProblem(`no ${what} in your perimeter`);
+  return new NotFoundProblem(notInPerimeterDetail(what));
 }
 
 const internals = new WeakMap<ScopedAccess, AccessInternals>();

@@ -11,7 +11,7 @@ import { ENVELOPE } from './write/plan.js';
 import { writeRows } from './write/rows.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
-import { coversEstablishment } from './reads/visibility.js';
+import { establishmentsCoveredBy } from './reads/visibility.js';
 import { EstablishmentOutsidePerimeter, EstablishmentRejected } from './write-errors.js';
 
 const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode'] as const;
@@ -93,10 +93,7 @@ export async function hasEstablishments(db: Kysely<Database>): Promise<boolean> 
 /** Of these UAIs, those of active establishments inside the perimeter (one query). */
 export async function establishmentsWithin(db: Kysely<Database>, perimeter: readonly PerimeterEntry[], uais: readonly string[]): Promise<Set<string>> {
   if (uais.length === 0) return new Set();
-  const rows = await db.selectFrom('establishment').select('uai')
-    .where('uai', 'in', [...new Set(uais)]).where('status', '=', 'active')
-    .where((eb) => coversEstablishment(eb, perimeter))
-    .execute();
+  const rows = await establishmentsCoveredBy(db, perimeter).select('establishment.uai').where('establishment.uai', 'in', [...new Set(uais)]).execute();
   return new Set(rows.map((r) => r.uai));
 }
 
@@ -118,19 +115,6 @@ export async function directoryCommunes(db: Kysely<Database>, departementCode: s
     .where(sql<boolean>`source_ids ? 'annuaire' and data ? 'communeName'`)
     .execute();
   return rows.map((r) => ({ communeCode: r.commune_code!, communeName: r.communeName }));
-}
-
-/** Where each of these establishments is (its territory codes), for those the store holds. */
-export async function establishmentPlaces(db: Kysely<Database>, uais: readonly string[]): Promise<EstablishmentPlace[]> {
-  if (uais.length === 0) return [];
-  const rows = await db.selectFrom('establishment')
-    .select(['uai', 'commune_code', 'departement_code', 'region_code', 'academie_code'])
-    .where('uai', 'in', [...uais])
-    .execute();
-  return rows.map((row) => ({
-    uai: row.uai, communeCode: row.commune_code ?? undefined, departementCode: row.departement_code ?? undefined,
-    regionCode: row.region_code, academieCode: row.academie_code,
-  }));
 }
 
 export async function isStoredEstablishment(db: Kysely<Database>, uai: string): Promise<boolean> {

@@ -1,6 +1,6 @@
 // Why the store's write path refused a write, as errors the importers read and HTTP answers render as they are.
 import { GatewayError, summarise } from '../errors/gateway-error.js';
-import { missingEstablishmentDetail } from '../errors/problems.js';
+import { notInPerimeterDetail } from '../errors/problems.js';
 import type { FieldProblem } from '../model/validate.js';
 import { formatPerimeter, type PerimeterEntry } from '../perimeter/perimeter.js';
 
@@ -27,7 +27,7 @@ export class BatchRejected extends GatewayError {
 /** Missing, to whoever asks: worded as one outside the caller's perimeter, which it must not tell apart. */
 export class UnknownEstablishment extends GatewayError {
   constructor(readonly uai: string) {
-    super('not-found', missingEstablishmentDetail(uai));
+    super('not-found', notInPerimeterDetail(`establishment ${uai}`));
   }
 }
 
@@ -60,7 +60,7 @@ export class EstablishmentOutsidePerimeter extends GatewayError {
   readonly where: 'stored' | 'written';
   constructor(uai: string, where: 'stored' | 'written', perimeter: readonly PerimeterEntry[]) {
     super(where === 'stored' ? 'not-found' : 'outside-perimeter', where === 'stored'
-      ? missingEstablishmentDetail(uai)
+      ? notInPerimeterDetail(`establishment ${uai}`)
       : `establishment ${uai} would not be inside your perimeter (${formatPerimeter(perimeter).join(', ') || 'empty'})`);
     this.uai = uai;
     this.where = where;

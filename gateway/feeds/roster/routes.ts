@@ -3,9 +3,8 @@
 import { Router, type Request } from 'express';
 import { accessOf } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
-import { ForbiddenProblem, ValidationProblem } from '../../errors/problems.js';
+import { ValidationProblem } from '../../errors/problems.js';
 import { queryString } from '../../http/query.js';
-import { IDENTIFYING_SOURCES } from '../../model/identifying.js';
 import { ESTABLISHMENT, entities, type EntityDescriptor } from '../../model/registry.js';
 import { recordFromRow } from '../../store/record-shape.js';
 import type { FilterValues, Lookup } from '../../store/reads/records.js';
@@ -16,8 +15,8 @@ function filterValues(req: Request, entity: EntityDescriptor): FilterValues {
   return Object.fromEntries(entity.filters.map((filter) => [filter.parameter, queryString(req, filter.parameter)]));
 }
 
-/** `sourceId=aaf:1234` and, for people and with `roster.identifiers` only (else an INE oracle), `ine`. */
-function lookupOf(req: Request, entity: EntityDescriptor, scopes: ReadonlySet<string>): Lookup {
+/** `sourceId=aaf:1234` and `ine`, as given (the establishment's scope says who may look up by what). */
+function lookupOf(req: Request): Lookup {
   const lookup: Lookup = {};
   const sourceId = queryString(req, 'sourceId');
   if (sourceId !== undefined) {
@@ -28,15 +27,9 @@ function lookupOf(req: Request, entity: EntityDescriptor, scopes: ReadonlySet<st
       ]);
     }
     lookup.sourceId = { source: sourceId.slice(0, colon), id: sourceId.slice(colon + 1) };
-    // ONDE's ids are INEs: looking people up by them is looking up by INE.
-    if (entity.personal && IDENTIFYING_SOURCES.includes(lookup.sourceId.source) && !scopes.has('roster.identifiers')) throw new ForbiddenProblem('roster.identifiers');
   }
   const ine = queryString(req, 'ine');
-  if (ine !== undefined) {
-    if (!entity.matchOnIne) throw new ValidationProblem(`/query/ine is not a look-up of ${entity.collection}`, [{ pointer: '/query/ine', detail: `${entity.collection} have no INE` }]);
-    if (!scopes.has('roster.identifiers')) throw new ForbiddenProblem('roster.identifiers');
-    lookup.ine = ine;
-  }
+  if (ine !== undefined) lookup.ine = ine;
   return lookup;
 }
 
@@ -56,10 +49,8 @@ export function rosterRoutes(publicUrl: string): Router {
 
   for (const entity of entities().filter((e) => e.belongsTo === 'establishment' && e !== ESTABLISHMENT)) {
     router.get(`/establishments/:uai/${entity.collection}`, async (req, res) => {
-      const access = accessOf(res);
-      access.requireReadable(entity);
-      const page = await access.establishment(req.params.uai as string)
-        .list(entity, filterValues(req, entity), lookupOf(req, entity, access.scopes), pageRequest(req, 'id'));
+      const page = await accessOf(res).establishment(req.params.uai as string)
+        .list(entity, filterValues(req, entity), lookupOf(req), pageRequest(req, 'id'));
       sendPage(req, res, publicUrl, page);
     });
   }

@@ -11,7 +11,7 @@ import { committedSequence } from '../changelog.js';
 import { renderedRecord, tombstoneJson } from '../record-shape.js';
 import type { Database } from '../tables.js';
 import { CursorAhead } from './cursor-ahead.js';
-import { coversEstablishment, visibilityMayHaveChanged, visibleUaisAt } from './visibility.js';
+import { coversEstablishment, establishmentsCoveredBy, visibilityMayHaveChanged, visibleUaisAt } from './visibility.js';
 
 export type Phase = 'changes' | 'leave' | 'enter';
 
@@ -79,7 +79,7 @@ export async function readChanges(db: Kysely<Database>, reader: ChangeReader, cu
       if (kind === 'shared') return q;
       return kind === 'establishment'
         ? q.where('status', '=', 'active').where(visible)
-        : q.where('uai', 'in', db.selectFrom('establishment').select('uai').where('status', '=', 'active').where(visible));
+        : q.where('uai', 'in', establishmentsCoveredBy(db, reader.perimeter).select('establishment.uai'));
     });
     const hasMore = rows.length > limit;
     const shown = rows.slice(0, limit);
@@ -106,8 +106,7 @@ async function catchUp(
   const target = cursor.t!;
   // The cursor may be old: a catch-up begun under a wider perimeter sends nothing the caller may no longer see
   // (that is announced as leaving by the catch-up that follows this one).
-  const visibleNow = new Set((await db.selectFrom('establishment').select('uai').where('status', '=', 'active')
-    .where((eb) => coversEstablishment(eb, reader.perimeter)).execute()).map((r) => r.uai));
+  const visibleNow = new Set((await establishmentsCoveredBy(db, reader.perimeter).select('establishment.uai').execute()).map((r) => r.uai));
   const both = [...after].filter((u) => before.has(u) && visibleNow.has(u));
   const leaving = [...before].filter((u) => !after.has(u));
   const entering = [...after].filter((u) => !before.has(u) && visibleNow.has(u));

@@ -5,7 +5,7 @@ import { sql, type Expression, type Kysely, type SelectQueryBuilder } from 'kyse
 import { entityNamed, type EntityDescriptor } from '../../model/registry.js';
 import type { PerimeterEntry } from '../../perimeter/perimeter.js';
 import type { Projection } from '../../perimeter/projection.js';
-import { coversEstablishment } from './visibility.js';
+import { establishmentsCoveredBy } from './visibility.js';
 import { committedSequence } from '../changelog.js';
 import { renderedRecord } from '../record-shape.js';
 import type { Database } from '../tables.js';
@@ -129,14 +129,6 @@ export function recordRead(db: Kysely<Database>, entity: EntityDescriptor, id: s
   return (gate: GateRefs) => filteredRecords(db, entity, gate, gate.position, { includeDeleted: true } as PageRequest, {})
     .where(sql.ref('r.id'), '=', id)
     .select([sql<string>`r.id::text`.as('key'), sql<string>`seq::text`.as('seq'), renderedRecord(projection).as('record')]) as SelectQueryBuilder<Database, any, ListedRow>;
-}
-
-/** The active establishments a perimeter covers, as a query to refine. */
-export function establishmentsCoveredBy(db: Kysely<Database>, perimeter: readonly PerimeterEntry[]) {
-  return db
-    .selectFrom('establishment')
-    .where('establishment.status', '=', 'active')
-    .where((eb) => coversEstablishment(eb, perimeter));
 }
 
 /** A page of the establishments a perimeter covers, with the descriptor's filters. */

@@ -29,6 +29,14 @@ export function coversEstablishment<T extends TerritoryRow>(
   return e.or([...byColumn].map(([column, codes]) => e(column as 'uai', 'in', codes)));
 }
 
+/** The active establishments a perimeter covers, as a query to refine. */
+export function establishmentsCoveredBy(db: Kysely<Database>, perimeter: readonly PerimeterEntry[]) {
+  return db
+    .selectFrom('establishment')
+    .where('establishment.status', '=', 'active')
+    .where((eb) => coversEstablishment(eb, perimeter));
+}
+
 /** The perimeter a client had as of a sequence number (empty before it existed). */
 export async function perimeterAt(db: Kysely<Database>, clientId: string, seq: bigint): Promise<PerimeterEntry[]> {
   const row = await db
