@@ -62,6 +62,9 @@ describe('look-ups in a listing', () => {
     const malformed = await reader.get(`/v1/establishments/${college}/people?sourceId=E-2`);
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors[0].pointer).toBe('/query/sourceId');
+    // Only people have an INE to be looked up by.
+    const byIneOfGroups = await reader.get(`/v1/establishments/${college}/groups?ine=${lea.ine as string}`);
+    expect([byIneOfGroups.status, byIneOfGroups.body.errors[0].pointer]).toEqual([400, '/query/ine']);
   });
 
   it('takes updatedSince as a day, from its midnight in Paris, as well as an instant', async () => {
