@@ -46,6 +46,8 @@ export type EntryOutcome =
   | { kind: 'skipped' };
 
 const PARIS = 'Europe/Paris';
+/** The longest period or académie name kept: real ones are under 50 characters. */
+const MAX_NAME_LENGTH = 200;
 
 /**
  * The Paris calendar date a dataset value stands for: `2026-10-17`, `17/10/2026`, or an instant with its offset
@@ -91,6 +93,10 @@ export function readEntry(fields: Record<string, unknown>, position: SourcePosit
 
   const description = value('description');
   if (!description) return problem('description', 'missing-field', 'the description is empty; expected the name of a period ("Vacances de la Toussaint")');
+  // Names are kept until the whole file is read: a hostile file's megabyte-long ones are not.
+  if (description.length > MAX_NAME_LENGTH) {
+    return problem('description', 'invalid-field', `the description is ${description.length} characters long; expected the name of a period, at most ${MAX_NAME_LENGTH}`);
+  }
   const zoneLabel = value('zones');
   const zone = holidayZoneOfLabel(zoneLabel);
   if (!zone) {
@@ -113,11 +119,12 @@ export function readEntry(fields: Record<string, unknown>, position: SourcePosit
     return problem('start_date', 'invalid-date', `${start ? `"${value('start_date')}" is not a date` : 'the start date is empty'}; ${expectedDate}`);
   }
   if (end === 'bad') return problem('end_date', 'invalid-date', `"${value('end_date')}" is not a date; ${expectedDate}`);
-  const found = { kind: 'fact' as const, zone, schoolYear, academie: value('location') };
+  const found = { kind: 'fact' as const, zone, schoolYear, academie: value('location').slice(0, MAX_NAME_LENGTH) };
 
   const key = normalizeHeader(description);
   if (key.includes('rentree')) return { ...found, fact: { kind: 'rentree', date: start } };
-  if (/\bete\b/.test(key)) {
+  // The summer holidays end the school year; La Réunion's austral summer (December, January) falls within it.
+  if (/\bete\b/.test(key) && !key.includes('austral')) {
     // The summer record of the year to come gives only its start, or ends where it starts.
     const resumeDate = end !== undefined && end > start ? end : undefined;
     return { ...found, fact: { kind: 'summer', name: periodName(description), stopDate: start, ...(resumeDate ? { resumeDate } : {}) } };
