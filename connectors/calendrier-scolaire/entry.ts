@@ -90,6 +90,8 @@ export function readEntry(fields: Record<string, unknown>, position: SourcePosit
     kind: 'problem', problem: { ...position, field: labels[field] ?? field, code, severity: 'error', detail },
   });
   if (normalizeHeader(value('population')) === 'enseignants') return { kind: 'skipped' };
+  // Values are quoted in problems, cut short: a hostile file's could be a megabyte long.
+  const quoted = (field: string) => `"${value(field).slice(0, 60)}"`;
 
   const description = value('description');
   if (!description) return problem('description', 'missing-field', 'the description is empty; expected the name of a period ("Vacances de la Toussaint")');
@@ -100,12 +102,12 @@ export function readEntry(fields: Record<string, unknown>, position: SourcePosit
   const zoneLabel = value('zones');
   const zone = holidayZoneOfLabel(zoneLabel);
   if (!zone) {
-    return problem('zones', 'unknown-zone', `"${zoneLabel}" is not a holiday zone; expected Zone A, Zone B, Zone C, Corse or an overseas territory (Guadeloupe, La Réunion, Nouvelle Calédonie…)`);
+    return problem('zones', 'unknown-zone', `${quoted('zones')} is not a holiday zone; expected Zone A, Zone B, Zone C, Corse or an overseas territory (Guadeloupe, La Réunion, Nouvelle Calédonie…)`);
   }
   const schoolYear = value('annee_scolaire');
   const years = /^(\d{4})-(\d{4})$/.exec(schoolYear);
   if (!years || Number(years[2]) !== Number(years[1]) + 1) {
-    return problem('annee_scolaire', 'invalid-field', `"${schoolYear}" is not a school year; expected two following years ("2026-2027")`);
+    return problem('annee_scolaire', 'invalid-field', `${quoted('annee_scolaire')} is not a school year; expected two following years ("2026-2027")`);
   }
   const dateOf = (field: 'start_date' | 'end_date'): string | undefined | 'bad' => {
     const text = value(field);
@@ -116,12 +118,14 @@ export function readEntry(fields: Record<string, unknown>, position: SourcePosit
   const end = dateOf('end_date');
   const expectedDate = 'expected a date (2026-10-17) or an instant with its offset (2026-10-16T22:00:00+00:00)';
   if (start === 'bad' || start === undefined) {
-    return problem('start_date', 'invalid-date', `${start ? `"${value('start_date')}" is not a date` : 'the start date is empty'}; ${expectedDate}`);
+    return problem('start_date', 'invalid-date', `${start ? `${quoted('start_date')} is not a date` : 'the start date is empty'}; ${expectedDate}`);
   }
-  if (end === 'bad') return problem('end_date', 'invalid-date', `"${value('end_date')}" is not a date; ${expectedDate}`);
+  if (end === 'bad') return problem('end_date', 'invalid-date', `${quoted('end_date')} is not a date; ${expectedDate}`);
   const found = { kind: 'fact' as const, zone, schoolYear, academie: value('location').slice(0, MAX_NAME_LENGTH) };
 
   const key = normalizeHeader(description);
+  // `Rentrée scolaire des enseignants` is the teachers' day, whatever its population says.
+  if (key.includes('rentree') && key.includes('enseignants')) return { kind: 'skipped' };
   if (key.includes('rentree')) return { ...found, fact: { kind: 'rentree', date: start } };
   // The summer holidays end the school year; La Réunion's austral summer (December, January) falls within it.
   if (/\bete\b/.test(key) && !key.includes('austral')) {

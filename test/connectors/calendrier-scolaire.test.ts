@@ -79,8 +79,10 @@ describe('the calendrier-scolaire connector', () => {
       description, population: '-', start_date: start, end_date: end, location: 'La Réunion', zones: 'La Réunion', annee_scolaire: annee,
     });
     const api = {
-      total_count: 5,
+      total_count: 6,
       results: [
+        // The teachers' rentrée, whatever its population says, is not the pupils'.
+        record('Rentrée scolaire des enseignants', '2026-08-14T00:00:00+02:00', '2026-08-14T00:00:00+02:00'),
         record('Rentrée scolaire des élèves', '2026-08-17T00:00:00+02:00', '2026-08-17T00:00:00+02:00'),
         record("Vacances de l'Été austral", '2026-12-19T00:00:00+01:00', '2027-01-25T00:00:00+01:00'),
         record("Pont de l'Ascension", '2027-05-06T22:00:00+00:00', '2027-05-06T22:00:00+00:00'),
