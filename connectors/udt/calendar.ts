@@ -8,8 +8,11 @@ import { FileProblem, type ConnectorProblem } from '../kit/problem.js';
 import type { TimetableCalendar, TimetableFile } from '../kit/timetable.js';
 import { problemAt, readUdtRecords, type UdtRecord } from './read.js';
 
+/** A calendar UDCal_24 gives: always with the school year's first and last day. */
+export type UdtCalendar = TimetableCalendar & { startDate: string; endDate: string };
+
 export interface SchoolYear {
-  calendar: TimetableCalendar;
+  calendar: UdtCalendar;
   startDate: string;
   endDate: string;
   /** The ISO week of the year's first week (UDCal_00 `premiere_semaine_ISO`). */
@@ -23,7 +26,7 @@ export interface SchoolYear {
 const CALENDAR_NAMES = new Set(['debut_eleve', 'fin_eleve', 'fermeture']);
 
 /** The school year and closures of UDCal_24; throws FileProblem when the year's first or last day is not there. */
-export async function* readCalendar(file: TimetableFile): AsyncGenerator<ConnectorProblem, TimetableCalendar> {
+export async function* readCalendar(file: TimetableFile): AsyncGenerator<ConnectorProblem, UdtCalendar> {
   const bounds: Partial<Record<'debut_eleve' | 'fin_eleve', string>> = {};
   const closures: NonNullable<TimetableCalendar['closures']> = [];
   for await (const record of readUdtRecords(file, CALENDAR_NAMES)) {
@@ -72,11 +75,11 @@ function halfSequenceMinutes(text: string): number | undefined {
 
 /** The first ISO week and the half-sequence's length (UDCal_00); a missing first week is debut_eleve's. */
 export async function* readParameters(
-  file: TimetableFile, calendar: TimetableCalendar,
+  file: TimetableFile, calendar: UdtCalendar,
 ): AsyncGenerator<ConnectorProblem, Pick<SchoolYear, 'firstWeek' | 'halfSequenceMinutes'>> {
   let init: UdtRecord | undefined;
   for await (const record of readUdtRecords(file, new Set(['init']))) init ??= record;
-  const startWeek = Temporal.PlainDate.from(calendar.startDate as string).weekOfYear ?? 1;
+  const startWeek = Temporal.PlainDate.from(calendar.startDate).weekOfYear ?? 1;
   if (!init) {
     yield { file: file.name, field: 'init', code: 'missing-field', severity: 'warning', detail: `no init element; the first week is taken as debut_eleve's (${startWeek})` };
     return { firstWeek: startWeek };

@@ -4,7 +4,10 @@
 // theoretical one it has the same teaching and slot as (teacher included), else one with the same class or
 // group, subject and slot under another teacher. A theoretical course the week lacks is cancelled that day;
 // one with other teachers is substituted, with other rooms room-changed; a week's course matching none is an
-// extra session. Days the school is closed (UDCal_24) have no session to change.
+// extra session (a course moved to another slot is thus cancelled in one and extra in the other: UDT says
+// nothing that ties them). Days the school is closed (UDCal_24) have no session to change. An older ENTCORE
+// applied a week's file from that week up to the next week semaines.xml publishes; the version read here
+// (and this connector) applies it to its own week only.
 import type { SourcePosition } from '../kit/problem.js';
 import type { ResourceRef, TimetableChange, TimetableCourse } from '../kit/timetable.js';
 import { addDays, isSchoolDay, type SchoolYear } from './calendar.js';
@@ -25,10 +28,11 @@ export function weekChanges(
   const pairs: [UdtCourse, UdtCourse][] = [];
   const extras: UdtCourse[] = [];
   const bySlot = (slotKey: string) => [...unmatched.values()].find((course) => course.slotKey === slotKey);
-  // Same teaching first, so that a teacher's change cannot take a colleague's unchanged course for its own.
+  // Same teaching first, so that a teacher's change cannot take a colleague's unchanged course for its own. A
+  // course whose length changed is another session: the theoretical one is cancelled, the week's is extra.
   const rest = actual.filter((course) => {
     const same = unmatched.get(course.course.sourceId);
-    if (!same) return true;
+    if (!same || same.slotKey !== course.slotKey) return true;
     unmatched.delete(same.course.sourceId);
     pairs.push([same, course]);
     return false;

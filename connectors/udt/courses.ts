@@ -6,9 +6,14 @@
 // audience is its regrouping when UDCal_13 knows it, else its group, else its class; co-teachers (UDCal_23)
 // join the teacher. We also start a new course where the day changes or the slots go backwards, which
 // ENTCORE does not check, and keep a single line as a course (ENTCORE's loop drops a teaching of one line).
+// [UNVERIFIED] that a line's code is its fiche's code followed by the line's number (`00302`: fiche 003, line
+// 2), which ENTCORE's use of the first three digits suggests. UDCal_23's `lignefic` is a line's code: ENTCORE
+// (latest) looks the co-teachers up by the course's first line, we by any of its lines; an older ENTCORE
+// looked them up by fiche code instead [UNVERIFIED which one UDT means].
 import type { ConnectorProblem, SourcePosition } from '../kit/problem.js';
 import type { GroupRef, ResourceRef, TimetableCourse, TimetableFile } from '../kit/timetable.js';
 import { clockTime, problemAt, readUdtRecords, type UdtRecord } from './read.js';
+import { fileNameOf, type TableName } from './files.js';
 import type { References } from './resources.js';
 import type { Fiche, Fiches } from './slots.js';
 
@@ -149,32 +154,32 @@ class ReferenceResolver {
   constructor(private readonly tables: References) {}
 
   teacher(code: string, line: Line): ResourceRef {
-    return this.tables.teachers.get(code) ?? this.unknown('prof', code, line, 'UDCal_04', { sourceId: code });
+    return this.tables.teachers.get(code) ?? this.unknown('prof', code, line, 'teachers', { sourceId: code });
   }
 
   room(code: string, line: Line): ResourceRef {
-    return this.tables.rooms.get(code) ?? this.unknown('salle', code, line, 'UDCal_03', { code });
+    return this.tables.rooms.get(code) ?? this.unknown('salle', code, line, 'rooms', { code });
   }
 
   subject(code: string, line: Line): ResourceRef {
-    return this.tables.subjects.get(code) ?? this.unknown('mat', code, line, 'UDCal_05', { sourceId: code, code });
+    return this.tables.subjects.get(code) ?? this.unknown('mat', code, line, 'subjects', { sourceId: code, code });
   }
 
   /** The regrouping UDCal_13 knows, else the class's group (UDCal_19), else the class (UDCal_08). */
   audience(div: string, gpe: string, rgpmt: string, line: Line): GroupRef {
     const regrouping = rgpmt ? this.tables.regroupings.get(rgpmt) : undefined;
     if (regrouping) return regrouping;
-    if (gpe) return this.tables.groups.get(`${div}|${gpe}`) ?? this.unknown('gpe', `${div}|${gpe}`, line, 'UDCal_19', { code: `${div}${gpe}`, kind: 'group' });
-    return this.tables.divisions.get(div) ?? this.unknown('div', div, line, 'UDCal_08', { code: div, kind: 'division' });
+    if (gpe) return this.tables.groups.get(`${div}|${gpe}`) ?? this.unknown('gpe', `${div}|${gpe}`, line, 'groups', { code: `${div}${gpe}`, kind: 'group' });
+    return this.tables.divisions.get(div) ?? this.unknown('div', div, line, 'divisions', { code: div, kind: 'division' });
   }
 
-  private unknown<T extends ResourceRef>(field: string, code: string, line: Line, table: string, ref: T): T {
+  private unknown<T extends ResourceRef>(field: string, code: string, line: Line, table: TableName, ref: T): T {
     const key = `${field}|${code}`;
     if (!this.tables.absent.has(table) && !this.reported.has(key)) {
       this.reported.add(key);
       this.problems.push({
         ...line.position, field, code: 'unknown-reference', severity: 'warning',
-        detail: `"${code.replace('|', ' ')}" is not in ${table}; the course names it by its code alone`,
+        detail: `"${code.replace('|', ' ')}" is not in ${fileNameOf(table)}; the course names it by its code alone`,
       });
     }
     return ref;

@@ -24,7 +24,11 @@ export const TABLES = {
 export type TableName = keyof typeof TABLES;
 
 /** Without these there is no timetable to place: the school year, the slots, the fiches-T and their lines. */
-const REQUIRED: readonly TableName[] = ['calendar', 'parameters', 'halfSequences', 'fiches', 'lines'];
+const REQUIRED = ['calendar', 'parameters', 'halfSequences', 'fiches', 'lines'] as const;
+type RequiredTable = (typeof REQUIRED)[number];
+
+/** A table's file name as UDT writes it (`UDCal_11.xml`). */
+export const fileNameOf = (table: TableName): string => TABLES[table].replace('udcal', 'UDCal');
 
 // Pupils (UDCal_10) and their groups (UDCal_21) are personal data a timetable does not need: never opened.
 const PERSONAL = new Set(['udcal_10.xml', 'udcal_21.xml']);
@@ -33,7 +37,7 @@ const WEEK_FILE = /^udcal_(12|23)_(\d{1,2})\.xml$/;
 
 /** A delivery's files by part: the tables, and per ISO week the lines (UDCal_12_NN) and co-teachings (UDCal_23_NN). */
 export interface UdtDelivery {
-  tables: Partial<Record<TableName, TimetableFile>>;
+  tables: Partial<Record<TableName, TimetableFile>> & Record<RequiredTable, TimetableFile>;
   weekLines: Map<number, TimetableFile>;
   weekCoTeaching: Map<number, TimetableFile>;
   /** One warning for all the files that are not read, if any. */
@@ -60,25 +64,28 @@ export function sortDelivery(files: readonly TimetableFile[]): UdtDelivery {
     byName.set(name, file);
   }
 
-  const delivery: UdtDelivery = { tables: {}, weekLines: new Map(), weekCoTeaching: new Map() };
+  const tables: Partial<Record<TableName, TimetableFile>> = {};
+  const weekLines = new Map<number, TimetableFile>();
+  const weekCoTeaching = new Map<number, TimetableFile>();
   const tableOf = new Map<string, TableName>(Object.entries(TABLES).map(([table, name]) => [name, table as TableName]));
   const notRead: string[] = [];
   for (const [name, file] of byName) {
     const table = tableOf.get(name);
     const week = WEEK_FILE.exec(name);
-    if (table) delivery.tables[table] = file;
-    else if (week) (week[1] === '12' ? delivery.weekLines : delivery.weekCoTeaching).set(Number(week[2]), file);
+    if (table) tables[table] = file;
+    else if (week) (week[1] === '12' ? weekLines : weekCoTeaching).set(Number(week[2]), file);
     else if (!PERSONAL.has(name)) notRead.push(file.name);
   }
 
-  const missing = REQUIRED.filter((table) => !delivery.tables[table]);
+  const missing = REQUIRED.filter((table) => !tables[table]);
   if (missing.length > 0) {
-    const names = missing.map((table) => TABLES[table].replace('udcal', 'UDCal'));
+    const names = missing.map(fileNameOf);
     throw new FileProblem({
       file: names[0], code: 'missing-file', severity: 'error',
       detail: `the delivery has no ${names.join(', ')}; expected a UDT export (UDCal_24, UDCal_00, UDCal_07, UDCal_11 and UDCal_12 at least)`,
     });
   }
+  const delivery: UdtDelivery = { tables: tables as UdtDelivery['tables'], weekLines, weekCoTeaching };
   if (notRead.length > 0) {
     delivery.ignored = {
       file: notRead[0], code: 'ignored-file', severity: 'warning',

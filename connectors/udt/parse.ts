@@ -10,7 +10,7 @@ import type { TimetableFile, TimetableItem, TimetableParser } from '../kit/timet
 import { mondayOfWeek, readCalendar, readParameters, readPublishedWeeks, type SchoolYear } from './calendar.js';
 import { weekChanges } from './changes.js';
 import { readCourses, type CourseContext } from './courses.js';
-import { sortDelivery, TABLES, type TableName, type UdtDelivery } from './files.js';
+import { fileNameOf, sortDelivery, type TableName, type UdtDelivery } from './files.js';
 import { readCoTeaching, readGroups, readRooms, readSubjects, readTeachers, type References } from './resources.js';
 import { readFiches, readHalfSequences } from './slots.js';
 
@@ -25,10 +25,8 @@ async function* asItems<R>(reader: AsyncGenerator<ConnectorProblem, R>): AsyncGe
   }
 }
 
-const fileName = (table: TableName): string => TABLES[table].replace('udcal', 'UDCal');
-
 /** Optional tables the delivery lacks, each said once: what they would name is then named by its code alone. */
-function* absentTables(delivery: UdtDelivery, absent: Set<string>): Generator<TimetableItem> {
+function* absentTables(delivery: UdtDelivery, absent: Set<TableName>): Generator<TimetableItem> {
   const optional: [TableName, string][] = [
     ['rooms', 'rooms are named by their code alone'],
     ['teachers', 'teachers are named by their UDT code alone'],
@@ -39,8 +37,8 @@ function* absentTables(delivery: UdtDelivery, absent: Set<string>): Generator<Ti
   ];
   for (const [table, consequence] of optional) {
     if (delivery.tables[table]) continue;
-    const name = fileName(table);
-    absent.add(name.replace('.xml', ''));
+    const name = fileNameOf(table);
+    absent.add(table);
     yield { kind: 'problem', problem: { file: name, code: 'missing-file', severity: 'warning', detail: `the delivery has no ${name}: ${consequence}` } };
   }
 }
@@ -52,26 +50,26 @@ function* absentTables(delivery: UdtDelivery, absent: Set<string>): Generator<Ti
  */
 export const parseUdt: TimetableParser = async function* parseUdt(files: TimetableFile[]) {
   const delivery = sortDelivery(files);
-  const tables = delivery.tables as Required<UdtDelivery['tables']> & UdtDelivery['tables'];
+  const { tables } = delivery;
   if (delivery.ignored) yield { kind: 'problem', problem: delivery.ignored };
 
   const calendar = yield* asItems(readCalendar(tables.calendar));
   const parameters = yield* asItems(readParameters(tables.parameters, calendar));
-  const publishedWeeks = delivery.tables.publishedWeeks ? yield* asItems(readPublishedWeeks(delivery.tables.publishedWeeks)) : undefined;
+  const publishedWeeks = tables.publishedWeeks ? yield* asItems(readPublishedWeeks(tables.publishedWeeks)) : undefined;
   const year: SchoolYear = {
-    calendar, startDate: calendar.startDate as string, endDate: calendar.endDate as string, ...parameters,
+    calendar, startDate: calendar.startDate, endDate: calendar.endDate, ...parameters,
     ...(publishedWeeks ? { publishedWeeks } : {}),
   };
   yield { kind: 'calendar', calendar };
 
-  const absent = new Set<string>();
+  const absent = new Set<TableName>();
   yield* absentTables(delivery, absent);
-  const rooms = yield* readRooms(delivery.tables.rooms);
-  const teachers = yield* readTeachers(delivery.tables.teachers);
-  const subjects = yield* readSubjects(delivery.tables.subjects);
-  const groups = yield* readGroups(delivery.tables);
+  const rooms = yield* readRooms(tables.rooms);
+  const teachers = yield* readTeachers(tables.teachers);
+  const subjects = yield* readSubjects(tables.subjects);
+  const groups = yield* readGroups(tables);
   const references: References = { rooms, teachers, subjects, ...groups, absent };
-  const coTeaching = yield* readCoTeaching(delivery.tables.coTeaching, teachers);
+  const coTeaching = yield* readCoTeaching(tables.coTeaching, teachers);
 
   const slots = yield* asItems(readHalfSequences(tables.halfSequences, year.halfSequenceMinutes));
   const fiches = yield* asItems(readFiches(tables.fiches, slots));

@@ -5,6 +5,7 @@
 // regroupings (UDCal_13 `rgpmt@code@id@code_gpe@nom@code_div`, one row per class or group they gather) and
 // co-teachings (UDCal_23 `coens@lignefic@prof@epj`: another teacher on the line of fiche `lignefic`).
 import type { ConnectorProblem } from '../kit/problem.js';
+import type { TableName } from './files.js';
 import type { GroupRef, ResourceRef, TimetableFile, TimetableItem } from '../kit/timetable.js';
 import { problemAt, readUdtRecords, type UdtRecord } from './read.js';
 
@@ -16,8 +17,8 @@ export interface References {
   /** By class code and group code (`4B|G1`). */
   groups: Map<string, GroupRef>;
   regroupings: Map<string, GroupRef>;
-  /** The tables the delivery lacks (`UDCal_04`…): codes pointing into them are not reported one by one. */
-  absent: Set<string>;
+  /** The tables the delivery lacks: codes pointing into them are not reported one by one. */
+  absent: ReadonlySet<TableName>;
 }
 
 const problem = (p: ConnectorProblem): TimetableItem => ({ kind: 'problem', problem: p });
@@ -58,7 +59,11 @@ export async function* readRooms(file: TimetableFile | undefined): AsyncGenerato
   return rooms;
 }
 
-/** Teachers by UDT code, named by their national id (`epj`) when UDT knows it, else by that code. */
+/**
+ * Teachers by UDT code, named by their national id (`epj`, which ENTCORE matches to the roster's external id)
+ * when UDT knows it, else by that code [UNVERIFIED: a UDT code may equal an unrelated roster source id; the
+ * names then decide].
+ */
 export async function* readTeachers(file: TimetableFile | undefined): AsyncGenerator<TimetableItem, Map<string, ResourceRef>> {
   const teachers = new Map<string, ResourceRef>();
   for (const [key, record] of yield* readKeyed(file, 'prof', code, 'code')) teachers.set(key, teacherRef(record.attributes, key));

@@ -44,6 +44,7 @@ const EXPORT: Record<string, string> = {
   ]),
   'UDCal_08.xml': udcal(['<div code="6A" code_gep="6A" libelle="6e A"/>', '<div code="6B" code_gep="6B" libelle="6e B"/>']),
   'UDCal_19.xml': udcal(['<gpe code="G1" code_div="6A" code_sts="6A_G1" id="11"/>', '<gpe code="G2" code_div="6A" code_sts="6A_G2" id="12"/>']),
+  'UDCal_13.xml': udcal(['<rgpmt code="R1" id="5" code_gpe="" nom="LATIN5" code_div="6A"/>', '<rgpmt code="R1" id="5" code_gpe="" nom="LATIN5" code_div="6B"/>']),
   'UDCal_23.xml': udcal(['<coens lignefic="00501" prof="P2" epj=""/>']),
   'UDCal_11.xml': udcal([
     '<fiche code="001" jour="1" demi_seq="1" site="1"/>',
@@ -178,6 +179,13 @@ describe('UDT timetable connector', () => {
     expect(courseAt(courses, 2, '09:00', '6B')?.durationMinutes).toBe(30);
   });
 
+  it('gives a regrouping\'s lesson to the regrouping UDCal_13 names, listed once whatever its classes', async () => {
+    const lines = udcal(['<ligfiche code="00101" fic="001" div="6A" mat="FR" prof="P2" salle="S01" gpe="" rgpmt="R1" idgpe=""/>']);
+    const items = await parse(filesOf({ 'UDCal_12.xml': lines }));
+    expect(coursesOf(items).map((c) => c.groups)).toEqual([[{ code: 'LATIN5', name: 'LATIN5', kind: 'group' }]]);
+    expect(problemsOf(items).filter((p) => p.file === 'UDCal_13.xml')).toEqual([]);
+  });
+
   it('adds the co-teachers of UDCal_23 to the line\'s teacher', async () => {
     const svt = courseAt(coursesOf(await parse(filesOf())), 2, '09:00', '6B');
     expect(svt?.teachers).toEqual([
@@ -226,6 +234,13 @@ describe('UDT timetable connector', () => {
     ]);
   });
 
+  it('takes a course of another length that week for another session: cancelled, and extra', async () => {
+    const week = udcal(['<ligfiche code="00201" fic="002" div="6A" mat="MATHS" prof="P1" salle="S02" gpe="" rgpmt="0" idgpe=""/>']);
+    const changes = changesOf(await parse(filesOf({ 'UDCal_12_38.xml': week })));
+    const maths = changes.filter((c) => c.sourceId.includes('MATHS') && c.date === '2026-09-14');
+    expect(maths.map((c) => [c.status, c.startTime, c.durationMinutes])).toEqual([['cancelled', undefined, undefined], ['extra', '09:00', 60]]);
+  });
+
   it('places a week number below the first week in the second calendar year, and changes nothing on closed days', async () => {
     const changes = changesOf(await parse(filesOf()));
     expect(changes.filter((c) => c.position.file === 'UDCal_12_02.xml').map((c) => [c.status, c.date, c.courseSourceId])).toEqual([
@@ -250,6 +265,11 @@ describe('UDT timetable connector', () => {
 
   it('stops with a FileProblem naming a required file the delivery lacks', async () => {
     expect(await fileProblemOf(filesOf({ 'UDCal_11.xml': undefined }))).toMatchObject({ file: 'UDCal_11.xml', code: 'missing-file', severity: 'error' });
+  });
+
+  it('stops with a FileProblem when a file is given twice, whatever its case and folder', async () => {
+    const files = [...filesOf(), fileOf('copie/UDCAL_12.XML', EXPORT['UDCal_12.xml'])];
+    expect(await fileProblemOf(files)).toMatchObject({ file: 'copie/UDCAL_12.XML', code: 'duplicate-file', severity: 'error' });
   });
 
   it('warns once for an optional table the delivery lacks, and names what it held by code', async () => {
