@@ -56,4 +56,6 @@ export function uaiWithKey(sevenDigits: string): string {
 export const KEY_SHAPES = {
   id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
   uai: /^[0-9]{7}[A-Z]$/,
+  /** A dated session: its start (UTC, `YYYYMMDDHHMMSS`) and id. */
+  session: /^[0-9]{14}\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
 } as const;

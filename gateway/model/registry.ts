@@ -1,13 +1,18 @@
 // The entities the gateway holds, in one list: everything that validates, writes, projects, lists or announces
 // records finds an entity's descriptor here. Registering is how an entity joins (tests register throwaway ones).
 import { academicYear } from './entities/academic-year.js';
+import { closure } from './entities/closure.js';
+import { course } from './entities/course.js';
+import { courseChange } from './entities/course-change.js';
 import type { EntityDescriptor } from './entities/descriptor.js';
 import { establishment } from './entities/establishment.js';
 import { group } from './entities/group.js';
 import { guardianLink } from './entities/guardian-link.js';
 import { membership } from './entities/membership.js';
+import { occurrence } from './entities/occurrence.js';
 import { person } from './entities/person.js';
 import { room } from './entities/room.js';
+import { schoolHolidays } from './entities/school-holidays.js';
 import { subject } from './entities/subject.js';
 
 export type { EntityDescriptor } from './entities/descriptor.js';
@@ -34,7 +39,10 @@ export function registerEntity(descriptor: EntityDescriptor): () => void {
   return () => void registered.delete(descriptor.name);
 }
 
-for (const descriptor of [establishment, subject, room, academicYear, group, person, membership, guardianLink]) registerEntity(descriptor);
+for (const descriptor of [
+  establishment, subject, room, academicYear, group, person, membership, guardianLink,
+  course, courseChange, occurrence, schoolHolidays, closure,
+]) registerEntity(descriptor);
 
 /** Every registered entity, in dependency order (what is linked before what links it). */
 export function entities(): EntityDescriptor[] {
@@ -52,9 +60,17 @@ export function entityNamed(name: string): EntityDescriptor {
   return descriptor;
 }
 
-/** Entities whose records belong to one establishment (establishments themselves excepted): what batches write. */
+/**
+ * Entities whose records belong to one establishment and are written by batches (establishments themselves and
+ * records the gateway derives excepted).
+ */
 export function establishmentRecordEntities(): EntityDescriptor[] {
-  return entities().filter((d) => d.belongsTo === 'establishment' && d.storage.table !== 'establishment');
+  return entities().filter((d) => d.belongsTo === 'establishment' && d.storage.table !== 'establishment' && !isDerived(d));
+}
+
+/** Records the gateway makes itself (occurrences), kept in a typed table and rendered from its columns. */
+export function isDerived(entity: EntityDescriptor): boolean {
+  return entity.storage.rendering === 'columns';
 }
 
 /** The establishment entity: the record every other establishment record belongs to. */

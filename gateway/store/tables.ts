@@ -194,6 +194,36 @@ export interface SyncJobProblemTable {
   detail: string;
 }
 
+/** One dated lesson session (store/timetable/): typed columns, no document. */
+export interface OccurrenceTable {
+  id: string;
+  uai: string;
+  course_id: string | null;
+  date: ColumnType<string, string, string>;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  status: string;
+  reason: string | null;
+  subject_id: string | null;
+  room_ids: string[];
+  teacher_ids: string[];
+  group_ids: string[];
+  state: 'active' | 'deleted';
+  seq: Int8;
+  updated_at: Timestamp;
+}
+
+/** A revocable iCalendar subscription URL: what it shows, for which client. */
+export interface CalendarSubscriptionTable {
+  id: string;
+  client_id: string;
+  uai: string;
+  target: 'group' | 'person' | 'room';
+  target_id: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
 export interface Database {
   establishment: EstablishmentTable;
   roster_record: RosterRecordTable;
@@ -211,6 +241,8 @@ export interface Database {
   sync_job_file: SyncJobFileTable;
   sync_job_chunk: SyncJobChunkTable;
   sync_job_problem: SyncJobProblemTable;
+  occurrence: OccurrenceTable;
+  calendar_subscription: CalendarSubscriptionTable;
 }
 
 export type EstablishmentRow = Selectable<EstablishmentTable>;

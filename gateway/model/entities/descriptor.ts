@@ -31,7 +31,9 @@ export type ListingFilter =
   /** A reference field, equal to the id given. */
   | { parameter: string; on: 'reference'; field: string }
   /** Records that an active record of `via` links, from its `from` field, to the id given in its `to` field. */
-  | { parameter: string; on: 'linked'; via: string; from: string; to: string };
+  | { parameter: string; on: 'linked'; via: string; from: string; to: string }
+  /** A person who teaches it (in `teachers`) or is a current member of one of its groups (in `groups`). */
+  | { parameter: string; on: 'attendee'; teachers: string; groups: string };
 
 /** Where the records of an entity are kept: the table and the columns filled from its data. */
 export interface Storage {
@@ -42,6 +44,12 @@ export interface Storage {
   conflict: 'id' | 'uai';
   /** Columns copied from the record's data for the feeds' filters and indexes: column → data field. */
   columns: Record<string, string>;
+  /**
+   * `columns`: records the gateway derives (occurrences) in a typed table of their own, rendered from their
+   * columns as they are read; batches never write them. Otherwise (the default) a `data` document and
+   * pre-rendered bodies written through the one write path.
+   */
+  rendering?: 'columns';
 }
 
 export interface EntityDescriptor {
@@ -74,6 +82,11 @@ export interface EntityDescriptor {
 /** Storage in the table of every establishment's records, with the `kind` column taken from `kindField`. */
 export function establishmentRecords(kindField?: string, table = 'roster_record'): Storage {
   return { table, shared: true, conflict: 'id', columns: kindField ? { kind: kindField } : {} };
+}
+
+/** Storage in the table of territory and nation records. */
+export function territoryRecords(): Storage {
+  return { table: 'shared_record', shared: true, conflict: 'id', columns: {} };
 }
 
 /** What most entities declare: no personal data, no references nor filters, matched on their source ids alone. */

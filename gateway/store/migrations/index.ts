@@ -8,6 +8,7 @@ import * as jobProblemCounts from './20261201_0005_job_problem_counts.js';
 import * as establishmentPlaceOptional from './20261201_0008_establishment_place_optional.js';
 import * as sharedRecords from './20261202_0013_shared_records.js';
 import * as normalisedLevels from './20261202_0014_normalised_levels.js';
+import * as timetables from './20261203_0015_timetables.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '20261201_0008_establishment_place_optional': establishmentPlaceOptional,
   '20261202_0013_shared_records': sharedRecords,
   '20261202_0014_normalised_levels': normalisedLevels,
+  '20261203_0015_timetables': timetables,
 };
 
 export const migrationProvider: MigrationProvider = {

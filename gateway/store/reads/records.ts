@@ -1,7 +1,8 @@
 // Reads of an entity's records, built from its descriptor: keyset pages over one establishment's records (read
 // through the gate, so outside the perimeter nothing is), one record by id, source id or INE, and the
 // establishments a perimeter covers. Each read selects the rendering its projection names.
-import { sql, type Expression, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { ListingFilter } from '../../model/entities/descriptor.js';
 import { entityNamed, type EntityDescriptor } from '../../model/registry.js';
 import type { PerimeterEntry } from '../../perimeter/perimeter.js';
 import type { Projection } from '../../perimeter/projection.js';
@@ -70,23 +71,37 @@ function filteredRecords(
   if (request.updatedSince) query = query.where(sql.ref('r.updated_at'), '>=', request.updatedSince);
   for (const filter of entity.filters) {
     const value = values[filter.parameter];
-    if (value === undefined) continue;
-    if (filter.on === 'column') {
-      query = query.where(sql.ref(`r.${filter.column}`), '=', value);
-    } else if (filter.on === 'reference') {
-      query = query.where(sql<boolean>`r.data ? ${filter.field}`).where(sql<string>`r.data->>${filter.field}`, '=', value);
-    } else {
-      const via = entityNamed(filter.via);
-      const viaEntity = via.storage.shared ? sql`and m.entity = ${via.name}` : sql``;
-      query = query.where(sql<boolean>`exists (
-        select 1 from ${sql.table(via.storage.table)} m where m.uai = ${gate.uai} ${viaEntity} and m.status = 'active'
-          and m.data ? ${filter.from} and m.data->>${filter.from} = r.id::text and m.data->>${filter.to} = ${value})`);
-    }
+    if (value !== undefined) query = query.where(filterCondition(entity, filter, value, gate.uai, sql`r.data`, sql.ref('r.id')));
   }
   // Look-ups every listing has: by one of the record's source ids, and (people, for callers who may) by INE.
   if (lookup.sourceId) query = query.where(sql<boolean>`r.source_ids->>${lookup.sourceId.source} = ${lookup.sourceId.id}`);
   if (lookup.ine !== undefined) query = query.where(sql<string>`r.data->>'ine'`, '=', lookup.ine);
   return query;
+}
+
+/**
+ * The condition a listing filter puts on a record whose fields are `data` (a jsonb document or one built from
+ * columns) and whose id is `id`, in establishment `uai`.
+ */
+export function filterCondition(
+  entity: EntityDescriptor, filter: ListingFilter, value: string, uai: Expression<string | null> | string, data: RawBuilder<unknown>, id: RawBuilder<unknown> | Expression<string>,
+): RawBuilder<boolean> {
+  const holds = (field: string) => entity.references.some((r) => r.field === field && r.many)
+    ? sql<boolean>`coalesce(${data}->${field} ? ${value}, false)`
+    : sql<boolean>`${data}->>${field} = ${value}`;
+  if (filter.on === 'column') return sql<boolean>`${sql.ref(`r.${filter.column}`)} = ${value}`;
+  if (filter.on === 'reference') return holds(filter.field);
+  const memberships = entityNamed('membership');
+  if (filter.on === 'attendee') {
+    return sql<boolean>`(${holds(filter.teachers)} or exists (
+      select 1 from ${sql.table(memberships.storage.table)} m where m.uai = ${uai} and m.entity = 'membership' and m.status = 'active'
+        and m.data->>'personId' = ${value} and coalesce(${data}->${filter.groups} ? (m.data->>'groupId'), false)))`;
+  }
+  const via = entityNamed(filter.via);
+  const viaEntity = via.storage.shared ? sql`and m.entity = ${via.name}` : sql``;
+  return sql<boolean>`exists (
+    select 1 from ${sql.table(via.storage.table)} m where m.uai = ${uai} ${viaEntity} and m.status = 'active'
+      and m.data ? ${filter.from} and m.data->>${filter.from} = ${id}::text and m.data->>${filter.to} = ${value})`;
 }
 
 /** One page of `filtered`, keyset-paged on `key`, as the listed rows. */

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import { entityNamed } from '../../model/registry.js';
 import { lockOwner } from '../owner-lock.js';
+import { rematerialise, staleTimetable } from '../timetable/rematerialise.js';
 import type { Database } from '../tables.js';
 import { BatchRejected, UnknownEstablishment } from '../write-errors.js';
 import type { BatchOptions, BatchResult, Outcome, RecordOperation } from './operations.js';
@@ -45,6 +46,8 @@ export async function applyBatch(
         entity: entityNamed(p.operation.entity), owner: { uai }, id: p.id, created: p.outcome === 'created',
         deleted: p.outcome === 'deleted', sourceIds: p.sourceIds, data: p.data,
       })));
+      const stale = staleTimetable(changed);
+      if (stale) await rematerialise(trx, uai, stale);
     }
 
     const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0 };

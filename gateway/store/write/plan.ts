@@ -205,7 +205,9 @@ export async function planBatch(
         }
         resolved.push(found);
       }
-      data[field] = Array.isArray(ref) ? resolved : resolved[0];
+      // A field of ids may hold both the ids its writer knows and links to records it knows by source id.
+      const given = Array.isArray(ref) && Array.isArray(data[field]) ? (data[field] as string[]) : [];
+      data[field] = Array.isArray(ref) ? [...new Set([...given, ...resolved])] : resolved[0];
     }
     const unchanged = existing !== undefined && existing.status === 'active' &&
       jsonEqual(existing.data, data) && jsonEqual(existing.source_ids, mergedSourceIds);

@@ -1,0 +1,25 @@
+import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
+
+export const courseChange: EntityDescriptor = {
+  name: 'courseChange',
+  schema: 'courseChange.schema.json',
+  collection: 'course-changes',
+  belongsTo: 'establishment',
+  storage: establishmentRecords('status'),
+  readScopes: ['timetable.read'],
+  personal: false,
+  fields: {},
+  references: [
+    { field: 'courseId', entity: 'course' },
+    { field: 'subjectId', entity: 'subject' },
+    { field: 'teacherIds', entity: 'person', many: true },
+    { field: 'groupIds', entity: 'group', many: true },
+    { field: 'roomIds', entity: 'room', many: true },
+  ],
+  filters: [
+    { parameter: 'courseId', on: 'reference', field: 'courseId' },
+    { parameter: 'status', on: 'column', column: 'kind' },
+  ],
+  matchOnIne: false,
+  order: 6,
+};

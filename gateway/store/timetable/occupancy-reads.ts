@@ -1,0 +1,50 @@
+// What occupancy and heating are computed from: rooms (id, code, name, building, capacity, heating zone) and the
+// intervals their sessions hold them, for establishments already known to be visible. No person, group or
+// teacher is read: only rooms and the start and end of sessions that are not cancelled.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../tables.js';
+
+export interface RoomRow {
+  uai: string;
+  id: string;
+  code: string;
+  name?: string;
+  building?: string;
+  capacity?: number;
+  heatingZone?: string;
+}
+
+export interface BusyRow {
+  roomId: string;
+  start: Date;
+  end: Date;
+}
+
+/** The active rooms of the establishments, by establishment then code. */
+export async function roomsOf(db: Kysely<Database>, uais: readonly string[]): Promise<RoomRow[]> {
+  if (uais.length === 0) return [];
+  const rows = await db.selectFrom('roster_record').select(['uai', 'id', 'data'])
+    .where('entity', '=', 'room').where('status', '=', 'active').where('uai', 'in', [...uais])
+    .orderBy('uai').orderBy(sql`data->>'code'`).execute();
+  return rows.map((row) => {
+    const data = row.data as Omit<RoomRow, 'uai' | 'id'>;
+    return {
+      uai: row.uai, id: row.id, code: data.code,
+      ...(data.name !== undefined ? { name: data.name } : {}),
+      ...(data.building !== undefined ? { building: data.building } : {}),
+      ...(data.capacity !== undefined ? { capacity: data.capacity } : {}),
+      ...(data.heatingZone !== undefined ? { heatingZone: data.heatingZone } : {}),
+    };
+  });
+}
+
+/** The busy intervals of every room of the establishments, sessions of local dates `from` to `to`, cancelled ones left out. */
+export async function busyIntervals(db: Kysely<Database>, uais: readonly string[], from: string, to: string): Promise<BusyRow[]> {
+  if (uais.length === 0) return [];
+  const { rows } = await sql<{ room_id: string; starts_at: Date; ends_at: Date }>`
+    select r.room_id, o.starts_at, o.ends_at
+    from occurrence o cross join lateral unnest(o.room_ids) as r(room_id)
+    where o.uai = any(${[...uais]}::text[]) and o.date between ${from}::date and ${to}::date
+      and o.state = 'active' and o.status <> 'cancelled'`.execute(db);
+  return rows.map((row) => ({ roomId: row.room_id, start: row.starts_at, end: row.ends_at }));
+}

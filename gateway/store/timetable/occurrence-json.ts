@@ -1,0 +1,22 @@
+// An occurrence as JSON text, built by the database from its columns as it is read (occurrences keep no
+// rendering: store/README.md). Instants carry the establishment's offset (`2026-10-26T08:00:00+01:00`), so that
+// a consumer reads the local time the timetable says.
+import { sql, type RawBuilder } from 'kysely';
+
+/** `o` is the occurrence row, `tz` an SQL expression of the establishment's time zone. */
+export function occurrenceJson(tz: RawBuilder<string>): RawBuilder<string> {
+  const instant = (column: string) => sql`local_instant(${sql.ref(`o.${column}`)}, ${tz})`;
+  return sql<string>`case when o.state = 'deleted'
+    then json_build_object('id', o.id, 'uai', o.uai, 'status', 'deleted', 'updatedAt', ${utc('o.updated_at')})::text
+    else json_strip_nulls(json_build_object(
+      'id', o.id, 'uai', o.uai, 'courseId', o.course_id, 'date', o.date, 'start', ${instant('starts_at')}, 'end', ${instant('ends_at')},
+      'status', o.status, 'reason', o.reason, 'subjectId', o.subject_id, 'roomIds', o.room_ids, 'teacherIds', o.teacher_ids,
+      'groupIds', o.group_ids, 'updatedAt', ${utc('o.updated_at')}))::text end`;
+}
+
+function utc(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** The time zone of establishment row `e` (the model's default when it says none). */
+export const ESTABLISHMENT_TIME_ZONE = sql<string>`coalesce(e.data->>'timeZone', 'Europe/Paris')`;

@@ -1,0 +1,46 @@
+// Occurrences follow what they are made of: a write of courses, course changes or an establishment's school year
+// materialises again, in the same transaction, the occurrences it can change (a course's own; every course for a
+// calendar change), and only those that differ are written and announced.
+import type { Transaction } from 'kysely';
+import { materialiseTimetable } from '../../timetable/establishment-timetable.js';
+import type { Database } from '../tables.js';
+import { writeOccurrences, type DerivedCounts } from '../write/derived.js';
+import type { Planned } from '../write/operations.js';
+import { timetableInputs } from './inputs.js';
+
+/** What a batch's changes make stale: some courses, or every course of the establishment. */
+export type StaleTimetable = { courseIds: Set<string> } | 'all';
+
+/** The part of the establishment's timetable a batch's writes change, or undefined when they change none. */
+export function staleTimetable(changed: readonly Planned[]): StaleTimetable | undefined {
+  const courseIds = new Set<string>();
+  for (const planned of changed) {
+    const { entity } = planned.operation;
+    if (entity === 'academicYear') return 'all';
+    if (entity === 'course') courseIds.add(planned.id);
+    if (entity === 'courseChange') {
+      for (const data of [planned.data, planned.existing?.data as Record<string, unknown> | undefined]) {
+        const courseId = data?.courseId;
+        if (typeof courseId === 'string') courseIds.add(courseId);
+      }
+      // An extra session has no course: extras are materialised with any scope.
+    }
+  }
+  const extraOnly = changed.some((p) => p.operation.entity === 'courseChange');
+  return courseIds.size || extraOnly ? { courseIds } : undefined;
+}
+
+/** Materialises `stale` of the establishment again and writes what differs; no-op when it is not active. */
+export async function rematerialise(trx: Transaction<Database>, uai: string, stale: StaleTimetable, today = new Date()): Promise<DerivedCounts> {
+  const courseIds = stale === 'all' ? 'all' : [...stale.courseIds];
+  const inputs = await timetableInputs(trx, uai, courseIds);
+  const counts: DerivedCounts = { created: 0, updated: 0, deleted: 0 };
+  if (!inputs) return counts;
+  for (const year of materialiseTimetable(inputs, today)) {
+    const written = await writeOccurrences(trx, { uai, courseIds, from: year.from, to: year.to }, year.occurrences);
+    counts.created += written.created;
+    counts.updated += written.updated;
+    counts.deleted += written.deleted;
+  }
+  return counts;
+}
