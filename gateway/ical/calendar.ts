@@ -2,7 +2,8 @@
 // establishment's zone, events with a UID, a DTSTAMP in UTC and local start and end times (DTSTART;TZID=…).
 // ical-generator 10.2 formats a calendar-zoned Date in the *process's* zone and writes DTSTAMP without `Z`
 // once the calendar itself has a zone, so the zone is set on each event, with Temporal values in it, and the
-// calendar only carries the VTIMEZONE generator. No event repeats, so its UNTIL bug (see packages.md) is moot.
+// calendar only carries the VTIMEZONE generator (and no X-WR-TIMEZONE, which the library would write after the
+// events, where RFC 5545 allows no calendar property). No event repeats, so its UNTIL bug (see packages.md) is moot.
 
 import ical, { ICalEventStatus } from 'ical-generator';
 import { Temporal } from 'temporal-polyfill';
@@ -40,7 +41,6 @@ export function calendarDocument(header: CalendarHeader, events: Iterable<Calend
     prodId: { company: 'Passerelle', product: header.product, language: 'FR' },
     name: header.name,
     timezone: { name: null, generator: (zone) => (zone === header.timeZone ? vtimezone : null) },
-    x: [['X-WR-TIMEZONE', header.timeZone]],
   });
   const zoned = (instant: Date) => Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(header.timeZone);
   for (const event of events) {
@@ -56,7 +56,8 @@ export function calendarDocument(header: CalendarHeader, events: Iterable<Calend
       description: event.description ?? null,
     });
   }
-  return calendar.toString();
+  // Every content line ends with CRLF (RFC 5545 §3.1), the last one too, which the library leaves off.
+  return `${calendar.toString()}\r\n`;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { EstablishmentOccupancy, HeatingPlan } from './model.js';
 
 const BOM = '\ufeff';
 
-/** One row per room and open day: `uai;batiment;salle;libelle;capacite;date;minutes_ouverture;minutes_occupees;taux`. */
+/** One row per room and open day; `libelle` is the room's name, `taux` its busy minutes over its open minutes. */
 export const OCCUPANCY_CSV_HEADER = ['uai', 'batiment', 'salle', 'libelle', 'capacite', 'date', 'minutes_ouverture', 'minutes_occupees', 'taux'];
 
 /**
@@ -25,14 +25,27 @@ export function occupancyCsv(occupancies: readonly EstablishmentOccupancy[]): st
 
 export function heatingCsv(plans: readonly HeatingPlan[]): string {
   const rows = plans.flatMap((plan) => plan.zones.flatMap((zone) => zone.comfort.map((period) => [
-    plan.uai, zone.zone, zone.building, period.start.slice(0, 10), period.start.slice(11, 16), period.end.slice(11, 16), period.start, period.end,
+    plan.uai, zone.zone, zone.building,
+    period.start.slice(0, 10), period.start.slice(11, 16), period.end.slice(11, 16), // local: the offset is already in
+    period.start, period.end,
   ])));
   return document(HEATING_CSV_HEADER, rows);
 }
 
-/** A rate as a French spreadsheet reads a number: `0,4167`. */
-const decimal = (rate: number): string => rate.toFixed(4).replace('.', ',');
+/** A cell written as is, unquoted: only for the numbers formatted here. */
+interface RawCell {
+  raw: string;
+}
+type Cell = string | number | null | RawCell;
 
-function document(header: readonly string[], rows: readonly unknown[][]): string {
-  return BOM + [header, ...rows].map((cells) => `${cells.map(csvCell).join(';')}\r\n`).join('');
+/**
+ * A rate as a French spreadsheet reads a number, `0,4167`, and unquoted: the shared cell writer quotes every
+ * comma, being written for `,`-separated files too.
+ */
+const decimal = (rate: number): RawCell => ({ raw: rate.toFixed(4).replace('.', ',') });
+
+function document(header: readonly string[], rows: readonly Cell[][]): string {
+  const text = (cell: Cell) => (typeof cell === 'object' && cell !== null ? cell.raw : csvCell(cell));
+  const line = (cells: readonly Cell[]) => `${cells.map(text).join(';')}\r\n`;
+  return BOM + [header, ...rows].map(line).join('');
 }

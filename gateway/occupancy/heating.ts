@@ -3,7 +3,7 @@
 // on closed dates; setback everywhere else in the range, listed too.
 
 import { bridgeGaps, clipSpans, complementSpans, mergeSpans, spanOf, type Span } from './intervals.js';
-import { localDays, localInstant, rangeSpan, type LocalDay } from './local-days.js';
+import { localDays, localInstantFormatter, rangeSpan, type LocalDay } from './local-days.js';
 import {
   DEFAULT_HEATING_SETTINGS,
   type HeatingPlan,
@@ -33,7 +33,8 @@ export function heatingPlan(input: HeatingInput): HeatingPlan {
   const closed = new Set(input.closedDates ?? []);
   const heatedDays = days.filter((day) => !closed.has(day.date));
   const range = rangeSpan(days);
-  const local = (span: Span) => ({ start: localInstant(span.start, input.timeZone), end: localInstant(span.end, input.timeZone) });
+  const format = localInstantFormatter(days, input.timeZone);
+  const local = (span: Span) => ({ start: format(span.start), end: format(span.end) });
 
   const zones: ZonePlan[] = zonesOf(input.rooms, input.zones ?? []).map(({ zone, rooms }) => {
     const busy = mergeSpans(rooms.flatMap((room) => room.busy.map(spanOf)));

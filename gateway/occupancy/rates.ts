@@ -3,7 +3,7 @@
 // out of the denominator; busy time outside the opening hours is listed (`busy`) but not counted.
 
 import { mergeSpans, overlapMs, spanOf, clipSpans, type Span } from './intervals.js';
-import { hourSlots, localDays, localInstant, openingMinutes, openingWindow, rangeSpan, type HourSlot } from './local-days.js';
+import { hourSlots, localDays, localInstantFormatter, openingMinutes, openingWindow, rangeSpan, type HourSlot } from './local-days.js';
 import {
   DEFAULT_OPENING_HOURS,
   type BuildingOccupancy,
@@ -48,9 +48,14 @@ export function establishmentOccupancy(input: OccupancyInput): EstablishmentOccu
   const closed = new Set(closedDates);
   const openDays: OpenDay[] = days
     .filter((day) => opening.weekdays.has(day.weekday) && !closed.has(day.date))
-    .map((day) => ({ date: day.date, window: openingWindow(day, opening, input.timeZone), slots: hourSlots(day, opening, input.timeZone) }));
+    .map((day) => ({
+      date: day.date,
+      window: openingWindow(day, opening, input.timeZone),
+      slots: hourSlots(day, opening, input.timeZone),
+    }));
   const hourLabels = hourSlots(days[0], opening, input.timeZone).map((slot) => slot.hour);
   const range = rangeSpan(days);
+  const local = localInstantFormatter(days, input.timeZone);
 
   const rooms = [...input.rooms].sort(byBuildingThenCode);
   const busy = rooms.map((room) => mergeSpans(room.busy.map(spanOf)));
@@ -63,10 +68,7 @@ export function establishmentOccupancy(input: OccupancyInput): EstablishmentOccu
     name: room.name ?? null,
     building: room.building ?? null,
     capacity: room.capacity ?? null,
-    busy: clipSpans(busy[index], range).map((span) => ({
-      start: localInstant(span.start, input.timeZone),
-      end: localInstant(span.end, input.timeZone),
-    })),
+    busy: clipSpans(busy[index], range).map((span) => ({ start: local(span.start), end: local(span.end) })),
     ...rates(tallies[index]),
   }));
 
