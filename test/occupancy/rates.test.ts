@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { establishmentOccupancy } from '../../gateway/occupancy/rates.js';
 import type { RoomBusy } from '../../gateway/occupancy/model.js';
@@ -146,5 +147,28 @@ describe('opening hours and ranges', () => {
     [{ openingHours: { start: '08:00', end: '18:00', weekdays: [0] } }, /weekdays/],
   ])('refuses %j with a RangeError naming it', (change, message) => {
     expect(() => establishmentOccupancy({ ...WEEK, rooms: [A101], ...change })).toThrow(message);
+  });
+});
+
+describe('rates whatever the rooms', () => {
+  it('stay in [0, 1] with 4 decimals, and buildings and the establishment add up their rooms minutes', () => {
+    const start = Date.parse('2026-10-04T20:00:00Z');
+    const interval = fc.tuple(fc.integer({ min: 0, max: 8 * 86_400_000 }), fc.integer({ min: 1, max: 12 * 3_600_000 }))
+      .map(([offset, length]) => ({ start: new Date(start + offset), end: new Date(start + offset + length) }));
+    const room = fc.record({ id: fc.uuid(), code: fc.string(), building: fc.constantFrom('A', 'B', undefined), busy: fc.array(interval, { maxLength: 8 }) });
+    fc.assert(fc.property(fc.array(room, { maxLength: 4 }), fc.subarray(['2026-10-06', '2026-10-07']), (rooms, closedDates) => {
+      const occupancy = establishmentOccupancy({ ...WEEK, rooms, closedDates });
+      const all = [occupancy, ...occupancy.rooms, ...occupancy.buildings];
+      const rates = all.flatMap((rates) => [rates.rate, ...rates.byDay.map((day) => day.rate), ...rates.byHour.map((hour) => hour.rate)]);
+      for (const rate of rates) {
+        expect(rate).toBeGreaterThanOrEqual(0);
+        expect(rate).toBeLessThanOrEqual(1);
+        expect(Math.round(rate * 10_000)).toBeCloseTo(rate * 10_000, 6);
+      }
+      const sum = (list: { busyMinutes: number }[]) => list.reduce((total, item) => total + item.busyMinutes, 0);
+      expect(Math.abs(sum(occupancy.buildings) - occupancy.busyMinutes)).toBeLessThanOrEqual(occupancy.buildings.length);
+      expect(Math.abs(sum(occupancy.rooms) - occupancy.busyMinutes)).toBeLessThanOrEqual(occupancy.rooms.length);
+      expect(occupancy.openMinutes).toBe(rooms.length * (5 - closedDates.length) * 600);
+    }), { numRuns: 80 });
   });
 });
