@@ -16,8 +16,10 @@ import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
 import { ClientsScope } from './clients-scope.js';
 import { EstablishmentScope } from './establishment-scope.js';
 import { JobsScope } from './jobs-scope.js';
+import { OccupancyScope } from './occupancy-scope.js';
 import { PerimeterScope } from './perimeter-scope.js';
 import { canRead } from './projection.js';
+import { TimetableScope } from './timetable-scope.js';
 
 export type CallerLoader = (clientId: string, tokenScopes: readonly string[]) => Promise<Caller | undefined>;
 
@@ -104,6 +106,16 @@ export class ScopedAccess {
   /** What the whole perimeter holds: establishments, records by id, the change feed. */
   perimeterScope(): PerimeterScope {
     return new PerimeterScope(this);
+  }
+
+  /** Occurrences and iCalendar sessions, per establishment of the perimeter. */
+  timetable(): TimetableScope {
+    return new TimetableScope(this);
+  }
+
+  /** Rooms and their busy intervals, per establishment or over the whole perimeter (no personal data). */
+  occupancy(): OccupancyScope {
+    return new OccupancyScope(this);
   }
 
   /** The sync jobs the caller may see and act on. */

@@ -30,14 +30,18 @@ export interface ZoneSchoolYear {
   periods: DatePeriod[];
 }
 
-export interface TimetableInputs {
+/** What decides an establishment's school days: everything but its courses. */
+export interface CalendarInputs {
   place: EstablishmentPlace;
-  courses: Course[];
-  /** The changes of those courses, and every extra session of the establishment. */
-  changes: OccurrenceChange[];
   ownYears: OwnSchoolYear[];
   zoneYears: ZoneSchoolYear[];
   closures: DatePeriod[];
+}
+
+export interface TimetableInputs extends CalendarInputs {
+  courses: Course[];
+  /** The changes of those courses, and every extra session of the establishment. */
+  changes: OccurrenceChange[];
   /** The dates of the occurrences stored for these courses, if any: a year that holds some is materialised again. */
   stored?: { from: string; to: string };
 }

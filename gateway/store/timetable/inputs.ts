@@ -1,60 +1,81 @@
-// What materialising an establishment's timetable reads: its courses and their changes, its own school years,
-// its holiday zone's published calendar and the closures of the territories it is in, as stored.
-import { sql, type Transaction } from 'kysely';
-import type { EstablishmentPlace, OwnSchoolYear, TimetableInputs, ZoneSchoolYear } from '../../timetable/inputs.js';
-import type { Course, DatePeriod, OccurrenceChange } from '../../timetable/model.js';
+// What materialising an establishment's timetable reads, as stored: where it is, its own school years, its
+// holiday zone's published calendar and the closures of the territories it is in (for many establishments at
+// once: occupancy over a région needs every lycée's closed days), then its courses and their changes.
+import { sql, type Kysely } from 'kysely';
 import { holidayZoneOf } from '../../../connectors/annuaire/territories.js';
+import type { CalendarInputs, EstablishmentPlace, OwnSchoolYear, TimetableInputs, ZoneSchoolYear } from '../../timetable/inputs.js';
+import type { Course, DatePeriod, OccurrenceChange } from '../../timetable/model.js';
 import type { Database } from '../tables.js';
 
-/** The inputs of `uai`, for some courses or all; undefined when the establishment is not active. */
-export async function timetableInputs(trx: Transaction<Database>, uai: string, courseIds: readonly string[] | 'all'): Promise<TimetableInputs | undefined> {
-  const establishment = await trx.selectFrom('establishment')
-    .select(['uai', 'data', 'commune_code', 'departement_code', 'academie_code', 'region_code'])
-    .where('uai', '=', uai).where('status', '=', 'active').executeTakeFirst();
-  if (!establishment) return undefined;
-  const data = establishment.data as { timeZone?: string; holidayZone?: string };
-  const place: EstablishmentPlace = {
-    uai, timeZone: data.timeZone, holidayZone: data.holidayZone ?? holidayZoneOf(establishment.academie_code), communeCode: establishment.commune_code,
-    departementCode: establishment.departement_code, academieCode: establishment.academie_code, regionCode: establishment.region_code,
-  };
-  const records = (entity: string) => trx.selectFrom('roster_record').select(['id', 'data'])
-    .where('uai', '=', uai).where('entity', '=', entity).where('status', '=', 'active');
-  let courses = records('course');
-  if (courseIds !== 'all') courses = courses.where('id', 'in', courseIds.length ? [...courseIds] : ['00000000-0000-0000-0000-000000000000']);
-  let changes = records('courseChange');
-  if (courseIds !== 'all') {
-    changes = changes.where(sql<boolean>`(not data ? 'courseId' or data->>'courseId' = any(${[...courseIds]}::text[]))`);
-  }
-  const territories = [
+/** The territories whose closures apply to an establishment: the nation, its commune, département, académie, région. */
+function territoriesOf(place: EstablishmentPlace): string[] {
+  return [
     'national',
     ...(place.communeCode ? [`commune:${place.communeCode}`] : []),
     ...(place.departementCode ? [`departement:${place.departementCode}`] : []),
     `academie:${place.academieCode}`,
     `region:${place.regionCode}`,
   ];
-  const shared = (entity: string, owners: string[]) => trx.selectFrom('shared_record').select('data')
-    .where('entity', '=', entity).where('status', '=', 'active').where('territory', 'in', owners);
-  let stored = trx.selectFrom('occurrence').select([sql<string | null>`min(date)::text`.as('from'), sql<string | null>`max(date)::text`.as('to')])
-    .where('uai', '=', uai).where('state', '=', 'active');
-  if (courseIds !== 'all') stored = stored.where(sql<boolean>`(course_id is null or course_id = any(${[...courseIds]}::uuid[]))`);
-  const [courseRows, changeRows, yearRows, zoneRows, closureRows, storedRange] = await Promise.all([
-    courses.execute(),
-    changes.execute(),
-    records('academicYear').execute(),
-    place.holidayZone ? shared('schoolHolidays', [`zone:${place.holidayZone}`]).execute() : Promise.resolve([]),
+}
+
+/** The calendar inputs of each active establishment of `uais` (the others are left out). */
+export async function calendarInputs(db: Kysely<Database>, uais: readonly string[]): Promise<Map<string, CalendarInputs>> {
+  const found = new Map<string, CalendarInputs>();
+  if (uais.length === 0) return found;
+  const establishments = await db.selectFrom('establishment')
+    .select(['uai', 'data', 'commune_code', 'departement_code', 'academie_code', 'region_code'])
+    .where('uai', 'in', [...uais]).where('status', '=', 'active').execute();
+  for (const row of establishments) {
+    const data = row.data as { timeZone?: string; holidayZone?: string };
+    const place: EstablishmentPlace = {
+      uai: row.uai, timeZone: data.timeZone, holidayZone: data.holidayZone ?? holidayZoneOf(row.academie_code),
+      communeCode: row.commune_code, departementCode: row.departement_code, academieCode: row.academie_code, regionCode: row.region_code,
+    };
+    found.set(row.uai, { place, ownYears: [], zoneYears: [], closures: [] });
+  }
+  const places = [...found.values()].map((inputs) => inputs.place);
+  const zones = [...new Set(places.flatMap((place) => (place.holidayZone ? [`zone:${place.holidayZone}`] : [])))];
+  const territories = [...new Set(places.flatMap(territoriesOf))];
+  const shared = (entity: string, owners: string[]) => db.selectFrom('shared_record').select(['territory', 'data'])
+    .where('entity', '=', entity).where('status', '=', 'active').where('territory', 'in', owners.length ? owners : ['-']);
+  const [years, zoneRows, closureRows] = await Promise.all([
+    db.selectFrom('roster_record').select(['uai', 'data'])
+      .where('uai', 'in', [...found.keys()].length ? [...found.keys()] : ['-']).where('entity', '=', 'academicYear').where('status', '=', 'active').execute(),
+    shared('schoolHolidays', zones).execute(),
     shared('closure', territories).execute(),
-    stored.executeTakeFirstOrThrow(),
   ]);
-  return {
-    place,
-    courses: courseRows.map((row) => ({ teacherIds: [], groupIds: [], roomIds: [], ...(row.data as object), id: row.id }) as unknown as Course),
-    changes: changeRows.map((row) => ({ ...(row.data as object), id: row.id }) as unknown as OccurrenceChange),
-    ownYears: yearRows.map((row) => row.data as OwnSchoolYear),
-    zoneYears: zoneRows.map((row) => row.data as ZoneSchoolYear),
-    closures: closureRows.map((row) => {
+  for (const row of years) found.get(row.uai)?.ownYears.push(row.data as OwnSchoolYear);
+  for (const inputs of found.values()) {
+    const zone = `zone:${inputs.place.holidayZone}`;
+    inputs.zoneYears = zoneRows.filter((row) => row.territory === zone).map((row) => row.data as ZoneSchoolYear);
+    const covering = new Set(territoriesOf(inputs.place));
+    inputs.closures = closureRows.filter((row) => covering.has(row.territory)).map((row) => {
       const { name, startDate, endDate } = row.data as DatePeriod;
       return { name, startDate, endDate };
-    }),
+    });
+  }
+  return found;
+}
+
+/** The inputs of `uai`, for some courses or all; undefined when the establishment is not active. */
+export async function timetableInputs(db: Kysely<Database>, uai: string, courseIds: readonly string[] | 'all'): Promise<TimetableInputs | undefined> {
+  const calendar = (await calendarInputs(db, [uai])).get(uai);
+  if (!calendar) return undefined;
+  const records = (entity: string) => db.selectFrom('roster_record').select(['id', 'data'])
+    .where('uai', '=', uai).where('entity', '=', entity).where('status', '=', 'active');
+  const some = courseIds === 'all' ? undefined : [...courseIds];
+  let courses = records('course');
+  if (some) courses = courses.where(sql<boolean>`id = any(${some}::uuid[])`);
+  let changes = records('courseChange');
+  if (some) changes = changes.where(sql<boolean>`(not data ? 'courseId' or data->>'courseId' = any(${some}::text[]))`);
+  let stored = db.selectFrom('occurrence').select([sql<string | null>`min(date)::text`.as('from'), sql<string | null>`max(date)::text`.as('to')])
+    .where('uai', '=', uai).where('state', '=', 'active');
+  if (some) stored = stored.where(sql<boolean>`(course_id is null or course_id = any(${some}::uuid[]))`);
+  const [courseRows, changeRows, storedRange] = await Promise.all([courses.execute(), changes.execute(), stored.executeTakeFirstOrThrow()]);
+  return {
+    ...calendar,
+    courses: courseRows.map((row) => ({ teacherIds: [], groupIds: [], roomIds: [], ...(row.data as object), id: row.id }) as unknown as Course),
+    changes: changeRows.map((row) => ({ ...(row.data as object), id: row.id }) as unknown as OccurrenceChange),
     ...(storedRange.from && storedRange.to ? { stored: { from: storedRange.from, to: storedRange.to } } : {}),
   };
 }

@@ -1,0 +1,30 @@
+// How the occupancy and heating feeds answer: JSON by default, CSV for a spreadsheet (`Accept: text/csv`),
+// iCalendar for a heating plan (`Accept: text/calendar`), each with an ETag of what it shows, so a
+// building-management system polling every few minutes gets 304 until something changed.
+import type { Request, Response } from 'express';
+import { etagOf, notModified } from '../../http/etag.js';
+
+export type Representation = 'json' | 'csv' | 'ical';
+
+/** The representation the request accepts among those offered (JSON when it says nothing). */
+export function representationOf(req: Request, offered: readonly Representation[]): Representation | false {
+  const types: Record<Representation, string> = { json: 'application/json', csv: 'text/csv', ical: 'text/calendar' };
+  const chosen = req.accepts(offered.map((r) => types[r]));
+  if (!chosen) return false;
+  return offered.find((r) => types[r] === chosen)!;
+}
+
+const MEDIA: Record<Representation, string> = {
+  json: 'application/json; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  ical: 'text/calendar; charset=utf-8',
+};
+
+/** Sends `body`, or 304 when the client's copy is the same; CSV and iCalendar come as a named download. */
+export function sendRepresentation(req: Request, res: Response, representation: Representation, body: string, filename: string): void {
+  res.vary('Accept');
+  if (notModified(req, res, etagOf([representation, body]))) return;
+  res.setHeader('Content-Type', MEDIA[representation]);
+  if (representation !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${filename}.${representation === 'csv' ? 'csv' : 'ics'}"`);
+  res.send(body);
+}

@@ -1,0 +1,76 @@
+// The occupancy and heating feeds, for local authorities: rooms and when they are busy, occupancy rates by hour,
+// day, room, building and establishment, and heating plans per building or zone. No personal data is read or
+// shown: rooms and the spans of sessions that are not cancelled (perimeter/occupancy-scope.ts).
+import { Router, type Request } from 'express';
+import { NotAcceptableProblem } from '../../errors/problems.js';
+import { accessOf } from '../../http/context.js';
+import { dateRange } from '../../http/date-range.js';
+import { queryInteger, queryString } from '../../http/query.js';
+import { occupancyCsv, heatingCsv } from '../../occupancy/csv.js';
+import { heatingPlan } from '../../occupancy/heating.js';
+import { DEFAULT_HEATING_SETTINGS, type HeatingSettings } from '../../occupancy/model.js';
+import { establishmentOccupancy } from '../../occupancy/rates.js';
+import { heatingIcal } from '../../ical/heating.js';
+import type { OccupancySource } from '../../perimeter/occupancy-scope.js';
+import { closedDatesBetween } from '../../timetable/establishment-timetable.js';
+import { representationOf, sendRepresentation, type Representation } from './representations.js';
+import { heatingChangesRoute } from './heating-changes.js';
+
+function occupancyOf(source: OccupancySource, from: string, to: string) {
+  return establishmentOccupancy({
+    uai: source.uai, timeZone: source.timeZone, from, to, rooms: source.rooms, closedDates: closedDatesBetween(source.calendar, from, to),
+  });
+}
+
+/** The heating settings the request gives (minutes), else the defaults. */
+export function heatingSettings(req: Request): HeatingSettings {
+  return {
+    leadMinutes: queryInteger(req, 'lead', DEFAULT_HEATING_SETTINGS.leadMinutes),
+    lagMinutes: queryInteger(req, 'lag', DEFAULT_HEATING_SETTINGS.lagMinutes),
+    bridgeMinutes: queryInteger(req, 'bridge', DEFAULT_HEATING_SETTINGS.bridgeMinutes),
+  };
+}
+
+export function planOf(source: OccupancySource, from: string, to: string, settings: HeatingSettings) {
+  return heatingPlan({
+    uai: source.uai, timeZone: source.timeZone, from, to, rooms: source.rooms, settings, closedDates: closedDatesBetween(source.calendar, from, to),
+  });
+}
+
+function chosen(req: Request, offered: readonly Representation[]): Representation {
+  const representation = representationOf(req, offered);
+  if (!representation) throw new NotAcceptableProblem(offered.map((r) => ({ json: 'application/json', csv: 'text/csv', ical: 'text/calendar' })[r]));
+  return representation;
+}
+
+export function occupancyRoutes(publicUrl: string): Router {
+  const router = Router();
+
+  router.get('/establishments/:uai/occupancy', async (req, res) => {
+    const representation = chosen(req, ['json', 'csv']);
+    const { from, to } = dateRange(req);
+    const occupancy = occupancyOf(await accessOf(res).occupancy().establishment(req.params.uai as string, from, to), from, to);
+    const body = representation === 'csv' ? occupancyCsv([occupancy]) : JSON.stringify(occupancy);
+    sendRepresentation(req, res, representation, body, `occupation-${occupancy.uai}-${from}-${to}`);
+  });
+
+  router.get('/occupancy', async (req, res) => {
+    const representation = chosen(req, ['json', 'csv']);
+    const { from, to } = dateRange(req);
+    const sources = await accessOf(res).occupancy().perimeter(from, to, queryString(req, 'type'));
+    const occupancies = sources.map((source) => ({ name: source.name, type: source.type, ...occupancyOf(source, from, to) }));
+    const body = representation === 'csv' ? occupancyCsv(occupancies) : JSON.stringify({ from, to, data: occupancies });
+    sendRepresentation(req, res, representation, body, `occupation-${from}-${to}`);
+  });
+
+  router.get('/establishments/:uai/heating', async (req, res) => {
+    const representation = chosen(req, ['json', 'csv', 'ical']);
+    const { from, to } = dateRange(req);
+    const plan = planOf(await accessOf(res).occupancy().establishment(req.params.uai as string, from, to), from, to, heatingSettings(req));
+    const body = representation === 'csv' ? heatingCsv([plan]) : representation === 'ical' ? heatingIcal(plan) : JSON.stringify(plan);
+    sendRepresentation(req, res, representation, body, `chauffage-${plan.uai}-${from}-${to}`);
+  });
+
+  router.get('/heating/changes', heatingChangesRoute(publicUrl));
+  return router;
+}

@@ -1,0 +1,74 @@
+// Rooms and their busy intervals as a caller may see them: for one establishment (404 outside the perimeter,
+// as missing) or for every establishment of the perimeter at once (a région's lycées). Nothing personal is read:
+// rooms and the spans of sessions that are not cancelled, and what decides the establishment's school days.
+import type { Scope } from '../auth/scopes.js';
+import { ForbiddenProblem } from '../errors/problems.js';
+import type { RoomBusy } from '../occupancy/model.js';
+import { establishmentsCoveredBy } from '../store/reads/visibility.js';
+import { calendarInputs } from '../store/timetable/inputs.js';
+import { busyIntervals, roomsOf } from '../store/timetable/occupancy-reads.js';
+import type { CalendarInputs } from '../timetable/inputs.js';
+import { internalsOf, type ScopedAccess } from './scoped-access.js';
+
+/** Who may read occupancy: local authorities (occupancy.read) and timetable clients. */
+export const OCCUPANCY_SCOPES: readonly Scope[] = ['occupancy.read', 'timetable.read'];
+
+export interface OccupancySource {
+  uai: string;
+  name: string;
+  type: string;
+  timeZone: string;
+  calendar: CalendarInputs;
+  rooms: RoomBusy[];
+}
+
+/** At most this many establishments in one perimeter-wide answer (a région has about 300 lycées). */
+export const PERIMETER_OCCUPANCY_LIMIT = 2000;
+
+export class OccupancyScope {
+  /** Built by `ScopedAccess.occupancy()`. */
+  constructor(private readonly access: ScopedAccess) {}
+
+  async establishment(uai: string, from: string, to: string): Promise<OccupancySource> {
+    this.#require();
+    const row = await this.access.establishment(uai).read();
+    const [source] = await this.#sources([{ uai: row.uai, name: row.name, type: row.type, data: row.data }], from, to);
+    return source;
+  }
+
+  /** Every establishment the perimeter covers (of one type, if given), by UAI. */
+  async perimeter(from: string, to: string, type?: string): Promise<OccupancySource[]> {
+    this.#require();
+    await this.access.fresh();
+    let query = establishmentsCoveredBy(internalsOf(this.access).db, this.access.perimeter)
+      .select(['establishment.uai', 'establishment.name', 'establishment.type', 'establishment.data']).orderBy('establishment.uai');
+    if (type) query = query.where('establishment.type', '=', type);
+    return this.#sources(await query.limit(PERIMETER_OCCUPANCY_LIMIT).execute(), from, to);
+  }
+
+  #require(): void {
+    if (!OCCUPANCY_SCOPES.some((scope) => this.access.scopes.has(scope))) throw new ForbiddenProblem(OCCUPANCY_SCOPES);
+  }
+
+  async #sources(establishments: { uai: string; name: string; type: string; data: unknown }[], from: string, to: string): Promise<OccupancySource[]> {
+    const { db } = internalsOf(this.access);
+    const uais = establishments.map((e) => e.uai);
+    const [calendars, rooms, busy] = await Promise.all([calendarInputs(db, uais), roomsOf(db, uais), busyIntervals(db, uais, from, to)]);
+    const byRoom = new Map<string, RoomBusy>();
+    const roomsByUai = new Map<string, RoomBusy[]>();
+    for (const { uai, ...room } of rooms) {
+      const withBusy: RoomBusy = { ...room, busy: [] };
+      byRoom.set(room.id, withBusy);
+      roomsByUai.set(uai, [...(roomsByUai.get(uai) ?? []), withBusy]);
+    }
+    for (const interval of busy) byRoom.get(interval.roomId)?.busy.push({ start: interval.start, end: interval.end });
+    return establishments.flatMap((e) => {
+      const calendar = calendars.get(e.uai);
+      if (!calendar) return [];
+      return [{
+        uai: e.uai, name: e.name, type: e.type, timeZone: (e.data as { timeZone?: string }).timeZone ?? 'Europe/Paris',
+        calendar, rooms: roomsByUai.get(e.uai) ?? [],
+      }];
+    });
+  }
+}
