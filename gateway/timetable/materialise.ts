@@ -55,8 +55,7 @@ export function materialise(courses: readonly Course[], changes: readonly Occurr
     else result.ignoredChanges.push({ change, why: 'unknown-course' });
   }
   for (const course of courses) addCourse(course, changesByCourse.get(course.id) ?? [], compiledCalendar, result);
-  result.occurrences.sort(byStartThenId);
-  return result;
+  return { ...result, occurrences: sortedByStartThenId(result.occurrences) };
 }
 
 /**
@@ -68,12 +67,29 @@ export function materialiseCourse(course: Course, changesOfCourse: readonly Occu
   const own = changesOfCourse.filter((change) => change.courseId === course.id);
   for (const change of changesOfCourse) if (change.courseId !== course.id) result.ignoredChanges.push({ change, why: 'unknown-course' });
   addCourse(course, own, compileCalendar(calendar), result);
-  result.occurrences.sort(byStartThenId);
-  return result;
+  return { ...result, occurrences: sortedByStartThenId(result.occurrences) };
 }
 
-function byStartThenId(a: Occurrence, b: Occurrence): number {
-  return a.startsAt.getTime() - b.startsAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/**
+ * Occurrences by startsAt, then id. Many sessions share a start (every class at 08:00 on a Monday): they are
+ * bucketed by instant and only the buckets are sorted by id, which is far cheaper than one comparison sort of
+ * the whole year.
+ */
+function sortedByStartThenId(occurrences: Occurrence[]): Occurrence[] {
+  const byStart = new Map<number, Occurrence[]>();
+  for (const occurrence of occurrences) {
+    const start = occurrence.startsAt.getTime();
+    const bucket = byStart.get(start);
+    if (bucket) bucket.push(occurrence);
+    else byStart.set(start, [occurrence]);
+  }
+  const sorted: Occurrence[] = [];
+  for (const start of [...byStart.keys()].sort((a, b) => a - b)) {
+    const bucket = byStart.get(start)!;
+    if (bucket.length > 1) bucket.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const occurrence of bucket) sorted.push(occurrence);
+  }
+  return sorted;
 }
 
 /** Whether a course runs in the week of a day, or undefined when its alternation label is unknown. */
