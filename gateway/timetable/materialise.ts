@@ -19,9 +19,8 @@
 // whatever change said otherwise (a room change, a substitute, a move into the closure, an extra session),
 // except an explicit cancellation, which keeps its own reason; a session moved out of a closed day runs.
 //
-// Changes that cannot apply are reported in ignoredChanges, not thrown: a course no course given has, a date on
-// which the course has no session, an extra session with no time or duration. A course whose alternation label
-// neither the calendar nor the default alternation defines has no occurrence and is reported.
+// Changes that cannot apply are reported in ignoredChanges, never thrown. A course whose alternation label
+// neither the calendar nor the default alternation defines has no occurrence and is reported too.
 import type { Course, Occurrence, OccurrenceChange, OccurrenceStatus, SchoolCalendar } from './model.js';
 import { compileCalendar, type CompiledCalendar } from './calendar/compiled.js';
 import { dayNumber, isoWeekOf, weekdayOf } from './calendar/days.js';
@@ -30,6 +29,11 @@ import { extraOccurrenceId, occurrenceId } from './occurrence-id.js';
 
 export interface IgnoredChange {
   change: OccurrenceChange;
+  /**
+   * `unknown-course`: its courseId names none of the courses given (or it has none and is not `extra`);
+   * `no-session`: the course has no session on its date (holidays, another weekday, outside its weeks or
+   * validity); `incomplete`: an extra session with no start time or duration, from itself or its course.
+   */
   why: 'unknown-course' | 'no-session' | 'incomplete';
 }
 
@@ -43,7 +47,10 @@ export interface Materialisation {
 
 const MS_PER_MINUTE = 60_000;
 
-/** The occurrences of an establishment's courses and changes over its school calendar. */
+/**
+ * The occurrences of an establishment's courses and changes over its school calendar. Throws a RangeError only
+ * for a calendar whose time zone Temporal does not know; bad changes are reported, never thrown.
+ */
 export function materialise(courses: readonly Course[], changes: readonly OccurrenceChange[], calendar: SchoolCalendar): Materialisation {
   const result: Materialisation = { occurrences: [], ignoredChanges: [], unknownAlternations: [] };
   const compiledCalendar = compileCalendar(calendar);
@@ -156,7 +163,10 @@ function session(course: Course, day: number, startMinutes: number, changes: Occ
   }, sessionDay, sessionStart, durationMinutes, calendar);
 }
 
-/** An extra session: its own id and date (newDate, else date); what the change does not give comes from its course, if it has one. */
+/**
+ * An extra session: its own id, on its newDate if it gives one, else its date; what the change does not give
+ * comes from its course, if it has one.
+ */
 function addExtra(change: OccurrenceChange, course: Course | undefined, calendar: CompiledCalendar, result: Materialisation): void {
   const startTime = change.startTime ?? course?.startTime;
   const durationMinutes = change.durationMinutes ?? course?.durationMinutes;
