@@ -45,6 +45,10 @@ export const PROBLEM_TYPES = {
     status: 405, title: 'Method not allowed',
     description: 'The path exists but not with this method; the Allow header lists those it takes.',
   },
+  'not-acceptable': {
+    status: 406, title: 'Not acceptable',
+    description: 'The Accept header asks for a representation the resource does not have; `detail` lists those it has (JSON, and CSV or iCalendar for the occupancy and heating feeds).',
+  },
   'conflict': {
     status: 409, title: 'Conflict',
     description: 'The request conflicts with the stored state: a job that cannot be cancelled, retried or confirmed in its current state, a revoked client, a client id already taken.',

@@ -31,6 +31,12 @@ export class ForbiddenProblem extends GatewayError {
   }
 }
 
+export class NotAcceptableProblem extends GatewayError {
+  constructor(offered: readonly string[]) {
+    super('not-acceptable', `this resource is available as ${offered.join(', ')}: ask for one of them in Accept`);
+  }
+}
+
 export class ConflictProblem extends GatewayError {
   constructor(detail: string) {
     super('conflict', detail);

@@ -5,8 +5,11 @@ import type { Scope } from '../auth/scopes.js';
 import { ForbiddenProblem } from '../errors/problems.js';
 import type { RoomBusy } from '../occupancy/model.js';
 import { establishmentsCoveredBy } from '../store/reads/visibility.js';
+import { committedSequence } from '../store/changelog.js';
+import { changedDays, type ChangedDays } from '../store/timetable/heating-changes.js';
 import { calendarInputs } from '../store/timetable/inputs.js';
 import { busyIntervals, roomsOf } from '../store/timetable/occupancy-reads.js';
+import { timeZoneOfPlace } from '../timetable/establishment-timetable.js';
 import type { CalendarInputs } from '../timetable/inputs.js';
 import { internalsOf, type ScopedAccess } from './scoped-access.js';
 
@@ -32,7 +35,7 @@ export class OccupancyScope {
   async establishment(uai: string, from: string, to: string): Promise<OccupancySource> {
     this.#require();
     const row = await this.access.establishment(uai).read();
-    const [source] = await this.#sources([{ uai: row.uai, name: row.name, type: row.type, data: row.data }], from, to);
+    const [source] = await this.#sources([{ uai: row.uai, name: row.name, type: row.type }], from, to);
     return source;
   }
 
@@ -41,16 +44,25 @@ export class OccupancyScope {
     this.#require();
     await this.access.fresh();
     let query = establishmentsCoveredBy(internalsOf(this.access).db, this.access.perimeter)
-      .select(['establishment.uai', 'establishment.name', 'establishment.type', 'establishment.data']).orderBy('establishment.uai');
+      .select(['establishment.uai', 'establishment.name', 'establishment.type']).orderBy('establishment.uai');
     if (type) query = query.where('establishment.type', '=', type);
     return this.#sources(await query.limit(PERIMETER_OCCUPANCY_LIMIT).execute(), from, to);
+  }
+
+  /** The days whose sessions changed after `after` (no position: from now on), in the perimeter. */
+  async changedDays(after: bigint | undefined, limit: number): Promise<ChangedDays> {
+    this.#require();
+    await this.access.fresh();
+    const { db } = internalsOf(this.access);
+    if (after === undefined) return { days: [], position: await committedSequence(db), hasMore: false };
+    return changedDays(db, this.access.perimeter, after, limit);
   }
 
   #require(): void {
     if (!OCCUPANCY_SCOPES.some((scope) => this.access.scopes.has(scope))) throw new ForbiddenProblem(OCCUPANCY_SCOPES);
   }
 
-  async #sources(establishments: { uai: string; name: string; type: string; data: unknown }[], from: string, to: string): Promise<OccupancySource[]> {
+  async #sources(establishments: { uai: string; name: string; type: string }[], from: string, to: string): Promise<OccupancySource[]> {
     const { db } = internalsOf(this.access);
     const uais = establishments.map((e) => e.uai);
     const [calendars, rooms, busy] = await Promise.all([calendarInputs(db, uais), roomsOf(db, uais), busyIntervals(db, uais, from, to)]);
@@ -66,7 +78,7 @@ export class OccupancyScope {
       const calendar = calendars.get(e.uai);
       if (!calendar) return [];
       return [{
-        uai: e.uai, name: e.name, type: e.type, timeZone: (e.data as { timeZone?: string }).timeZone ?? 'Europe/Paris',
+        uai: e.uai, name: e.name, type: e.type, timeZone: timeZoneOfPlace(calendar),
         calendar, rooms: roomsByUai.get(e.uai) ?? [],
       }];
     });

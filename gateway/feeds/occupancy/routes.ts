@@ -5,37 +5,12 @@ import { Router, type Request } from 'express';
 import { NotAcceptableProblem } from '../../errors/problems.js';
 import { accessOf } from '../../http/context.js';
 import { dateRange } from '../../http/date-range.js';
-import { queryInteger, queryString } from '../../http/query.js';
+import { queryString } from '../../http/query.js';
 import { occupancyCsv, heatingCsv } from '../../occupancy/csv.js';
-import { heatingPlan } from '../../occupancy/heating.js';
-import { DEFAULT_HEATING_SETTINGS, type HeatingSettings } from '../../occupancy/model.js';
-import { establishmentOccupancy } from '../../occupancy/rates.js';
 import { heatingIcal } from '../../ical/heating.js';
-import type { OccupancySource } from '../../perimeter/occupancy-scope.js';
-import { closedDatesBetween } from '../../timetable/establishment-timetable.js';
+import { heatingSettings, occupancyOf, planOf } from './plans.js';
 import { representationOf, sendRepresentation, type Representation } from './representations.js';
 import { heatingChangesRoute } from './heating-changes.js';
-
-function occupancyOf(source: OccupancySource, from: string, to: string) {
-  return establishmentOccupancy({
-    uai: source.uai, timeZone: source.timeZone, from, to, rooms: source.rooms, closedDates: closedDatesBetween(source.calendar, from, to),
-  });
-}
-
-/** The heating settings the request gives (minutes), else the defaults. */
-export function heatingSettings(req: Request): HeatingSettings {
-  return {
-    leadMinutes: queryInteger(req, 'lead', DEFAULT_HEATING_SETTINGS.leadMinutes),
-    lagMinutes: queryInteger(req, 'lag', DEFAULT_HEATING_SETTINGS.lagMinutes),
-    bridgeMinutes: queryInteger(req, 'bridge', DEFAULT_HEATING_SETTINGS.bridgeMinutes),
-  };
-}
-
-export function planOf(source: OccupancySource, from: string, to: string, settings: HeatingSettings) {
-  return heatingPlan({
-    uai: source.uai, timeZone: source.timeZone, from, to, rooms: source.rooms, settings, closedDates: closedDatesBetween(source.calendar, from, to),
-  });
-}
 
 function chosen(req: Request, offered: readonly Representation[]): Representation {
   const representation = representationOf(req, offered);
