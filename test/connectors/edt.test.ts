@@ -275,3 +275,33 @@ describe('EDT connector: week masks and times', () => {
     expect([durationMinutes('1h30'), durationMinutes('0h55'), durationMinutes('0h00'), durationMinutes('1h60')]).toEqual([90, 55, undefined, undefined]);
   });
 });
+
+describe('EDT connector: bounds', () => {
+  async function problemOfSource(source: () => AsyncGenerator<Buffer>, name: string): Promise<ConnectorProblem> {
+    const error = await (async () => {
+      for await (const item of parseEdt([{ name, open: source }], {})) void item;
+    })().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(FileProblem);
+    return (error as FileProblem).problem;
+  }
+
+  it('stops reading an envelope beyond 72 MB, before its end', async () => {
+    let chunks = 0;
+    const source = async function* () {
+      yield Buffer.from('<EXPORT_INDEX_EDUCATION>\n<CONTENU CompresseAvantChiffrement="true">');
+      const megabyte = Buffer.alloc(1024 * 1024, 'A');
+      for (; chunks < 200; chunks += 1) yield megabyte;
+    };
+    expect(await problemOfSource(source, 'EXPORT.xml')).toMatchObject({ file: 'EXPORT.xml', line: 1, code: 'too-large' });
+    expect(chunks).toBeLessThan(80);
+  });
+
+  it('stops at an entity of more than 10,000 elements', async () => {
+    const source = async function* () {
+      yield Buffer.from('<ExportEmploiDuTemps>\n<Classe Ident="C1" Nom="4B">\n');
+      for (let i = 0; i < 10_001; i += 1) yield Buffer.from(`<PartieDeClasse Ident="P${i}"/>\n`);
+      yield Buffer.from('</Classe></ExportEmploiDuTemps>');
+    };
+    expect(await problemOfSource(source, 'x.xml')).toMatchObject({ file: 'x.xml', line: 2, field: 'Classe', code: 'too-large' });
+  });
+});
