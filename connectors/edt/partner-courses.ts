@@ -89,20 +89,20 @@ export function courseItems(element: XmlElement, resources: PartnerResources, fi
 
   const held = heldBy(element, resources, (field, detail, line) => problem(field, detail, line));
   const cancelMask = element.attributes.SemainesAnnulation;
-  const cancelled = new Set(cancelMask === undefined ? [] : weeksOfMask(cancelMask) ?? []);
-  if (cancelMask !== undefined && !weeksOfMask(cancelMask)) problem('SemainesAnnulation', `SemainesAnnulation "${cancelMask}" is not a week mask; expected an integer (no week taken as cancelled)`);
+  const cancelledWeeks = cancelMask === undefined ? [] : weeksOfMask(cancelMask);
+  const cancelled = new Set(cancelledWeeks ?? []);
+  if (!cancelledWeeks) problem('SemainesAnnulation', `SemainesAnnulation "${cancelMask}" is not a week mask; expected an integer (no week taken as cancelled)`);
   const weeks = [...new Set([...held.flatMap((item) => [...(item.weeks ?? [])]), ...cancelled])].sort((a, b) => a - b);
   if (weeks.length === 0) return refuse('Semaines', 'the Cours applies in no week: none of its resources has a Semaines mask with a week set');
 
   // Weeks by what is taught to whom; a cancelled week whose resources are all off goes with the most weeks.
   const byWhat = new Map<string, number[]>();
+  const orphans: number[] = [];
   for (const week of weeks) {
     const what = activeIn(held, week, 'subject', 'group');
-    const key = what.length > 0 || !cancelled.has(week) ? keyOf(what) : '\u0000';
-    byWhat.set(key, [...(byWhat.get(key) ?? []), week]);
+    if (what.length === 0 && cancelled.has(week)) orphans.push(week);
+    else byWhat.set(keyOf(what), [...(byWhat.get(keyOf(what)) ?? []), week]);
   }
-  const orphans = byWhat.get('\u0000') ?? [];
-  byWhat.delete('\u0000');
   if (byWhat.size === 0) return refuse('Semaines', 'the Cours has only cancelled weeks, with no resource in them');
   const largest = [...byWhat.entries()].reduce((best, entry) => (entry[1].length > best[1].length ? entry : best))[0];
   byWhat.get(largest)!.push(...orphans);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import iconv from 'iconv-lite';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseEdt, SOURCE } from '../../connectors/edt/parse.js';
@@ -103,6 +104,12 @@ describe('EDT connector: EXP_COURS.xml', () => {
     const items = await parse(Buffer.from(`<TABLE nom="Cours">\n${line('jeudi', '4A')}\n${line('vendredi', '4C')}\n</TABLE>`), 'EXP_COURS.xml');
     expect(problemsOf(items)).toEqual([expect.objectContaining({ line: 3, field: 'NUMERO', code: 'conflicting-line', sourceId: '40', severity: 'error' })]);
     expect(coursesOf(items)).toEqual([expect.objectContaining({ sourceId: '40', weekday: 4, groups: [{ code: '4A', kind: 'division' }] })]);
+  });
+
+  it('reads an export in the ISO-8859-1 its prolog declares', async () => {
+    const latin = iconv.encode(EXP_COURS.toString('utf8').replace('encoding="UTF-8"', 'encoding="ISO-8859-1"'), 'windows-1252');
+    const items = await parse(latin, 'EXP_COURS.xml');
+    expect(course(items, '24')).toMatchObject({ subject: { name: 'FRANÇAIS' }, teachers: [{ givenName: 'Hélène' }] });
   });
 
   it('stops a malformed file with a FileProblem naming the file and line', async () => {
