@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fc from 'fast-check';
 import iconv from 'iconv-lite';
 import { deflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -310,5 +311,45 @@ describe('EDT connector: bounds', () => {
       yield Buffer.from('</Classe></ExportEmploiDuTemps>');
     };
     expect(await problemOfSource(source, 'x.xml')).toMatchObject({ file: 'x.xml', line: 2, field: 'Classe', code: 'too-large' });
+  });
+});
+
+describe('EDT connector: hostile inputs', () => {
+  const keys = partnerKeys();
+  const sealed = envelope(PARTNER_EXPORT, keys.publicKey);
+
+  /** Reading ends with items, or with a FileProblem naming the file: never another error. */
+  async function endsCleanly(bytes: Buffer): Promise<void> {
+    const outcome = await parse(bytes, 'hostile.xml', { partnerPrivateKey: keys.privateKey }).then(() => undefined, (e: unknown) => e);
+    if (outcome !== undefined) {
+      expect(outcome).toBeInstanceOf(FileProblem);
+      expect((outcome as FileProblem).problem.file).toBe('hostile.xml');
+    }
+  }
+
+  it('ends every reading of a document cut anywhere or with a byte changed, in an item or a FileProblem', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom(EXP_COURS, PARTNER_EXPORT, sealed),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.boolean(),
+      async (document, where, byte, cut) => {
+        const at = Math.floor(where * (document.length - 1));
+        const bytes = cut ? document.subarray(0, at) : Buffer.concat([document.subarray(0, at), Buffer.from([byte]), document.subarray(at + 1)]);
+        await endsCleanly(bytes);
+      },
+    ), { numRuns: 150 });
+  });
+
+  it('ends on attribute values of any kind in a course', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.constantFrom('Jour', 'NumeroPlaceDebut', 'NombrePlaces', 'SemainesAnnulation'),
+      fc.oneof(fc.string(), fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(String)),
+      async (attribute, value) => {
+        const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+        const text = PARTNER_EXPORT.toString('utf8').replace(new RegExp(`(<Cours Ident="K1"[^>]*?) ${attribute}="[^"]*"`), `$1 ${attribute}="${escaped}"`);
+        await endsCleanly(Buffer.from(text));
+      },
+    ), { numRuns: 100 });
   });
 });
