@@ -30,6 +30,7 @@ export function groupOfClasse(value: string): GroupRef {
 
 interface Line {
   numero: string;
+  /** What tells a NUMERO's sessions apart: `<weekday>-<HHMM>-<minutes>-<alternation or H>`. */
   slot: string;
   course: TimetableCourse;
 }
@@ -66,16 +67,19 @@ function lineOf(element: XmlElement, file: string): Line | ConnectorProblem {
   if (field('PROF_NOM')) addRef(course.teachers, { familyName: field('PROF_NOM'), givenName: field('PROF_PRENOM') || undefined });
   if (field('CLASSE')) addRef(course.groups, groupOfClasse(field('CLASSE')));
   if (field('SALLE')) addRef(course.rooms, { code: field('SALLE') });
-  return { numero, slot: JSON.stringify([weekday, course.startTime, duration, weeks]), course };
+  const alternation = typeof weeks === 'object' && 'alternation' in weeks ? weeks.alternation : 'H';
+  return { numero, slot: `${weekday}-${course.startTime.replace(':', '')}-${duration}-${alternation}`, course };
 }
 
 /**
  * The items of an EXP_COURS document, from its `Cours` lines: each room and subject once, as they are first
- * named, and problems as the lines come; then the courses, lines of one NUMERO merged (their teachers, classes
- * and rooms together), once the whole file is read since co-taught lines need not follow each other.
+ * named, and problems as the lines come; then the courses, lines of one NUMERO and slot merged (their teachers,
+ * classes and rooms together), once the whole file is read since co-taught lines need not follow each other.
+ * A course's source id is its NUMERO; a NUMERO on several slots (days, times, durations or alternations) makes
+ * a course of each, `<NUMERO>:<slot>`.
  */
 export async function* expCoursItems(elements: AsyncIterable<XmlElement>, file: string): AsyncGenerator<TimetableItem> {
-  const courses = new Map<string, Line>();
+  const courses = new Map<string, Map<string, Line>>();
   const rooms = new Set<string>();
   const subjects = new Set<string>();
   for await (const element of elements) {
@@ -97,17 +101,11 @@ export async function* expCoursItems(elements: AsyncIterable<XmlElement>, file: 
       subjects.add(course.subject.code);
       yield { kind: 'subject', subject: { code: course.subject.code, name: course.subject.name, position } };
     }
-    const known = courses.get(line.numero);
+    const slots = courses.get(line.numero) ?? new Map<string, Line>();
+    courses.set(line.numero, slots);
+    const known = slots.get(line.slot);
     if (!known) {
-      courses.set(line.numero, line);
-    } else if (known.slot !== line.slot) {
-      yield {
-        kind: 'problem',
-        problem: {
-          file, line: element.line, field: 'NUMERO', code: 'conflicting-line', severity: 'error', sourceId: line.numero,
-          detail: `course ${line.numero} is also on line ${known.course.position.line} with another day, time, duration or alternation; expected the lines of one course to agree (this line is left out)`,
-        },
-      };
+      slots.set(line.slot, line);
     } else {
       course.teachers.forEach((ref) => addRef(known.course.teachers, ref));
       course.groups.forEach((ref) => addRef(known.course.groups, ref));
@@ -115,5 +113,9 @@ export async function* expCoursItems(elements: AsyncIterable<XmlElement>, file: 
       known.course.subject ??= course.subject;
     }
   }
-  for (const { course } of courses.values()) yield { kind: 'course', course };
+  for (const slots of courses.values()) {
+    for (const { numero, slot, course } of slots.values()) {
+      yield { kind: 'course', course: slots.size === 1 ? course : { ...course, sourceId: `${numero}:${slot}` } };
+    }
+  }
 }

@@ -99,12 +99,16 @@ describe('EDT connector: EXP_COURS.xml', () => {
     expect(coursesOf(items).map((c) => c.sourceId)).toEqual(['24', '31', '40', '41', '50', '51', '60']);
   });
 
-  it('refuses a line of a NUMERO already read with another slot, naming the field, and keeps the first', async () => {
-    const line = (day: string, classe: string) =>
-      `<Cours><NUMERO>40</NUMERO><DUREE>1h00</DUREE><CLASSE>${classe}</CLASSE><JOUR>${day}</JOUR><H.DEBUT>08h00</H.DEBUT></Cours>`;
-    const items = await parse(Buffer.from(`<TABLE nom="Cours">\n${line('jeudi', '4A')}\n${line('vendredi', '4C')}\n</TABLE>`), 'EXP_COURS.xml');
-    expect(problemsOf(items)).toEqual([expect.objectContaining({ line: 3, field: 'NUMERO', code: 'conflicting-line', sourceId: '40', severity: 'error' })]);
-    expect(coursesOf(items)).toEqual([expect.objectContaining({ sourceId: '40', weekday: 4, groups: [{ code: '4A', kind: 'division' }] })]);
+  it('makes a course of each slot of a NUMERO, named by the slot', async () => {
+    const line = (day: string, classe: string, alternation = 'H') =>
+      `<Cours><NUMERO>40</NUMERO><DUREE>1h00</DUREE><CLASSE>${classe}</CLASSE><ALTERNANCE>${alternation}</ALTERNANCE><JOUR>${day}</JOUR><H.DEBUT>08h00</H.DEBUT></Cours>`;
+    const lines = [line('jeudi', '4A'), line('vendredi', '4C', 'Q2'), line('jeudi', '4B')].join('\n');
+    const items = await parse(Buffer.from(`<TABLE nom="Cours">\n${lines}\n</TABLE>`), 'EXP_COURS.xml');
+    expect(problemsOf(items)).toEqual([]);
+    expect(coursesOf(items)).toEqual([
+      expect.objectContaining({ sourceId: '40:4-0800-60-H', weekday: 4, groups: [{ code: '4A', kind: 'division' }, { code: '4B', kind: 'division' }] }),
+      expect.objectContaining({ sourceId: '40:5-0800-60-Q2', weekday: 5, weeks: { alternation: 'Q2' }, groups: [{ code: '4C', kind: 'division' }] }),
+    ]);
   });
 
   it('reads an export in the ISO-8859-1 its prolog declares', async () => {
