@@ -5,7 +5,7 @@ import { accessOf } from '../../http/context.js';
 import { notModified, recordEtag } from '../../http/etag.js';
 import { ValidationProblem } from '../../errors/problems.js';
 import { queryString } from '../../http/query.js';
-import { ESTABLISHMENT, entities, type EntityDescriptor } from '../../model/registry.js';
+import { ESTABLISHMENT, entities, isDerived, type EntityDescriptor } from '../../model/registry.js';
 import { recordFromRow } from '../../store/record-shape.js';
 import type { FilterValues, Lookup } from '../../store/reads/records.js';
 import { pageRequest, sendPage } from './listing.js';
@@ -47,7 +47,8 @@ export function rosterRoutes(publicUrl: string): Router {
     res.json(recordFromRow(row));
   });
 
-  for (const entity of entities().filter((e) => e.belongsTo === 'establishment' && e !== ESTABLISHMENT)) {
+  // Derived records (occurrences) have feeds of their own (feeds/timetable/).
+  for (const entity of entities().filter((e) => e.belongsTo === 'establishment' && e !== ESTABLISHMENT && !isDerived(e))) {
     router.get(`/establishments/:uai/${entity.collection}`, async (req, res) => {
       const page = await accessOf(res).establishment(req.params.uai as string)
         .list(entity, filterValues(req, entity), lookupOf(req), pageRequest(req, 'id'));
@@ -55,7 +56,7 @@ export function rosterRoutes(publicUrl: string): Router {
     });
   }
 
-  for (const entity of entities().filter((e) => e !== ESTABLISHMENT)) {
+  for (const entity of entities().filter((e) => e !== ESTABLISHMENT && !isDerived(e))) {
     router.get(`/${entity.collection}/:id`, async (req, res) => {
       const { row, rendering } = await accessOf(res).perimeterScope().record(entity, req.params.id as string);
       if (notModified(req, res, recordEtag({ id: `${row.key}/${rendering}`, seq: row.seq }))) return;
