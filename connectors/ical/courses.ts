@@ -40,7 +40,9 @@ export function coursesOf(sessions: Session[], file: string): { courses: Timetab
       continue;
     }
     const key = keyOf(session);
-    patterns.set(key, [...(patterns.get(key) ?? []), session]);
+    const group = patterns.get(key);
+    if (group) group.push(session);
+    else patterns.set(key, [session]);
   }
 
   const courses = new Map<string, TimetableCourse>();
@@ -78,7 +80,7 @@ export function coursesOf(sessions: Session[], file: string): { courses: Timetab
     weeks.set(key, new Set(group.map((s) => s.start.weekOfYear ?? 0)));
     for (const part of ['rooms', 'teachers'] as const) {
       const loose = `${part}:${keyOf(first, part)}`;
-      byLooseKey.set(loose, [...(byLooseKey.get(loose) ?? []), key]);
+      byLooseKey.set(loose, [...(byLooseKey.get(loose) ?? []), key]); // a handful of courses at most
     }
     for (const session of group) {
       if (session.override) change(key, session, session.override);

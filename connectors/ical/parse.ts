@@ -18,8 +18,8 @@ export const parseIcal: TimetableParser = async function* parseIcal(files) {
 
 async function* parseFile(source: AsyncIterable<Buffer | Uint8Array>, file: string): AsyncGenerator<TimetableItem> {
   const problem = (p: ConnectorProblem): TimetableItem => ({ kind: 'problem', problem: p });
-  const { calendars, events } = await readIcal(source, file);
-  const clock = new Clock(Clock.zoneOf(calendars), calendars);
+  const { calendars, events, firstTzid } = await readIcal(source, file);
+  const clock = new Clock(Clock.zoneOf(calendars, firstTzid), calendars);
   const { sessions, problems } = sessionsOf(calendars, events, clock, file);
   for (const p of problems) yield problem(p);
 

@@ -7,13 +7,15 @@
 // twice is kept once.
 import type ICAL from 'ical.js';
 import type { Temporal } from 'temporal-polyfill';
-import type { ConnectorProblem } from '../kit/problem.js';
+import { FileProblem, type ConnectorProblem } from '../kit/problem.js';
 import type { TimetableChange } from '../kit/timetable.js';
 import { describeEvent, type Lesson, type SessionStatus } from './describe.js';
-import type { EventLines } from './read.js';
+import { eventComponent, lineOf, type IcalEvent } from './read.js';
 import type { Clock } from './zone.js';
 
 export const MAX_OCCURRENCES = 400;
+/** Sessions a file may give in all: a whole establishment's year is some 40,000; more is not a timetable. */
+export const MAX_SESSIONS = 200_000;
 
 export interface Session {
   uid: string;
@@ -39,7 +41,7 @@ const hhmm = (at: Temporal.ZonedDateTime) => at.toPlainTime().toString().slice(0
 const sameSlot = (a: Temporal.ZonedDateTime, b: Temporal.ZonedDateTime, dateOnly: boolean) =>
   a.toPlainDate().equals(b.toPlainDate()) && (dateOnly || hhmm(a) === hhmm(b));
 
-export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[], clock: Clock, file: string): { sessions: Session[]; problems: ConnectorProblem[] } {
+export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clock: Clock, file: string): { sessions: Session[]; problems: ConnectorProblem[] } {
   const problems: ConnectorProblem[] = [];
   const warnedZones = new Set<string>();
   let allDay = 0;
@@ -57,9 +59,16 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
   };
 
   /** An event's start and duration, or a problem when they cannot be read. */
-  function read(event: ICAL.Component, { line, properties }: EventLines): Read | undefined {
+  function read(source: IcalEvent): Read | undefined {
+    const line = lineOf(source);
+    const parsed = eventComponent(source);
+    if (!('component' in parsed)) {
+      problems.push({ file, line: parsed.line, code: 'invalid-event', severity: 'error', detail: `ical.js cannot read the VEVENT of line ${line} (${parsed.detail}); the event is left out` });
+      return undefined;
+    }
+    const event = parsed.component;
     const bad = (field: string, detail: string) => {
-      problems.push({ file, line: properties.get(field) ?? line, field, code: 'invalid-field', severity: 'error', detail: `${detail}; the event is left out` });
+      problems.push({ file, line: lineOf(source, field), field, code: 'invalid-field', severity: 'error', detail: `${detail}; the event is left out` });
       return undefined;
     };
     const uid = String(event.getFirstPropertyValue('uid') ?? '').trim() || `line-${line}`;
@@ -93,15 +102,20 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
     return { event, line, uid, start: at, durationMinutes: minutes };
   }
 
-  const events = calendars.flatMap((c) => c.getAllSubcomponents('vevent'));
   const masters: Read[] = [];
   const overrides: Read[] = [];
-  events.forEach((event, index) => {
-    const r = read(event, eventLines[index] ?? { line: 0, properties: new Map() });
-    if (r) (event.hasProperty('recurrence-id') ? overrides : masters).push(r);
-  });
+  for (const event of events) {
+    const r = read(event);
+    if (r) (r.event.hasProperty('recurrence-id') ? overrides : masters).push(r);
+  }
 
   const sessions: Session[] = [];
+  const add = (line: number, ...more: Session[]) => {
+    sessions.push(...more);
+    if (sessions.length > MAX_SESSIONS) {
+      throw new FileProblem({ file, line, code: 'too-many-sessions', severity: 'error', detail: `the events give more than ${MAX_SESSIONS} sessions; expected the timetable of one establishment for a school year` });
+    }
+  };
   const seen = new Set<string>();
   const recurring = new Map<string, Session[]>();
   for (const master of masters) {
@@ -115,7 +129,7 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
         continue;
       }
       seen.add(key);
-      sessions.push(session(master.start));
+      add(master.line, session(master.start));
       continue;
     }
     const dtstart = master.event.getFirstProperty('dtstart')!;
@@ -124,10 +138,12 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
     const last = fileEnd ?? master.start.toPlainDate().add({ years: 1 }).toString();
     const occurrences: Session[] = [];
     const iterator = rule.iterator(dtstart.getFirstValue() as ICAL.Time);
+    // Occurrences skipped (before X-CALSTART, on an EXDATE) count too, so that no rule keeps the reader busy.
+    let steps = 0;
     for (let next = iterator.next(); next; next = iterator.next()) {
       const at = localOf(next, tzid, master.line);
       if (at.toPlainDate().toString() > last) break;
-      if (occurrences.length >= MAX_OCCURRENCES) {
+      if (occurrences.length >= MAX_OCCURRENCES || ++steps > 4 * MAX_OCCURRENCES) {
         problems.push({ file, line: master.line, field: 'RRULE', code: 'too-many-occurrences', severity: 'warning', detail: `VEVENT ${master.uid} recurs more than ${MAX_OCCURRENCES} times; the first ${MAX_OCCURRENCES} are kept` });
         break;
       }
@@ -136,7 +152,7 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
       occurrences.push(session(at));
     }
     recurring.set(master.uid, occurrences);
-    sessions.push(...occurrences);
+    add(master.line, ...occurrences);
   }
 
   for (const override of overrides) {
@@ -146,7 +162,7 @@ export function sessionsOf(calendars: ICAL.Component[], eventLines: EventLines[]
     const { lesson, status } = describeEvent(override.event);
     if (!occurrence) {
       // Nothing to override (the master is not in the file): the event is a session of its own.
-      sessions.push({ uid: override.uid, line: override.line, lesson, start: override.start, durationMinutes: override.durationMinutes, ...(status ? { status } : {}) });
+      add(override.line, { uid: override.uid, line: override.line, lesson, start: override.start, durationMinutes: override.durationMinutes, ...(status ? { status } : {}) });
       continue;
     }
     const moved = !sameSlot(override.start, original, false) || override.durationMinutes !== occurrence.durationMinutes;

@@ -38,17 +38,13 @@ export class Clock {
     }
   }
 
-  /** The establishment's zone of a file: X-WR-TIMEZONE, else the first IANA TZID of its events. */
-  static zoneOf(calendars: ICAL.Component[]): string {
+  /** The establishment's zone of a file: X-WR-TIMEZONE, else the TZID of its first event's start, when IANA. */
+  static zoneOf(calendars: ICAL.Component[], firstTzid: string | undefined): string {
     for (const calendar of calendars) {
       const declared = ianaZone(calendar.getFirstPropertyValue('x-wr-timezone')?.toString());
       if (declared) return declared;
     }
-    for (const event of calendars.flatMap((c) => c.getAllSubcomponents('vevent'))) {
-      const zone = ianaZone(event.getFirstProperty('dtstart')?.getParameter('tzid')?.toString());
-      if (zone) return zone;
-    }
-    return DEFAULT_ZONE;
+    return ianaZone(firstTzid) ?? DEFAULT_ZONE;
   }
 
   /** A time as an ical.js Time gives it (its wall-clock fields) with the TZID its property names. */
