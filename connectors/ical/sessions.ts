@@ -1,10 +1,10 @@
 // VEVENTs → dated sessions in the establishment's time zone. A recurring event (RRULE) is expanded with
 // ical.js on its own wall clock (so that a lesson at 08:00 Paris stays at 08:00 across the DST change), within
 // the file's X-CALSTART/X-CALEND when it gives them, else a year from its start, and at most MAX_OCCURRENCES
-// times; EXDATE removes a day; an event with the same UID and a RECURRENCE-ID overrides one occurrence (another
-// time: moved; another LOCATION: room-changed; STATUS:CANCELLED: cancelled). Events that repeat a UID without
-// RECURRENCE-ID (Pronote writes each lesson as its own event) are sessions of their own; the very same one
-// twice is kept once.
+// times; EXDATE removes a day; an event with the same UID and a RECURRENCE-ID overrides one occurrence
+// (STATUS:CANCELLED: cancelled; another time: moved; another LOCATION: room-changed; another teacher:
+// substituted). Events that repeat a UID without RECURRENCE-ID (Pronote writes each lesson as its own event)
+// are sessions of their own; the very same one twice is kept once.
 import type ICAL from 'ical.js';
 import type { Temporal } from 'temporal-polyfill';
 import { FileProblem, type ConnectorProblem } from '../kit/problem.js';
@@ -26,7 +26,7 @@ export interface Session {
   /** What the file says of this session from its own words (SUMMARY, CATEGORIES, STATUS). */
   status?: SessionStatus;
   /** How an override (RECURRENCE-ID) changes this occurrence of a recurring event. */
-  override?: Pick<TimetableChange, 'status' | 'reason' | 'reasonText' | 'newDate' | 'startTime' | 'durationMinutes' | 'rooms'>;
+  override?: Pick<TimetableChange, 'status' | 'reason' | 'reasonText' | 'newDate' | 'startTime' | 'durationMinutes' | 'rooms' | 'teachers'>;
 }
 
 interface Read {
@@ -37,6 +37,7 @@ interface Read {
   durationMinutes: number;
 }
 
+const teachersOf = (lesson: Lesson) => lesson.teachers.map((t) => t.name ?? t.familyName).join(',');
 const hhmm = (at: Temporal.ZonedDateTime) => at.toPlainTime().toString().slice(0, 5);
 const sameSlot = (a: Temporal.ZonedDateTime, b: Temporal.ZonedDateTime, dateOnly: boolean) =>
   a.toPlainDate().equals(b.toPlainDate()) && (dateOnly || hhmm(a) === hhmm(b));
@@ -170,6 +171,7 @@ export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clo
     if (status?.status === 'cancelled') occurrence.override = { status: 'cancelled', ...(status.reason ? { reason: status.reason } : {}), reasonText: status.reasonText };
     else if (moved) occurrence.override = { status: 'moved', newDate: override.start.toPlainDate().toString(), startTime: hhmm(override.start), durationMinutes: override.durationMinutes, ...(roomsChanged ? { rooms: lesson.rooms.map((code) => ({ sourceId: code, code })) } : {}) };
     else if (roomsChanged) occurrence.override = { status: 'room-changed', rooms: lesson.rooms.map((code) => ({ sourceId: code, code })) };
+    else if (teachersOf(lesson) !== teachersOf(occurrence.lesson)) occurrence.override = { status: 'substituted', teachers: lesson.teachers };
   }
   if (allDay > 0) problems.push({ file, code: 'all-day-events', severity: 'warning', detail: `${allDay} all-day event(s) left out: a timetable's lessons have a start time` });
   return { sessions, problems };

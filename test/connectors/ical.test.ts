@@ -179,3 +179,51 @@ describe('ical: iCalendar timetable exports', () => {
     expect(await fileProblemOf(huge)).toMatchObject({ code: 'file-too-large' });
   });
 });
+
+describe('ical: zones, groups and limits', () => {
+  const event = (...lines: string[]) => ['BEGIN:VEVENT', ...lines, 'END:VEVENT'];
+
+  it('takes the establishment\'s zone from X-WR-TIMEZONE, and warns of a TZID it does not know', async () => {
+    const items = await parse(calendar(
+      'X-WR-TIMEZONE:Indian/Reunion',
+      ...event('UID:a', 'DTSTART:20260907T040000Z', 'DTEND:20260907T050000Z', 'SUMMARY:FRANCAIS - M. HOAREAU'),
+      ...event('UID:a', 'DTSTART:20260914T040000Z', 'DTEND:20260914T050000Z', 'SUMMARY:FRANCAIS - M. HOAREAU'),
+      ...event('UID:b', 'DTSTART;TZID=Mars/Olympus:20260908T100000', 'DURATION:PT1H', 'SUMMARY:EPS'),
+    ));
+    expect(coursesOf(items)[0]).toMatchObject({ weekday: 1, startTime: '08:00', teachers: [{ familyName: 'HOAREAU', name: 'M. HOAREAU' }] });
+    expect(changesOf(items)[0]).toMatchObject({ status: 'extra', startTime: '10:00', newDate: '2026-09-08' });
+    expect(problemsOf(items)).toEqual([expect.objectContaining({ code: 'unknown-time-zone', field: 'TZID', line: 17 })]);
+  });
+
+  it('names a half group by its part of class, and a class from a Classe line', async () => {
+    const description = (extra: string) => `DESCRIPTION:Matière : ANGLAIS LV1\\nProfesseur : ROUX M.\\n${extra}Salle : 214\\n`;
+    const items = await parse(calendar(
+      ...event('UID:c1', 'DTSTART:20260907T130000Z', 'DTEND:20260907T140000Z', 'SUMMARY:ANGLAIS LV1 - ROUX M.', description('Partie de classe : &lt\\;4A&gt\\; 4A_G2\\n')),
+      ...event('UID:c2', 'DTSTART:20260908T130000Z', 'DTEND:20260908T140000Z', 'SUMMARY:ANGLAIS LV1 - ROUX M.', description('Classe : 4A, 4B\\n')),
+    ));
+    const extras = changesOf(items);
+    expect(extras.map((c) => c.groups)).toEqual([[{ code: '4A_G2', kind: 'group' }], [{ code: '4A', kind: 'division' }, { code: '4B', kind: 'division' }]]);
+    expect(extras[0]).toMatchObject({ rooms: [{ code: '214' }], teachers: [{ familyName: 'ROUX', name: 'ROUX M.' }] });
+  });
+
+  it('caps a rule that recurs without end, and leaves all-day events out with one warning', async () => {
+    const items = await parse(calendar(
+      ...event('UID:h', 'DTSTART:20260907T080000Z', 'DURATION:PT30M', 'RRULE:FREQ=HOURLY', 'SUMMARY:PERMANENCE'),
+      ...event('UID:d', 'DTSTART;VALUE=DATE:20261019', 'SUMMARY:Vacances de la Toussaint'),
+    ));
+    expect(problemsOf(items)).toEqual([
+      expect.objectContaining({ code: 'too-many-occurrences', field: 'RRULE', severity: 'warning' }),
+      expect.objectContaining({ code: 'all-day-events', severity: 'warning' }),
+    ]);
+    const sessions = coursesOf(items).reduce((n, c) => n + (c.weeks as { isoWeeks: number[] }).isoWeeks.length, 0) + changesOf(items).length;
+    expect(sessions).toBeLessThanOrEqual(400);
+  });
+
+  it('takes a teacher change in an override as a substitution', async () => {
+    const items = await parse(calendar(
+      ...event('UID:r', 'DTSTART;TZID=Europe/Paris:20260907T080000', 'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;COUNT=3', 'SUMMARY:HISTOIRE - M. SIMON - 4A'),
+      ...event('UID:r', 'RECURRENCE-ID;TZID=Europe/Paris:20260914T080000', 'DTSTART;TZID=Europe/Paris:20260914T080000', 'DURATION:PT1H', 'SUMMARY:HISTOIRE - Mme DURAND - 4A'),
+    ));
+    expect(changesOf(items)).toEqual([expect.objectContaining({ date: '2026-09-14', status: 'substituted', teachers: [{ familyName: 'DURAND', name: 'Mme DURAND' }] })]);
+  });
+});

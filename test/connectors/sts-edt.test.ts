@@ -121,4 +121,16 @@ describe('sts-edt: the EDT_STS file a timetable program sends to STS-Web', () =>
     const truncated = EXPORT.slice(0, EXPORT.indexOf('</GROUPES>'));
     expect(await fileProblemOf(bytesOf(truncated))).toMatchObject({ file: FILE, code: 'malformed-xml', line: 16 });
   });
+
+  it('reads a UAJ given as text, and keeps an alternation no ALTERNANCE defines with a warning', async () => {
+    const items = await parse(bytesOf([
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<EDT_STS><PARAMETRES><UAJ>0693412J</UAJ></PARAMETRES><DONNEES><STRUCTURE><DIVISIONS>',
+      `<DIVISION CODE="3A"><SERVICES>${service('061300', [['7', cours(1, '0800', '0100', 'S1', 'Q1')]])}</SERVICES></DIVISION>`,
+      '</DIVISIONS></STRUCTURE></DONNEES></EDT_STS>',
+    ].join('\n')));
+    expect(items[0]).toEqual({ kind: 'establishment', uai: '0693412J', position: { file: FILE, line: 2 } });
+    expect(coursesOf(items)[0]).toMatchObject({ weeks: { alternation: 'Q1' }, teachers: [{ sourceId: '7' }] });
+    expect(problemsOf(items)).toEqual([expect.objectContaining({ code: 'unknown-reference', field: 'CODE_ALTERNANCE', line: 3, severity: 'warning' })]);
+  });
 });
