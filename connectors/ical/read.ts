@@ -125,11 +125,12 @@ export function eventComponent(event: IcalEvent): { component: ICAL.Component } 
   }
 }
 
-/** The line of the first content line ical.js cannot read alone. */
+/** The line of the first content line ical.js cannot read alone (as an event's): where a text it refuses fails. */
 function firstUnreadable(lines: { text: string; line: number }[]): number | undefined {
   return lines.find(({ text }) => {
+    if (/^(BEGIN|END):/i.test(text)) return false;
     try {
-      ICAL.parse.property(text);
+      ICAL.parse(`BEGIN:VEVENT\r\n${text}\r\nEND:VEVENT`);
       return false;
     } catch {
       return true;

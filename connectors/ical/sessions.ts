@@ -30,11 +30,14 @@ export interface Session {
 }
 
 interface Read {
+  source: IcalEvent;
   event: ICAL.Component;
   line: number;
   uid: string;
   start: Temporal.ZonedDateTime;
   durationMinutes: number;
+  /** The occurrence of a recurring event this one overrides (RECURRENCE-ID), in the establishment's zone. */
+  recurrenceId?: Temporal.ZonedDateTime;
 }
 
 const teachersOf = (lesson: Lesson) => lesson.teachers.map((t) => t.name ?? t.familyName).join(',');
@@ -86,8 +89,9 @@ export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clo
     let start: ICAL.Time | undefined;
     let end: ICAL.Time | undefined;
     let duration: ICAL.Duration | undefined;
+    let recurrenceId: ICAL.Time | undefined;
     try {
-      [start, end, duration] = [value<ICAL.Time>('dtstart'), value<ICAL.Time>('dtend'), value<ICAL.Duration>('duration')];
+      [start, end, duration, recurrenceId] = [value<ICAL.Time>('dtstart'), value<ICAL.Time>('dtend'), value<ICAL.Duration>('duration'), value<ICAL.Time>('recurrence-id')];
     } catch {
       return undefined;
     }
@@ -100,14 +104,8 @@ export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clo
     const until = end ? localOf(end, event.getFirstProperty('dtend')?.getParameter('tzid')?.toString(), line) : undefined;
     const minutes = until ? Math.round(at.until(until).total('minutes')) : duration ? Math.round(duration.toSeconds() / 60) : 0;
     if (!(minutes > 0 && minutes <= 24 * 60)) return bad(until ? 'DTEND' : 'DURATION', `VEVENT ${uid} lasts ${minutes} minutes; expected an end after its start, within the day`);
-    return { event, line, uid, start: at, durationMinutes: minutes };
-  }
-
-  const masters: Read[] = [];
-  const overrides: Read[] = [];
-  for (const event of events) {
-    const r = read(event);
-    if (r) (r.event.hasProperty('recurrence-id') ? overrides : masters).push(r);
+    const original = recurrenceId && localOf(recurrenceId, event.getFirstProperty('recurrence-id')?.getParameter('tzid')?.toString(), line);
+    return { source, event, line, uid, start: at, durationMinutes: minutes, ...(original ? { recurrenceId: original } : {}) };
   }
 
   const sessions: Session[] = [];
@@ -119,52 +117,87 @@ export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clo
   };
   const seen = new Set<string>();
   const recurring = new Map<string, Session[]>();
-  for (const master of masters) {
-    const { lesson, status } = describeEvent(master.event);
-    const session = (start: Temporal.ZonedDateTime): Session => ({ uid: master.uid, line: master.line, lesson, start, durationMinutes: master.durationMinutes, ...(status ? { status } : {}) });
-    const rule = master.event.getFirstPropertyValue('rrule') as ICAL.Recur | null;
-    if (!rule) {
-      const key = `${master.uid}@${master.start.toString()}`;
-      if (seen.has(key)) {
-        problems.push({ file, line: master.line, field: 'UID', code: 'duplicate-record', severity: 'warning', detail: `VEVENT ${master.uid} at ${master.start.toPlainDateTime().toString()} is given again; the first one is kept` });
-        continue;
-      }
-      seen.add(key);
-      add(master.line, session(master.start));
-      continue;
-    }
+
+  const unreadable = (master: Read, field: 'RRULE' | 'EXDATE', error: unknown) => {
+    problems.push({ file, line: lineOf(master.source, field), field, code: 'invalid-field', severity: 'error', detail: `VEVENT ${master.uid}'s ${field} cannot be read (${(error as Error).message}); the event is left out` });
+    return undefined;
+  };
+
+  /** The occurrences of a recurring event, or undefined (and a problem) when its rule or EXDATE cannot be read. */
+  function occurrencesOf(master: Read, session: (start: Temporal.ZonedDateTime) => Session): Session[] | undefined {
     const dtstart = master.event.getFirstProperty('dtstart')!;
     const tzid = dtstart.getParameter('tzid')?.toString();
-    const excluded = master.event.getAllProperties('exdate').flatMap((p) => p.getValues().map((v) => ({ at: localOf(v as ICAL.Time, p.getParameter('tzid')?.toString(), master.line), dateOnly: (v as ICAL.Time).isDate })));
+    let excluded: { at: Temporal.ZonedDateTime; dateOnly: boolean }[];
+    try {
+      excluded = master.event.getAllProperties('exdate').flatMap((p) => p.getValues().map((v) => ({ at: localOf(v as ICAL.Time, p.getParameter('tzid')?.toString(), master.line), dateOnly: (v as ICAL.Time).isDate })));
+    } catch (error) {
+      return unreadable(master, 'EXDATE', error);
+    }
     const last = fileEnd ?? master.start.toPlainDate().add({ years: 1 }).toString();
     const occurrences: Session[] = [];
-    const iterator = rule.iterator(dtstart.getFirstValue() as ICAL.Time);
-    // Occurrences skipped (before X-CALSTART, on an EXDATE) count too, so that no rule keeps the reader busy.
-    let steps = 0;
-    for (let next = iterator.next(); next; next = iterator.next()) {
-      const at = localOf(next, tzid, master.line);
-      if (at.toPlainDate().toString() > last) break;
-      if (occurrences.length >= MAX_OCCURRENCES || ++steps > 4 * MAX_OCCURRENCES) {
-        problems.push({ file, line: master.line, field: 'RRULE', code: 'too-many-occurrences', severity: 'warning', detail: `VEVENT ${master.uid} recurs more than ${MAX_OCCURRENCES} times; the first ${MAX_OCCURRENCES} are kept` });
-        break;
+    try {
+      const iterator = (master.event.getFirstPropertyValue('rrule') as ICAL.Recur).iterator(dtstart.getFirstValue() as ICAL.Time);
+      // Occurrences skipped (before X-CALSTART, on an EXDATE) count too, so that no rule keeps the reader busy.
+      let steps = 0;
+      for (let next = iterator.next(); next; next = iterator.next()) {
+        const at = localOf(next, tzid, master.line);
+        if (at.toPlainDate().toString() > last) break;
+        if (occurrences.length >= MAX_OCCURRENCES || ++steps > 4 * MAX_OCCURRENCES) {
+          problems.push({ file, line: lineOf(master.source, 'RRULE'), field: 'RRULE', code: 'too-many-occurrences', severity: 'warning', detail: `VEVENT ${master.uid} recurs more than ${MAX_OCCURRENCES} times; the first ${MAX_OCCURRENCES} are kept` });
+          break;
+        }
+        if (fileStart && at.toPlainDate().toString() < fileStart) continue;
+        if (excluded.some((x) => sameSlot(x.at, at, x.dateOnly))) continue;
+        occurrences.push(session(at));
       }
-      if (fileStart && at.toPlainDate().toString() < fileStart) continue;
-      if (excluded.some((x) => sameSlot(x.at, at, x.dateOnly))) continue;
-      occurrences.push(session(at));
+    } catch (error) {
+      return unreadable(master, 'RRULE', error);
     }
-    recurring.set(master.uid, occurrences);
-    add(master.line, ...occurrences);
+    return occurrences;
   }
 
-  for (const override of overrides) {
-    const property = override.event.getFirstProperty('recurrence-id')!;
-    const original = localOf(property.getFirstValue() as ICAL.Time, property.getParameter('tzid')?.toString(), override.line);
+  /** An event that overrides none: its session, or the sessions of its rule. Its ical.js tree is then let go. */
+  function expand(master: Read): void {
+    const { lesson, status } = describeEvent(master.event);
+    const session = (start: Temporal.ZonedDateTime): Session => ({ uid: master.uid, line: master.line, lesson, start, durationMinutes: master.durationMinutes, ...(status ? { status } : {}) });
+    if (master.event.hasProperty('rrule')) {
+      const occurrences = occurrencesOf(master, session);
+      if (occurrences) {
+        recurring.set(master.uid, occurrences);
+        add(master.line, ...occurrences);
+      }
+      return;
+    }
+    const key = `${master.uid}@${master.start.toString()}`;
+    if (seen.has(key)) {
+      problems.push({ file, line: master.line, field: 'UID', code: 'duplicate-record', severity: 'warning', detail: `VEVENT ${master.uid} at ${master.start.toPlainDateTime().toString()} is given again; the first one is kept` });
+      return;
+    }
+    seen.add(key);
+    add(master.line, session(master.start));
+  }
+
+  // Overrides wait for every recurring event to be expanded; the others are expanded as they are read.
+  const overrides: Read[] = [];
+  for (const event of events) {
+    const r = guarded(event, () => read(event));
+    if (r?.recurrenceId) overrides.push(r);
+    else if (r) guarded(event, () => expand(r));
+  }
+
+  for (const override of overrides) guarded(override.source, () => applyOverride(override));
+  if (allDay > 0) problems.push({ file, code: 'all-day-events', severity: 'warning', detail: `${allDay} all-day event(s) left out: a timetable's lessons have a start time` });
+  return { sessions, problems };
+
+  /** An override of one occurrence of a recurring event: a change of that occurrence, or a session of its own. */
+  function applyOverride(override: Read): void {
+    const original = override.recurrenceId!;
     const occurrence = recurring.get(override.uid)?.find((s) => sameSlot(s.start, original, false));
     const { lesson, status } = describeEvent(override.event);
     if (!occurrence) {
       // Nothing to override (the master is not in the file): the event is a session of its own.
       add(override.line, { uid: override.uid, line: override.line, lesson, start: override.start, durationMinutes: override.durationMinutes, ...(status ? { status } : {}) });
-      continue;
+      return;
     }
     const moved = !sameSlot(override.start, original, false) || override.durationMinutes !== occurrence.durationMinutes;
     const roomsChanged = lesson.rooms.join(',') !== occurrence.lesson.rooms.join(',');
@@ -173,6 +206,15 @@ export function sessionsOf(calendars: ICAL.Component[], events: IcalEvent[], clo
     else if (roomsChanged) occurrence.override = { status: 'room-changed', rooms: lesson.rooms.map((code) => ({ sourceId: code, code })) };
     else if (teachersOf(lesson) !== teachersOf(occurrence.lesson)) occurrence.override = { status: 'substituted', teachers: lesson.teachers };
   }
-  if (allDay > 0) problems.push({ file, code: 'all-day-events', severity: 'warning', detail: `${allDay} all-day event(s) left out: a timetable's lessons have a start time` });
-  return { sessions, problems };
+
+  /** Runs what reads one event; anything ical.js throws on its data is a problem of that event, never of the file. */
+  function guarded<T>(event: IcalEvent, run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof FileProblem) throw error;
+      problems.push({ file, line: lineOf(event), code: 'invalid-event', severity: 'error', detail: `the VEVENT cannot be read (${(error as Error).message}); it is left out` });
+      return undefined;
+    }
+  }
 }

@@ -226,4 +226,22 @@ describe('ical: zones, groups and limits', () => {
     ));
     expect(changesOf(items)).toEqual([expect.objectContaining({ date: '2026-09-14', status: 'substituted', teachers: [{ familyName: 'DURAND', name: 'Mme DURAND' }] })]);
   });
+
+  it('makes a problem of each event whose rule, EXDATE or parameters cannot be read, and reads the others', async () => {
+    const bad = (uid: string, line: string) => event(`UID:${uid}`, 'DTSTART:20260907T080000Z', 'DURATION:PT1H', line, 'RRULE:FREQ=WEEKLY;COUNT=2', 'SUMMARY:X');
+    const items = await parse(calendar(
+      ...bad('a', 'RRULE:FREQ=WEEKLY;BYDAY=XX'), // lines 4-11, the bad one 8
+      ...bad('b', 'RRULE:FREQ=WEEKLY;UNTIL=garbage'), // 12-19
+      ...bad('c', 'EXDATE:nonsense'), // 20-27
+      ...bad('d', 'RDATE;TZID:20260101T080000'), // 28-35
+      ...event('UID:ok', 'DTSTART:20260907T080000Z', 'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;COUNT=2', 'SUMMARY:GOOD'),
+    ));
+    expect(problemsOf(items).map((p) => [p.line, p.code, p.field])).toEqual([
+      [8, 'invalid-event', undefined],
+      [16, 'invalid-field', 'RRULE'],
+      [24, 'invalid-field', 'EXDATE'],
+      [32, 'invalid-event', undefined],
+    ]);
+    expect(coursesOf(items).map((c) => c.subject?.name)).toEqual(['GOOD']);
+  });
 });
