@@ -244,4 +244,17 @@ describe('ical: zones, groups and limits', () => {
     ]);
     expect(coursesOf(items).map((c) => c.subject?.name)).toEqual(['GOOD']);
   });
+
+  it('reads rooms and groups from ATTENDEE CUTYPE, and the teacher from ORGANIZER when nothing else names one', async () => {
+    const items = await parse(calendar(...event(
+      'UID:o', 'DTSTART:20260907T080000Z', 'DURATION:PT1H', 'SUMMARY:Chimie organique',
+      'ORGANIZER;CN="DURAND Marie":mailto:marie.durand@example.org',
+      'ATTENDEE;CUTYPE=ROOM;CN=B204:mailto:b204@example.org', 'ATTENDEE;CUTYPE=GROUP;CN=BTS1 CHIMIE:mailto:bts1@example.org',
+      'ATTENDEE;CUTYPE=INDIVIDUAL;CN=Pupil One:mailto:p1@example.org',
+    )));
+    expect(changesOf(items)[0]).toMatchObject({
+      subject: { name: 'Chimie organique' }, rooms: [{ code: 'B204' }], groups: [{ code: 'BTS1 CHIMIE' }],
+      teachers: [{ familyName: 'DURAND', givenName: 'Marie', name: 'DURAND Marie' }],
+    });
+  });
 });
