@@ -199,7 +199,8 @@ export interface OccurrenceTable {
   id: string;
   uai: string;
   course_id: string | null;
-  date: ColumnType<string, string, string>;
+  /** A `date`: pg gives it as a Date at UTC midnight; select `date::text` for the ISO date. */
+  date: ColumnType<Date, string, string>;
   starts_at: Timestamp;
   ends_at: Timestamp;
   status: string;

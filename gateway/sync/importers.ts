@@ -5,8 +5,13 @@ import { annuaireImporter } from './import-annuaire.js';
 import { ondeImporter } from './import-onde.js';
 import { stsWebImporter } from './import-sts.js';
 import type { ImporterDefinition } from './importer.js';
+import { schoolHolidaysImporter } from './timetable/import-school-holidays.js';
+import { edtImporter, icalImporter, stsEdtImporter, udtImporter } from './timetable/importers.js';
 
-export const IMPORTERS = [annuaireImporter, aafImporter, ondeImporter, stsWebImporter] as const;
+export const IMPORTERS = [
+  annuaireImporter, aafImporter, ondeImporter, stsWebImporter,
+  edtImporter, udtImporter, stsEdtImporter, icalImporter, schoolHolidaysImporter,
+] as const;
 
 export type ConnectorName = (typeof IMPORTERS)[number]['name'];
 

@@ -5,7 +5,7 @@ export const courseChange: EntityDescriptor = {
   schema: 'courseChange.schema.json',
   collection: 'course-changes',
   belongsTo: 'establishment',
-  storage: establishmentRecords('status'),
+  storage: establishmentRecords('kind'),
   readScopes: ['timetable.read'],
   personal: false,
   fields: {},
@@ -18,7 +18,7 @@ export const courseChange: EntityDescriptor = {
   ],
   filters: [
     { parameter: 'courseId', on: 'reference', field: 'courseId' },
-    { parameter: 'status', on: 'column', column: 'kind' },
+    { parameter: 'kind', on: 'column', column: 'kind' },
   ],
   matchOnIne: false,
   order: 6,

@@ -75,7 +75,11 @@ export async function timetableInputs(db: Kysely<Database>, uai: string, courseI
   return {
     ...calendar,
     courses: courseRows.map((row) => ({ teacherIds: [], groupIds: [], roomIds: [], ...(row.data as object), id: row.id }) as unknown as Course),
-    changes: changeRows.map((row) => ({ ...(row.data as object), id: row.id }) as unknown as OccurrenceChange),
+    // A course change's `kind` is the session's status (`status` is the record's own, active or deleted).
+    changes: changeRows.map((row) => {
+      const { kind, ...fields } = row.data as { kind: string };
+      return { ...fields, status: kind, id: row.id } as unknown as OccurrenceChange;
+    }),
     ...(storedRange.from && storedRange.to ? { stored: { from: storedRange.from, to: storedRange.to } } : {}),
   };
 }

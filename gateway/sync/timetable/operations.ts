@@ -96,7 +96,7 @@ export function timetableOperations(items: readonly TimetableItem[], matcher: Ro
       ...(change.rooms ? { roomIds: places(change.rooms, position) } : {}),
     };
     const fields = Object.fromEntries(Object.entries({
-      date: change.date, status: change.status, reason: change.reason, reasonText: change.reasonText?.slice(0, 200),
+      date: change.date, kind: change.status, reason: change.reason, reasonText: change.reasonText?.slice(0, 200),
       newDate: change.newDate, startTime: change.startTime, durationMinutes: change.durationMinutes,
     }).filter(([, value]) => value !== undefined));
     return withReferences('courseChange', position, { sourceIds: { [source]: change.sourceId }, ...fields }, refs);
