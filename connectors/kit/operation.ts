@@ -12,7 +12,7 @@ export interface SourceLink {
  * The entities connectors write: the gateway's registry of establishment records (gateway/model/registry.ts) by
  * name, which connectors may not import; test/model/registry-contract.test.ts keeps the two lists one.
  */
-export const CANONICAL_ENTITIES = ['subject', 'room', 'academicYear', 'group', 'person', 'membership', 'guardianLink', 'course', 'courseChange'] as const;
+export const CANONICAL_ENTITIES = ['subject', 'room', 'academicYear', 'group', 'person', 'membership', 'guardianLink', 'course', 'timetableChange'] as const;
 export type CanonicalEntity = (typeof CANONICAL_ENTITIES)[number];
 
 export interface CanonicalOperation {

@@ -12,11 +12,10 @@ export const SCOPES = [
 export type Scope = (typeof SCOPES)[number];
 
 /**
- * The scopes help texts offer. timetable.read, occupancy.read and aggregates.read are reserved for feeds not
- * served yet (timetables, occupancy, aggregates; the first two open groups, subjects or rooms, which roster.read
- * opens too): a client may hold them, but they are not advertised.
+ * The scopes help texts offer. aggregates.read is reserved for the aggregates feed, not served yet: a client may
+ * hold it, but it is not advertised.
  */
-export const SERVED_SCOPES: readonly Scope[] = ['roster.read', 'roster.identifiers', 'roster.contacts', 'sync.write', 'admin'];
+export const SERVED_SCOPES: readonly Scope[] = ['roster.read', 'roster.identifiers', 'roster.contacts', 'timetable.read', 'occupancy.read', 'sync.write', 'admin'];
 
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);

@@ -41,7 +41,7 @@ export interface SeedResult {
     rooms: number;
     academicYears: number;
     courses: number;
-    courseChanges: number;
+    timetableChanges: number;
   };
   /** What the writes did, establishments included: a second identical seed leaves everything `unchanged`. */
   outcomes: Record<Outcome, number>;
@@ -74,7 +74,7 @@ export async function seedDemo(
   }
 
   const counts: SeedResult['counts'] = {
-    establishments: 0, people: 0, groups: 0, memberships: 0, guardianLinks: 0, subjects: 0, rooms: 0, academicYears: 0, courses: 0, courseChanges: 0,
+    establishments: 0, people: 0, groups: 0, memberships: 0, guardianLinks: 0, subjects: 0, rooms: 0, academicYears: 0, courses: 0, timetableChanges: 0,
   };
   const outcomes: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0 };
   const progress: SeedProgress = {
@@ -82,7 +82,7 @@ export async function seedDemo(
   };
   const countKey: Record<DemoOperation['entity'], keyof SeedResult['counts']> = {
     person: 'people', group: 'groups', membership: 'memberships', guardianLink: 'guardianLinks', subject: 'subjects',
-    room: 'rooms', academicYear: 'academicYears', course: 'courses', courseChange: 'courseChanges',
+    room: 'rooms', academicYear: 'academicYears', course: 'courses', timetableChange: 'timetableChanges',
   };
 
   const writeBatch = async (uai: string, batch: DemoOperation[]): Promise<void> => {

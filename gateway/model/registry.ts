@@ -3,7 +3,7 @@
 import { academicYear } from './entities/academic-year.js';
 import { closure } from './entities/closure.js';
 import { course } from './entities/course.js';
-import { courseChange } from './entities/course-change.js';
+import { timetableChange } from './entities/timetable-change.js';
 import type { EntityDescriptor } from './entities/descriptor.js';
 import { establishment } from './entities/establishment.js';
 import { group } from './entities/group.js';
@@ -41,7 +41,7 @@ export function registerEntity(descriptor: EntityDescriptor): () => void {
 
 for (const descriptor of [
   establishment, subject, room, academicYear, group, person, membership, guardianLink,
-  course, courseChange, occurrence, schoolHolidays, closure,
+  course, timetableChange, occurrence, schoolHolidays, closure,
 ]) registerEntity(descriptor);
 
 /** Every registered entity, in dependency order (what is linked before what links it). */

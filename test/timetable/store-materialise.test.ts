@@ -55,7 +55,7 @@ describe('materialising in the store', () => {
 
   it('cancels one session with a change, announcing only that occurrence', async () => {
     const before = await head();
-    await applyBatch(store.db, uai, [upsert('courseChange', { id: randomUUID(), courseId: course.id, date: '2026-11-09', kind: 'cancelled', reason: 'teacher-absence' })] as never);
+    await applyBatch(store.db, uai, [upsert('timetableChange', { id: randomUUID(), courseId: course.id, date: '2026-11-09', kind: 'cancelled', reason: 'teacher-absence' })] as never);
     expect(await changesLogged(before)).toBe(1);
     const cancelled = (await occurrences()).find((r) => r.date === '2026-11-09')!;
     expect(cancelled).toMatchObject({ status: 'cancelled', reason: 'teacher-absence' });

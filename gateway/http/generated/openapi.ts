@@ -88,6 +88,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calendars/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A calendar subscription (for calendar applications)
+         * @description The iCalendar of a subscription made with `POST /v1/establishments/{uai}/calendar-subscriptions`: no token
+         *     is sent, the URL is the secret. It shows the sessions of the current school year and the next, read with
+         *     the subscribing client's current scopes and perimeter; a revoked subscription, or one whose client may no
+         *     longer see them, is a 404.
+         */
+        get: operations["getSubscribedCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/problems/{slug}": {
         parameters: {
             query?: never;
@@ -378,6 +401,352 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/courses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the courses of an establishment
+         * @description The recurring lessons of the timetable (weekday, time, weeks, subject, teachers, groups, rooms), as imported
+         *     from EDT, UDT, STS-Web or iCalendar exports or written by batch. Needs `timetable.read`.
+         */
+        get: operations["listCourses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/timetable-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the dated changes to an establishment's timetable
+         * @description Cancelled, moved, room-changed and substituted sessions, and extra sessions, as the vie-scolaire software
+         *     exported them or a batch wrote them. Occurrences show their effect. Needs `timetable.read`.
+         */
+        get: operations["listTimetableChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/occurrences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the dated sessions of an establishment between two dates
+         * @description Each session of each course in the school year, as the establishment's calendar (its zone's holidays,
+         *     public holidays, closures, week alternations) and the changes make it, in start order; a cancelled
+         *     session is listed with `status: cancelled` and its reason. Instants carry the establishment's offset.
+         *     Paged like every listing (`next`, `changeCursor` to follow `GET /v1/changes?entity=occurrence`). Needs
+         *     `timetable.read`.
+         */
+        get: operations["listOccurrences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/occurrences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one occurrence by id
+         * @description The session with this id wherever it is in the caller's perimeter (a tombstone once its course is gone); outside the perimeter it is a 404, as when missing. Needs `timetable.read`.
+         */
+        get: operations["getOccurrence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/timetable.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The sessions of a group, a person or a room as iCalendar
+         * @description RFC 5545, with the establishment's VTIMEZONE; a cancelled session stays, with STATUS:CANCELLED. Exactly one
+         *     of `group`, `person` and `room`. For calendar applications, which cannot send a bearer token, create a
+         *     subscription URL instead (`POST /v1/establishments/{uai}/calendar-subscriptions`). Needs `timetable.read`.
+         */
+        get: operations["getTimetableCalendar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/calendar-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a revocable iCalendar subscription URL for a group, a person or a room
+         * @description The URL carries no token: it names the subscription, signed, and is answered with the client's current
+         *     scopes and perimeter (a client that loses `timetable.read` or the establishment gets 404). Revoke it with
+         *     `DELETE /v1/calendar-subscriptions/{id}`. Needs `timetable.read`.
+         */
+        post: operations["createCalendarSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendar-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calendar subscriptions of the calling client */
+        get: operations["listCalendarSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calendar-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a calendar subscription URL
+         * @description From now on its URL answers 404. Only the client that created it may revoke it (others get 404).
+         */
+        delete: operations["revokeCalendarSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/occupancy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Room occupancy of an establishment between two dates
+         * @description Per room (id, code, name, building, capacity): its merged busy intervals and its occupancy rate, by day and
+         *     by hour of the opening hours (08:00–18:00, Monday to Friday; holidays, public holidays and closures left
+         *     out); the same rates per building and for the establishment. No personal data: no person, group or
+         *     teacher. `Accept: text/csv` gives one row per room and open day (`;`, UTF-8 with BOM, decimal commas).
+         *     Polling clients send `If-None-Match`. Needs `occupancy.read` (or `timetable.read`).
+         */
+        get: operations["getOccupancy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/occupancy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Room occupancy of every establishment of the caller's perimeter
+         * @description The establishment occupancy of each establishment the perimeter covers (a région's lycées, a
+         *     département's collèges), in one answer, by UAI; `type` keeps one kind of establishment. JSON or CSV.
+         *     Needs `occupancy.read` (or `timetable.read`).
+         */
+        get: operations["getPerimeterOccupancy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/establishments/{uai}/heating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Heating schedule of an establishment between two dates
+         * @description Per heating zone (rooms grouped by their `heatingZone`, else by building), the comfort periods: from
+         *     `lead` minutes before its rooms are first busy to `lag` minutes after they are last, gaps shorter than
+         *     `bridge` minutes bridged; setback otherwise, and all day on holidays, public holidays and closures. Each
+         *     comfort period has `start` and `end` instants. JSON, CSV (`Accept: text/csv`) or iCalendar
+         *     (`Accept: text/calendar`). Needs `occupancy.read` (or `timetable.read`).
+         */
+        get: operations["getHeating"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/heating/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The days whose heating plan changed, with their plan as it is now
+         * @description For a building-management system that wants to know at once: each day of an establishment of the
+         *     perimeter whose sessions changed after `cursor` (a cancelled 8 a.m. lesson, a room change, a closure),
+         *     with that day's comfort periods per zone. The first call, without a cursor, starts from now; keep the
+         *     `cursor` of each answer for the next. Needs `occupancy.read` (or `timetable.read`).
+         */
+        get: operations["getHeatingChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/closures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close every establishment of a territory for some days
+         * @description A snow day, a strike: the sessions of every establishment of the territory (`commune:69123`,
+         *     `departement:069`, `academie:10`, `region:84`, `national`) on those days are cancelled, with reason
+         *     `closure`, and occupancy and heating plans follow. The territory must lie within the caller's perimeter.
+         *     Needs `sync.write` or `admin`.
+         */
+        post: operations["createClosure"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/closures/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read one closure by id */
+        get: operations["getClosure"];
+        put?: never;
+        post?: never;
+        /**
+         * Lift a closure
+         * @description Its sessions run again. The territory must lie within the caller's perimeter (else 404). Needs `sync.write` or `admin`.
+         */
+        delete: operations["deleteClosure"];
         options?: never;
         head?: never;
         patch?: never;
@@ -857,6 +1226,11 @@ export interface components {
         Subject: components["schemas"]["subject.schema"];
         Room: components["schemas"]["room.schema"];
         AcademicYear: components["schemas"]["academicYear.schema"];
+        Course: components["schemas"]["course.schema"];
+        TimetableChange: components["schemas"]["timetableChange.schema"];
+        Occurrence: components["schemas"]["occurrence.schema"];
+        SchoolHolidays: components["schemas"]["schoolHolidays.schema"];
+        Closure: components["schemas"]["closure.schema"];
         /**
          * Format: uai-reference
          * @description A UAI naming an establishment: 7 digits and a letter, upper case. Its check letter is not checked here:
@@ -1137,6 +1511,165 @@ export interface components {
         StoredRoom: components["schemas"]["room.schema"] & components["schemas"]["StoredFields"];
         /** @description A school year as stored and returned. */
         StoredAcademicYear: components["schemas"]["academicYear.schema"] & components["schemas"]["StoredFields"];
+        /** @description A course as stored and returned. */
+        StoredCourse: components["schemas"]["course.schema"] & components["schemas"]["StoredFields"];
+        /** @description A timetable change as stored and returned. */
+        StoredTimetableChange: components["schemas"]["timetableChange.schema"] & components["schemas"]["StoredFields"];
+        /** @description The fields the gateway sets on every record of a territory or of the nation. */
+        TerritoryFields: {
+            id: components["schemas"]["id"];
+            territory: string;
+            sourceIds: components["schemas"]["sourceIds"];
+            status: components["schemas"]["status"];
+            updatedAt: components["schemas"]["updatedAt"];
+        };
+        /** @description A closure as stored and returned. */
+        StoredClosure: components["schemas"]["closure.schema"] & components["schemas"]["TerritoryFields"];
+        /** @description What remains of a deleted record of a territory. */
+        TerritoryTombstone: {
+            id: components["schemas"]["id"];
+            territory: string;
+            sourceIds?: components["schemas"]["sourceIds"];
+            /** @constant */
+            status: "deleted";
+            updatedAt: components["schemas"]["updatedAt"];
+        };
+        CoursePage: {
+            data: (components["schemas"]["StoredCourse"] | components["schemas"]["Tombstone"])[];
+            next: components["schemas"]["NextLink"];
+            changeCursor: components["schemas"]["ChangeCursor"];
+        };
+        TimetableChangePage: {
+            data: (components["schemas"]["StoredTimetableChange"] | components["schemas"]["Tombstone"])[];
+            next: components["schemas"]["NextLink"];
+            changeCursor: components["schemas"]["ChangeCursor"];
+        };
+        OccurrencePage: {
+            data: components["schemas"]["occurrence.schema"][];
+            next: components["schemas"]["NextLink"];
+            changeCursor: components["schemas"]["ChangeCursor"];
+        };
+        OccurrenceChange: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            entity: "occurrence";
+            id: components["schemas"]["id"];
+            op: components["schemas"]["ChangeOp"];
+            record: components["schemas"]["occurrence.schema"];
+        };
+        /** @description Exactly one of `group`, `person` and `room`. */
+        CalendarSubscriptionRequest: {
+            group?: components["schemas"]["id"];
+            person?: components["schemas"]["id"];
+            room?: components["schemas"]["id"];
+        };
+        CalendarSubscription: {
+            id: components["schemas"]["id"];
+            uai: components["schemas"]["UaiReference"];
+            /** @enum {string} */
+            target: "group" | "person" | "room";
+            targetId: components["schemas"]["id"];
+            /**
+             * Format: uri
+             * @description What a calendar application subscribes to (webcal: works too). Keep it secret: it opens the calendar to whoever holds it, until revoked.
+             */
+            url: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        LocalInterval: {
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
+        OccupancyRates: {
+            /** @description Opening minutes of the open days of the range. */
+            openMinutes: number;
+            /** @description Busy minutes within them (rooms merged */
+            busyMinutes: number;
+            rate: number;
+            byDay: {
+                /** Format: date */
+                date: string;
+                openMinutes: number;
+                busyMinutes: number;
+                rate: number;
+            }[];
+            byHour: {
+                hour: string;
+                rate: number;
+            }[];
+        };
+        /** @description An establishment's room occupancy over a range of days. No personal data. */
+        EstablishmentOccupancy: components["schemas"]["OccupancyRates"] & {
+            uai: components["schemas"]["UaiReference"];
+            timeZone: string;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            openingHours: {
+                start: string;
+                end: string;
+                weekdays: number[];
+            };
+            closedDates: string[];
+            rooms: (components["schemas"]["OccupancyRates"] & {
+                id: components["schemas"]["id"];
+                code: string;
+                name: string | null;
+                building: string | null;
+                capacity: number | null;
+                busy: components["schemas"]["LocalInterval"][];
+            })[];
+            buildings: (components["schemas"]["OccupancyRates"] & {
+                building: string | null;
+                roomIds: components["schemas"]["id"][];
+            })[];
+        };
+        HeatingZone: {
+            /** @description The heating zone: the rooms' `heatingZone`, else their building, else `sans-batiment`. */
+            zone: string;
+            building: string | null;
+            roomIds: components["schemas"]["id"][];
+            comfort: components["schemas"]["LocalInterval"][];
+            setback?: components["schemas"]["LocalInterval"][];
+        };
+        HeatingPlan: {
+            uai: components["schemas"]["UaiReference"];
+            timeZone: string;
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            settings: {
+                leadMinutes: number;
+                lagMinutes: number;
+                bridgeMinutes: number;
+            };
+            zones: components["schemas"]["HeatingZone"][];
+        };
+        HeatingChanges: {
+            data: {
+                uai: components["schemas"]["UaiReference"];
+                /** Format: date */
+                date: string;
+                zones: components["schemas"]["HeatingZone"][];
+            }[];
+            /** @description Where to continue from: send it as `cursor` next time. */
+            cursor: string;
+            hasMore: boolean;
+        };
+        ClosureResult: {
+            closure: components["schemas"]["StoredClosure"] | components["schemas"]["TerritoryTombstone"];
+            /** @description How many establishments' timetables it changed. */
+            establishments: number;
+        };
         /** @description What remains of a deleted record: its identity, so a consumer can find and remove its copy. */
         Tombstone: {
             id: components["schemas"]["id"];
@@ -1287,7 +1820,7 @@ export interface components {
             hasMore: boolean;
         };
         /** @description One change to one record; `entity` tells which schema `record` follows. */
-        Change: components["schemas"]["EstablishmentChange"] | components["schemas"]["PersonChange"] | components["schemas"]["GroupChange"] | components["schemas"]["MembershipChange"] | components["schemas"]["GuardianLinkChange"] | components["schemas"]["SubjectChange"] | components["schemas"]["RoomChange"] | components["schemas"]["AcademicYearChange"];
+        Change: components["schemas"]["EstablishmentChange"] | components["schemas"]["PersonChange"] | components["schemas"]["GroupChange"] | components["schemas"]["MembershipChange"] | components["schemas"]["GuardianLinkChange"] | components["schemas"]["SubjectChange"] | components["schemas"]["RoomChange"] | components["schemas"]["AcademicYearChange"] | components["schemas"]["OccurrenceChange"];
         /**
          * @description `upsert`: the record is new or changed, or entered the perimeter. `delete`: it was deleted, or left the perimeter.
          * @enum {string}
@@ -1633,10 +2166,12 @@ export interface components {
             name?: string;
             building?: string;
             capacity?: number;
+            /** @description The heating zone the room belongs to, when the building's heating is split in zones (heating schedules group rooms by it, else by building). */
+            heatingZone?: string;
         };
         /**
          * Academic year
-         * @description An establishment's school year and its holidays.
+         * @description An establishment's school year as it keeps it: its dates, its own holidays, closures added by hand and its week alternations (what it does not say comes from its holiday zone).
          */
         "academicYear.schema": {
             id?: components["schemas"]["id"];
@@ -1649,6 +2184,156 @@ export interface components {
             startDate: components["schemas"]["date"];
             endDate: components["schemas"]["date"];
             holidays?: {
+                name: string;
+                startDate: components["schemas"]["date"];
+                endDate: components["schemas"]["date"];
+            }[];
+            /** @description Days the establishment is closed (sessions cancelled, reason `closure`). */
+            closures?: {
+                name: string;
+                startDate: components["schemas"]["date"];
+                endDate: components["schemas"]["date"];
+            }[];
+            /** @description Week alternations (`A`, `B`, `Q1`…): the Monday of each week a label covers. */
+            alternations?: {
+                label: string;
+                name?: string;
+                weeks: components["schemas"]["date"][];
+            }[];
+        };
+        /**
+         * Course
+         * @description A recurring lesson of an establishment's timetable: its weekday and time, the weeks it runs, what is taught, by whom, to which groups, in which rooms.
+         */
+        "course.schema": {
+            id?: components["schemas"]["id"];
+            uai?: components["schemas"]["uai"];
+            sourceIds?: components["schemas"]["sourceIds"];
+            status?: components["schemas"]["status"];
+            updatedAt?: components["schemas"]["updatedAt"];
+            /** @description The subject taught. */
+            subjectId?: components["schemas"]["id"];
+            /** @description The teachers (co-teaching: several). */
+            teacherIds?: components["schemas"]["id"][];
+            /** @description The classes and groups taught (a half-group lesson names the group). */
+            groupIds?: components["schemas"]["id"][];
+            /** @description The rooms. */
+            roomIds?: components["schemas"]["id"][];
+            /** @description 1 = Monday … 7 = Sunday. */
+            weekday: number;
+            /** @description `HH:MM`, local time of the establishment. */
+            startTime: string;
+            /** @description In minutes. */
+            durationMinutes: number;
+            /** @description `all` (every school week), an alternation label the establishment's calendar defines (`A`, `B`, `Q1`), or ISO week numbers within the school year. */
+            weeks: string | number[];
+            validFrom?: components["schemas"]["date"];
+            validTo?: components["schemas"]["date"];
+        };
+        /**
+         * Timetable change
+         * @description A dated change to a course's session (cancelled, moved, another room, a substitute teacher) or an extra session with no course. Occurrences are materialised from courses, the calendar and these.
+         */
+        "timetableChange.schema": {
+            id?: components["schemas"]["id"];
+            uai?: components["schemas"]["uai"];
+            sourceIds?: components["schemas"]["sourceIds"];
+            /**
+             * @description What happens to the session (the record's own `status` is `active` or `deleted`, as every record's).
+             * @enum {string}
+             */
+            kind: "cancelled" | "moved" | "room-changed" | "substituted" | "extra";
+            updatedAt?: components["schemas"]["updatedAt"];
+            /** @description The course whose session it changes; absent for an extra session. */
+            courseId?: components["schemas"]["id"];
+            /** @description The date of the course's session it changes (an extra session's own date). */
+            date: components["schemas"]["date"];
+            /**
+             * @description Why the session changed.
+             * @enum {string}
+             */
+            reason?: "teacher-absence" | "class-absence" | "exam" | "trip" | "strike" | "closure" | "holiday" | "meeting" | "other";
+            /** @description The source's own words for the reason. */
+            reasonText?: string;
+            /** @description Where a moved session goes. */
+            newDate?: components["schemas"]["date"];
+            /** @description `HH:MM`, local time of the establishment. */
+            startTime?: string;
+            /** @description In minutes. */
+            durationMinutes?: number;
+            subjectId?: components["schemas"]["id"];
+            /** @description The teachers of the changed session (a substitute). */
+            teacherIds?: components["schemas"]["id"][];
+            /** @description The groups of the changed session. */
+            groupIds?: components["schemas"]["id"][];
+            /** @description The rooms of the changed session. */
+            roomIds?: components["schemas"]["id"][];
+        } & (unknown & unknown);
+        /**
+         * Occurrence
+         * @description One dated session, materialised from a course, the establishment's calendar and the changes. Read-only: write courses and course changes.
+         */
+        "occurrence.schema": {
+            /** @description Stable: the same course and date always give the same id. */
+            id: components["schemas"]["id"];
+            uai: components["schemas"]["uai"];
+            /** @description Absent for an extra session. */
+            courseId?: components["schemas"]["id"];
+            date?: components["schemas"]["date"];
+            /** Format: date-time */
+            start?: string;
+            /** Format: date-time */
+            end?: string;
+            /**
+             * @description `deleted` only on a tombstone (the course or the session is gone).
+             * @enum {string}
+             */
+            status: "scheduled" | "cancelled" | "moved" | "room-changed" | "substituted" | "extra" | "deleted";
+            /**
+             * @description Why the session changed.
+             * @enum {string}
+             */
+            reason?: "teacher-absence" | "class-absence" | "exam" | "trip" | "strike" | "closure" | "holiday" | "meeting" | "other";
+            subjectId?: components["schemas"]["id"];
+            /** @description The rooms. */
+            roomIds?: components["schemas"]["id"][];
+            /** @description The teachers (with timetable.read only). */
+            teacherIds?: components["schemas"]["id"][];
+            /** @description The groups (with timetable.read only). */
+            groupIds?: components["schemas"]["id"][];
+            updatedAt?: components["schemas"]["updatedAt"];
+        };
+        /**
+         * Closure
+         * @description Days every establishment of a territory is closed (a commune's snow day, a strike): their sessions are cancelled, with reason `closure`.
+         */
+        "closure.schema": {
+            id?: components["schemas"]["id"];
+            territory?: string;
+            sourceIds?: components["schemas"]["sourceIds"];
+            status?: components["schemas"]["status"];
+            updatedAt?: components["schemas"]["updatedAt"];
+            name: string;
+            /** @enum {string} */
+            reason?: "closure" | "strike" | "weather" | "health" | "other";
+            startDate: components["schemas"]["date"];
+            endDate: components["schemas"]["date"];
+        };
+        /**
+         * School holidays
+         * @description A holiday zone's school year: its first and last day of classes and its holidays (first and last day without classes, inclusive), as the national calendar (fr-en-calendrier-scolaire) publishes them.
+         */
+        "schoolHolidays.schema": {
+            id?: components["schemas"]["id"];
+            territory?: string;
+            sourceIds?: components["schemas"]["sourceIds"];
+            status?: components["schemas"]["status"];
+            updatedAt?: components["schemas"]["updatedAt"];
+            zone: string;
+            schoolYear: string;
+            startDate?: components["schemas"]["date"];
+            endDate?: components["schemas"]["date"];
+            periods: {
                 name: string;
                 startDate: components["schemas"]["date"];
                 endDate: components["schemas"]["date"];
@@ -1713,6 +2398,15 @@ export interface components {
                  *       "detail": "the access token has expired"
                  *     }
                  */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The Accept header asks for a representation the resource does not have. */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1847,6 +2541,24 @@ export interface components {
         Uai: components["schemas"]["UaiReference"];
         /** @description Records per page. */
         Limit: number;
+        /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+        From: string;
+        /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+        To: string;
+        /** @description Only what a class or group (its id) takes part in. */
+        GroupFilter: components["schemas"]["id"];
+        /** @description Only what a person (its id) teaches or takes part in (through a current membership of one of its groups). */
+        PersonFilter: components["schemas"]["id"];
+        /** @description Only what takes place in a room (its id). */
+        RoomFilter: components["schemas"]["id"];
+        /** @description Only what teaches a subject (its id). */
+        SubjectFilter: components["schemas"]["id"];
+        /** @description Minutes of comfort before a zone's rooms are first busy (pre-heating). Default 60. */
+        Lead: number;
+        /** @description Minutes of comfort after they are last busy. Default 0. */
+        Lag: number;
+        /** @description Gaps between comfort periods shorter than this many minutes are bridged (not worth a setback). Default 90. */
+        Bridge: number;
         /** @description The position to continue from, taken from a `next` link. Opaque. */
         Cursor: string;
         /** @description When true, the total number of matching records is sent in `X-Total-Count` (costs a count). */
@@ -1972,6 +2684,30 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getSubscribedCalendar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2828,6 +3564,619 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCourses: {
+        parameters: {
+            query?: {
+                /** @description Only what a class or group (its id) takes part in. */
+                group?: components["parameters"]["GroupFilter"];
+                /** @description Only what a person (its id) teaches or takes part in (through a current membership of one of its groups). */
+                person?: components["parameters"]["PersonFilter"];
+                /** @description Only what takes place in a room (its id). */
+                room?: components["parameters"]["RoomFilter"];
+                /** @description Only what teaches a subject (its id). */
+                subject?: components["parameters"]["SubjectFilter"];
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
+                /** @description Records per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The position to continue from, taken from a `next` link. Opaque. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description When true, the total number of matching records is sent in `X-Total-Count` (costs a count). */
+                count?: components["parameters"]["Count"];
+                /** @description When true, tombstones of deleted records are listed too. */
+                includeDeleted?: components["parameters"]["IncludeDeleted"];
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of courses. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CoursePage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTimetableChanges: {
+        parameters: {
+            query?: {
+                /** @description Only the changes of this course. */
+                courseId?: components["schemas"]["id"];
+                /** @description Only changes of this kind. */
+                kind?: "cancelled" | "moved" | "room-changed" | "substituted" | "extra";
+                /**
+                 * @description Look-up by a source's identifier: `<source>:<identifier>`, such as `aaf:1234` or `sts-web:12345` (the
+                 *     record whose `sourceIds` hold it, if any).
+                 */
+                sourceId?: components["parameters"]["SourceId"];
+                /** @description Records per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The position to continue from, taken from a `next` link. Opaque. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description When true, the total number of matching records is sent in `X-Total-Count` (costs a count). */
+                count?: components["parameters"]["Count"];
+                /** @description When true, tombstones of deleted records are listed too. */
+                includeDeleted?: components["parameters"]["IncludeDeleted"];
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of timetable changes. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimetableChangePage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listOccurrences: {
+        parameters: {
+            query?: {
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
+                /** @description Only what a class or group (its id) takes part in. */
+                group?: components["parameters"]["GroupFilter"];
+                /** @description Only what a person (its id) teaches or takes part in (through a current membership of one of its groups). */
+                person?: components["parameters"]["PersonFilter"];
+                /** @description Only what takes place in a room (its id). */
+                room?: components["parameters"]["RoomFilter"];
+                /** @description Only what teaches a subject (its id). */
+                subject?: components["parameters"]["SubjectFilter"];
+                /** @description Records per page. */
+                limit?: components["parameters"]["Limit"];
+                /** @description The position to continue from, taken from a `next` link. Opaque. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description When true, the total number of matching records is sent in `X-Total-Count` (costs a count). */
+                count?: components["parameters"]["Count"];
+                /** @description When true, tombstones of deleted records are listed too. */
+                includeDeleted?: components["parameters"]["IncludeDeleted"];
+                /**
+                 * @description Only records changed at or after this instant (RFC 3339, with an offset), or this day (`2026-09-01`:
+                 *     from its start, midnight in Paris). Its colons may be sent as they are.
+                 */
+                updatedSince?: components["parameters"]["UpdatedSince"];
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of occurrences. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    Link: components["headers"]["Link"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OccurrencePage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOccurrence: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The occurrence. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["occurrence.schema"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTimetableCalendar: {
+        parameters: {
+            query?: {
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
+                /** @description Only what a class or group (its id) takes part in. */
+                group?: components["parameters"]["GroupFilter"];
+                /** @description Only what a person (its id) teaches or takes part in (through a current membership of one of its groups). */
+                person?: components["parameters"]["PersonFilter"];
+                /** @description Only what takes place in a room (its id). */
+                room?: components["parameters"]["RoomFilter"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCalendarSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description The subscription and its URL. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarSubscription"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listCalendarSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The client's subscriptions, revoked ones included. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["CalendarSubscription"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    revokeCalendarSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOccupancy: {
+        parameters: {
+            query?: {
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The occupancy. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstablishmentOccupancy"];
+                    "text/csv": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPerimeterOccupancy: {
+        parameters: {
+            query?: {
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
+                /** @description Only establishments of this type. */
+                type?: "ecole" | "college" | "lycee" | "lycee-pro" | "erea" | "other";
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The occupancy of each establishment. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: components["schemas"]["date"];
+                        to: components["schemas"]["date"];
+                        data: (components["schemas"]["EstablishmentOccupancy"] & {
+                            name: string;
+                            type: string;
+                        })[];
+                    };
+                    "text/csv": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHeating: {
+        parameters: {
+            query?: {
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
+                /** @description Minutes of comfort before a zone's rooms are first busy (pre-heating). Default 60. */
+                lead?: components["parameters"]["Lead"];
+                /** @description Minutes of comfort after they are last busy. Default 0. */
+                lag?: components["parameters"]["Lag"];
+                /** @description Gaps between comfort periods shorter than this many minutes are bridged (not worth a setback). Default 90. */
+                bridge?: components["parameters"]["Bridge"];
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The establishment's UAI, 7 digits and the check letter, upper case.
+                 * @example 0690001B
+                 */
+                uai: components["parameters"]["Uai"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The heating plan. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatingPlan"];
+                    "text/csv": string;
+                    "text/calendar": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getHeatingChanges: {
+        parameters: {
+            query?: {
+                /** @description The position to continue from, taken from a `next` link. Opaque. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description At most this many changes of sessions are read per call (default and maximum 500). */
+                limit?: number;
+                /** @description Minutes of comfort before a zone's rooms are first busy (pre-heating). Default 60. */
+                lead?: components["parameters"]["Lead"];
+                /** @description Minutes of comfort after they are last busy. Default 0. */
+                lag?: components["parameters"]["Lag"];
+                /** @description Gaps between comfort periods shorter than this many minutes are bridged (not worth a setback). Default 90. */
+                bridge?: components["parameters"]["Bridge"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The days that changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeatingChanges"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createClosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["closure.schema"];
+            };
+        };
+        responses: {
+            /** @description The closure, and how many establishments it cancelled sessions of. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getClosure: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closure, or its tombstone once lifted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredClosure"] | components["schemas"]["TerritoryTombstone"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteClosure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The closure is lifted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClosureResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };

@@ -4,12 +4,13 @@
 // changes seen by both, then deletions for what left, then the current state of what entered, so that a
 // replay always ends equal to what the caller may see now.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { EntityDescriptor } from '../../model/registry.js';
+import { isDerived, type EntityDescriptor } from '../../model/registry.js';
 import type { PerimeterEntry } from '../../perimeter/perimeter.js';
 import type { Projection } from '../../perimeter/projection.js';
 import { committedSequence } from '../changelog.js';
 import { renderedRecord, tombstoneJson } from '../record-shape.js';
 import type { Database } from '../tables.js';
+import { occurrenceFeedRows as derivedFeedRows } from '../timetable/occurrence-json.js';
 import { CursorAhead } from './cursor-ahead.js';
 import { coversEstablishment, establishmentsCoveredBy, visibilityMayHaveChanged, visibleUaisAt } from './visibility.js';
 
@@ -169,6 +170,14 @@ async function unionRows(
   const byTable = new Map<string, EntityDescriptor[]>();
   for (const entity of reader.entities) byTable.set(entity.storage.table, [...(byTable.get(entity.storage.table) ?? []), entity]);
   for (const [table, held] of byTable) {
+    if (isDerived(held[0])) {
+      // Derived records keep no rendering and call their session's status `status`: read through a view of
+      // them with the feed's columns, whose conditions the planner pushes into the table's own.
+      let select = db.selectFrom(derivedFeedRows(db, held[0].name, tombstones).as('d')).selectAll() as SelectQueryBuilder<Database, any, object>;
+      if (reader.uai !== undefined) select = select.where(sql.ref('uai'), '=', reader.uai);
+      selects.push(refine('records')(select));
+      continue;
+    }
     const { shared } = held[0].storage;
     const kind = held[0].belongsTo !== 'establishment' ? 'shared' : table === 'establishment' ? 'establishment' : 'records';
     if (kind === 'shared' && reader.uai !== undefined) continue;

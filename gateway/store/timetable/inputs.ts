@@ -66,7 +66,7 @@ export async function timetableInputs(db: Kysely<Database>, uai: string, courseI
   const some = courseIds === 'all' ? undefined : [...courseIds];
   let courses = records('course');
   if (some) courses = courses.where(sql<boolean>`id = any(${some}::uuid[])`);
-  let changes = records('courseChange');
+  let changes = records('timetableChange');
   if (some) changes = changes.where(sql<boolean>`(not data ? 'courseId' or data->>'courseId' = any(${some}::text[]))`);
   let stored = db.selectFrom('occurrence').select([sql<string | null>`min(date)::text`.as('from'), sql<string | null>`max(date)::text`.as('to')])
     .where('uai', '=', uai).where('state', '=', 'active');

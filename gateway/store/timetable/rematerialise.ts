@@ -19,7 +19,7 @@ export function staleTimetable(changed: readonly Planned[]): StaleTimetable | un
     const { entity } = planned.operation;
     if (entity === 'academicYear') return 'all';
     if (entity === 'course') courseIds.add(planned.id);
-    if (entity === 'courseChange') {
+    if (entity === 'timetableChange') {
       for (const data of [planned.data, planned.existing?.data as Record<string, unknown> | undefined]) {
         const courseId = data?.courseId;
         if (typeof courseId === 'string') courseIds.add(courseId);
@@ -27,7 +27,7 @@ export function staleTimetable(changed: readonly Planned[]): StaleTimetable | un
       // An extra session has no course: extras are materialised with any scope.
     }
   }
-  const extraOnly = changed.some((p) => p.operation.entity === 'courseChange');
+  const extraOnly = changed.some((p) => p.operation.entity === 'timetableChange');
   return courseIds.size || extraOnly ? { courseIds } : undefined;
 }
 

@@ -99,7 +99,7 @@ export function timetableOperations(items: readonly TimetableItem[], matcher: Ro
       date: change.date, kind: change.status, reason: change.reason, reasonText: change.reasonText?.slice(0, 200),
       newDate: change.newDate, startTime: change.startTime, durationMinutes: change.durationMinutes,
     }).filter(([, value]) => value !== undefined));
-    return withReferences('courseChange', position, { sourceIds: { [source]: change.sourceId }, ...fields }, refs);
+    return withReferences('timetableChange', position, { sourceIds: { [source]: change.sourceId }, ...fields }, refs);
   }
 }
 

@@ -1,9 +1,9 @@
 import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
 
-export const courseChange: EntityDescriptor = {
-  name: 'courseChange',
-  schema: 'courseChange.schema.json',
-  collection: 'course-changes',
+export const timetableChange: EntityDescriptor = {
+  name: 'timetableChange',
+  schema: 'timetableChange.schema.json',
+  collection: 'timetable-changes',
   belongsTo: 'establishment',
   storage: establishmentRecords('kind'),
   readScopes: ['timetable.read'],
