@@ -11,7 +11,8 @@ import { changesRoutes } from './feeds/changes/routes.js';
 import { occupancyRoutes } from './feeds/occupancy/routes.js';
 import { rosterRoutes } from './feeds/roster/routes.js';
 import { rosterWriteRoutes } from './feeds/roster/write-routes.js';
-import { timetableRoutes } from './feeds/timetable/routes.js';
+import { calendarRoutes, subscribedCalendarRoutes } from './feeds/timetable/calendar-routes.js';
+import { closureRoutes, timetableRoutes } from './feeds/timetable/routes.js';
 import { scopedAccess } from './http/context.js';
 import { docsRouter } from './http/docs.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
@@ -144,6 +145,7 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   const document = loadOpenApiDocument(config.publicUrl);
   app.use(docsRouter(document));
   app.use(problemDocsRoutes(config.publicUrl));
+  app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller));
   app.use(occupancyPageRoutes());
 
   const v1 = express.Router();
@@ -157,6 +159,8 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
   v1.use(timetableRoutes(config.publicUrl));
+  v1.use(calendarRoutes(config.publicUrl));
+  v1.use(closureRoutes());
   v1.use(occupancyRoutes(config.publicUrl));
   v1.use(changesRoutes(config.publicUrl));
   v1.use(adminClientRoutes());
