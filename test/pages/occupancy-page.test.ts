@@ -258,11 +258,35 @@ describe.skipIf(!hasChromium)(`the occupancy page in a browser${hasChromium ? ''
     expect(pageErrors).toEqual([]);
   });
 
+  it('says in French why an establishment outside the perimeter is refused, with the server\'s detail', async () => {
+    await page.$eval('#etablissement option', (option, uai) => { (option as HTMLOptionElement).value = uai; }, elsewhere);
+    await page.click('#form-choix button[type="submit"]');
+    await expect.poll(() => cellText('#erreur')).toMatch(/^Établissement introuvable, ou hors du périmètre de ce client API\. Détail technique : .+/);
+    expect(await page.getAttribute('#erreur [lang="en"]', 'lang')).toBe('en');
+    expect(await page.getAttribute('#erreur', 'role')).toBe('alert');
+    await page.$eval('#etablissement option', (option, uai) => { (option as HTMLOptionElement).value = uai; }, college);
+  });
+
   it('goes back to its sign-in form when signing out, the token forgotten', async () => {
     await page.click('#deconnexion');
     await page.waitForSelector('#connexion:not([hidden])');
     expect(await page.isVisible('#resultats')).toBe(false);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('client-id');
     expect(await cellText('#statut')).toBe('Vous êtes déconnecté.');
+  });
+
+  it('goes back to its sign-in form when the API no longer takes the token', async () => {
+    await page.fill('#client-id', client.clientId);
+    await page.fill('#client-secret', client.clientSecret);
+    await page.click('#form-connexion button[type="submit"]');
+    await page.waitForSelector('#choix:not([hidden])');
+    await page.route('**/v1/establishments/*/occupancy?*', (route) => route.fulfill({
+      status: 401, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'the token has expired' }),
+    }));
+    await page.click('#form-choix button[type="submit"]');
+    await page.waitForSelector('#connexion:not([hidden])');
+    expect(await cellText('#erreur')).toBe('Votre session a expiré ou le jeton a été refusé : reconnectez-vous. Détail technique : the token has expired');
+    expect(await page.isVisible('#choix')).toBe(false);
+    await page.unroute('**/v1/establishments/*/occupancy?*');
   });
 });
