@@ -17,7 +17,7 @@ export class PageError extends Error {
 
 let session = null;
 
-export function signedIn() {
+function signedIn() {
   return session !== null && Date.now() < session.expiresAt;
 }
 

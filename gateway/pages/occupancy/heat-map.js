@@ -10,7 +10,7 @@ export const WHOLE_WEEK = 'semaine';
 const HOUR_MS = 3_600_000;
 
 /** The hours whose columns the map has: from the opening hour to the last hour begun before closing. */
-export function hoursOf(openingHours) {
+function hoursOf(openingHours) {
   const hourOf = (text, fallback) => (/^\d{2}:\d{2}$/.test(text ?? '') ? Number(text.slice(0, 2)) + Number(text.slice(3)) / 60 : fallback);
   const first = Math.floor(hourOf(openingHours?.start, 8));
   const end = Math.ceil(hourOf(openingHours?.end, 18));
@@ -18,7 +18,7 @@ export function hoursOf(openingHours) {
 }
 
 /** The days of the range on which the establishment opens by its weekdays, each saying whether it is closed. */
-export function daysOf(occupancy) {
+function daysOf(occupancy) {
   const weekdays = new Set(occupancy.openingHours?.weekdays ?? [1, 2, 3, 4, 5]);
   const closed = new Set(occupancy.closedDates ?? []);
   const days = [];
@@ -29,7 +29,7 @@ export function daysOf(occupancy) {
 }
 
 /** The share in [0, 1] of the hour starting at `hour` on `date` during which the room is busy. */
-export function busyShare(room, date, hour) {
+function busyShare(room, date, hour) {
   const start = wallClockOf(date, hour);
   const end = start + HOUR_MS;
   // The feed merges each room's intervals: no overlap, so the overlaps add up.
