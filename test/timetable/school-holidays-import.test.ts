@@ -23,7 +23,7 @@ const EXPORT = JSON.stringify([
 ]);
 
 const mondays = async (uai: string) => (await store.db.selectFrom('occurrence').select(sql<string>`date::text`.as('date'))
-  .where('uai', '=', uai).where('state', '=', 'active').where('date', '>=', '2026-10-12').where('date', '<=', '2026-11-16').orderBy('date').execute()).map((r) => r.date);
+  .where('uai', '=', uai).where('state', '=', 'active').where(sql<boolean>`date between '2026-10-12' and '2026-11-16'`).orderBy('date').execute()).map((r) => r.date);
 
 beforeAll(async () => {
   store = await openTestStore('tt_holidays');

@@ -2,18 +2,12 @@
 // intervals their sessions hold them, for establishments already known to be visible. No person, group or
 // teacher is read: only rooms and the start and end of sessions that are not cancelled.
 import { sql, type Kysely } from 'kysely';
+import type { RoomBusy } from '../../occupancy/model.js';
 import type { Database } from '../tables.js';
 import { startsAround } from './reads.js';
 
-export interface RoomRow {
-  uai: string;
-  id: string;
-  code: string;
-  name?: string;
-  building?: string;
-  capacity?: number;
-  heatingZone?: string;
-}
+/** A room as occupancy reads it: its establishment, and what RoomBusy says of it. */
+export type RoomRow = Omit<RoomBusy, 'busy'> & { uai: string };
 
 export interface BusyRow {
   roomId: string;
