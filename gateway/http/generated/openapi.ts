@@ -763,8 +763,8 @@ export interface paths {
          * Close every establishment of a territory for some days
          * @description A snow day, a strike: the sessions of every establishment of the territory (`commune:69123`,
          *     `departement:069`, `academie:10`, `region:84`, `national`) on those days are cancelled, with reason
-         *     `closure`, and occupancy and heating plans follow. The territory must lie within the caller's perimeter.
-         *     Needs `sync.write` or `admin`.
+         *     `closure`, and occupancy and heating plans follow. The territory must lie within the caller's perimeter
+         *     (else 404, as for a territory it does not know). Needs `sync.write` or `admin`.
          */
         post: operations["createClosure"];
         delete?: never;
@@ -4238,6 +4238,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -36,10 +36,11 @@ export function occurrenceConditions(query: OccurrenceQuery, uai: RawBuilder<unk
   if (query.room) where.push(sql<boolean>`${query.room}::uuid = any(o.room_ids)`);
   if (query.subject) where.push(sql<boolean>`o.subject_id = ${query.subject}::uuid`);
   if (query.person) {
-    // Who teaches the session, or a current member of one of its groups.
+    // Who teaches the session, or a member of one of its groups on the session's date.
     where.push(sql<boolean>`(${query.person}::uuid = any(o.teacher_ids) or exists (
       select 1 from roster_record m where m.uai = ${uai} and m.entity = 'membership' and m.status = 'active'
-        and m.data->>'personId' = ${query.person} and (m.data->>'groupId')::uuid = any(o.group_ids)))`);
+        and m.data->>'personId' = ${query.person} and (m.data->>'groupId')::uuid = any(o.group_ids)
+        and coalesce(m.data->>'startDate', '') <= o.date::text and coalesce(m.data->>'endDate', '9999') >= o.date::text))`);
   }
   return where;
 }
