@@ -1459,8 +1459,9 @@ export interface components {
          */
         Scope: "roster.read" | "roster.identifiers" | "roster.contacts" | "timetable.read" | "occupancy.read" | "aggregates.read" | "sync.write" | "admin";
         /**
-         * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`.
+         * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`. A territory may be narrowed to some types of establishment, joined by `+`: a local authority owns some of those in its territory (`commune:69123/ecole`, `departement:069/college`, `region:84/lycee+lycee-pro`).
          * @example departement:069
+         * @example departement:069/college
          * @example uai:0690001B
          * @example national
          */

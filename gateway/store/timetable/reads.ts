@@ -21,9 +21,17 @@ const SESSION_KEY = sql<string>`to_char(o.starts_at at time zone 'UTC', 'YYYYMMD
 
 type Read = SelectQueryBuilder<Database, any, ListedRow>;
 
+/**
+ * The local dates as a range of the start instant, a day wider on each side whatever the time zone (UTC−10 to
+ * UTC+14): what the (uai, starts_at) index and the yearly partitions are searched by.
+ */
+export function startsAround(from: string, to: string): RawBuilder<boolean> {
+  return sql<boolean>`o.starts_at >= ${from}::date - interval '1 day' and o.starts_at < ${to}::date + interval '2 days'`;
+}
+
 /** The listing's conditions on occurrence `o` of establishment `uai`: dates and filters. */
 export function occurrenceConditions(query: OccurrenceQuery, uai: RawBuilder<unknown> | GateRefs['uai']): RawBuilder<boolean>[] {
-  const where: RawBuilder<boolean>[] = [sql<boolean>`o.date between ${query.from}::date and ${query.to}::date`];
+  const where: RawBuilder<boolean>[] = [sql<boolean>`o.date between ${query.from}::date and ${query.to}::date`, startsAround(query.from, query.to)];
   if (query.group) where.push(sql<boolean>`${query.group}::uuid = any(o.group_ids)`);
   if (query.room) where.push(sql<boolean>`${query.room}::uuid = any(o.room_ids)`);
   if (query.subject) where.push(sql<boolean>`o.subject_id = ${query.subject}::uuid`);
