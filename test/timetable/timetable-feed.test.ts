@@ -20,7 +20,7 @@ let ids: RosterIds;
 const college = newUai('069');
 const other = newUai('069');
 const lea = pupil({ sourceIds: { 'sts-web': 'E-1' } });
-const id = () => randomUUID();
+const id = (): string => randomUUID();
 const course = { maths: id(), svtA: id(), svtB: id(), eps4A: id(), eps4B: id(), techno: id() };
 
 // The two weeks around the Toussaint holidays (zone A, 17 October – 1 November 2026): summer time, then winter time.
