@@ -3,6 +3,7 @@
 // département's client sees its establishments and nothing outside; CSV for spreadsheets; and no answer of these
 // feeds holds anything that names a person.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
@@ -88,6 +89,8 @@ describe('a cancelled 8 o\'clock lesson', () => {
 
     const heatingFeed = seen(await occupancyReader.get('/v1/heating/changes'));
     expect(heatingFeed.status).toBe(200);
+    // The first call starts from now: nothing has changed yet.
+    expect(heatingFeed.body.data).toEqual([]);
     const changes = async (since?: string) => (await timetableReader.get(`/v1/changes?entity=occurrence&limit=1000${since ? `&since=${since}` : ''}`)).body;
     let feed = await changes();
     while (feed.hasMore) feed = await changes(feed.cursor);
@@ -113,6 +116,16 @@ describe('a cancelled 8 o\'clock lesson', () => {
 });
 
 describe('a closure of a commune', () => {
+  // it.fails: gateway bug — closures-scope.ts answers 404 for a territory outside the caller's perimeter (as
+  // designed), but openapi.yaml's createClosure (POST /v1/closures) documents no 404, so the contract check fails.
+  it.fails('is a 404 for a client whose perimeter does not hold the commune, and 403 without sync.write', async () => {
+    const lyon = api(t.baseUrl, (await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['sync.write'], perimeter: ['commune:69123'] })).token);
+    const closure = { name: 'Neige', startDate: TUESDAY, endDate: TUESDAY };
+    const outside = await lyon.post('/v1/closures', { ...closure, territory: 'commune:69266' });
+    expect(outside.status).toBe(404);
+    expect((await occupancyReader.post('/v1/closures', { ...closure, territory: 'commune:69266' })).status).toBe(403);
+  });
+
   it('cancels the day\'s sessions of its école (no occupancy, no heating), until it is lifted', async () => {
     const [room] = (await occupancy(ecoleUai, TUESDAY)).body.rooms as { id: string; busyMinutes: number }[];
     expect(room.busyMinutes).toBe(150);
@@ -120,6 +133,9 @@ describe('a closure of a commune', () => {
     expect(closed.status, JSON.stringify(closed.body)).toBe(201);
     expect(closed.body.establishments).toBe(1);
 
+    const ecoleSession = () => t.gateway.store.db.selectFrom('occurrence').select(['status', 'reason'])
+      .where('uai', '=', ecoleUai).where(sql<boolean>`date = ${TUESDAY}::date`).executeTakeFirstOrThrow();
+    expect(await ecoleSession()).toEqual({ status: 'cancelled', reason: 'closure' });
     const during = await occupancy(ecoleUai, TUESDAY);
     expect(during.body).toMatchObject({ busyMinutes: 0, rate: 0 });
     expect(roomOf(during.body, room.id).busy).toEqual([]);
@@ -127,6 +143,7 @@ describe('a closure of a commune', () => {
     const lifted = await writer.request('DELETE', `/v1/closures/${closed.body.closure.id as string}`);
     expect(lifted.status, JSON.stringify(lifted.body)).toBe(200);
     expect(roomOf((await occupancy(ecoleUai, TUESDAY)).body, room.id).busyMinutes).toBe(150);
+    expect(await ecoleSession()).toEqual({ status: 'scheduled', reason: null });
     expect((await heating(ecoleUai, TUESDAY)).body.zones.flatMap((z: { comfort: Interval[] }) => z.comfort)).not.toEqual([]);
   });
 });
@@ -149,6 +166,18 @@ describe('a département\'s client', () => {
       expect((await departement.get(`/v1/establishments/${lycee}/heating?from=${MONDAY}&to=${MONDAY}`)).status).toBe(404);
     }
     expect((await departement.get(`/v1/establishments/${collegeUai}/heating?from=${MONDAY}&to=${MONDAY}`)).status).toBe(200);
+  });
+});
+
+describe('scopes', () => {
+  it('needs occupancy.read (or timetable.read, which shows more) for occupancy; occupancy.read alone shows no timetable', async () => {
+    const rosterOnly = api(t.baseUrl, (await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: [`uai:${collegeUai}`] })).token);
+    expect((await rosterOnly.get(`/v1/establishments/${collegeUai}/occupancy?from=${MONDAY}&to=${MONDAY}`)).status).toBe(403);
+    expect((await rosterOnly.get(`/v1/establishments/${collegeUai}/heating?from=${MONDAY}&to=${MONDAY}`)).status).toBe(403);
+    expect((await rosterOnly.get('/v1/heating/changes')).status).toBe(403);
+    expect((await timetableReader.get(`/v1/establishments/${collegeUai}/occupancy?from=${MONDAY}&to=${MONDAY}`)).status).toBe(200);
+    expect((await occupancyReader.get(`/v1/establishments/${collegeUai}/occurrences?from=${MONDAY}&to=${MONDAY}`)).status).toBe(403);
+    expect((await occupancyReader.get('/v1/changes?entity=occurrence')).status).toBe(403);
   });
 });
 
