@@ -129,6 +129,7 @@ describe('a closure of a commune', () => {
   it('cancels the day\'s sessions of its école (no occupancy, no heating), until it is lifted', async () => {
     const [room] = (await occupancy(ecoleUai, TUESDAY)).body.rooms as { id: string; busyMinutes: number }[];
     expect(room.busyMinutes).toBe(150);
+    const heatingCursor = seen(await occupancyReader.get('/v1/heating/changes')).body.cursor as string;
     const closed = await writer.post('/v1/closures', { territory: 'commune:69266', name: 'Neige', startDate: TUESDAY, endDate: TUESDAY, reason: 'weather' });
     expect(closed.status, JSON.stringify(closed.body)).toBe(201);
     expect(closed.body.establishments).toBe(1);
@@ -140,6 +141,10 @@ describe('a closure of a commune', () => {
     expect(during.body).toMatchObject({ busyMinutes: 0, rate: 0 });
     expect(roomOf(during.body, room.id).busy).toEqual([]);
     expect((await heating(ecoleUai, TUESDAY)).body.zones.flatMap((z: { comfort: Interval[] }) => z.comfort)).toEqual([]);
+    // A building-management system following the heating changes learns that the day is no longer heated.
+    const changed = seen(await occupancyReader.get(`/v1/heating/changes?cursor=${encodeURIComponent(heatingCursor)}`)).body.data as { uai: string; date: string; zones: { comfort: Interval[] }[] }[];
+    expect(changed.map((d) => [d.uai, d.date])).toEqual([[ecoleUai, TUESDAY]]);
+    expect(changed[0].zones.flatMap((z) => z.comfort)).toEqual([]);
     const lifted = await writer.request('DELETE', `/v1/closures/${closed.body.closure.id as string}`);
     expect(lifted.status, JSON.stringify(lifted.body)).toBe(200);
     expect(roomOf((await occupancy(ecoleUai, TUESDAY)).body, room.id).busyMinutes).toBe(150);

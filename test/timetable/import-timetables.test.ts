@@ -12,6 +12,17 @@
 // B. Same function: a subject only named by its code (EDT_STS lessons whose CODE_MATIERE has no MATIERE entry)
 //    is created without `name`, which the subject schema requires ("subject name is required"): its courses are
 //    left out. Fix: fall back to the code for the name.
+// C. Same function: on the next complete import, a room or subject the previous import created is found by its
+//    source id, referred to by id, and not delivered again (no upsert operation): the complete replacement then
+//    takes every such room and subject for records the export dropped. The identical re-import is held by the
+//    safety brake (EXP_COURS: 5 deletions of 12), and with `confirmed` it deletes the rooms and subjects the
+//    courses still name. Fix: when the matched record carries this source's id (a record the source delivered),
+//    emit its upsert again (with its id) so that the delivery holds it.
+// D. Same file, withReferences: a reference field lists the ids already known first and the links resolved by the
+//    store after them, so a course naming a room the roster has and one this import creates is stored as
+//    [LABO, 14]; the next import finds both by id and writes [14, LABO]: an "updated" course (and its sessions
+//    re-announced) on an identical export (EXP_COURS course 31). Fix: keep the export's order (resolve links in
+//    place), or store id arrays, which are sets, in a canonical order.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -112,9 +123,12 @@ describe('EDT: EXP_COURS.xml', () => {
     expect(await occurrence(course.id, '2026-10-19')).toBeUndefined();
   });
 
-  it('changes nothing when the same export is imported again', async () => {
+  // it.fails: gateway bugs A, C and D (see the note at the top of this file).
+  it.fails('changes nothing when the same export is imported again', async () => {
     const before = await snapshot(college.uai);
+    expect(before.records.filter((r) => r.entity === 'course')).toHaveLength(7);
     const outcome = await run('edt', college.uai, [sourceFile('EXP_COURS.xml', EXP_COURS)]);
+    expect(outcome.establishments).toEqual([expect.objectContaining({ state: 'completed' })]);
     expect(outcome.counts).toMatchObject({ created: 0, updated: 0, deleted: 0 });
     expect(await snapshot(college.uai)).toEqual(before);
   });
@@ -131,6 +145,22 @@ describe('EDT: EXP_COURS.xml', () => {
       expect(outcome.problems).toEqual([expect.objectContaining({ file: 'EXP_COURS.xml', severity: 'error', line: line ?? expect.any(Number) })]);
       expect(await snapshot(college.uai)).toEqual(before);
     }
+  });
+
+  // it.fails: gateway bugs A and C (see the note at the top of this file).
+  it.fails('deletes, on a complete import, the course the export no longer holds, with its occurrences', async () => {
+    const course41 = await courseBySource(college.uai, 'edt', '41');
+    const text = EXP_COURS.toString('utf8');
+    const start = text.indexOf('  <Cours numero="41">');
+    const without41 = Buffer.from(text.slice(0, start) + text.slice(text.indexOf('</Cours>', start) + '</Cours>\n'.length));
+    const outcome = await run('edt', college.uai, [sourceFile('EXP_COURS.xml', without41)]);
+    expect(outcome.establishments).toEqual([expect.objectContaining({ state: 'completed', counts: expect.objectContaining({ deleted: 1 }) })]);
+    const stored = await db().selectFrom('roster_record').select('status').where('id', '=', course41.id).executeTakeFirstOrThrow();
+    expect(stored.status).toBe('deleted');
+    const states = await db().selectFrom('occurrence').select('state').distinct().where('course_id', '=', course41.id).execute();
+    expect(states).toEqual([{ state: 'deleted' }]);
+    const course40 = await courseBySource(college.uai, 'edt', '40');
+    expect(await occurrence(course40.id, '2026-11-12')).toMatchObject({ state: 'active', status: 'scheduled' });
   });
 });
 

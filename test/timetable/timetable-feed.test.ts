@@ -198,6 +198,7 @@ describe('a cancellation written through the batch API', () => {
     const changes = async (since?: string) => (await reader.get(`/v1/changes?entity=occurrence&limit=1000${since ? `&since=${since}` : ''}`)).body;
     let feed = await changes();
     while (feed.hasMore) feed = await changes(feed.cursor);
+    const listingEtag = (await reader.get(`/v1/establishments/${college}/occurrences?${RANGE}`)).headers.get('etag')!;
     const writer = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['sync.write'], perimeter: [`uai:${college}`] })).token);
     const written = await writer.post(`/v1/establishments/${college}/batch`, {
       records: [{ entity: 'timetableChange', op: 'upsert', record: { sourceIds: { test: 'absence-1' }, courseId: course.maths, date: '2026-11-02', kind: 'cancelled', reason: 'teacher-absence' } }],
@@ -208,9 +209,17 @@ describe('a cancellation written through the batch API', () => {
     const listed = (await reader.get(`/v1/establishments/${college}/occurrences?${RANGE}`)).body.data as { id: string; status: string; reason?: string }[];
     expect(listed.find((o) => o.id === cancelledId)).toMatchObject({ status: 'cancelled', reason: 'teacher-absence' });
     expect(listed.filter((o) => o.status !== 'scheduled').map((o) => o.id)).toEqual([cancelledId]);
+    expect((await reader.get(`/v1/establishments/${college}/occurrences?${RANGE}`, { headers: { 'if-none-match': listingEtag } })).status).toBe(200);
 
     const after = await changes(feed.cursor);
     expect(after.data.map((c: { entity: string; record: { id: string } }) => [c.entity, c.record.id])).toEqual([['occurrence', cancelledId]]);
     expect(after.data[0].record).toMatchObject({ status: 'cancelled', start: '2026-11-02T08:00:00+01:00' });
+
+    // The group's calendar keeps the session, cancelled.
+    const ics = await reader.get(`/v1/establishments/${college}/timetable.ics?group=${ids.groups['4A']}&${RANGE}`);
+    const events = new ICAL.Component(ICAL.parse(ics.body as string)).getAllSubcomponents('vevent');
+    const status = (date: string) => events.find((v) => new ICAL.Event(v).startDate.toString().startsWith(date))?.getFirstPropertyValue('status');
+    expect(status('2026-11-02')).toBe('CANCELLED');
+    expect(status('2026-10-12')).not.toBe('CANCELLED');
   });
 });
