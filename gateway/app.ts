@@ -22,6 +22,7 @@ import { problemDocsRoutes } from './http/problem-docs.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
+import { occupancyPageRoutes } from './pages/occupancy-page.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
@@ -145,6 +146,7 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   app.use(docsRouter(document));
   app.use(problemDocsRoutes(config.publicUrl));
   app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller));
+  app.use(occupancyPageRoutes());
 
   const v1 = express.Router();
   const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
