@@ -26,6 +26,7 @@ const lyceeOfLyonUai = newUai('069');
 const pupils = [pupil({ familyName: 'Moreau', givenName: 'Inès' }), pupil({ familyName: 'Garnier', givenName: 'Hugo' })];
 const maths8 = randomUUID();
 const ecoleMorning = randomUUID();
+const lyceeCourse = randomUUID();
 
 const MONDAY = '2026-11-16';
 const TUESDAY = '2026-11-17';
@@ -47,12 +48,13 @@ beforeAll(async () => {
   await putEstablishment(db, establishment(lyceeElsewhereUai, BOURG, { type: 'lycee', name: 'Lycée Lalande' }));
   await putEstablishment(db, establishment(lyceeOfLyonUai, LYON, { type: 'lycee', name: 'Lycée du Parc' }));
   college = await writeRoster(db, collegeUai, {
-    teachers: [['DUPONT', 'Anne', '101'], ['LEROY', 'Paul', '102']], divisions: ['4A'], rooms: [['S101', 'A'], ['S102', 'A']],
+    teachers: [['DUPONT', 'Anne', '101'], ['LEROY', 'Paul', '102']], divisions: ['4A', '4B'], rooms: [['S101', 'A'], ['S102', 'B']],
   });
   await applyBatch(db, collegeUai, [
     ...pupils.map((p) => upsert('person', p)),
     ...pupils.map((p, i) => upsert('membership', { personId: p.id, groupId: college.groups['4A'], role: 'pupil', sourceIds: { test: `m${i}` } })),
     upsert('course', { id: maths8, weekday: 1, startTime: '08:00', durationMinutes: 60, weeks: 'all', teacherIds: [college.teachers.DUPONT], groupIds: [college.groups['4A']], roomIds: [college.rooms.S101] }),
+    ...['4A', '4B'].map((code) => upsert('course', { id: randomUUID(), weekday: 1, startTime: '14:00', durationMinutes: 60, weeks: 'all', groupIds: [college.groups[code]], roomIds: [college.rooms.S102] })),
     upsert('course', { id: randomUUID(), weekday: 1, startTime: '10:00', durationMinutes: 60, weeks: 'all', teacherIds: [college.teachers.LEROY], groupIds: [college.groups['4A']], roomIds: [college.rooms.S101] }),
   ] as never);
   const ecole = await writeRoster(db, ecoleUai, { teachers: [['BLANC', 'Marie', '201']], divisions: ['CE1'], rooms: [['C1', 'E']] });
@@ -61,7 +63,7 @@ beforeAll(async () => {
   })] as never);
   for (const uai of [lyceeElsewhereUai, lyceeOfLyonUai]) {
     const lycee = await writeRoster(db, uai, { rooms: [['L1', 'L']] });
-    await applyBatch(db, uai, [upsert('course', { id: randomUUID(), weekday: 1, startTime: '08:00', durationMinutes: 60, weeks: 'all', roomIds: [lycee.rooms.L1] })] as never);
+    await applyBatch(db, uai, [upsert('course', { id: uai === lyceeOfLyonUai ? lyceeCourse : randomUUID(), weekday: 1, startTime: '08:00', durationMinutes: 60, weeks: 'all', roomIds: [lycee.rooms.L1] })] as never);
   }
 
   const client = (scopes: string[], perimeter: string[]) => createClientWithToken(db, t.baseUrl, { scopes, perimeter }).then((c) => api(t.baseUrl, c.token));
@@ -84,6 +86,8 @@ describe('a cancelled 8 o\'clock lesson', () => {
     expect(roomOf(before.body, college.rooms.S101)).toMatchObject({
       busy: [{ start: at(MONDAY, '08:00'), end: at(MONDAY, '09:00') }, { start: at(MONDAY, '10:00'), end: at(MONDAY, '11:00') }], busyMinutes: 120, rate: 0.2,
     });
+    // Two groups in one room at once: the room is busy once.
+    expect(roomOf(before.body, college.rooms.S102)).toMatchObject({ busy: [{ start: at(MONDAY, '14:00'), end: at(MONDAY, '15:00') }], busyMinutes: 60 });
     const heatingBefore = await heating(collegeUai, MONDAY);
     expect(zoneOf(heatingBefore.body, college.rooms.S101).comfort).toEqual([{ start: at(MONDAY, '07:00'), end: at(MONDAY, '11:00') }]);
 
@@ -99,6 +103,10 @@ describe('a cancelled 8 o\'clock lesson', () => {
       records: [{ entity: 'timetableChange', op: 'upsert', record: { sourceIds: { test: 'absent' }, courseId: maths8, date: MONDAY, kind: 'cancelled', reason: 'teacher-absence' } }],
     });
     expect(written.status, JSON.stringify(written.body)).toBe(200);
+    // A change outside the client's perimeter, which its heating feed must not show.
+    expect((await writer.post(`/v1/establishments/${lyceeOfLyonUai}/batch`, {
+      records: [{ entity: 'timetableChange', op: 'upsert', record: { sourceIds: { test: 'strike' }, courseId: lyceeCourse, date: MONDAY, kind: 'cancelled', reason: 'strike' } }],
+    })).status).toBe(200);
 
     const after = await occupancy(collegeUai, MONDAY);
     expect(roomOf(after.body, college.rooms.S101)).toMatchObject({ busy: [{ start: at(MONDAY, '10:00'), end: at(MONDAY, '11:00') }], busyMinutes: 60, rate: 0.1 });
@@ -111,7 +119,16 @@ describe('a cancelled 8 o\'clock lesson', () => {
     expect(heatingChanges.status).toBe(200);
     const day = (heatingChanges.body.data as { uai: string; date: string; zones: { roomIds: string[]; comfort: Interval[] }[] }[]).find((d) => d.uai === collegeUai && d.date === MONDAY);
     expect(day, JSON.stringify(heatingChanges.body)).toBeDefined();
+    expect(heatingChanges.body.data.map((d: { uai: string; date: string }) => [d.uai, d.date])).toEqual([[collegeUai, MONDAY]]);
     expect(zoneOf(day!, college.rooms.S101).comfort).toEqual([{ start: at(MONDAY, '09:00'), end: at(MONDAY, '11:00') }]);
+  });
+});
+
+describe('holidays', () => {
+  it('are neither busy nor heated: Toussaint, zone A', async () => {
+    const holiday = (await occupancy(collegeUai, '2026-10-19')).body;
+    expect(holiday).toMatchObject({ closedDates: ['2026-10-19'], busyMinutes: 0, rate: 0 });
+    expect((await heating(collegeUai, '2026-10-19')).body.zones.flatMap((z: { comfort: Interval[] }) => z.comfort)).toEqual([]);
   });
 });
 
