@@ -4,6 +4,7 @@
 // feeds holds anything that names a person.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
@@ -129,6 +130,25 @@ describe('holidays', () => {
     const holiday = (await occupancy(collegeUai, '2026-10-19')).body;
     expect(holiday).toMatchObject({ closedDates: ['2026-10-19'], busyMinutes: 0, rate: 0 });
     expect((await heating(collegeUai, '2026-10-19')).body.zones.flatMap((z: { comfort: Interval[] }) => z.comfort)).toEqual([]);
+  });
+});
+
+describe('across the DST change', () => {
+  it('gives busy intervals and comfort periods at their local times, in JSON and in iCalendar', async () => {
+    const range = 'from=2026-10-12&to=2026-11-02';
+    const busy = roomOf(seen(await occupancyReader.get(`/v1/establishments/${collegeUai}/occupancy?${range}`)).body, college.rooms.S101).busy;
+    expect(busy[0]).toEqual({ start: '2026-10-12T08:00:00+02:00', end: '2026-10-12T09:00:00+02:00' });
+    expect(busy.at(-1)).toEqual({ start: '2026-11-02T10:00:00+01:00', end: '2026-11-02T11:00:00+01:00' });
+    const response = await fetch(`${t.baseUrl}/v1/establishments/${collegeUai}/heating?${range}`, {
+      headers: { accept: 'text/calendar', authorization: `Bearer ${(await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['occupancy.read'], perimeter: [`uai:${collegeUai}`] })).token}` },
+    });
+    expect(response.status).toBe(200);
+    const calendar = new ICAL.Component(ICAL.parse(await response.text()));
+    expect(calendar.getAllSubcomponents('vtimezone').length).toBeGreaterThanOrEqual(1);
+    const comfort = calendar.getAllSubcomponents('vevent').map((v) => new ICAL.Event(v))
+      .filter((e) => e.location === 'A').map((e) => [e.startDate.toJSDate().toISOString(), e.endDate.toJSDate().toISOString()]).sort();
+    expect(comfort[0]).toEqual(['2026-10-12T05:00:00.000Z', '2026-10-12T09:00:00.000Z']);
+    expect(comfort.at(-1)).toEqual(['2026-11-02T06:00:00.000Z', '2026-11-02T10:00:00.000Z']);
   });
 });
 
