@@ -153,9 +153,7 @@ describe('across the DST change', () => {
 });
 
 describe('a closure of a commune', () => {
-  // it.fails: gateway bug — closures-scope.ts answers 404 for a territory outside the caller's perimeter (as
-  // designed), but openapi.yaml's createClosure (POST /v1/closures) documents no 404, so the contract check fails.
-  it.fails('is a 404 for a client whose perimeter does not hold the commune, and 403 without sync.write', async () => {
+  it('is a 404 for a client whose perimeter does not hold the commune, and 403 without sync.write', async () => {
     const lyon = api(t.baseUrl, (await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['sync.write'], perimeter: ['commune:69123'] })).token);
     const closure = { name: 'Neige', startDate: TUESDAY, endDate: TUESDAY };
     const outside = await lyon.post('/v1/closures', { ...closure, territory: 'commune:69266' });

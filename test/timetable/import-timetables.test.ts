@@ -2,27 +2,6 @@
 // roster's teachers (by source id, then by name), classes and groups (by code); rooms the roster lacks are
 // created; occurrences are materialised at the right instants (across the DST change), cancelled weeks show as
 // cancelled occurrences; an identical import writes nothing, and an export that cannot be read changes nothing.
-//
-// Gateway bugs these tests found (marked it.fails until fixed; remove `.fails` then):
-// A. gateway/sync/timetable/operations.ts, timetableOperations → placeOrSubject: the room or subject a delivery
-//    creates is built by spreading the connector's whole `room`/`subject` item (`...details`), which carries
-//    `position` (and `sourceId`): the store refuses it ("room position is not a known field of this record"), and
-//    every course linking to it is left out. Every import that names a room or subject the roster lacks writes
-//    no course. Fix: copy only name/building/capacity (rooms) and name (subjects).
-// B. Same function: a subject only named by its code (EDT_STS lessons whose CODE_MATIERE has no MATIERE entry)
-//    is created without `name`, which the subject schema requires ("subject name is required"): its courses are
-//    left out. Fix: fall back to the code for the name.
-// C. Same function: on the next complete import, a room or subject the previous import created is found by its
-//    source id, referred to by id, and not delivered again (no upsert operation): the complete replacement then
-//    takes every such room and subject for records the export dropped. The identical re-import is held by the
-//    safety brake (EXP_COURS: 5 deletions of 12), and with `confirmed` it deletes the rooms and subjects the
-//    courses still name. Fix: when the matched record carries this source's id (a record the source delivered),
-//    emit its upsert again (with its id) so that the delivery holds it.
-// D. Same file, withReferences: a reference field lists the ids already known first and the links resolved by the
-//    store after them, so a course naming a room the roster has and one this import creates is stored as
-//    [LABO, 14]; the next import finds both by id and writes [14, LABO]: an "updated" course (and its sessions
-//    re-announced) on an identical export (EXP_COURS course 31). Fix: keep the export's order (resolve links in
-//    place), or store id arrays, which are sets, in a canonical order.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -96,8 +75,7 @@ describe('EDT: EXP_COURS.xml', () => {
     college = await collegeWith(EDT_ROSTER);
   });
 
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('writes courses with the roster\'s teachers, classes, groups and subjects, and creates the rooms it lacks', async () => {
+  it('writes courses with the roster\'s teachers, classes, groups and subjects, and creates the rooms it lacks', async () => {
     const outcome = await run('edt', college.uai, [sourceFile('EXP_COURS.xml', EXP_COURS)]);
     expect(outcome.establishments).toEqual([expect.objectContaining({ uai: college.uai, state: 'completed' })]);
     const { ids } = college;
@@ -113,8 +91,7 @@ describe('EDT: EXP_COURS.xml', () => {
     expect(outcome.problems).toContainEqual(expect.objectContaining({ file: 'EXP_COURS.xml', severity: 'error', line: expect.any(Number) }));
   });
 
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('materialises Monday 09:00 in Lyon on both sides of the DST change', async () => {
+  it('materialises Monday 09:00 in Lyon on both sides of the DST change', async () => {
     const course = await courseBySource(college.uai, 'edt', '24');
     expect((await occurrence(course.id, '2026-10-12'))?.starts_at.toISOString()).toBe('2026-10-12T07:00:00.000Z');
     expect((await occurrence(course.id, '2026-11-09'))?.starts_at.toISOString()).toBe('2026-11-09T08:00:00.000Z');
@@ -123,8 +100,7 @@ describe('EDT: EXP_COURS.xml', () => {
     expect(await occurrence(course.id, '2026-10-19')).toBeUndefined();
   });
 
-  // it.fails: gateway bugs A, C and D (see the note at the top of this file).
-  it.fails('changes nothing when the same export is imported again', async () => {
+  it('changes nothing when the same export is imported again', async () => {
     const before = await snapshot(college.uai);
     expect(before.records.filter((r) => r.entity === 'course')).toHaveLength(7);
     const outcome = await run('edt', college.uai, [sourceFile('EXP_COURS.xml', EXP_COURS)]);
@@ -147,8 +123,7 @@ describe('EDT: EXP_COURS.xml', () => {
     }
   });
 
-  // it.fails: gateway bugs A and C (see the note at the top of this file).
-  it.fails('deletes, on a complete import, the course the export no longer holds, with its occurrences', async () => {
+  it('deletes, on a complete import, the course the export no longer holds, with its occurrences', async () => {
     const course41 = await courseBySource(college.uai, 'edt', '41');
     const text = EXP_COURS.toString('utf8');
     const start = text.indexOf('  <Cours numero="41">');
@@ -165,8 +140,7 @@ describe('EDT: EXP_COURS.xml', () => {
 });
 
 describe('EDT: the partner export', () => {
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('in clear: a course\'s cancelled week is a cancelled occurrence, its room change and substitute too', async () => {
+  it('in clear: a course\'s cancelled week is a cancelled occurrence, its room change and substitute too', async () => {
     const college = await collegeWith(EDT_ROSTER);
     await run('edt', college.uai, [sourceFile('ExportEmploiDuTemps.xml', PARTNER_EXPORT)]);
     const k1 = await courseBySource(college.uai, 'edt', 'K1');
@@ -180,8 +154,7 @@ describe('EDT: the partner export', () => {
     expect(halves.groupIds).toEqual([college.ids.groups['4B GR1']]);
   });
 
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('encrypted with the partner key: the same timetable', async () => {
+  it('encrypted with the partner key: the same timetable', async () => {
     const keys = partnerKeys();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edt-key-'));
     const keyFile = path.join(dir, 'partner.pem');
@@ -203,8 +176,7 @@ describe('EDT: the partner export', () => {
 });
 
 describe('UDT, STS-Web\'s reverse file and iCalendar', () => {
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('UDT: courses of the roster\'s class and half groups, a teacher by source id and one by name, a dropped week cancelled', async () => {
+  it('UDT: courses of the roster\'s class and half groups, a teacher by source id and one by name, a dropped week cancelled', async () => {
     const college = await collegeWith({
       teachers: [['DUPONT', 'Marie', '1001'], ['MARTIN', 'Luc', 'X-77'], ['BERNARD', 'Paul', '1004']],
       divisions: ['6A'], groups: ['6A_G1', '6A_G2'], rooms: [['GYM', 'G']],
@@ -224,8 +196,7 @@ describe('UDT, STS-Web\'s reverse file and iCalendar', () => {
     expect(await roomCodes(college.uai)).toEqual(['GYM', 'S01', 'S02']);
   });
 
-  // it.fails: gateway bugs A and B (see the note at the top of this file).
-  it.fails('STS-Web\'s reverse file: teachers by STS-Web id whatever their name, co-teaching, A/B half groups on their weeks', async () => {
+  it('STS-Web\'s reverse file: teachers by STS-Web id whatever their name, co-teaching, A/B half groups on their weeks', async () => {
     const college = await collegeWith({
       teachers: [['DUPONT', 'Anne', '101'], ['ROCHE', 'Léa', '102']], divisions: ['4A', '4B'], groups: ['4A_G1', '4A_G2'],
     });
@@ -242,8 +213,7 @@ describe('UDT, STS-Web\'s reverse file and iCalendar', () => {
     expect(datesOf('4A_G2')).toEqual(['2026-09-10', '2026-09-24']);
   });
 
-  // it.fails: gateway bug A (see the note at the top of this file).
-  it.fails('iCalendar (Pronote): a teacher by family name, a cancelled lesson, 08:00 Paris after the DST change', async () => {
+  it('iCalendar (Pronote): a teacher by family name, a cancelled lesson, 08:00 Paris after the DST change', async () => {
     const college = await collegeWith({ teachers: [['MARTIN', 'Sophie', '2001'], ['LEROY', 'Pierre', '2002']], groups: ['4A_G1'], rooms: [['201', 'S']] });
     const outcome = await run('ical', college.uai, [pronoteExport()]);
     expect(outcome.establishments).toEqual([expect.objectContaining({ state: 'completed' })]);
