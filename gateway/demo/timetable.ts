@@ -26,22 +26,22 @@ export interface TimetableStructure {
 }
 
 type Weeks = 'all' | 'A' | 'B';
-interface Slot { weekday: number; start: string; minutes: number }
+interface Slot { weekday: number; start: number; minutes: number }
 interface PlannedCourse { key: string; subject: string; teacher: number; groupCode: string; weeks: Weeks; rooms: string[] }
-/** Courses that must run at the same time (a class's lesson, an option bar, the A/B sciences pair). */
-interface Unit { key: string; divisions: number[]; courses: PlannedCourse[] }
-interface Placed { course: PlannedCourse; slot: number; room: string }
+/** Courses that run at the same time (a class's lesson, an option bar, the A/B sciences pair), over `span` slots. */
+interface Unit { key: string; divisions: number[]; span: number; courses: PlannedCourse[] }
+interface Placed { course: PlannedCourse; slots: number[]; room: string }
 
 const time = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 const at = (hh: number, mm = 0): number => hh * 60 + mm;
 
 // École: Monday, Tuesday, Thursday and Friday, 08:30–11:30 and 13:30–16:30, in blocks of 90 minutes.
 const ECOLE_SLOTS: Slot[] = [1, 2, 4, 5].flatMap((weekday) =>
-  [at(8, 30), at(10), at(13, 30), at(15)].map((start) => ({ weekday, start: time(start), minutes: 90 })));
+  [at(8, 30), at(10), at(13, 30), at(15)].map((start) => ({ weekday, start, minutes: 90 })));
 // Collège and lycée: 55-minute lessons from 08:00, lunch 12:00–13:30, Wednesday afternoon free.
 const SECONDARY_SLOTS: Slot[] = [1, 2, 3, 4, 5].flatMap((weekday) =>
   [at(8), at(9), at(10), at(11), ...(weekday === 3 ? [] : [at(13, 30), at(14, 30), at(15, 30)])]
-    .map((start) => ({ weekday, start: time(start), minutes: 55 })));
+    .map((start) => ({ weekday, start, minutes: 55 })));
 
 /** Weekly hours (slots) a division is taught as a whole, by type and level. */
 const ECOLE_HOURS: Record<string, number> = { FRANC: 6, MATHS: 4, QLM: 1, LVE: 1, EPS: 2, 'A-PLA': 1, 'ED-MU': 1 };
@@ -56,6 +56,12 @@ const DIVISION_HOURS: Record<string, Record<string, number>> = {
 /** Weekly hours of an option group (LV2, Latin, lycée specialties). */
 const OPTION_HOURS: Record<string, number> = { ESP2: 2, ALL2: 2, LCALA: 1 };
 const SPECIALTY_HOURS = 4;
+/** A subject's weekly hours as lessons of one or two hours: EPS and specialties by two, the main subjects one double. */
+function blocks(subject: string, hours: number, ecole: boolean): number[] {
+  if (ecole || hours < 2 || ['AGL1', 'ESP2', 'ALL2'].includes(subject)) return Array<number>(hours).fill(1);
+  const doubles = subject === 'EPS' || !(subject in DIVISION_HOURS['2DE']) && !(subject in OPTION_HOURS) ? Math.floor(hours / 2) : 1;
+  return [...Array<number>(doubles).fill(2), ...Array<number>(hours - 2 * doubles).fill(1)];
+}
 
 /** Where a subject is taught when it has a room of its own; the others go to a classroom. */
 const SUBJECT_ROOMS: Record<string, string[]> = {
@@ -67,8 +73,9 @@ export function* timetableOperations(structure: TimetableStructure, seed: number
   const slots = structure.type === 'ecole' ? ECOLE_SLOTS : SECONDARY_SLOTS;
   const placement = place(orderedUnits(structure), structure, slots);
   const upsert = (entity: 'course' | 'timetableChange', record: DemoRecord): DemoOperation => ({ entity, op: 'upsert', record });
-  for (const { course, slot, room } of placement.placed) {
-    const { weekday, start, minutes } = slots[slot];
+  for (const { course, slots: covered, room } of placement.placed) {
+    const { weekday, start } = slots[covered[0]];
+    const last = slots[covered[covered.length - 1]];
     yield upsert('course', {
       ...structure.base(course.key),
       subjectId: structure.base(`subject/${course.subject}`).id,
@@ -76,8 +83,8 @@ export function* timetableOperations(structure: TimetableStructure, seed: number
       groupIds: [structure.base(`group/${course.groupCode}`).id],
       roomIds: [structure.base(`room/${room}`).id],
       weekday,
-      startTime: start,
-      durationMinutes: minutes,
+      startTime: time(start),
+      durationMinutes: last.start + last.minutes - start,
       weeks: course.weeks,
       validFrom: DEMO_YEAR.startDate,
       validTo: DEMO_YEAR.endDate,
@@ -104,15 +111,16 @@ function orderedUnits(s: TimetableStructure): Unit[] {
 function divisionUnits(s: TimetableStructure, d: number): Unit[] {
   const division = s.divisions[d];
   const hours = s.type === 'ecole' ? ECOLE_HOURS : DIVISION_HOURS[s.levels[division.levelIndex]] ?? {};
+  const lessons = Object.entries(hours).map(([subject, count]) => ({ subject, spans: blocks(subject, count, s.type === 'ecole') }));
   const units: Unit[] = [];
-  for (let n = 0; n < Math.max(...Object.values(hours)); n++) {
-    for (const [subject, count] of Object.entries(hours)) {
+  for (let n = 0; n < Math.max(0, ...lessons.map((l) => l.spans.length)); n++) {
+    for (const { subject, spans } of lessons) {
       const teacher = s.teacherOf(subject, d);
-      if (n >= count || teacher === undefined) continue;
+      if (n >= spans.length || teacher === undefined) continue;
       const key = `course/${division.code}/${subject}/${n + 1}`;
       const rooms = [...(SUBJECT_ROOMS[subject] ?? []), s.classrooms[d], ...s.classrooms]
         .filter((room) => subject !== 'EPS' || room === 'GYM' || room === 'PREAU');
-      units.push({ key, divisions: [d], courses: [{ key, subject, teacher, groupCode: division.code, weeks: 'all', rooms }] });
+      units.push({ key, divisions: [d], span: spans[n], courses: [{ key, subject, teacher, groupCode: division.code, weeks: 'all', rooms }] });
     }
   }
   return units;
@@ -132,7 +140,7 @@ function sciencePairUnit(s: TimetableStructure, d: number): Unit[] {
       courses.push({ key: `course/${half.code}/${subject}/${weeks}`, subject, teacher, groupCode: half.code, weeks, rooms: [...SUBJECT_ROOMS[subject], ...s.classrooms] });
     });
   });
-  return courses.length ? [{ key: `pair/${code}`, divisions: [d], courses }] : [];
+  return courses.length ? [{ key: `pair/${code}`, divisions: [d], span: 1, courses }] : [];
 }
 
 /**
@@ -151,8 +159,9 @@ function optionUnits(s: TimetableStructure, levelIndex: number): Unit[] {
     group.pupils.forEach((p) => bar.pupils.add(p));
     bar.teachers.add(group.teacher!);
   }
-  return bars.flatMap((bar) => Array.from({ length: bar.hours }, (_, n): Unit => ({
+  return bars.flatMap((bar) => blocks(bar.groups[0].subject, bar.hours, false).map((span, n): Unit => ({
     key: `bar/${bar.groups[0].code}/${n + 1}`,
+    span,
     divisions: [...new Set([...bar.pupils].map((p) => s.divisionOfPupil[p]))].sort((a, b) => a - b),
     courses: bar.groups.map((g) => ({
       key: `course/${g.code}/${g.subject}/${n + 1}`, subject: g.subject, teacher: g.teacher!, groupCode: g.code, weeks: 'all' as const,
@@ -186,7 +195,10 @@ function place(units: Unit[], s: TimetableStructure, slots: Slot[]): Placement {
       unit.divisions.some((d) => subjects.some((subject) => subjectDays.has(`${d}/${subject}/${slots[slot].weekday}`)));
     const order = slots.map((_, i) => (i + offset) % slots.length).sort((a, b) => Number(repeatsSubject(a)) - Number(repeatsSubject(b)));
     for (const slot of order) {
-      const taken = tryUnit(unit, slot, booked, existing);
+      // A double lesson takes the next slot too, when it follows straight on (same day, not across lunch).
+      const covered = Array.from({ length: unit.span }, (_, k) => slot + k);
+      if (!covered.every((c, k) => slots[c]?.weekday === slots[slot].weekday && slots[c].start === slots[slot].start + 60 * k)) continue;
+      const taken = tryUnit(unit, covered, booked, existing);
       if (!taken) continue;
       taken.keys.forEach((k) => booked.add(k));
       placed.push(...taken.placed);
@@ -198,22 +210,23 @@ function place(units: Unit[], s: TimetableStructure, slots: Slot[]): Placement {
 }
 
 /** The bookings and rooms of a unit in a slot, or undefined when something it needs is taken. */
-function tryUnit(unit: Unit, slot: number, booked: Set<string>, existing: Set<string>): { keys: string[]; placed: Placed[] } | undefined {
+function tryUnit(unit: Unit, slots: number[], booked: Set<string>, existing: Set<string>): { keys: string[]; placed: Placed[] } | undefined {
   const keys = new Set<string>();
   const free = (k: string): boolean => !booked.has(k) && !keys.has(k);
+  const bookings = (resource: string, weeks: ('A' | 'B')[]): string[] => slots.flatMap((slot) => weeks.map((w) => `${resource}/${slot}/${w}`));
   const allWeeks = [...new Set(unit.courses.flatMap((c) => weeksOf(c.weeks)))];
-  for (const d of unit.divisions) for (const w of allWeeks) keys.add(`division/${d}/${slot}/${w}`);
+  for (const d of unit.divisions) bookings(`division/${d}`, allWeeks).forEach((k) => keys.add(k));
   if ([...keys].some((k) => booked.has(k))) return undefined;
   const placed: Placed[] = [];
   for (const course of unit.courses) {
     const weeks = weeksOf(course.weeks);
-    const teacherKeys = weeks.map((w) => `teacher/${course.teacher}/${slot}/${w}`);
+    const teacherKeys = bookings(`teacher/${course.teacher}`, weeks);
     if (!teacherKeys.every(free)) return undefined;
     teacherKeys.forEach((k) => keys.add(k));
-    const room = course.rooms.find((r) => existing.has(r) && weeks.every((w) => free(`room/${r}/${slot}/${w}`)));
+    const room = course.rooms.find((r) => existing.has(r) && bookings(`room/${r}`, weeks).every(free));
     if (room === undefined) return undefined;
-    weeks.forEach((w) => keys.add(`room/${room}/${slot}/${w}`));
-    placed.push({ course, slot, room });
+    bookings(`room/${room}`, weeks).forEach((k) => keys.add(k));
+    placed.push({ course, slots, room });
   }
   return { keys: [...keys], placed };
 }
@@ -235,17 +248,18 @@ function timetableChanges(placement: Placement, s: TimetableStructure, slots: Sl
   const changes: DemoRecord[] = [];
   const absent = pick('absence');
   const absenceWeek = 2 + (hash32(`${seed}/${absent.course.key}`) % 2);
-  const day = slots[absent.slot].weekday;
+  const day = slots[absent.slots[0]].weekday;
   const date = dateIn(absenceWeek, day);
-  for (const p of weekly.filter((q) => q.course.teacher === absent.course.teacher && slots[q.slot].weekday === day)) {
+  for (const p of weekly.filter((q) => q.course.teacher === absent.course.teacher && slots[q.slots[0]].weekday === day)) {
     changes.push({
       ...s.base(`timetableChange/${p.course.key}/${date}`),
       kind: 'cancelled', courseId: s.base(p.course.key).id, date, reason: 'teacher-absence',
     });
   }
   const moved = pick('room');
-  const room = [...s.classrooms, ...s.specialRooms].find((r) => r !== moved.room && !placement.booked.has(`room/${r}/${moved.slot}/A`) && !placement.booked.has(`room/${r}/${moved.slot}/B`));
-  const movedDate = dateIn(4, slots[moved.slot].weekday);
+  const room = [...s.classrooms, ...s.specialRooms]
+    .find((r) => r !== moved.room && moved.slots.every((slot) => !placement.booked.has(`room/${r}/${slot}/A`) && !placement.booked.has(`room/${r}/${slot}/B`)));
+  const movedDate = dateIn(4, slots[moved.slots[0]].weekday);
   if (room) {
     changes.push({
       ...s.base(`timetableChange/${moved.course.key}/${movedDate}`),
