@@ -1,7 +1,7 @@
 // A demo establishment's weekly timetable: courses for every class and teaching group, placed greedily on a
 // grid of slots so that no teacher, room or class is booked twice, and a few timetable changes after the
 // rentrée. Pure and deterministic: the same structure gives the same courses. Course ids name the lesson (the
-// group, the subject, its n-th hour), not its slot, so another seed moves a course rather than replacing it.
+// group, the subject, its n-th lesson), not its slot, so another seed moves a course rather than replacing it.
 import { DEMO_YEAR } from './academie.js';
 import { hash32 } from './deterministic.js';
 import type { DemoOperation, DemoRecord, EstablishmentType } from './generate.js';
@@ -56,12 +56,15 @@ const DIVISION_HOURS: Record<string, Record<string, number>> = {
 /** Weekly hours of an option group (LV2, Latin, lycée specialties). */
 const OPTION_HOURS: Record<string, number> = { ESP2: 2, ALL2: 2, LCALA: 1 };
 const SPECIALTY_HOURS = 4;
-/** A subject's weekly hours as lessons of one or two hours: EPS and specialties by two, the main subjects one double. */
-function blocks(subject: string, hours: number, ecole: boolean): number[] {
-  if (ecole || hours < 2 || ['AGL1', 'ESP2', 'ALL2'].includes(subject)) return Array<number>(hours).fill(1);
-  const doubles = subject === 'EPS' || !(subject in DIVISION_HOURS['2DE']) && !(subject in OPTION_HOURS) ? Math.floor(hours / 2) : 1;
-  return [...Array<number>(doubles).fill(2), ...Array<number>(hours - 2 * doubles).fill(1)];
+/**
+ * Weekly hours as lessons of one or two slots: EPS and specialties two by two, languages and Latin one by one, the
+ * other subjects one double lesson and single ones. Doubles are usual, and each course is a year of occurrences.
+ */
+function lessonSpans(hours: number, doubles: 'none' | 'one' | 'all'): number[] {
+  const count = doubles === 'none' ? 0 : doubles === 'one' ? Math.min(1, Math.floor(hours / 2)) : Math.floor(hours / 2);
+  return [...Array<number>(count).fill(2), ...Array<number>(hours - 2 * count).fill(1)];
 }
+const SINGLE_LESSON_SUBJECTS = new Set(['AGL1', 'ESP2', 'ALL2', 'LCALA']);
 
 /** Where a subject is taught when it has a room of its own; the others go to a classroom. */
 const SUBJECT_ROOMS: Record<string, string[]> = {
@@ -107,11 +110,12 @@ function orderedUnits(s: TimetableStructure): Unit[] {
   return [...optionBars, ...pairs, ...interleaved.filter(isEps), ...interleaved.filter((u) => !isEps(u))];
 }
 
-/** A division's whole-class lessons, one unit per hour, subjects taken in turn (FRANC, MATHS…, FRANC, MATHS…). */
+/** A division's whole-class lessons, one unit each, subjects taken in turn (FRANC, MATHS…, FRANC, MATHS…). */
 function divisionUnits(s: TimetableStructure, d: number): Unit[] {
   const division = s.divisions[d];
   const hours = s.type === 'ecole' ? ECOLE_HOURS : DIVISION_HOURS[s.levels[division.levelIndex]] ?? {};
-  const lessons = Object.entries(hours).map(([subject, count]) => ({ subject, spans: blocks(subject, count, s.type === 'ecole') }));
+  const doubles = (subject: string) => (s.type === 'ecole' || SINGLE_LESSON_SUBJECTS.has(subject) ? 'none' : subject === 'EPS' ? 'all' : 'one');
+  const lessons = Object.entries(hours).map(([subject, count]) => ({ subject, spans: lessonSpans(count, doubles(subject)) }));
   const units: Unit[] = [];
   for (let n = 0; n < Math.max(0, ...lessons.map((l) => l.spans.length)); n++) {
     for (const { subject, spans } of lessons) {
@@ -145,7 +149,7 @@ function sciencePairUnit(s: TimetableStructure, d: number): Unit[] {
 
 /**
  * A level's option groups packed into bars: groups that share no pupil and no teacher run at the same time
- * (Spanish and German, the specialties a pupil cannot take together), one unit per bar and hour.
+ * (Spanish and German, specialties no pupil takes together), one unit per bar and lesson.
  */
 function optionUnits(s: TimetableStructure, levelIndex: number): Unit[] {
   const hoursOf = (subject: string): number => OPTION_HOURS[subject] ?? SPECIALTY_HOURS;
@@ -159,7 +163,7 @@ function optionUnits(s: TimetableStructure, levelIndex: number): Unit[] {
     group.pupils.forEach((p) => bar.pupils.add(p));
     bar.teachers.add(group.teacher!);
   }
-  return bars.flatMap((bar) => blocks(bar.groups[0].subject, bar.hours, false).map((span, n): Unit => ({
+  return bars.flatMap((bar) => lessonSpans(bar.hours, SINGLE_LESSON_SUBJECTS.has(bar.groups[0].subject) ? 'none' : 'all').map((span, n): Unit => ({
     key: `bar/${bar.groups[0].code}/${n + 1}`,
     span,
     divisions: [...new Set([...bar.pupils].map((p) => s.divisionOfPupil[p]))].sort((a, b) => a - b),
@@ -239,7 +243,7 @@ function dateIn(weekAfterRentree: number, weekday: number): string {
 
 /**
  * A teacher away for a day in the second or third week after the rentrée (their sessions that day cancelled)
- * and a session moved to a free classroom in the fourth week. Only weekly courses, so the date is a session.
+ * and a session moved to a free room in the fourth week. Only weekly courses, so the date is a session.
  */
 function timetableChanges(placement: Placement, s: TimetableStructure, slots: Slot[], seed: number): DemoRecord[] {
   const weekly = placement.placed.filter((p) => p.course.weeks === 'all');
@@ -257,7 +261,7 @@ function timetableChanges(placement: Placement, s: TimetableStructure, slots: Sl
     });
   }
   const moved = pick('room');
-  const room = [...s.classrooms, ...s.specialRooms]
+  const room = [...s.classrooms, ...s.specialRooms.filter((r) => !SUBJECT_ROOMS.EPS.includes(r))]
     .find((r) => r !== moved.room && moved.slots.every((slot) => !placement.booked.has(`room/${r}/${slot}/A`) && !placement.booked.has(`room/${r}/${slot}/B`)));
   const movedDate = dateIn(4, slots[moved.slots[0]].weekday);
   if (room) {
