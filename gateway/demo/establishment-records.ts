@@ -1,5 +1,6 @@
 // One demo establishment's records, made on demand: its school year, subjects, rooms, classes and teaching
-// groups, teachers and staff, pupils and their guardians, memberships and guardian links, in dependency order.
+// groups, teachers and staff, pupils and their guardians, memberships and guardian links, then its weekly
+// timetable (timetable.ts), in dependency order.
 import { ineWithKey } from '../model/identifiers.js';
 import { DEMO_ACADEMIE, DEMO_YEAR, holidaysForZone } from './academie.js';
 import { createRandom, demoUuid, emailPart, hash32, randomDateIn } from './deterministic.js';
