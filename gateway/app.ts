@@ -11,7 +11,8 @@ import { changesRoutes } from './feeds/changes/routes.js';
 import { occupancyRoutes } from './feeds/occupancy/routes.js';
 import { rosterRoutes } from './feeds/roster/routes.js';
 import { rosterWriteRoutes } from './feeds/roster/write-routes.js';
-import { timetableRoutes } from './feeds/timetable/routes.js';
+import { calendarRoutes, subscribedCalendarRoutes } from './feeds/timetable/calendar-routes.js';
+import { closureRoutes, timetableRoutes } from './feeds/timetable/routes.js';
 import { scopedAccess } from './http/context.js';
 import { docsRouter } from './http/docs.js';
 import { loadOpenApiDocument } from './http/openapi-document.js';
@@ -21,6 +22,7 @@ import { problemDocsRoutes } from './http/problem-docs.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
+import { occupancyPageRoutes } from './pages/occupancy-page.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
@@ -143,6 +145,8 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   const document = loadOpenApiDocument(config.publicUrl);
   app.use(docsRouter(document));
   app.use(problemDocsRoutes(config.publicUrl));
+  app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller));
+  app.use(occupancyPageRoutes());
 
   const v1 = express.Router();
   const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
@@ -155,6 +159,8 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());
   v1.use(timetableRoutes(config.publicUrl));
+  v1.use(calendarRoutes(config.publicUrl));
+  v1.use(closureRoutes());
   v1.use(occupancyRoutes(config.publicUrl));
   v1.use(changesRoutes(config.publicUrl));
   v1.use(adminClientRoutes());

@@ -250,8 +250,10 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
       },
     },
     formats: { customizers: { jwt: clientCredentialsScopes } },
-    // API clients are servers; no browser origin is allowed to call the token endpoint.
-    clientBasedCORS: () => false,
+    // API clients are servers: no other site's page may call the token endpoint from a browser. The gateway's
+    // own pages (/occupancy) may: their requests are same-origin (the browser still sends `Origin` on a POST),
+    // from the public URL or from the host the browser asked for.
+    clientBasedCORS: (ctx, origin) => origin === new URL(issuer).origin || (URL.canParse(origin) && new URL(origin).host === ctx.req.headers.host),
     // TODO: until the SSO issue adds accounts (ÉduConnect federation), nobody can log in.
     findAccount: async () => undefined,
   };

@@ -65,6 +65,7 @@ the jobs of the perimeter)
       `
 Examples:
   passerelle clients create --name "ENT Lyon" --scopes roster.read --perimeter departement:069
+  passerelle clients create --name "Département du Rhône, bâtiments" --scopes occupancy.read --perimeter departement:069/college
   passerelle clients create --name "Vie scolaire du collège" --scopes sync.write --perimeter uai:0691234S --json
   passerelle clients create --name "App X" --scopes roster.read --perimeter uai:0750655E \\
       --auth private_key_jwt --jwks ./app-x-public.jwks.json

@@ -54,7 +54,8 @@ export function demoCommand(): Command {
 The académie (code ${DEMO_ACADEMIE.code}, région ${DEMO_ACADEMIE.regionCode}, départements ${DEMO_ACADEMIE.departements.join(' and ')}, holiday zone ${DEMO_ACADEMIE.holidayZone})
 is made up: communes, establishments and people are invented; UAIs and INEs carry valid keys. Every
 establishment gets its 2026-2027 school year, subjects, rooms, classes and teaching groups, teachers, pupils
-in their classes and groups, and guardians (some with two pupils).
+in their classes and groups, guardians (some with two pupils), and a weekly timetable for every class (with
+a teacher's absence and a room change in September), materialised into sessions as it is written.
 
 The same options give the same records with the same ids, so running it again changes nothing. Another --seed
 or --people rewrites the demo's establishments to match: the demo records it no longer makes are deleted

@@ -1,5 +1,6 @@
 // One demo establishment's records, made on demand: its school year, subjects, rooms, classes and teaching
-// groups, teachers and staff, pupils and their guardians, memberships and guardian links, in dependency order.
+// groups, teachers and staff, pupils and their guardians, memberships and guardian links, then its weekly
+// timetable (timetable.ts), in dependency order.
 import { ineWithKey } from '../model/identifiers.js';
 import { DEMO_ACADEMIE, DEMO_YEAR, holidaysForZone } from './academie.js';
 import { createRandom, demoUuid, emailPart, hash32, randomDateIn } from './deterministic.js';
@@ -7,6 +8,7 @@ import type { DemoEntity, DemoOperation, DemoRecord, EstablishmentPlan } from '.
 import { ADULT_NAMES, CHILD_NAMES, FAMILY_NAMES } from './names.js';
 import { PROFILES, SPECIALTIES, STAFF_FUNCTIONS, SUBJECTS, TEACHER_FUNCTION } from './school-structure.js';
 import { familyAddress, guardianPhones, guardianRelationship } from './family-contacts.js';
+import { timetableOperations } from './timetable.js';
 
 interface Person {
   key: string;
@@ -101,9 +103,11 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
 
   // Rooms: a classroom per division (and a few more), plus the usual special rooms.
   const classrooms = Math.max(type === 'ecole' ? levels.length : 4, Math.ceil(divisions.length * (type === 'ecole' ? 1 : 1.15)));
+  const classroomCodes: string[] = [];
   for (let r = 0; r < classrooms; r++) {
     const building = String.fromCharCode(65 + Math.floor(r / 12));
     const code = type === 'ecole' ? `S${r + 1}` : `${building}${Math.floor((r % 12) / 6) + 1}${String((r % 6) + 1).padStart(2, '0')}`;
+    classroomCodes.push(code);
     yield upsert('room', {
       ...base(key(`room/${code}`)),
       code,
@@ -319,4 +323,12 @@ export function* establishmentOperations(plan: EstablishmentPlan, seed: number):
     const k = key(`guardian/${link.guardian}/of/pupil/${link.pupil + 1}`);
     yield upsert('guardianLink', { ...base(k), guardianId: link.guardianId, pupilId: pupilIds[link.pupil], legalRepresentative: link.legal, relationship: link.relationship });
   }
+
+  // The weekly timetable, whose courses name the teachers, groups, rooms and subjects yielded above.
+  yield* timetableOperations({
+    type, levels: levels.map((level) => level.code), divisions, groups, divisionOfPupil,
+    teacherOf: (subject, d) => (type === 'ecole' ? d % teacherCount : teacherFor(subject, d)),
+    classrooms: classroomCodes, specialRooms: specialRooms.map(([code]) => code),
+    base: (suffix) => base(key(suffix)),
+  }, seed);
 }

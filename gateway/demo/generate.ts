@@ -60,8 +60,8 @@ export interface DemoEstablishment {
   readonly people: number;
   /**
    * The establishment's records in dependency order: academic year, subjects, rooms, groups, people, then
-   * memberships and guardian links (which refer to people and groups yielded before them). Each call starts
-   * afresh and yields the same records.
+   * memberships and guardian links (which refer to people and groups yielded before them), then the weekly
+   * timetable's courses and a few changes to their sessions. Each call starts afresh and yields the same records.
    */
   operations(): Generator<DemoOperation>;
 }

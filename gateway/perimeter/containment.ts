@@ -18,11 +18,18 @@ export async function perimetersWithin(
   perimeters: readonly (readonly string[])[],
 ): Promise<boolean[]> {
   if (outer.some((entry) => entry.kind === 'national')) return perimeters.map(() => true);
-  const held = new Set(outer.map(formatPerimeterEntry));
+  // Each outer entry by its territory (`departement:069`), with the types it is narrowed to, if any.
+  const held = new Map<string, (readonly string[] | undefined)[]>();
+  for (const entry of outer) {
+    const place = formatPerimeterEntry({ ...entry, types: undefined } as PerimeterEntry);
+    held.set(place, [...(held.get(place) ?? []), 'types' in entry ? entry.types : undefined]);
+  }
   const parsed = perimeters.map((perimeter) => parsePerimeter(perimeter));
   const uais = [...new Set(parsed.flat().flatMap((entry) => (entry.kind === 'uai' ? [entry.code] : [])))];
   const places = new Map<string, string[]>();
+  const typeOf = new Map<string, string>();
   for (const row of await establishmentPlaces(db, uais)) {
+    typeOf.set(row.uai, row.type);
     places.set(row.uai, [
       ...(row.communeCode ? [`commune:${row.communeCode}`] : []),
       ...(row.departementCode ? [`departement:${row.departementCode}`] : []),
@@ -31,7 +38,7 @@ export async function perimetersWithin(
     ]);
   }
   const enclosing = (entry: PerimeterEntry): string[] => {
-    const self = formatPerimeterEntry(entry);
+    const self = formatPerimeterEntry({ ...entry, types: undefined } as PerimeterEntry);
     switch (entry.kind) {
       case 'uai':
         return [self, ...(places.get(entry.code) ?? [])];
@@ -47,8 +54,15 @@ export async function perimetersWithin(
         return [self];
     }
   };
-  return parsed.map((perimeter) =>
-    perimeter.length > 0 && perimeter.every((entry) => enclosing(entry).some((place) => held.has(place))));
+  // The types an entry covers: a UAI's establishment's, a narrowed territory's, or every type (undefined).
+  const typesOf = (entry: PerimeterEntry): readonly string[] | undefined => {
+    if (entry.kind === 'uai') return typeOf.has(entry.code) ? [typeOf.get(entry.code)!] : undefined;
+    return 'types' in entry ? entry.types : undefined;
+  };
+  const narrowedEnough = (inner: readonly string[] | undefined, outerTypes: readonly string[] | undefined) =>
+    outerTypes === undefined || (inner !== undefined && inner.every((type) => outerTypes.includes(type)));
+  return parsed.map((perimeter) => perimeter.length > 0 && perimeter.every((entry) => enclosing(entry)
+    .some((place) => (held.get(place) ?? []).some((outerTypes) => narrowedEnough(typesOf(entry), outerTypes)))));
 }
 
 /** A département and the académie and région it belongs to (just itself when the tables do not know it). */

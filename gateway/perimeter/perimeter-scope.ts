@@ -3,7 +3,7 @@
 import type { EntityDescriptor } from '../model/registry.js';
 import type { AuditEntry } from '../store/audit.js';
 import { readChanges, type ChangeCursor, type ChangePage } from '../store/reads/changes.js';
-import { readThroughGate } from '../store/reads/gate.js';
+import { noRows, readThroughGate } from '../store/reads/gate.js';
 import {
   establishmentOfRecord, establishmentPage, pageFrom, recordRead, sharedRecord, type FilterValues, type ListedRow, type Page, type PageRequest,
 } from '../store/reads/records.js';
@@ -49,6 +49,16 @@ export class PerimeterScope {
     if (!row) throw notInPerimeter(`${entity.name} ${id}`);
     if (isAudited(entity)) await audit.record([{ clientId: this.access.caller.clientId, uai: read.uai, entity: entity.name, count: 1, requestId }]);
     return { row, rendering: projectionLabel(projection) };
+  }
+
+  /**
+   * The establishment of a record of the entity the caller may see (its id's), without reading the record
+   * itself: what a calendar subscription checks its target against. 404 outside the perimeter, as missing.
+   */
+  async targetEstablishment(entity: EntityDescriptor, id: string): Promise<string> {
+    const { gated, db } = internalsOf(this.access);
+    const read = await gated((reader) => readThroughGate(db, reader, establishmentOfRecord(entity, id), noRows(db)), `${entity.name} ${id}`);
+    return read.uai;
   }
 
   /** The changes after `cursor` the caller may see, projected per entity; personal ones on record before they are returned. */

@@ -14,6 +14,7 @@ import type { GatedRows, Reader } from '../store/reads/gate.js';
 import type { Database } from '../store/tables.js';
 import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
 import { ClientsScope } from './clients-scope.js';
+import { ClosuresScope } from './closures-scope.js';
 import { EstablishmentScope } from './establishment-scope.js';
 import { JobsScope } from './jobs-scope.js';
 import { OccupancyScope } from './occupancy-scope.js';
@@ -116,6 +117,11 @@ export class ScopedAccess {
   /** Rooms and their busy intervals, per establishment or over the whole perimeter (no personal data). */
   occupancy(): OccupancyScope {
     return new OccupancyScope(this);
+  }
+
+  /** Closures of the territories within the perimeter (writes: sync.write or admin). */
+  closures(): ClosuresScope {
+    return new ClosuresScope(this);
   }
 
   /** The sync jobs the caller may see and act on. */

@@ -9,6 +9,7 @@ export interface EstablishmentPlace {
   departementCode?: string;
   regionCode?: string;
   academieCode?: string;
+  type?: string;
 }
 
 /** The same test as coversEstablishment, on an establishment record in memory (before it is written). */
@@ -17,7 +18,8 @@ export function perimeterCovers(perimeter: readonly PerimeterEntry[], establishm
     uai: establishment.uai, commune: establishment.communeCode, departement: establishment.departementCode,
     region: establishment.regionCode, academie: establishment.academieCode,
   };
-  return perimeter.some((entry) => entry.kind === 'national' || codes[entry.kind] === entry.code);
+  return perimeter.some((entry) => entry.kind === 'national' || (codes[entry.kind] === entry.code
+    && (!('types' in entry) || !entry.types?.length || (establishment.type !== undefined && entry.types.includes(establishment.type)))));
 }
 
 /** Who asks about sync jobs: the client, its current perimeter, and whether it holds `admin`. */

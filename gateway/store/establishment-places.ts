@@ -11,13 +11,14 @@ export interface StoredPlace {
   departementCode: string | null;
   regionCode: string | null;
   academieCode: string | null;
+  type: string;
 }
 
 /** Establishments' territories (active or not), for those the store holds. */
 export async function establishmentPlaces(db: Kysely<Database>, uais: readonly string[]): Promise<StoredPlace[]> {
   if (uais.length === 0) return [];
   return db.selectFrom('establishment')
-    .select(['uai', 'commune_code as communeCode', 'departement_code as departementCode', 'region_code as regionCode', 'academie_code as academieCode'])
+    .select(['uai', 'commune_code as communeCode', 'departement_code as departementCode', 'region_code as regionCode', 'academie_code as academieCode', 'type'])
     .where('uai', 'in', [...uais]).execute();
 }
 

@@ -14,7 +14,8 @@ import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibilit
 import { establishmentsCoveredBy } from './reads/visibility.js';
 import { EstablishmentOutsidePerimeter, EstablishmentRejected } from './write-errors.js';
 
-const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode'] as const;
+/** What decides which perimeters cover an establishment: its territory codes, and its type (`departement:069/college`). */
+const TERRITORY_FIELDS = ['communeCode', 'departementCode', 'regionCode', 'academieCode', 'type'] as const;
 
 /**
  * Creates or updates an establishment (matched by UAI) through the one write path. A change of territory is
@@ -78,7 +79,7 @@ export async function putEstablishment(
     if (territoryMoved) {
       await trx.insertInto('establishment_territory').values({
         uai, seq, status: 'active', commune_code: stored.commune_code, departement_code: stored.departement_code,
-        region_code: stored.region_code, academie_code: stored.academie_code,
+        region_code: stored.region_code, academie_code: stored.academie_code, type: stored.type,
       }).execute();
     }
     return { record: recordFromRow(stored), seq: stored.seq, outcome: existing ? ('updated' as const) : ('created' as const) };

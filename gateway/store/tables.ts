@@ -87,6 +87,8 @@ export interface EstablishmentTerritoryTable {
   departement_code: string | null;
   region_code: string;
   academie_code: string;
+  /** Its type then: a perimeter may cover some types only (a département's collèges). */
+  type: string | null;
 }
 
 export interface ApiClientTable {

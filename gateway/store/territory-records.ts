@@ -49,3 +49,9 @@ export async function writeTerritoryRecords(db: Kysely<Database>, records: reado
     return outcomes;
   });
 }
+
+/** A record of a territory as stored (active or tombstone), or undefined. */
+export function storedTerritoryRecord(db: Kysely<Database>, entity: string, id: string) {
+  return db.selectFrom('shared_record').select(['territory', 'status', 'data', 'source_ids'])
+    .where('entity', '=', entity).where('id', '=', id).executeTakeFirst();
+}

@@ -141,7 +141,7 @@ describe('request validation', () => {
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual(expect.arrayContaining([
       { pointer: '/body/records/0/op', detail: 'must be one of "upsert", "delete"' },
-      { pointer: '/body/records/1/entity', detail: 'must be one of "person", "group", "membership", "guardianLink", "subject", "room", "academicYear"' },
+      { pointer: '/body/records/1/entity', detail: 'must be one of "person", "group", "membership", "guardianLink", "subject", "room", "academicYear", "course", "timetableChange"' },
       { pointer: '/body/records/1/extra', detail: 'is not a known field of this record' },
       { pointer: '/body/records/2/record', detail: 'is required' },
     ]));

@@ -45,6 +45,20 @@ describe('seedDemo', () => {
     expect(await countRows(store, 'person')).toBe(500);
     expect(await countRows(store, 'membership')).toBe(result.counts.memberships);
     expect(await countRows(store, 'guardianLink')).toBe(result.counts.guardianLinks);
+    // The timetable's courses are materialised as they are written, changes included, across batches.
+    expect(result.counts.courses).toBeGreaterThan(100);
+    expect(result.counts.timetableChanges).toBeGreaterThan(3);
+    expect(await countRows(store, 'course')).toBe(result.counts.courses);
+    const occurrences = async (status?: string) => {
+      let query = store.db.selectFrom('occurrence').select(sql<string>`count(*)`.as('n')).where('state', '=', 'active');
+      if (status) query = query.where('status', '=', status);
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    };
+    expect(await occurrences()).toBeGreaterThan(result.counts.courses * 15);
+    const cancelled = (await store.db.selectFrom('roster_record').select('id').where('entity', '=', 'timetableChange')
+      .where(sql<boolean>`data->>'kind' = 'cancelled'`).execute()).length;
+    expect(cancelled).toBeGreaterThan(0);
+    expect(await occurrences('cancelled')).toBe(cancelled);
     const last = progress.at(-1)!;
     expect(last).toMatchObject({ establishmentsDone: 4, establishmentsTotal: 4, peopleDone: 500, peopleTotal: 500, recordsDone: total });
   });

@@ -40,3 +40,17 @@ export function timetableRoutes(publicUrl: string): Router {
   });
   return router;
 }
+
+/** Closing every establishment of a territory for some days, and lifting it. */
+export function closureRoutes(): Router {
+  const router = Router();
+  router.post('/closures', async (req, res) => {
+    const outcome = await accessOf(res).closures().create(req.body);
+    res.status(201).type('application/json').send(`{"closure":${outcome.record},"establishments":${outcome.establishments}}`);
+  });
+  router.delete('/closures/:id', async (req, res) => {
+    const outcome = await accessOf(res).closures().lift(req.params.id as string);
+    res.type('application/json').send(`{"closure":${outcome.record},"establishments":${outcome.establishments}}`);
+  });
+  return router;
+}

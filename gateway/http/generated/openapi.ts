@@ -490,6 +490,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/courses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one course by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted); outside the
+         *     perimeter it is a 404, as when missing. Needs `timetable.read`.
+         */
+        get: operations["getCourse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/timetable-changes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one timetable change by id
+         * @description The record with this id wherever it is in the caller's perimeter (a tombstone once deleted); outside the
+         *     perimeter it is a 404, as when missing. Needs `timetable.read`.
+         */
+        get: operations["getTimetableChange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/occurrences/{id}": {
         parameters: {
             query?: never;
@@ -721,8 +763,8 @@ export interface paths {
          * Close every establishment of a territory for some days
          * @description A snow day, a strike: the sessions of every establishment of the territory (`commune:69123`,
          *     `departement:069`, `academie:10`, `region:84`, `national`) on those days are cancelled, with reason
-         *     `closure`, and occupancy and heating plans follow. The territory must lie within the caller's perimeter.
-         *     Needs `sync.write` or `admin`.
+         *     `closure`, and occupancy and heating plans follow. The territory must lie within the caller's perimeter
+         *     (else 404, as for a territory it does not know). Needs `sync.write` or `admin`.
          */
         post: operations["createClosure"];
         delete?: never;
@@ -1242,10 +1284,13 @@ export interface components {
         /**
          * @description `annuaire`: the national directory of establishments (CSV or JSON); `aaf`: the académie's AAF
          *     delivery (ficAlimMENESR XML files, usually an archive); `onde`: an école's ONDE pupil export (CSV);
-         *     `sts-web`: an établissement's STS-Web export (XML).
+         *     `sts-web`: an établissement's STS-Web export (XML). Timetables: `edt` (EDT's EXP_COURS.xml, or its partner
+         *     export ExportEmploiDuTemps, in clear or encrypted), `udt` (the ZIP of UDT's UDCal files), `sts-edt` (the
+         *     EDT_STS file a timetabling program returns to STS-Web), `ical` (iCalendar exports of a class, a teacher, a
+         *     person or a room); `calendrier-scolaire`: the national school calendar (admin).
          * @enum {string}
          */
-        ImportConnector: "annuaire" | "aaf" | "onde" | "sts-web";
+        ImportConnector: "annuaire" | "aaf" | "onde" | "sts-web" | "edt" | "udt" | "sts-edt" | "ical" | "calendrier-scolaire";
         /**
          * @description `gar`: the GAR-ENT complete files of an establishment (first degree v1.4 for écoles, v1.7 otherwise).
          * @enum {string}
@@ -1414,8 +1459,9 @@ export interface components {
          */
         Scope: "roster.read" | "roster.identifiers" | "roster.contacts" | "timetable.read" | "occupancy.read" | "aggregates.read" | "sync.write" | "admin";
         /**
-         * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`.
+         * @description `uai:CODE`, `commune:CODE`, `departement:CODE`, `region:CODE`, `academie:CODE` or `national`. A territory may be narrowed to some types of establishment, joined by `+`: a local authority owns some of those in its territory (`commune:69123/ecole`, `departement:069/college`, `region:84/lycee+lycee-pro`).
          * @example departement:069
+         * @example departement:069/college
          * @example uai:0690001B
          * @example national
          */
@@ -1754,10 +1800,10 @@ export interface components {
             changeCursor: components["schemas"]["ChangeCursor"];
         };
         /**
-         * @description The kind of record; its schema is the component of the same name (`person` → `Person`).
+         * @description The kind of record; its schema is the component of the same name (`person` → `Person`). Occurrences are not written: write courses and timetable changes, and the gateway materialises them.
          * @enum {string}
          */
-        BatchEntity: "person" | "group" | "membership" | "guardianLink" | "subject" | "room" | "academicYear";
+        BatchEntity: "person" | "group" | "membership" | "guardianLink" | "subject" | "room" | "academicYear" | "course" | "timetableChange";
         /** @enum {string} */
         BatchOp: "upsert" | "delete";
         BatchRequest: {
@@ -3758,6 +3804,72 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getCourse: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record, or its tombstone once deleted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredCourse"] | components["schemas"]["Tombstone"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getTimetableChange: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /** @description The record's gateway id. */
+                id: components["parameters"]["RecordId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record, or its tombstone once deleted. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredTimetableChange"] | components["schemas"]["Tombstone"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getOccurrence: {
         parameters: {
             query?: never;
@@ -4101,7 +4213,16 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["closure.schema"];
+                /**
+                 * @example {
+                 *       "territory": "commune:69123",
+                 *       "name": "Épisode neigeux",
+                 *       "reason": "weather",
+                 *       "startDate": "2027-01-12",
+                 *       "endDate": "2027-01-12"
+                 *     }
+                 */
+                "application/json": components["schemas"]["closure.schema"] & Record<string, never>;
             };
         };
         responses: {
@@ -4117,6 +4238,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -4533,7 +4655,7 @@ export interface operations {
                 connector: components["schemas"]["ImportConnector"];
                 /** @description `complete` (replaces what the source delivered before) or `delta`. */
                 mode?: "complete" | "delta";
-                /** @description The establishment, for exports that do not name it (required for `onde`). For `onde` and `sts-web`, whose import creates an establishment the store does not know, any UAI makes a job: its import refuses an establishment outside the caller's perimeter, in the same words whether it exists or not, and the job fails; its submitter follows it like any other. For other connectors, a UAI outside the caller's perimeter is a 404, as a missing one. */
+                /** @description The establishment, for exports that do not name it (required for `onde`, `udt` and `ical`). For `onde` and `sts-web`, whose import creates an establishment the store does not know, any UAI makes a job: its import refuses an establishment outside the caller's perimeter, in the same words whether it exists or not, and the job fails; its submitter follows it like any other. For other connectors, a UAI outside the caller's perimeter is a 404, as a missing one. */
                 uai?: components["schemas"]["UaiReference"];
                 /** @description UAI and INE whose keys do not check out are accepted as warnings (test feeds carry invented identifiers). */
                 lenientIdentifiers?: boolean;
@@ -4541,7 +4663,7 @@ export interface operations {
                 maxDeletionShare?: number;
                 /** @description The file's encoding, when known better than the bytes tell. */
                 encoding?: "UTF-8" | "ISO-8859-1" | "ISO-8859-15" | "windows-1252";
-                /** @description The file's name as delivered; connectors that read several kinds of file tell them apart by name. Its extension (or, without a name, the one the content type gives) must be one the connector reads (`.csv` for `annuaire` and `onde`, `.json` for `annuaire`, `.xml` for `aaf` and `sts-web`) or an archive's (`.zip`, `.tar`, `.tar.gz`, `.tgz`, `.gz`): another is a 400 and makes no job. */
+                /** @description The file's name as delivered; connectors that read several kinds of file tell them apart by name. Its extension (or, without a name, the one the content type gives) must be one the connector reads (`.csv` for `annuaire` and `onde` and `calendrier-scolaire`, `.json` for `annuaire` and `calendrier-scolaire`, `.xml` for `aaf` and `sts-web` and `edt` and `udt` and `sts-edt`, `.zip` for `udt`, `.ics` for `ical`, `.ical` for `ical`, `.ifb` for `ical`) or an archive's (`.zip`, `.tar`, `.tar.gz`, `.tgz`, `.gz`): another is a 400 and makes no job. */
                 filename?: string;
             };
             header?: {

@@ -8,6 +8,14 @@ export const TIMETABLE_FILTERS = [
   { parameter: 'person', on: 'attendee', teachers: 'teacherIds', groups: 'groupIds' },
 ] as const;
 
+/** What a timetable record names: its subject, teachers, groups and rooms (and, for a change or an occurrence, its course). */
+export const TIMETABLE_REFERENCES = [
+  { field: 'subjectId', entity: 'subject' },
+  { field: 'teacherIds', entity: 'person', many: true },
+  { field: 'groupIds', entity: 'group', many: true },
+  { field: 'roomIds', entity: 'room', many: true },
+] as const;
+
 export const course: EntityDescriptor = {
   name: 'course',
   schema: 'course.schema.json',
@@ -18,12 +26,7 @@ export const course: EntityDescriptor = {
   readScopes: ['timetable.read'],
   personal: false,
   fields: {},
-  references: [
-    { field: 'subjectId', entity: 'subject' },
-    { field: 'teacherIds', entity: 'person', many: true },
-    { field: 'groupIds', entity: 'group', many: true },
-    { field: 'roomIds', entity: 'room', many: true },
-  ],
+  references: TIMETABLE_REFERENCES,
   filters: TIMETABLE_FILTERS,
   matchOnIne: false,
   order: 5,

@@ -1,4 +1,4 @@
-import { TIMETABLE_FILTERS } from './course.js';
+import { TIMETABLE_FILTERS, TIMETABLE_REFERENCES } from './course.js';
 import type { EntityDescriptor } from './descriptor.js';
 
 /**
@@ -14,13 +14,7 @@ export const occurrence: EntityDescriptor = {
   readScopes: ['timetable.read'],
   personal: false,
   fields: {},
-  references: [
-    { field: 'courseId', entity: 'course' },
-    { field: 'subjectId', entity: 'subject' },
-    { field: 'teacherIds', entity: 'person', many: true },
-    { field: 'groupIds', entity: 'group', many: true },
-    { field: 'roomIds', entity: 'room', many: true },
-  ],
+  references: [{ field: 'courseId', entity: 'course' }, ...TIMETABLE_REFERENCES],
   filters: TIMETABLE_FILTERS,
   matchOnIne: false,
   order: 7,

@@ -1,3 +1,4 @@
+import { TIMETABLE_REFERENCES } from './course.js';
 import { establishmentRecords, type EntityDescriptor } from './descriptor.js';
 
 export const timetableChange: EntityDescriptor = {
@@ -9,13 +10,7 @@ export const timetableChange: EntityDescriptor = {
   readScopes: ['timetable.read'],
   personal: false,
   fields: {},
-  references: [
-    { field: 'courseId', entity: 'course' },
-    { field: 'subjectId', entity: 'subject' },
-    { field: 'teacherIds', entity: 'person', many: true },
-    { field: 'groupIds', entity: 'group', many: true },
-    { field: 'roomIds', entity: 'room', many: true },
-  ],
+  references: [{ field: 'courseId', entity: 'course' }, ...TIMETABLE_REFERENCES],
   filters: [
     { parameter: 'courseId', on: 'reference', field: 'courseId' },
     { parameter: 'kind', on: 'column', column: 'kind' },

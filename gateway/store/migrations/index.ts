@@ -9,6 +9,7 @@ import * as establishmentPlaceOptional from './20261201_0008_establishment_place
 import * as sharedRecords from './20261202_0013_shared_records.js';
 import * as normalisedLevels from './20261202_0014_normalised_levels.js';
 import * as timetables from './20261203_0015_timetables.js';
+import * as perimeterTypes from './20261203_0016_perimeter_types.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '20261202_0013_shared_records': sharedRecords,
   '20261202_0014_normalised_levels': normalisedLevels,
   '20261203_0015_timetables': timetables,
+  '20261203_0016_perimeter_types': perimeterTypes,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -74,3 +74,8 @@ export async function readThroughGate<Row extends { key: string }>(
   const found = first.key === null ? [] : result.rows.map(({ position: _p, clientVersion: _v, visibleUai: _u, ...row }) => row as unknown as Row);
   return { uai: first.visibleUai, position: first.position, clientVersion: first.clientVersion, rows: found };
 }
+
+/** A gated read of no rows: the gate alone tells whether the caller may see the establishment. */
+export function noRows(db: Kysely<Database>) {
+  return () => db.selectNoFrom(sql<string | null>`null`.as('key')) as unknown as SelectQueryBuilder<Database, any, { key: string }>;
+}

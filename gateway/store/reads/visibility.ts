@@ -19,14 +19,18 @@ export function coversEstablishment<T extends TerritoryRow>(
 ): Expression<SqlBool> {
   if (perimeter.some((e) => e.kind === 'national')) return sql<SqlBool>`true`;
   const byColumn = new Map<string, string[]>();
+  const e = eb as unknown as ExpressionBuilder<Database, 'establishment'>;
+  const narrowed: Expression<SqlBool>[] = [];
   for (const entry of perimeter) {
     if (entry.kind === 'national') continue;
     const column = COLUMN[entry.kind];
-    byColumn.set(column, [...(byColumn.get(column) ?? []), entry.code]);
+    // An entry of some types only (a département's collèges) is a condition of its own.
+    if ('types' in entry && entry.types?.length) narrowed.push(e.and([e(column as 'uai', '=', entry.code), e('type', 'in', [...entry.types])]));
+    else byColumn.set(column, [...(byColumn.get(column) ?? []), entry.code]);
   }
-  if (byColumn.size === 0) return sql<SqlBool>`false`;
-  const e = eb as unknown as ExpressionBuilder<Database, 'establishment'>;
-  return e.or([...byColumn].map(([column, codes]) => e(column as 'uai', 'in', codes)));
+  const conditions = [...[...byColumn].map(([column, codes]) => e(column as 'uai', 'in', codes)), ...narrowed];
+  if (conditions.length === 0) return sql<SqlBool>`false`;
+  return e.or(conditions);
 }
 
 /** The active establishments a perimeter covers, as a query to refine. */

@@ -2,17 +2,12 @@
 // intervals their sessions hold them, for establishments already known to be visible. No person, group or
 // teacher is read: only rooms and the start and end of sessions that are not cancelled.
 import { sql, type Kysely } from 'kysely';
+import type { RoomBusy } from '../../occupancy/model.js';
 import type { Database } from '../tables.js';
+import { startsAround } from './reads.js';
 
-export interface RoomRow {
-  uai: string;
-  id: string;
-  code: string;
-  name?: string;
-  building?: string;
-  capacity?: number;
-  heatingZone?: string;
-}
+/** A room as occupancy reads it: its establishment, and what RoomBusy says of it. */
+export type RoomRow = Omit<RoomBusy, 'busy'> & { uai: string };
 
 export interface BusyRow {
   roomId: string;
@@ -44,7 +39,7 @@ export async function busyIntervals(db: Kysely<Database>, uais: readonly string[
   const { rows } = await sql<{ room_id: string; starts_at: Date; ends_at: Date }>`
     select r.room_id, o.starts_at, o.ends_at
     from occurrence o cross join lateral unnest(o.room_ids) as r(room_id)
-    where o.uai = any(${[...uais]}::text[]) and o.date between ${from}::date and ${to}::date
+    where o.uai = any(${[...uais]}::text[]) and o.date between ${from}::date and ${to}::date and ${startsAround(from, to)}
       and o.state = 'active' and o.status <> 'cancelled'`.execute(db);
   return rows.map((row) => ({ roomId: row.room_id, start: row.starts_at, end: row.ends_at }));
 }

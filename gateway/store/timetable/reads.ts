@@ -21,17 +21,26 @@ const SESSION_KEY = sql<string>`to_char(o.starts_at at time zone 'UTC', 'YYYYMMD
 
 type Read = SelectQueryBuilder<Database, any, ListedRow>;
 
+/**
+ * The local dates as a range of the start instant, a day wider on each side whatever the time zone (UTC−10 to
+ * UTC+14): what the (uai, starts_at) index and the yearly partitions are searched by.
+ */
+export function startsAround(from: string, to: string): RawBuilder<boolean> {
+  return sql<boolean>`o.starts_at >= ${from}::date - interval '1 day' and o.starts_at < ${to}::date + interval '2 days'`;
+}
+
 /** The listing's conditions on occurrence `o` of establishment `uai`: dates and filters. */
 export function occurrenceConditions(query: OccurrenceQuery, uai: RawBuilder<unknown> | GateRefs['uai']): RawBuilder<boolean>[] {
-  const where: RawBuilder<boolean>[] = [sql<boolean>`o.date between ${query.from}::date and ${query.to}::date`];
+  const where: RawBuilder<boolean>[] = [sql<boolean>`o.date between ${query.from}::date and ${query.to}::date`, startsAround(query.from, query.to)];
   if (query.group) where.push(sql<boolean>`${query.group}::uuid = any(o.group_ids)`);
   if (query.room) where.push(sql<boolean>`${query.room}::uuid = any(o.room_ids)`);
   if (query.subject) where.push(sql<boolean>`o.subject_id = ${query.subject}::uuid`);
   if (query.person) {
-    // Who teaches the session, or a current member of one of its groups.
+    // Who teaches the session, or a member of one of its groups on the session's date.
     where.push(sql<boolean>`(${query.person}::uuid = any(o.teacher_ids) or exists (
       select 1 from roster_record m where m.uai = ${uai} and m.entity = 'membership' and m.status = 'active'
-        and m.data->>'personId' = ${query.person} and (m.data->>'groupId')::uuid = any(o.group_ids)))`);
+        and m.data->>'personId' = ${query.person} and (m.data->>'groupId')::uuid = any(o.group_ids)
+        and coalesce(m.data->>'startDate', '') <= o.date::text and coalesce(m.data->>'endDate', '9999') >= o.date::text))`);
   }
   return where;
 }

@@ -207,7 +207,8 @@ export async function planBatch(
       }
       // A field of ids may hold both the ids its writer knows and links to records it knows by source id.
       const given = Array.isArray(ref) && Array.isArray(data[field]) ? (data[field] as string[]) : [];
-      data[field] = Array.isArray(ref) ? [...new Set([...given, ...resolved])] : resolved[0];
+      // Sorted when the two are merged: which of them a writer knew by id must not change the record.
+      data[field] = Array.isArray(ref) ? (given.length ? [...new Set([...given, ...resolved])].sort() : resolved) : resolved[0];
     }
     const unchanged = existing !== undefined && existing.status === 'active' &&
       jsonEqual(existing.data, data) && jsonEqual(existing.source_ids, mergedSourceIds);

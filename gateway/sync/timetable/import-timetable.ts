@@ -8,7 +8,10 @@ import { FileProblem, type ConnectorProblem } from '../../../connectors/kit/prob
 import type { TimetableItem, TimetableParseOptions, TimetableParser } from '../../../connectors/kit/timetable.js';
 import { establishmentsWritableBy } from '../../perimeter/submitter.js';
 import type { Database } from '../../store/tables.js';
+import { calendarInputs } from '../../store/timetable/inputs.js';
 import { rosterIndex } from '../../store/timetable/roster-index.js';
+import { schoolYearOf } from '../../timetable/calendar/assemble.js';
+import { calendarFor } from '../../timetable/establishment-timetable.js';
 import { UnknownEstablishment } from '../../store/write-errors.js';
 import { applyWithRetry } from '../apply-with-retry.js';
 import { noCounts, sumCounts } from '../import-counts.js';
@@ -88,6 +91,7 @@ function importerRun(connector: TimetableConnector) {
         lenientIdentifiers: request.lenientIdentifiers,
         refused: problems.filter((p) => p.severity === 'error' && p.sourceId !== undefined).map((p) => p.sourceId!),
       }, problems);
+      problems.push(...(await calendarWarnings(db, uai, request.files[0]?.name ?? 'upload')));
       const total = sumCounts([counts, applied.counts]);
       return {
         counts: total,
@@ -99,6 +103,17 @@ function importerRun(connector: TimetableConnector) {
       throw error;
     }
   };
+}
+
+/** A warning when nothing tells the establishment's school days this school year: no occurrence is made then. */
+async function calendarWarnings(db: Kysely<Database>, uai: string, file: string): Promise<ConnectorProblem[]> {
+  const inputs = (await calendarInputs(db, [uai])).get(uai);
+  const year = schoolYearOf(new Date().toISOString().slice(0, 10));
+  if (!inputs || calendarFor(inputs, year)) return [];
+  return [{
+    file: path.basename(file), code: 'no-calendar', severity: 'warning',
+    detail: `no school calendar is known for ${uai} in ${year} (holiday zone ${inputs.place.holidayZone ?? 'unknown'}): its sessions are materialised once \`passerelle import calendrier-scolaire\` or an academicYear record gives the year's dates`,
+  }];
 }
 
 export function timetableImporter<Name extends string>(connector: TimetableConnector & { name: Name }): ImporterDefinition<Name> {

@@ -5,7 +5,7 @@
 // course still runs, in its rooms, and the next roster import followed by this one fills it in.
 import type { ConnectorProblem, SourcePosition } from '../../../connectors/kit/problem.js';
 import type {
-  CourseWeeks, GroupRef, ResourceRef, TimetableCalendar, TimetableChange, TimetableCourse, TimetableItem,
+  CourseWeeks, GroupRef, ResourceRef, TimetableCalendar, TimetableChange, TimetableCourse, TimetableItem, TimetableRoom, TimetableSubject,
 } from '../../../connectors/kit/timetable.js';
 import type { SourceRef } from '../../store/records.js';
 import type { PlacedOperation } from '../apply-with-retry.js';
@@ -22,30 +22,30 @@ export function timetableOperations(items: readonly TimetableItem[], matcher: Ro
   const source = matcher.sourceName;
   const problems: ConnectorProblem[] = [];
   const created = new Map<string, PlacedOperation>();
-  const described = {
-    room: new Map<string, { name?: string; building?: string; capacity?: number }>(),
-    subject: new Map<string, { name?: string }>(),
-  };
+  const described = { room: new Map<string, TimetableRoom>(), subject: new Map<string, TimetableSubject>() };
   for (const item of items) {
     if (item.kind === 'room') described.room.set(matchKey(item.room.code), item.room);
     if (item.kind === 'subject') described.subject.set(matchKey(item.subject.code), item.subject);
   }
 
-  /** A room or subject: the roster's, else one this delivery creates (once). */
+  /**
+   * A room or subject: the roster's, else one this delivery creates (once). One an earlier delivery of this source
+   * created (it holds this source's id) is delivered again, so that a complete import does not take it for dropped.
+   */
   const placeOrSubject = (kind: 'room' | 'subject', ref: ResourceRef, position: SourcePosition): Reference | undefined => {
     const found = matcher.find(kind, ref);
-    if (found) return { id: found.id };
-    const code = ref.code ?? ref.name;
+    if (found && found.sourceIds[source] === undefined) return { id: found.id };
+    const code = (ref.code ?? ref.name)?.slice(0, 60);
     if (!code) return undefined;
     const key = `${kind}/${matchKey(code)}`;
     if (!created.has(key)) {
-      const details = described[kind].get(matchKey(code)) ?? {};
+      const described_ = kind === 'room' ? described.room.get(matchKey(code)) : described.subject.get(matchKey(code));
       created.set(key, {
         entity: kind, op: 'upsert', position,
-        record: { ...details, code: code.slice(0, 60), ...(kind === 'subject' && !('name' in details) && ref.name ? { name: ref.name } : {}), sourceIds: { [source]: code.slice(0, 200) } },
+        record: { ...(found ? { id: found.id } : {}), code, ...describedFields(kind, described_, ref), sourceIds: { [source]: found?.sourceIds[source] ?? code } },
       });
     }
-    return { link: { source, id: code.slice(0, 200) } };
+    return found ? { id: found.id } : { link: { source, id: code } };
   };
   const people = (refs: readonly ResourceRef[], position: SourcePosition, field: string) => refs.flatMap((ref) => {
     const found = matcher.find('person', ref);
@@ -111,7 +111,8 @@ function withReferences(
   for (const [field, value] of Object.entries(refs)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) {
-      const ids = [...new Set(value.flatMap((r) => ('id' in r ? [r.id] : [])))];
+      // Sorted: the store sorts a field's ids with those its links resolve to, so the same export makes the same record.
+      const ids = [...new Set(value.flatMap((r) => ('id' in r ? [r.id] : [])))].sort();
       const linked = value.flatMap((r) => ('link' in r ? [r.link] : []));
       // The ids known and the links the store resolves make the field together.
       record[field] = ids;
@@ -123,6 +124,18 @@ function withReferences(
     }
   }
   return { entity, op: 'upsert', record, ...(Object.keys(links).length ? { links } : {}), position };
+}
+
+/** The fields of a room or subject the file describes (a subject it names only by code is named by its code). */
+function describedFields(kind: 'room' | 'subject', item: TimetableRoom | TimetableSubject | undefined, ref: ResourceRef): Record<string, unknown> {
+  const name = item?.name ?? ref.name;
+  if (kind === 'subject') return { name: (name ?? ref.code ?? '?').slice(0, 200) };
+  const room = item as TimetableRoom | undefined;
+  return {
+    ...(name ? { name: name.slice(0, 200) } : {}),
+    ...(room?.building ? { building: room.building.slice(0, 100) } : {}),
+    ...(room?.capacity !== undefined ? { capacity: room.capacity } : {}),
+  };
 }
 
 function weeksOf(weeks: CourseWeeks): string | number[] {

@@ -8,18 +8,13 @@
 // weekdays in holidays: Toussaint, Noël…) gets no label and does not flip the parity, so the week after the
 // holidays follows the week before them. Q1 is A's weeks and Q2 is B's.
 import type { SchoolCalendar } from '../model.js';
-import { dayNumber, daysOf, isoDate, mondayOf } from './days.js';
+import { isoDate, mondayOf, schoolYearDays } from './days.js';
 
 export type AlternationCalendar = Pick<SchoolCalendar, 'startDate' | 'endDate' | 'holidays' | 'publicHolidays'>;
 
 /** Label → the Monday (ISO date) of each week it covers, for the labels A, B, Q1 and Q2. */
 export function defaultAlternations(calendar: AlternationCalendar): Record<string, string[]> {
-  const first = dayNumber(calendar.startDate);
-  const last = dayNumber(calendar.endDate);
-  const noSchool = daysOf([
-    ...calendar.holidays,
-    ...calendar.publicHolidays.map(({ date }) => ({ startDate: date, endDate: date })),
-  ], first, last);
+  const { first, last, noSchool } = schoolYearDays(calendar);
   const weeksA: string[] = [];
   const weeksB: string[] = [];
   let isWeekA = true;

@@ -4,7 +4,7 @@
 // object lives: materialising course after course of one establishment compiles its calendar once.
 import type { SchoolCalendar } from '../model.js';
 import { defaultAlternations } from './alternations.js';
-import { dayNumber, daysOf, isoDate } from './days.js';
+import { dayNumber, isoDate, schoolYearDays } from './days.js';
 
 export interface CompiledCalendar {
   readonly calendar: SchoolCalendar;
@@ -31,12 +31,7 @@ export function compileCalendar(calendar: SchoolCalendar): CompiledCalendar {
 }
 
 function compile(calendar: SchoolCalendar): CompiledCalendar {
-  const first = dayNumber(calendar.startDate);
-  const last = dayNumber(calendar.endDate);
-  const noSchool = daysOf([
-    ...calendar.holidays,
-    ...calendar.publicHolidays.map(({ date }) => ({ startDate: date, endDate: date })),
-  ], first, last);
+  const { first, last, noSchool } = schoolYearDays(calendar);
   const closures = calendar.closures.map((period) => [dayNumber(period.startDate), dayNumber(period.endDate)] as const);
   const dates: string[] = [];
   for (let day = first; day <= last; day += 1) dates.push(isoDate(day));

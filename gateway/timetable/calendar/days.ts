@@ -45,3 +45,14 @@ export function daysOf(periods: readonly { startDate: string; endDate: string }[
   }
   return days;
 }
+
+/** The school year's bounds as day numbers, and the days in it with no school at all (holidays, public holidays). */
+export function schoolYearDays(calendar: { startDate: string; endDate: string; holidays: readonly { startDate: string; endDate: string }[]; publicHolidays: readonly { date: string }[] }) {
+  const first = dayNumber(calendar.startDate);
+  const last = dayNumber(calendar.endDate);
+  const noSchool = daysOf([
+    ...calendar.holidays,
+    ...calendar.publicHolidays.map(({ date }) => ({ startDate: date, endDate: date })),
+  ], first, last);
+  return { first, last, noSchool };
+}
