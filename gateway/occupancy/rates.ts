@@ -3,7 +3,9 @@
 // out of the denominator; busy time outside the opening hours is listed (`busy`) but not counted.
 
 import { mergeSpans, overlapMs, spanOf, clipSpans, type Span } from './intervals.js';
-import { hourSlots, localDays, localInstantFormatter, openingMinutes, openingWindow, rangeSpan, type HourSlot } from './local-days.js';
+import {
+  hourSlots, localDays, localInstantFormatter, openingMinutes, openingWindow, rangeSpan, type HourSlot, type LocalDay, type OpeningMinutes,
+} from './local-days.js';
 import {
   DEFAULT_OPENING_HOURS,
   type BuildingOccupancy,
@@ -41,21 +43,12 @@ const rateOf = (busyMs: number, openMs: number): number => (openMs > 0 ? Math.ro
 /** Throws a RangeError naming a bad date, range, zone or opening hours; never reads anything but rooms. */
 export function establishmentOccupancy(input: OccupancyInput): EstablishmentOccupancy {
   const openingHours = input.openingHours ?? DEFAULT_OPENING_HOURS;
-  const opening = openingMinutes(openingHours);
-  const days = localDays(input.from, input.to, input.timeZone);
+  const grid = dayGrid(input.from, input.to, input.timeZone, openingHours);
+  const { days, opening, hourLabels, range, local } = grid;
   const inRange = new Set(days.map((day) => day.date));
   const closedDates = [...new Set(input.closedDates ?? [])].filter((date) => inRange.has(date)).sort();
   const closed = new Set(closedDates);
-  const openDays: OpenDay[] = days
-    .filter((day) => opening.weekdays.has(day.weekday) && !closed.has(day.date))
-    .map((day) => ({
-      date: day.date,
-      window: openingWindow(day, opening, input.timeZone),
-      slots: hourSlots(day, opening, input.timeZone),
-    }));
-  const hourLabels = hourSlots(days[0], opening, input.timeZone).map((slot) => slot.hour);
-  const range = rangeSpan(days);
-  const local = localInstantFormatter(days, input.timeZone);
+  const openDays = grid.openDays.filter((day) => !closed.has(day.date));
 
   const rooms = [...input.rooms].sort(byBuildingThenCode);
   const busy = rooms.map((room) => mergeSpans(room.busy.map(spanOf)));
@@ -94,10 +87,50 @@ export function establishmentOccupancy(input: OccupancyInput): EstablishmentOccu
   };
 }
 
+/** One collator: `localeCompare` with a locale builds one at each call, which a sort of rooms pays thousands of times. */
+const FRENCH = new Intl.Collator('fr');
+
 /** Rooms by building (those with none last), then code, in French collation. */
 function byBuildingThenCode(a: RoomBusy, b: RoomBusy): number {
   if ((a.building === undefined) !== (b.building === undefined)) return a.building === undefined ? 1 : -1;
-  return (a.building ?? '').localeCompare(b.building ?? '', 'fr') || a.code.localeCompare(b.code, 'fr') || a.id.localeCompare(b.id);
+  return FRENCH.compare(a.building ?? '', b.building ?? '') || FRENCH.compare(a.code, b.code) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+interface DayGrid {
+  days: LocalDay[];
+  opening: OpeningMinutes;
+  /** The days of the opening weekdays, closed dates not yet taken out. */
+  openDays: OpenDay[];
+  hourLabels: string[];
+  range: Span;
+  local: (epochMs: number) => string;
+}
+
+const GRIDS = new Map<string, DayGrid>();
+const MAX_GRIDS = 64;
+
+/**
+ * The days of a range in a time zone, their opening windows and hours as instants: the same for every
+ * establishment of a zone asked for the same week (a région's 300 lycées), so made once (Temporal is not cheap).
+ */
+function dayGrid(from: string, to: string, timeZone: string, openingHours: OpeningHours): DayGrid {
+  const key = JSON.stringify([from, to, timeZone, openingHours]);
+  const known = GRIDS.get(key);
+  if (known) return known;
+  const opening = openingMinutes(openingHours);
+  const days = localDays(from, to, timeZone);
+  const grid: DayGrid = {
+    days,
+    opening,
+    openDays: days.filter((day) => opening.weekdays.has(day.weekday))
+      .map((day) => ({ date: day.date, window: openingWindow(day, opening, timeZone), slots: hourSlots(day, opening, timeZone) })),
+    hourLabels: hourSlots(days[0], opening, timeZone).map((slot) => slot.hour),
+    range: rangeSpan(days),
+    local: localInstantFormatter(days, timeZone),
+  };
+  if (GRIDS.size >= MAX_GRIDS) GRIDS.delete(GRIDS.keys().next().value!);
+  GRIDS.set(key, grid);
+  return grid;
 }
 
 function tallyOf(merged: readonly Span[], openDays: readonly OpenDay[], hourCount: number): Tally {

@@ -33,13 +33,21 @@ export async function roomsOf(db: Kysely<Database>, uais: readonly string[]): Pr
   });
 }
 
+/** Above this many establishments, the statement is planned without JIT compilation (measured: a third of a région's read). */
+const JIT_FREE_FROM = 20;
+
 /** The busy intervals of every room of the establishments, sessions of local dates `from` to `to`, cancelled ones left out. */
 export async function busyIntervals(db: Kysely<Database>, uais: readonly string[], from: string, to: string): Promise<BusyRow[]> {
   if (uais.length === 0) return [];
-  const { rows } = await sql<{ room_id: string; starts_at: Date; ends_at: Date }>`
-    select r.room_id, o.starts_at, o.ends_at
+  // Instants as epoch milliseconds: parsing a timestamp text into a Date costs more than the rest of a row.
+  const read = (q: Kysely<Database>) => sql<{ room_id: string; start_ms: string; end_ms: string }>`
+    select r.room_id, (extract(epoch from o.starts_at) * 1000)::int8 as start_ms, (extract(epoch from o.ends_at) * 1000)::int8 as end_ms
     from occurrence o cross join lateral unnest(o.room_ids) as r(room_id)
     where o.uai = any(${[...uais]}::text[]) and o.date between ${from}::date and ${to}::date and ${startsAround(from, to)}
-      and o.state = 'active' and o.status <> 'cancelled'`.execute(db);
-  return rows.map((row) => ({ roomId: row.room_id, start: row.starts_at, end: row.ends_at }));
+      and o.state = 'active' and o.status <> 'cancelled'`.execute(q);
+  const { rows } = uais.length < JIT_FREE_FROM ? await read(db) : await db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return read(trx);
+  });
+  return rows.map((row) => ({ roomId: row.room_id, start: new Date(Number(row.start_ms)), end: new Date(Number(row.end_ms)) }));
 }
