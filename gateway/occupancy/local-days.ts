@@ -63,7 +63,18 @@ export function localInstantFormatter(days: readonly LocalDay[], timeZone: strin
     const whole = first.offsetNanoseconds === last.offsetNanoseconds && first.offsetNanoseconds % 60e9 === 0;
     return whole ? { text: first.offset, ms: first.offsetNanoseconds / 1e6 } : null;
   });
+  // A week's sessions start and end at a few hundred distinct instants, formatted thousands of times (a school
+  // year's, a few thousand: the cache is bounded, and kept with the day grid that holds this formatter).
+  const known = new Map<number, string>();
   return (epochMs) => {
+    const cached = known.get(epochMs);
+    if (cached !== undefined) return cached;
+    const text = format(epochMs);
+    if (known.size < 10_000) known.set(epochMs, text);
+    return text;
+  };
+
+  function format(epochMs: number): string {
     let low = 0;
     let high = days.length - 1;
     while (low < high) {
@@ -75,7 +86,7 @@ export function localInstantFormatter(days: readonly LocalDay[], timeZone: strin
     const within = days.length > 0 && epochMs >= days[low].span.start && epochMs < days[low].span.end;
     if (offset === null || !within || epochMs % 1000 !== 0) return localInstant(epochMs, timeZone);
     return new Date(epochMs + offset.ms).toISOString().slice(0, 19) + offset.text;
-  };
+  }
 }
 
 /** The local wall-clock hour (`HH:MM`) of an instant. */
