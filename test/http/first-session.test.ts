@@ -44,11 +44,14 @@ describe("the README's first session", () => {
     const script = firstSession().replaceAll('http://localhost:8080', t.baseUrl);
     const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', `${exportLine}\n${script}`], { timeout: 30_000 });
     const answers = stdout.split(/(?<=\})(?=\{)/);
-    expect(answers).toHaveLength(3);
-    const [colleges, pupils, changes] = answers.map((text) => JSON.parse(text) as { data?: unknown[]; type?: string });
-    for (const answer of [colleges, pupils, changes]) expect(answer.type).toBeUndefined();
+    expect(answers).toHaveLength(5);
+    const [colleges, pupils, changes, occurrences, heating] = answers.map((text) => JSON.parse(text) as { data?: unknown[]; type?: string; zones?: unknown[] });
+    for (const answer of [colleges, pupils, changes, occurrences, heating]) expect(answer.type).toBeUndefined();
     expect(colleges.data!.length).toBeGreaterThan(0);
     expect(pupils.data).toHaveLength(5);
     expect(changes.data!.length).toBeGreaterThan(0);
+    // The demo's timetables: a Monday's sessions, and a week's heating plan per building.
+    expect(occurrences.data!.length).toBeGreaterThan(0);
+    expect(heating.zones!.length).toBeGreaterThan(0);
   });
 });
