@@ -15,7 +15,8 @@
 // and where the time of (c) and (d) goes in the gateway's own code (stages.ts). The schema is dropped at the end
 // (--keep keeps it, and a later --keep run of the same size reuses it without seeding: (a) is then not measured).
 // Targets: (c) >= 60 % of its floor's requests/s; (d) p99 under 1 s; (b) p99 under 100 ms.
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { startBuiltGateway } from '../built-gateway.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,20 +153,8 @@ async function changeOne(uai: string): Promise<{ gateway: Timings; floor: Timing
 }
 
 /** The gateway as it runs in production: the compiled build, in its own process. */
-async function startGateway(): Promise<ChildProcess> {
-  execSync('npm run build', { stdio: 'ignore' });
-  const child = spawn(process.execPath, ['dist/gateway/main.js', 'serve'], {
-    env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, PORT: String(PORT), PUBLIC_URL: BASE, DEMO_DATA: 'false', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 150; i += 1) {
-    try {
-      if ((await fetch(`${BASE}/ready`)).ok) return child;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error('gateway did not become ready');
+function startGateway(): Promise<ChildProcess> {
+  return startBuiltGateway({ databaseUrl: DATABASE_URL, schema: SCHEMA, port: PORT, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' }, attempts: 150 });
 }
 
 async function tokenFor(clientId: string, secret: string): Promise<string> {

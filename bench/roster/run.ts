@@ -10,7 +10,8 @@
 // (cpu.ts), which moves much less than throughput with the machine's other load. BENCH_ROUNDS repeats the page
 // measures, interleaved (gateway, a, a', b, gateway, ...), and reports the median: the spread between rounds is the noise.
 // Targets: the gateway >= 80% of (a) and >= 40% of (b) in req/s, its p99 <= 1.5x (a)'s; >= 500 tokens/s.
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { startBuiltGateway } from '../built-gateway.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,20 +65,8 @@ async function seed(): Promise<void> {
 }
 
 /** The gateway as it runs in production: the compiled build, in its own process. */
-async function startGateway(): Promise<ChildProcess> {
-  execSync('npm run build', { stdio: 'ignore' });
-  const child = spawn(process.execPath, ['dist/gateway/main.js', 'serve'], {
-    env: { ...process.env, DATABASE_URL, DATABASE_SCHEMA: SCHEMA, PORT: String(PORT), PUBLIC_URL: BASE, DEMO_DATA: 'false', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', WEB_CONCURRENCY: String(WORKERS) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      if ((await fetch(`${BASE}/ready`)).ok) return child;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error('gateway did not become ready');
+function startGateway(): Promise<ChildProcess> {
+  return startBuiltGateway({ databaseUrl: DATABASE_URL, schema: SCHEMA, port: PORT, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', WEB_CONCURRENCY: String(WORKERS) }, attempts: 100 });
 }
 
 const admin = new pg.Pool({ connectionString: DATABASE_URL, max: 1 });

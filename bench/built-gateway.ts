@@ -1,0 +1,33 @@
+// The gateway as it runs in production, for the benches: the compiled build, in a process of its own, on a
+// schema of the bench's, answered once /ready says so.
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+
+export interface BuiltGatewayOptions {
+  databaseUrl: string;
+  schema: string;
+  port: number;
+  /** Extra environment (WEB_CONCURRENCY, LOG_LEVEL…). */
+  env?: Record<string, string>;
+  /** How long to wait for /ready, in 200 ms steps. */
+  attempts?: number;
+}
+
+export async function startBuiltGateway(options: BuiltGatewayOptions): Promise<ChildProcess> {
+  execSync('npm run build', { stdio: 'ignore' });
+  const base = `http://127.0.0.1:${options.port}`;
+  const child = spawn(process.execPath, ['dist/gateway/main.js', 'serve'], {
+    env: {
+      ...process.env, DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: options.schema, PORT: String(options.port), PUBLIC_URL: base,
+      DEMO_DATA: 'false', ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < (options.attempts ?? 150); i += 1) {
+    try {
+      if ((await fetch(`${base}/ready`)).ok) return child;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('gateway did not become ready');
+}
