@@ -7,7 +7,7 @@ import type { RoomBusy } from '../occupancy/model.js';
 import { establishmentsCoveredBy } from '../store/reads/visibility.js';
 import { committedSequence } from '../store/changelog.js';
 import { changedDays, type ChangedDays } from '../store/timetable/heating-changes.js';
-import { calendarInputs } from '../store/timetable/inputs.js';
+import { calendarInputsOf, PLACE_COLUMNS, type PlacedEstablishment } from '../store/timetable/inputs.js';
 import { busyIntervals, roomsOf } from '../store/timetable/occupancy-reads.js';
 import { timeZoneOfPlace } from '../timetable/establishment-timetable.js';
 import type { CalendarInputs } from '../timetable/inputs.js';
@@ -34,8 +34,7 @@ export class OccupancyScope {
 
   async establishment(uai: string, from: string, to: string): Promise<OccupancySource> {
     this.#require();
-    const row = await this.access.establishment(uai).read();
-    const [source] = await this.#sources([{ uai: row.uai, name: row.name, type: row.type }], from, to);
+    const [source] = await this.#sources([await this.access.establishment(uai).read()], from, to);
     return source;
   }
 
@@ -44,7 +43,8 @@ export class OccupancyScope {
     this.#require();
     await this.access.fresh();
     let query = establishmentsCoveredBy(internalsOf(this.access).db, this.access.perimeter)
-      .select(['establishment.uai', 'establishment.name', 'establishment.type']).orderBy('establishment.uai');
+      .select([...PLACE_COLUMNS.map((column) => `establishment.${column}` as const), 'establishment.name', 'establishment.type'])
+      .orderBy('establishment.uai');
     if (type) query = query.where('establishment.type', '=', type);
     return this.#sources(await query.limit(PERIMETER_OCCUPANCY_LIMIT).execute(), from, to);
   }
@@ -62,10 +62,10 @@ export class OccupancyScope {
     if (!OCCUPANCY_SCOPES.some((scope) => this.access.scopes.has(scope))) throw new ForbiddenProblem(OCCUPANCY_SCOPES);
   }
 
-  async #sources(establishments: { uai: string; name: string; type: string }[], from: string, to: string): Promise<OccupancySource[]> {
+  async #sources(establishments: (PlacedEstablishment & { name: string; type: string })[], from: string, to: string): Promise<OccupancySource[]> {
     const { db } = internalsOf(this.access);
     const uais = establishments.map((e) => e.uai);
-    const [calendars, rooms, busy] = await Promise.all([calendarInputs(db, uais), roomsOf(db, uais), busyIntervals(db, uais, from, to)]);
+    const [calendars, rooms, busy] = await Promise.all([calendarInputsOf(db, establishments), roomsOf(db, uais), busyIntervals(db, uais, from, to)]);
     const byRoom = new Map<string, RoomBusy>();
     const roomsByUai = new Map<string, RoomBusy[]>();
     for (const { uai, ...room } of rooms) {

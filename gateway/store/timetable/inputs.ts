@@ -1,11 +1,11 @@
 // What materialising an establishment's timetable reads, as stored: where it is, its own school years, its
 // holiday zone's published calendar and the closures of the territories it is in (for many establishments at
 // once: occupancy over a région needs every lycée's closed days), then its courses and their changes.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { holidayZoneOf } from '../../../connectors/annuaire/territories.js';
 import type { CalendarInputs, EstablishmentPlace, OwnSchoolYear, TimetableInputs, ZoneSchoolYear } from '../../timetable/inputs.js';
 import type { Course, DatePeriod, OccurrenceChange } from '../../timetable/model.js';
-import type { Database } from '../tables.js';
+import type { Database, EstablishmentTable } from '../tables.js';
 
 /** The territories whose closures apply to an establishment: the nation, its commune, département, académie, région. */
 function territoriesOf(place: EstablishmentPlace): string[] {
@@ -18,13 +18,23 @@ function territoriesOf(place: EstablishmentPlace): string[] {
   ];
 }
 
+/** What calendar inputs need of an establishment row. */
+export type PlacedEstablishment = Pick<Selectable<EstablishmentTable>, 'uai' | 'data' | 'commune_code' | 'departement_code' | 'academie_code' | 'region_code'>;
+
+export const PLACE_COLUMNS = ['uai', 'data', 'commune_code', 'departement_code', 'academie_code', 'region_code'] as const;
+
 /** The calendar inputs of each active establishment of `uais` (the others are left out). */
 export async function calendarInputs(db: Kysely<Database>, uais: readonly string[]): Promise<Map<string, CalendarInputs>> {
-  const found = new Map<string, CalendarInputs>();
-  if (uais.length === 0) return found;
-  const establishments = await db.selectFrom('establishment')
-    .select(['uai', 'data', 'commune_code', 'departement_code', 'academie_code', 'region_code'])
+  if (uais.length === 0) return new Map();
+  const establishments = await db.selectFrom('establishment').select(PLACE_COLUMNS)
     .where('uai', 'in', [...uais]).where('status', '=', 'active').execute();
+  return calendarInputsOf(db, establishments);
+}
+
+/** The calendar inputs of establishments already read (by the gate, or a perimeter's listing): two statements. */
+export async function calendarInputsOf(db: Kysely<Database>, establishments: readonly PlacedEstablishment[]): Promise<Map<string, CalendarInputs>> {
+  const found = new Map<string, CalendarInputs>();
+  if (establishments.length === 0) return found;
   for (const row of establishments) {
     const data = row.data as { timeZone?: string; holidayZone?: string };
     const place: EstablishmentPlace = {
@@ -36,23 +46,27 @@ export async function calendarInputs(db: Kysely<Database>, uais: readonly string
   const places = [...found.values()].map((inputs) => inputs.place);
   const zones = [...new Set(places.flatMap((place) => (place.holidayZone ? [`zone:${place.holidayZone}`] : [])))];
   const territories = [...new Set(places.flatMap(territoriesOf))];
-  const shared = (entity: string, owners: string[]) => db.selectFrom('shared_record').select(['territory', 'data'])
-    .where('entity', '=', entity).where('status', '=', 'active').where('territory', 'in', owners.length ? owners : ['-']);
-  const [years, zoneRows, closureRows] = await Promise.all([
+  // A zone's school years and the closures of the territories, in one read of the territories' records.
+  const [years, shared] = await Promise.all([
     db.selectFrom('roster_record').select(['uai', 'data'])
-      .where('uai', 'in', [...found.keys()].length ? [...found.keys()] : ['-']).where('entity', '=', 'academicYear').where('status', '=', 'active').execute(),
-    shared('schoolHolidays', zones).execute(),
-    shared('closure', territories).execute(),
+      .where('uai', 'in', [...found.keys()]).where('entity', '=', 'academicYear').where('status', '=', 'active').execute(),
+    db.selectFrom('shared_record').select(['entity', 'territory', 'data']).where('status', '=', 'active')
+      .where((eb) => eb.or([
+        eb.and([eb('entity', '=', 'schoolHolidays'), eb('territory', 'in', zones.length ? zones : ['-'])]),
+        eb.and([eb('entity', '=', 'closure'), eb('territory', 'in', territories)]),
+      ])).execute(),
   ]);
   for (const row of years) found.get(row.uai)?.ownYears.push(row.data as OwnSchoolYear);
   for (const inputs of found.values()) {
     const zone = `zone:${inputs.place.holidayZone}`;
-    inputs.zoneYears = zoneRows.filter((row) => row.territory === zone).map((row) => row.data as ZoneSchoolYear);
     const covering = new Set(territoriesOf(inputs.place));
-    inputs.closures = closureRows.filter((row) => covering.has(row.territory)).map((row) => {
-      const { name, startDate, endDate } = row.data as DatePeriod;
-      return { name, startDate, endDate };
-    });
+    for (const row of shared) {
+      if (row.entity === 'schoolHolidays' && row.territory === zone) inputs.zoneYears.push(row.data as ZoneSchoolYear);
+      if (row.entity === 'closure' && covering.has(row.territory)) {
+        const { name, startDate, endDate } = row.data as DatePeriod;
+        inputs.closures.push({ name, startDate, endDate });
+      }
+    }
   }
   return found;
 }
