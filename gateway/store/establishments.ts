@@ -12,6 +12,7 @@ import { writeRows } from './write/rows.js';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { perimeterCovers, type EstablishmentPlace } from '../perimeter/visibility.js';
 import { establishmentsCoveredBy } from './reads/visibility.js';
+import { timeZoneOf } from '../timetable/calendar/zones.js';
 import { EstablishmentOutsidePerimeter, EstablishmentRejected } from './write-errors.js';
 
 /** What decides which perimeters cover an establishment: its territory codes, and its type (`departement:069/college`). */
@@ -62,7 +63,8 @@ export async function putEstablishment(
     const problems = validateRecord('establishment', { ...envelope, ...data }, { lenientIdentifiers: options.lenientIdentifiers });
     if (input.status !== undefined && input.status !== 'active') problems.push({ pointer: '/status', detail: 'must be "active"' });
     if (problems.length) throw new EstablishmentRejected(problems);
-    data.timeZone ??= 'Europe/Paris';
+    // Overseas establishments live in their own time zone (Réunion, Cayenne, Nouméa…): their timetables need it.
+    data.timeZone ??= (typeof data.departementCode === 'string' ? timeZoneOf(data.departementCode) : undefined) ?? 'Europe/Paris';
     if (existing && input.id !== undefined && input.id !== existing.id) {
       throw new EstablishmentRejected([{ pointer: '/id', detail: `must be ${existing.id}, the id of ${uai}, or be left out` }]);
     }
