@@ -23,8 +23,13 @@ function dateParameter(req: Request, name: string): Temporal.PlainDate | undefin
   }
 }
 
+/** Today's date in Paris, where the feeds' default days are. */
+export function todayInParis(now = new Date()): Temporal.PlainDate {
+  return Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('Europe/Paris').toPlainDate();
+}
+
 export function dateRange(req: Request, now = new Date()): DateRange {
-  const today = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('Europe/Paris').toPlainDate();
+  const today = todayInParis(now);
   const from = dateParameter(req, 'from') ?? (dateParameter(req, 'to')?.subtract({ days: 6 }) ?? today.subtract({ days: today.dayOfWeek - 1 }));
   const to = dateParameter(req, 'to') ?? from.add({ days: 6 });
   const days = from.until(to, { largestUnit: 'days' }).days;

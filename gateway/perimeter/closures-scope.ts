@@ -3,7 +3,7 @@
 // Writing or lifting a closure materialises again the timetables of the establishments it covers.
 import { randomUUID } from 'node:crypto';
 import type { Scope } from '../auth/scopes.js';
-import { ForbiddenProblem, ValidationProblem } from '../errors/problems.js';
+import { ValidationProblem } from '../errors/problems.js';
 import { entityNamed } from '../model/registry.js';
 import { sharedRecord } from '../store/reads/records.js';
 import { storedTerritoryRecord, writeTerritoryRecords } from '../store/territory-records.js';
@@ -35,7 +35,7 @@ export class ClosuresScope {
   }
 
   async lift(id: string): Promise<ClosureOutcome> {
-    this.#require();
+    this.access.requireScopes(CLOSURE_WRITE_SCOPES);
     const { db } = internalsOf(this.access);
     const stored = await storedTerritoryRecord(db, 'closure', id);
     if (!stored) throw notInPerimeter(`closure ${id}`);
@@ -44,13 +44,10 @@ export class ClosuresScope {
     return this.#applied(id, stored.territory);
   }
 
-  #require(): void {
-    if (!CLOSURE_WRITE_SCOPES.some((scope) => this.access.scopes.has(scope))) throw new ForbiddenProblem(CLOSURE_WRITE_SCOPES);
-  }
 
   /** The territory as stored (`commune:69123`), when it lies within the caller's perimeter; 404 otherwise. */
   async #writableTerritory(text: string, what = `territory ${text}`): Promise<string> {
-    this.#require();
+    this.access.requireScopes(CLOSURE_WRITE_SCOPES);
     await this.access.fresh();
     let territory: string;
     try {

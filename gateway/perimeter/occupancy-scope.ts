@@ -2,7 +2,6 @@
 // as missing) or for every establishment of the perimeter at once (a région's lycées). Nothing personal is read:
 // rooms and the spans of sessions that are not cancelled, and what decides the establishment's school days.
 import type { Scope } from '../auth/scopes.js';
-import { ForbiddenProblem } from '../errors/problems.js';
 import type { RoomBusy } from '../occupancy/model.js';
 import { establishmentsCoveredBy } from '../store/reads/visibility.js';
 import { committedSequence } from '../store/changelog.js';
@@ -33,14 +32,14 @@ export class OccupancyScope {
   constructor(private readonly access: ScopedAccess) {}
 
   async establishment(uai: string, from: string, to: string): Promise<OccupancySource> {
-    this.#require();
+    this.access.requireScopes(OCCUPANCY_SCOPES);
     const [source] = await this.#sources([await this.access.establishment(uai).read()], from, to);
     return source;
   }
 
   /** Every establishment the perimeter covers (of one type, if given), by UAI. */
   async perimeter(from: string, to: string, type?: string): Promise<OccupancySource[]> {
-    this.#require();
+    this.access.requireScopes(OCCUPANCY_SCOPES);
     await this.access.fresh();
     let query = establishmentsCoveredBy(internalsOf(this.access).db, this.access.perimeter)
       .select([...PLACE_COLUMNS.map((column) => `establishment.${column}` as const), 'establishment.name', 'establishment.type'])
@@ -51,16 +50,13 @@ export class OccupancyScope {
 
   /** The days whose sessions changed after `after` (no position: from now on), in the perimeter. */
   async changedDays(after: bigint | undefined, limit: number): Promise<ChangedDays> {
-    this.#require();
+    this.access.requireScopes(OCCUPANCY_SCOPES);
     await this.access.fresh();
     const { db } = internalsOf(this.access);
     if (after === undefined) return { days: [], position: await committedSequence(db), hasMore: false };
     return changedDays(db, this.access.perimeter, after, limit);
   }
 
-  #require(): void {
-    if (!OCCUPANCY_SCOPES.some((scope) => this.access.scopes.has(scope))) throw new ForbiddenProblem(OCCUPANCY_SCOPES);
-  }
 
   async #sources(establishments: (PlacedEstablishment & { name: string; type: string })[], from: string, to: string): Promise<OccupancySource[]> {
     const { db } = internalsOf(this.access);
@@ -78,7 +74,7 @@ export class OccupancyScope {
       const calendar = calendars.get(e.uai);
       if (!calendar) return [];
       return [{
-        uai: e.uai, name: e.name, type: e.type, timeZone: timeZoneOfPlace(calendar),
+        uai: e.uai, name: e.name, type: e.type, timeZone: timeZoneOfPlace(calendar.place),
         calendar, rooms: roomsByUai.get(e.uai) ?? [],
       }];
     });

@@ -10,7 +10,7 @@ import { readThroughGate } from '../store/reads/gate.js';
 import { pageFrom, type ListedRow, type Page, type PageRequest } from '../store/reads/records.js';
 import { establishmentOfOccurrence, occurrencePageRead, occurrenceRead, occurrenceTotal, type OccurrenceQuery } from '../store/timetable/reads.js';
 import { sessionsOf, type Session } from '../store/timetable/sessions.js';
-import { calendarInputs } from '../store/timetable/inputs.js';
+import { placeOf } from '../store/timetable/inputs.js';
 import { timeZoneOfPlace } from '../timetable/establishment-timetable.js';
 import { internalsOf, notInPerimeter, type ScopedAccess } from './scoped-access.js';
 
@@ -80,9 +80,8 @@ export class TimetableScope {
   async sessions(uai: string, query: OccurrenceQuery): Promise<{ timeZone: string; name: string; sessions: Session[] }> {
     this.access.requireReadable(OCCURRENCE);
     const establishment = await this.access.establishment(uai).read();
-    const calendar = (await calendarInputs(internalsOf(this.access).db, [establishment.uai])).get(establishment.uai)!;
     return {
-      timeZone: timeZoneOfPlace(calendar),
+      timeZone: timeZoneOfPlace(placeOf(establishment)),
       name: establishment.name,
       sessions: await sessionsOf(internalsOf(this.access).db, establishment.uai, query),
     };

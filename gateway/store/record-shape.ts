@@ -85,10 +85,15 @@ export function renderedRecord(projections: Projection | ReadonlyMap<string, Pro
   return sql<string>`case entity ${sql.join(byEntity.map(([entity, p]) => sql`when ${entity} then ${projected(p)}`), sql` `)} else body end`;
 }
 
+/** A timestamp column as the JSON records' `updatedAt` text (UTC, milliseconds, `Z`), built by the database. */
+export function utcInstantText(column: string): RawBuilder<string> {
+  return sql<string>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
 /** The tombstone of a stored row, as JSON text built by the database (for records announced as leaving). */
 export function tombstoneJson(hiddenSources: readonly string[]): RawBuilder<string> {
   const sourceIds = hiddenSources.length ? sql`source_ids - ${[...hiddenSources]}::text[]` : sql`source_ids`;
-  return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', ${sourceIds}, 'updatedAt', to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text`;
+  return sql<string>`jsonb_build_object('id', id, 'uai', uai, 'status', 'deleted', 'sourceIds', ${sourceIds}, 'updatedAt', ${utcInstantText('updated_at')})::text`;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;

@@ -5,7 +5,7 @@
 import { schoolCalendar, schoolYearOf, schoolYearRange } from './calendar/assemble.js';
 import { shippedSchoolYear } from './calendar/shipped.js';
 import { isHolidayZone, timeZoneOf } from './calendar/zones.js';
-import type { CalendarInputs, TimetableInputs } from './inputs.js';
+import type { CalendarInputs, EstablishmentPlace, TimetableInputs } from './inputs.js';
 import { materialise } from './materialise.js';
 import type { DatePeriod, Occurrence, SchoolCalendar } from './model.js';
 
@@ -18,8 +18,7 @@ export interface MaterialisedYear {
 }
 
 /** The establishment's time zone: its own, else its département's (overseas), else Paris. */
-export function timeZoneOfPlace(inputs: CalendarInputs): string {
-  const { place } = inputs;
+export function timeZoneOfPlace(place: EstablishmentPlace): string {
   return place.timeZone ?? (place.departementCode ? timeZoneOf(place.departementCode) : undefined) ?? 'Europe/Paris';
 }
 
@@ -35,7 +34,7 @@ export function calendarFor(inputs: CalendarInputs, schoolYear: string): SchoolC
   if (!own && !zone) return undefined;
   return schoolCalendar({
     schoolYear,
-    timeZone: timeZoneOfPlace(inputs),
+    timeZone: timeZoneOfPlace(inputs.place),
     ...(inputs.place.departementCode ? { departementCode: inputs.place.departementCode } : {}),
     ...(zone ? { zone: { startDate: zone.startDate, endDate: zone.endDate, holidays: zone.periods } } : {}),
     ...(own ? {

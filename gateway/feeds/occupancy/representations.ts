@@ -3,23 +3,19 @@
 // building-management system polling every few minutes gets 304 until something changed.
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
+import { NotAcceptableProblem } from '../../errors/problems.js';
 import { notModified } from '../../http/etag.js';
 
 export type Representation = 'json' | 'csv' | 'ical';
 
-/** The representation the request accepts among those offered (JSON when it says nothing). */
-export function representationOf(req: Request, offered: readonly Representation[]): Representation | false {
-  const types: Record<Representation, string> = { json: 'application/json', csv: 'text/csv', ical: 'text/calendar' };
-  const chosen = req.accepts(offered.map((r) => types[r]));
-  if (!chosen) return false;
-  return offered.find((r) => types[r] === chosen)!;
-}
+const TYPES: Record<Representation, string> = { json: 'application/json', csv: 'text/csv', ical: 'text/calendar' };
 
-const MEDIA: Record<Representation, string> = {
-  json: 'application/json; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  ical: 'text/calendar; charset=utf-8',
-};
+/** The representation the request accepts among those offered (JSON when it says nothing); 406 for none. */
+export function representationOf(req: Request, offered: readonly Representation[]): Representation {
+  const chosen = req.accepts(offered.map((r) => TYPES[r]));
+  if (!chosen) throw new NotAcceptableProblem(offered.map((r) => TYPES[r]));
+  return offered.find((r) => TYPES[r] === chosen)!;
+}
 
 /** Sends `body`, or 304 when the client's copy is the same; CSV and iCalendar come as a named download. */
 export function sendRepresentation(req: Request, res: Response, representation: Representation, body: string, filename: string): void {
@@ -27,7 +23,7 @@ export function sendRepresentation(req: Request, res: Response, representation: 
   // The body's own bytes are hashed: JSON-encoding a 40 MB answer to hash it would cost as much as making it.
   const etag = `"${createHash('sha256').update(representation).update('\n').update(body).digest('base64url').slice(0, 27)}"`;
   if (notModified(req, res, etag)) return;
-  res.setHeader('Content-Type', MEDIA[representation]);
+  res.setHeader('Content-Type', `${TYPES[representation]}; charset=utf-8`);
   if (representation !== 'json') res.setHeader('Content-Disposition', `attachment; filename="${filename}.${representation === 'csv' ? 'csv' : 'ics'}"`);
   res.send(body);
 }

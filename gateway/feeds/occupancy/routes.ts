@@ -1,28 +1,21 @@
 // The occupancy and heating feeds, for local authorities: rooms and when they are busy, occupancy rates by hour,
 // day, room, building and establishment, and heating plans per building or zone. No personal data is read or
 // shown: rooms and the spans of sessions that are not cancelled (perimeter/occupancy-scope.ts).
-import { Router, type Request } from 'express';
-import { NotAcceptableProblem } from '../../errors/problems.js';
+import { Router } from 'express';
 import { accessOf } from '../../http/context.js';
 import { dateRange } from '../../http/date-range.js';
 import { queryString } from '../../http/query.js';
 import { occupancyCsv, heatingCsv } from '../../occupancy/csv.js';
 import { heatingIcal } from '../../ical/heating.js';
 import { heatingSettings, occupancyOf, planOf } from './plans.js';
-import { representationOf, sendRepresentation, type Representation } from './representations.js';
+import { representationOf, sendRepresentation } from './representations.js';
 import { heatingChangesRoute } from './heating-changes.js';
-
-function chosen(req: Request, offered: readonly Representation[]): Representation {
-  const representation = representationOf(req, offered);
-  if (!representation) throw new NotAcceptableProblem(offered.map((r) => ({ json: 'application/json', csv: 'text/csv', ical: 'text/calendar' })[r]));
-  return representation;
-}
 
 export function occupancyRoutes(publicUrl: string): Router {
   const router = Router();
 
   router.get('/establishments/:uai/occupancy', async (req, res) => {
-    const representation = chosen(req, ['json', 'csv']);
+    const representation = representationOf(req, ['json', 'csv']);
     const { from, to } = dateRange(req);
     const occupancy = occupancyOf(await accessOf(res).occupancy().establishment(req.params.uai as string, from, to), from, to);
     const body = representation === 'csv' ? occupancyCsv([occupancy]) : JSON.stringify(occupancy);
@@ -30,7 +23,7 @@ export function occupancyRoutes(publicUrl: string): Router {
   });
 
   router.get('/occupancy', async (req, res) => {
-    const representation = chosen(req, ['json', 'csv']);
+    const representation = representationOf(req, ['json', 'csv']);
     const { from, to } = dateRange(req);
     const sources = await accessOf(res).occupancy().perimeter(from, to, queryString(req, 'type'));
     const occupancies = sources.map((source) => ({ name: source.name, type: source.type, ...occupancyOf(source, from, to) }));
@@ -39,7 +32,7 @@ export function occupancyRoutes(publicUrl: string): Router {
   });
 
   router.get('/establishments/:uai/heating', async (req, res) => {
-    const representation = chosen(req, ['json', 'csv', 'ical']);
+    const representation = representationOf(req, ['json', 'csv', 'ical']);
     const { from, to } = dateRange(req);
     const plan = planOf(await accessOf(res).occupancy().establishment(req.params.uai as string, from, to), from, to, heatingSettings(req));
     const body = representation === 'csv' ? heatingCsv([plan]) : representation === 'ical' ? heatingIcal(plan) : JSON.stringify(plan);

@@ -4,10 +4,9 @@
 // perimeter, so a client that loses either gets 404 there too.
 import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
-import { Temporal } from 'temporal-polyfill';
 import { NotFoundProblem, ValidationProblem } from '../../errors/problems.js';
 import { accessOf } from '../../http/context.js';
-import { dateRange, type DateRange } from '../../http/date-range.js';
+import { dateRange, todayInParis, type DateRange } from '../../http/date-range.js';
 import { decodeCursor, encodeCursor } from '../../http/paging.js';
 import { queryString } from '../../http/query.js';
 import { occurrencesIcal } from '../../ical/occurrences.js';
@@ -22,8 +21,8 @@ import { KEY_SHAPES } from '../../model/identifiers.js';
 const TARGETS = ['group', 'person', 'room'] as const;
 
 /** What a calendar shows when no dates are asked: from two months back to ten months ahead. */
-function defaultRange(now = new Date()): DateRange {
-  const today = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO('Europe/Paris').toPlainDate();
+function defaultRange(): DateRange {
+  const today = todayInParis();
   return { from: today.subtract({ days: 60 }).toString(), to: today.add({ days: 300 }).toString() };
 }
 

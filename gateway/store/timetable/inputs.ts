@@ -23,6 +23,15 @@ export type PlacedEstablishment = Pick<Selectable<EstablishmentTable>, 'uai' | '
 
 export const PLACE_COLUMNS = ['uai', 'data', 'commune_code', 'departement_code', 'academie_code', 'region_code'] as const;
 
+/** Where an establishment is, as its row tells: its zone is its own, else its académie's. */
+export function placeOf(row: PlacedEstablishment): EstablishmentPlace {
+  const data = row.data as { timeZone?: string; holidayZone?: string };
+  return {
+    uai: row.uai, timeZone: data.timeZone, holidayZone: data.holidayZone ?? holidayZoneOf(row.academie_code),
+    communeCode: row.commune_code, departementCode: row.departement_code, academieCode: row.academie_code, regionCode: row.region_code,
+  };
+}
+
 /** The calendar inputs of each active establishment of `uais` (the others are left out). */
 export async function calendarInputs(db: Kysely<Database>, uais: readonly string[]): Promise<Map<string, CalendarInputs>> {
   if (uais.length === 0) return new Map();
@@ -35,14 +44,7 @@ export async function calendarInputs(db: Kysely<Database>, uais: readonly string
 export async function calendarInputsOf(db: Kysely<Database>, establishments: readonly PlacedEstablishment[]): Promise<Map<string, CalendarInputs>> {
   const found = new Map<string, CalendarInputs>();
   if (establishments.length === 0) return found;
-  for (const row of establishments) {
-    const data = row.data as { timeZone?: string; holidayZone?: string };
-    const place: EstablishmentPlace = {
-      uai: row.uai, timeZone: data.timeZone, holidayZone: data.holidayZone ?? holidayZoneOf(row.academie_code),
-      communeCode: row.commune_code, departementCode: row.departement_code, academieCode: row.academie_code, regionCode: row.region_code,
-    };
-    found.set(row.uai, { place, ownYears: [], zoneYears: [], closures: [] });
-  }
+  for (const row of establishments) found.set(row.uai, { place: placeOf(row), ownYears: [], zoneYears: [], closures: [] });
   const places = [...found.values()].map((inputs) => inputs.place);
   const zones = [...new Set(places.flatMap((place) => (place.holidayZone ? [`zone:${place.holidayZone}`] : [])))];
   const territories = [...new Set(places.flatMap(territoriesOf))];

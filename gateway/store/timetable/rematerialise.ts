@@ -14,21 +14,20 @@ export type StaleTimetable = { courseIds: Set<string> } | 'all';
 
 /** The part of the establishment's timetable a batch's writes change, or undefined when they change none. */
 export function staleTimetable(changed: readonly Planned[]): StaleTimetable | undefined {
+  if (changed.some((p) => p.operation.entity === 'academicYear')) return 'all';
   const courseIds = new Set<string>();
+  let timetableChanged = false;
   for (const planned of changed) {
     const { entity } = planned.operation;
-    if (entity === 'academicYear') return 'all';
     if (entity === 'course') courseIds.add(planned.id);
-    if (entity === 'timetableChange') {
-      for (const data of [planned.data, planned.existing?.data as Record<string, unknown> | undefined]) {
-        const courseId = data?.courseId;
-        if (typeof courseId === 'string') courseIds.add(courseId);
-      }
-      // An extra session has no course: extras are materialised with any scope.
+    if (entity !== 'timetableChange') continue;
+    // An extra session has no course: extras are materialised again with any scope.
+    timetableChanged = true;
+    for (const data of [planned.data, planned.existing?.data as Record<string, unknown> | undefined]) {
+      if (typeof data?.courseId === 'string') courseIds.add(data.courseId);
     }
   }
-  const extraOnly = changed.some((p) => p.operation.entity === 'timetableChange');
-  return courseIds.size || extraOnly ? { courseIds } : undefined;
+  return courseIds.size || timetableChanged ? { courseIds } : undefined;
 }
 
 /** Materialises `stale` of the establishment again and writes what differs; no-op when it is not active. */
