@@ -3,14 +3,9 @@
 // schemas/config/sync-config.schema.json, then for what a schema cannot say (scopes, schedules, URLs); secrets
 // are read from the environment variables or files it refers to, so the file itself holds none.
 // deploy/sync-config.example.yaml shows every key.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { projectFolder } from '../model/project-folder.js';
 import { parsePerimeterEntry, type PerimeterEntry } from '../perimeter/perimeter.js';
 import { webhookUrlProblem, type DestinationSpec, type SftpConnection, type SourceSpec } from './endpoint-specs.js';
-import { ConfigError } from './config.js';
+import { ConfigFileError, readConfigFile, YamlConfigReader, type Path, type SecretRef } from './yaml-config.js';
 
 /** `interval` maps to BullMQ's `repeat.every`, `cron` to `repeat.pattern` and `repeat.tz`. */
 export type Schedule =
@@ -51,17 +46,9 @@ export interface SyncConfigOptions {
   connectors?: { pull?: readonly string[]; push?: readonly string[] };
 }
 
-export class SyncConfigError extends ConfigError {
-  constructor(
-    readonly file: string,
-    /** Where in the file, as `pulls[0].source.port`; empty for the file as a whole. */
-    readonly at: string,
-    readonly line: number | undefined,
-    readonly problem: string,
-  ) {
-    super(`${file}${line ? `:${line}` : ''}: ${at ? `${at}: ` : ''}${problem}`);
-    this.name = 'SyncConfigError';
-  }
+/** A mistake in the sync configuration file, named by file, line and key. */
+export class SyncConfigError extends ConfigFileError {
+  override readonly name = 'SyncConfigError';
 }
 
 const ENV_VARIABLE = 'PASSERELLE_SYNC_CONFIG';
@@ -71,19 +58,13 @@ const DEFAULT_TIMEZONE = 'Europe/Paris';
 export function loadSyncConfig(env: NodeJS.ProcessEnv = process.env, options: SyncConfigOptions = {}): SyncConfig | undefined {
   const name = env[ENV_VARIABLE];
   if (!name) return undefined;
-  const file = path.resolve(name);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ConfigError(`${ENV_VARIABLE} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const { file, text } = readConfigFile(ENV_VARIABLE, name);
   return parseSyncConfig(text, file, env, options);
 }
 
 /** Parses the text of a configuration file; `file` names it in errors and anchors its relative paths. */
 export function parseSyncConfig(text: string, file: string, env: NodeJS.ProcessEnv, options: SyncConfigOptions = {}): SyncConfig {
-  const reader = new Reader(text, path.resolve(file), env);
+  const reader = new Reader(text, file, env);
   const raw = reader.data;
   const pullIds = new Set<string>();
   const pushIds = new Set<string>();
@@ -140,8 +121,6 @@ export function destinationsFor(config: SyncConfig, place: EstablishmentPlace, c
 
 // --- reading ---
 
-type Path = Array<string | number>;
-type SecretRef = { env: string } | { file: string };
 type RawConnection = {
   host: string; port?: number; username: string; hostKeyFingerprint: string | string[];
   privateKey?: SecretRef; passphrase?: SecretRef; password?: SecretRef; connectTimeoutSeconds?: number;
@@ -159,84 +138,9 @@ type RawConfig = {
   pushes?: Array<Omit<RawScheduled, 'schedule'> & { schedule?: string; destination: RawDestination; replaces?: string[] }>;
 };
 
-let schema: { root: Record<string, any>; validate: ValidateFunction } | undefined;
-
-function compiledSchema(): NonNullable<typeof schema> {
-  if (schema) return schema;
-  const root = JSON.parse(fs.readFileSync(path.join(projectFolder('schemas', 'common.schema.json'), 'config', 'sync-config.schema.json'), 'utf8'));
-  const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true, verbose: true, allErrors: false });
-  // A sentence for people, shown instead of ajv's wording where the schema has one.
-  ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
-  schema = { root, validate: ajv.compile(root) };
-  return schema;
-}
-
-const TYPE_NAMES: Record<string, string> = {
-  object: 'a mapping of keys', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false',
-};
-
-function displayPath(at: Path): string {
-  return at.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
-}
-
-class Reader {
-  readonly data: RawConfig;
-  private readonly document: Document;
-  private readonly lines = new LineCounter();
-
-  constructor(text: string, readonly file: string, private readonly env: NodeJS.ProcessEnv) {
-    this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: true });
-    const syntax = this.document.errors[0];
-    if (syntax) {
-      throw new SyncConfigError(file, '', syntax.linePos?.[0].line, `expected well-formed YAML: ${syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
-    }
-    const data: unknown = this.document.toJS({ maxAliasCount: 100 });
-    const { root, validate } = compiledSchema();
-    if (!validate(data)) this.schemaFailure(validate.errors![0], root);
-    this.data = data as RawConfig;
-  }
-
-  fail(at: Path, problem: string): never {
-    throw new SyncConfigError(this.file, displayPath(at), this.lineOf(at), problem);
-  }
-
-  private lineOf(at: Path): number | undefined {
-    for (let depth = at.length; depth >= 0; depth -= 1) {
-      const node = depth === 0 ? this.document.contents : this.document.getIn(at.slice(0, depth), true);
-      const offset = (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
-      if (offset !== undefined) return this.lines.linePos(offset).line;
-    }
-    return undefined;
-  }
-
-  private schemaFailure(error: ErrorObject, root: Record<string, any>): never {
-    const at: Path = error.instancePath.split('/').slice(1).map((part) => {
-      const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
-      return /^\d+$/.test(key) ? Number(key) : key;
-    });
-    const params = error.params as Record<string, any>;
-    switch (error.keyword) {
-      case 'required':
-        return this.fail(at, `expected a key ${params.missingProperty}`);
-      case 'additionalProperties':
-        return this.fail([...at, params.additionalProperty], `unknown key ${params.additionalProperty}: expected one of ${Object.keys(error.parentSchema?.properties ?? {}).join(', ')}`);
-      case 'unevaluatedProperties':
-        return this.fail([...at, params.unevaluatedProperty], `unknown key ${params.unevaluatedProperty} for this kind`);
-      case 'discriminator': {
-        const kinds = (error.parentSchema?.oneOf as Array<{ $ref: string }>).map(({ $ref }) => root.$defs[$ref.split('/').pop()!].properties.kind.const);
-        return this.fail([...at, 'kind'], `expected kind ${kinds.join(', ').replace(/, ([^,]+)$/, ' or $1')}`);
-      }
-    }
-    const annotated = (error.parentSchema as { expected?: string } | undefined)?.expected;
-    if (annotated) return this.fail(at, `expected ${annotated}`);
-    switch (error.keyword) {
-      case 'type': return this.fail(at, `expected ${String(params.type).split(',').map((t) => TYPE_NAMES[t] ?? t).join(' or ')}`);
-      case 'enum': return this.fail(at, `expected one of ${(params.allowedValues as unknown[]).join(', ')}`);
-      case 'const': return this.fail(at, `expected ${JSON.stringify(params.allowedValue)}`);
-      case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
-        return this.fail(at, `expected a number ${params.comparison} ${params.limit}`);
-      default: return this.fail(at, `expected a value that ${error.message?.replace(/^must/, 'does')}`);
-    }
+class Reader extends YamlConfigReader<RawConfig> {
+  constructor(text: string, file: string, env: NodeJS.ProcessEnv) {
+    super(text, file, env, { schema: 'sync-config.schema.json', error: SyncConfigError });
   }
 
   unique(id: string, at: Path, seen: Set<string>): string {
@@ -284,28 +188,6 @@ class Reader {
       this.fail([...at, 'timezone'], `expected an IANA time zone such as Europe/Paris (got ${zone})`);
     }
     return { kind: 'cron', expression: text.trim().split(/\s+/).join(' '), timezone: zone };
-  }
-
-  private path(folder: string): string {
-    return path.resolve(path.dirname(this.file), folder);
-  }
-
-  private secret(ref: SecretRef, at: Path, kind: 'key' | 'text'): string {
-    let value: string;
-    if ('env' in ref) {
-      const set = this.env[ref.env];
-      if (!set) this.fail(at, `expected the environment variable ${ref.env} to hold this secret (it is not set)`);
-      value = set;
-    } else {
-      const file = this.path(ref.file);
-      try {
-        value = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        return this.fail(at, `expected a readable file ${file} holding this secret (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-      }
-    }
-    // Secret files and variables often end with a newline that is not part of a password.
-    return kind === 'key' ? value : value.replace(/\r?\n$/, '');
   }
 
   private connection(raw: RawConnection, at: Path): SftpConnection {
