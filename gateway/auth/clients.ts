@@ -9,7 +9,7 @@ import {
 } from '../store/api-clients.js';
 import type { ApiClient, Database } from '../store/tables.js';
 import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
-import { isScope, SCOPES, type Scope } from './scopes.js';
+import { isScope, isSsoScope, SCOPES, SSO_SCOPES, type Scope } from './scopes.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
@@ -31,6 +31,34 @@ export interface RegisteredClient {
   readonly status: 'active' | 'revoked';
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** `api`: calls the API; `relying-party`: logs people in through SSO (its scopes are then in `relyingParty`). */
+  readonly kind: ClientKind;
+  readonly relyingParty: RelyingPartyMetadata | null;
+}
+
+export type ClientKind = 'api' | 'relying-party';
+
+/** What a relying party is registered for. */
+export interface RelyingPartyMetadata {
+  /** SSO scopes (auth/scopes.ts SSO_SCOPES), openid always among them. */
+  readonly scopes: readonly string[];
+  /** Matched exactly at the authorization endpoint. */
+  readonly redirectUris: readonly string[];
+  readonly postLogoutRedirectUris: readonly string[];
+  /** Told by a logout token when the person's gateway session ends. */
+  readonly backchannelLogoutUri: string | null;
+  /** May get refresh tokens (with the offline_access scope). */
+  readonly refreshTokens: boolean;
+  /** Receives every role of a person with several in one login (`roles`), instead of the one chosen. */
+  readonly allRoles: boolean;
+}
+
+export interface NewRelyingPartyInput {
+  redirectUris: readonly string[];
+  postLogoutRedirectUris?: readonly string[];
+  backchannelLogoutUri?: string;
+  refreshTokens?: boolean;
+  allRoles?: boolean;
 }
 
 export interface NewClientInput {
@@ -39,6 +67,8 @@ export interface NewClientInput {
   perimeter: readonly string[];
   authMethod?: ClientAuthMethod;
   jwks?: unknown;
+  /** Makes the client a relying party: its scopes are then SSO scopes. */
+  relyingParty?: NewRelyingPartyInput;
 }
 
 export interface ClientUpdateInput {
@@ -62,7 +92,7 @@ export interface GuardOption {
 }
 
 /** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
-export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId';
+export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri';
 
 /**
  * Bad input or an impossible operation on a client: over HTTP a 404 for a missing one, a 409 for a revoked
@@ -87,8 +117,10 @@ export async function createClient(
   { guard }: GuardOption = {},
 ): Promise<{ client: RegisteredClient; clientSecret?: string }> {
   const name = validateName(input.name);
-  const scopes = validateScopes(input.scopes);
+  const kind: ClientKind = input.relyingParty ? 'relying-party' : 'api';
+  const scopes = validateScopes(input.scopes, kind);
   const perimeter = validatePerimeter(input.perimeter);
+  const relyingParty = input.relyingParty ? validateRelyingParty(input.relyingParty) : undefined;
   const authMethod = input.authMethod ?? 'client_secret_basic';
   if (!CLIENT_AUTH_METHODS.includes(authMethod)) {
     throw new ClientError(`auth method "${String(authMethod)}": expected one of ${CLIENT_AUTH_METHODS.join(', ')}`, { field: 'authMethod' });
@@ -106,7 +138,7 @@ export async function createClient(
   }
   const clientId = generateClientId();
   const row = await inClientTransaction(db, async (trx) => {
-    await guard?.(trx, { after: { scopes, perimeter } });
+    await guard?.(trx, { after: { scopes: kind === 'api' ? (scopes as Scope[]) : [], perimeter } });
     const inserted = await insertClientRow(trx, {
       client_id: clientId,
       name,
@@ -116,6 +148,14 @@ export async function createClient(
       secret_hash: secretHash,
       jwks: jwks ? JSON.stringify(jwks) : null,
       status: 'active',
+      kind,
+      ...(relyingParty ? {
+        redirect_uris: [...relyingParty.redirectUris],
+        post_logout_redirect_uris: [...relyingParty.postLogoutRedirectUris],
+        backchannel_logout_uri: relyingParty.backchannelLogoutUri,
+        refresh_tokens: relyingParty.refreshTokens,
+        all_roles: relyingParty.allRoles,
+      } : {}),
     });
     await appendPerimeterVersion(trx, clientId, perimeter);
     return inserted;
@@ -145,13 +185,16 @@ export async function updateClient(
   { guard }: GuardOption = {},
 ): Promise<RegisteredClient> {
   const name = changes.name === undefined ? undefined : validateName(changes.name);
-  const scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes);
   const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
   const row = await inClientTransaction(db, async (trx) => {
-    const current = await lockActive(trx, clientId, guard, (row) => ({
-      scopes: scopes ?? toRegisteredClient(row).scopes,
-      perimeter: perimeter ?? row.perimeter,
-    }));
+    let scopes: string[] | undefined;
+    const current = await lockActive(trx, clientId, guard, (row) => {
+      scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes, row.kind);
+      return {
+        scopes: row.kind === 'api' ? ((scopes as Scope[] | undefined) ?? toRegisteredClient(row).scopes) : [],
+        perimeter: perimeter ?? row.perimeter,
+      };
+    });
     const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
     const updated = await updateClientRow(trx, clientId, {
       ...(name !== undefined ? { name } : {}),
@@ -192,13 +235,24 @@ export function toRegisteredClient(row: ApiClient): RegisteredClient {
   return {
     clientId: row.client_id,
     name: row.name,
-    scopes: row.scopes.filter(isScope),
+    scopes: row.kind === 'api' ? row.scopes.filter(isScope) : [],
     perimeter: row.perimeter,
     authMethod: row.auth_method,
     jwks: (row.jwks as JSONWebKeySet | null) ?? null,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    kind: row.kind,
+    relyingParty: row.kind === 'relying-party'
+      ? {
+        scopes: row.scopes.filter(isSsoScope),
+        redirectUris: row.redirect_uris,
+        postLogoutRedirectUris: row.post_logout_redirect_uris,
+        backchannelLogoutUri: row.backchannel_logout_uri,
+        refreshTokens: row.refresh_tokens,
+        allRoles: row.all_roles,
+      }
+      : null,
   };
 }
 
@@ -212,6 +266,7 @@ export function clientView(client: RegisteredClient) {
     authMethod: client.authMethod,
     ...(client.jwks ? { jwks: client.jwks } : {}),
     status: client.status,
+    ...(client.relyingParty ? { kind: client.kind, relyingParty: client.relyingParty } : {}),
     createdAt: client.createdAt.toISOString(),
     updatedAt: client.updatedAt.toISOString(),
   };
@@ -251,8 +306,15 @@ function validateName(name: unknown): string {
   return trimmed;
 }
 
-function validateScopes(scopes: readonly string[]): Scope[] {
+function validateScopes(scopes: readonly string[], kind: ClientKind): string[] {
   const cleaned = scopes.map((s) => s.trim()).filter((s) => s !== '');
+  if (kind === 'relying-party') {
+    for (const scope of cleaned) {
+      if (!isSsoScope(scope)) throw new ClientError(`scope "${scope}": a relying party's scopes are among ${SSO_SCOPES.join(', ')}`, { field: 'scopes' });
+    }
+    if (!cleaned.includes('openid')) throw new ClientError('scopes: a relying party needs openid (and then any of profile, school, classes, role, children, offline_access)', { field: 'scopes' });
+    return SSO_SCOPES.filter((s) => cleaned.includes(s));
+  }
   for (const scope of cleaned) {
     if (!isScope(scope)) throw new ClientError(`scope "${scope}": expected one of ${SCOPES.join(', ')}`, { field: 'scopes' });
   }
@@ -268,6 +330,42 @@ function validatePerimeter(perimeter: readonly string[]): string[] {
     if (error instanceof PerimeterError) throw new ClientError(error.message, { field: 'perimeter' });
     throw error;
   }
+}
+
+const MAX_REDIRECT_URIS = 20;
+
+function validateRelyingParty(input: NewRelyingPartyInput): RelyingPartyMetadata {
+  const redirectUris = validateUris(input.redirectUris, 'redirectUris', 'a redirect URI');
+  if (!redirectUris.length) throw new ClientError('redirectUris: a relying party needs at least one redirect URI, such as https://ent.example.fr/oidc/callback', { field: 'redirectUris' });
+  const backchannel = input.backchannelLogoutUri === undefined ? [] : validateUris([input.backchannelLogoutUri], 'backchannelLogoutUri', 'a back-channel logout URI');
+  return {
+    scopes: [],
+    redirectUris,
+    postLogoutRedirectUris: validateUris(input.postLogoutRedirectUris ?? [], 'postLogoutRedirectUris', 'a post-logout redirect URI'),
+    backchannelLogoutUri: backchannel[0] ?? null,
+    refreshTokens: input.refreshTokens ?? false,
+    allRoles: input.allRoles ?? false,
+  };
+}
+
+/**
+ * Absolute https URLs without a fragment (compared exactly, character for character, at login); plain http
+ * only on a loopback address (a developer's machine, a native application).
+ */
+function validateUris(uris: readonly string[], field: ClientField, what: string): string[] {
+  if (uris.length > MAX_REDIRECT_URIS) throw new ClientError(`${field}: at most ${MAX_REDIRECT_URIS}`, { field });
+  return [...new Set(uris.map((uri) => {
+    const text = uri.trim();
+    if (!URL.canParse(text)) throw new ClientError(`${field}: "${text}" is not ${what}: expected an absolute URL such as https://ent.example.fr/oidc/callback`, { field });
+    const url = new URL(text);
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+      throw new ClientError(`${field}: "${text}" must use https (plain http only on 127.0.0.1, [::1] or localhost)`, { field });
+    }
+    if (url.hash || text.includes('#')) throw new ClientError(`${field}: "${text}" must not have a fragment (#…)`, { field });
+    if (url.username || url.password) throw new ClientError(`${field}: "${text}" must not carry credentials`, { field });
+    return text;
+  }))];
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];

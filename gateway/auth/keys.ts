@@ -20,6 +20,7 @@ import type { Database } from '../store/tables.js';
 export const SIGNING_ALG = 'ES256';
 export const COOKIE_KEY_ALG = 'HS256-cookie';
 export const CURSOR_KEY_ALG = 'HS256-cursor';
+export const PAIRWISE_KEY_ALG = 'HS256-pairwise';
 
 export interface KeyMaterial {
   /** Private signing JWKs (with `kid`, `alg`, `use`), the current key first. */
@@ -87,14 +88,23 @@ export async function rotateCookieKey(db: Kysely<Database>): Promise<void> {
 }
 
 /** The cursor key, made on first use; safe to call from several processes at once (they all get the same). */
-export async function loadCursorKey(db: Kysely<Database>): Promise<Buffer> {
-  let row = await firstKeyRow(db, CURSOR_KEY_ALG);
+export function loadCursorKey(db: Kysely<Database>): Promise<Buffer> {
+  return loadSecretKey(db, CURSOR_KEY_ALG, 'cursor');
+}
+
+/** The key of the pairwise subject identifiers SSO gives relying parties; made on first use, never rotated (subjects would change). */
+export function loadPairwiseKey(db: Kysely<Database>): Promise<Buffer> {
+  return loadSecretKey(db, PAIRWISE_KEY_ALG, 'pairwise');
+}
+
+async function loadSecretKey(db: Kysely<Database>, alg: string, prefix: string): Promise<Buffer> {
+  let row = await firstKeyRow(db, alg);
   row ??= await withKeysLocked(db, async (trx) => {
-    const current = await firstKeyRow(trx, CURSOR_KEY_ALG);
+    const current = await firstKeyRow(trx, alg);
     if (current) return current;
     const k = randomBytes(32).toString('base64url');
-    await insertKeyRow(trx, { kid: `cursor-${randomBytes(8).toString('hex')}`, alg: CURSOR_KEY_ALG, privateJwk: { kty: 'oct', k } });
-    return firstKeyRow(trx, CURSOR_KEY_ALG);
+    await insertKeyRow(trx, { kid: `${prefix}-${randomBytes(8).toString('hex')}`, alg, privateJwk: { kty: 'oct', k } });
+    return firstKeyRow(trx, alg);
   });
   return Buffer.from((row!.private_jwk as { k: string }).k, 'base64url');
 }

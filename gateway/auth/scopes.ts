@@ -17,6 +17,17 @@ export type Scope = (typeof SCOPES)[number];
  */
 export const SERVED_SCOPES: readonly Scope[] = ['roster.read', 'roster.identifiers', 'roster.contacts', 'timetable.read', 'occupancy.read', 'sync.write', 'admin'];
 
+/**
+ * The scopes a relying party (a service people log in to through the gateway's SSO) may be registered for: what
+ * it may learn of the person (gateway/sso/claims.ts says which claims each releases). They grant no API access.
+ */
+export const SSO_SCOPES = ['openid', 'profile', 'school', 'classes', 'role', 'children', 'offline_access'] as const;
+export type SsoScope = (typeof SSO_SCOPES)[number];
+
+export function isSsoScope(value: string): value is SsoScope {
+  return (SSO_SCOPES as readonly string[]).includes(value);
+}
+
 export function isScope(value: string): value is Scope {
   return (SCOPES as readonly string[]).includes(value);
 }

@@ -16,7 +16,7 @@ import {
   type ClientField,
   type RegisteredClient,
 } from '../auth/clients.js';
-import { SERVED_SCOPES } from '../auth/scopes.js';
+import { SERVED_SCOPES, SSO_SCOPES } from '../auth/scopes.js';
 import { fail, withStore } from './context.js';
 import { outputTable } from './table.js';
 
@@ -28,6 +28,9 @@ const OPTION_OF: Record<ClientField, string | undefined> = {
   authMethod: '--auth',
   jwks: '--jwks',
   clientId: undefined,
+  redirectUris: '--redirect-uri',
+  postLogoutRedirectUris: '--post-logout-redirect-uri',
+  backchannelLogoutUri: '--backchannel-logout-uri',
 };
 
 const PERIMETER_HELP =
@@ -46,6 +49,13 @@ Reads DATABASE_URL (and DATABASE_SCHEMA) like the server; without DATABASE_URL i
 Scopes: roster.read (people, groups, subjects, rooms, memberships, guardian links), roster.identifiers (INE
 and birth dates on top of it), roster.contacts (addresses, phones and e-mails on top of it), sync.write (batches and sync jobs), admin (establishments, directory imports,
 the jobs of the perimeter)
+
+A relying party (--sso) is a service people log in to through the gateway (OpenID Connect, authorization
+code with PKCE). Its scopes say what it learns of the person: openid (a pairwise subject, different for each
+service), profile (names), school (UAI, establishment type), classes (divisions and groups), role (pupil,
+parent, teacher, staff), children (a parent's children: each one's pairwise id, class and UAI), offline_access
+(refresh tokens, with --refresh-tokens). Its perimeter says whose logins it receives: people of the
+establishments inside it (national when not given).
 `,
     );
 
@@ -53,8 +63,14 @@ the jobs of the perimeter)
     .command('create')
     .description('Create a client and print its id and, for client_secret_basic, its secret (shown once)')
     .requiredOption('--name <name>', 'a name people recognise, such as "ENT Lyon Métropole"')
-    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SERVED_SCOPES.join(', ')})`)
-    .requiredOption('--perimeter <entries>', PERIMETER_HELP)
+    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SERVED_SCOPES.join(', ')}; with --sso: ${SSO_SCOPES.join(', ')})`)
+    .option('--perimeter <entries>', `${PERIMETER_HELP} (required, except with --sso where it defaults to national)`)
+    .option('--sso', 'register a relying party (a service people log in to) rather than an API client')
+    .option('--redirect-uri <uri>', 'with --sso: where people come back after logging in (repeat for several; matched exactly)', collect, [])
+    .option('--post-logout-redirect-uri <uri>', 'with --sso: where people may be sent after logging out (repeatable)', collect, [])
+    .option('--backchannel-logout-uri <uri>', 'with --sso: told by a signed logout token when a person\'s gateway session ends')
+    .option('--refresh-tokens', 'with --sso: the service may get refresh tokens (scope offline_access)')
+    .option('--all-roles', 'with --sso: the service receives every role of a person with several (claim roles), not the one chosen at login')
     .addOption(
       new Option('--auth <method>', 'how the client authenticates').choices([...CLIENT_AUTH_METHODS]).default('client_secret_basic'),
     )
@@ -69,18 +85,35 @@ Examples:
   passerelle clients create --name "Vie scolaire du collège" --scopes sync.write --perimeter uai:0691234S --json
   passerelle clients create --name "App X" --scopes roster.read --perimeter uai:0750655E \\
       --auth private_key_jwt --jwks ./app-x-public.jwks.json
+  passerelle clients create --sso --name "ENT Lyon" --redirect-uri https://ent.example.fr/oidc/callback \\
+      --scopes openid,profile,school,classes,role,children --perimeter departement:069 \\
+      --backchannel-logout-uri https://ent.example.fr/oidc/backchannel
 `,
     )
-    .action(async (opts: { name: string; scopes: string; perimeter: string; auth: ClientAuthMethod; jwks?: string; json?: boolean }) => {
+    .action(async (opts: CreateOptions) => {
       const jwks = opts.jwks === undefined ? undefined : readJwksFile(opts.jwks);
+      if (!opts.sso) {
+        if (opts.perimeter === undefined) fail('create: --perimeter is required for an API client');
+        const ssoOnly = opts.redirectUri.length || opts.postLogoutRedirectUri.length || opts.backchannelLogoutUri !== undefined || opts.refreshTokens || opts.allRoles;
+        if (ssoOnly) fail('create: --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --refresh-tokens and --all-roles go with --sso');
+      }
       const { client, clientSecret } = await run(() =>
         withStore(({ db }) =>
           createClient(db, {
             name: opts.name,
             scopes: list(opts.scopes),
-            perimeter: list(opts.perimeter),
+            perimeter: list(opts.perimeter ?? 'national'),
             authMethod: opts.auth,
             ...(jwks !== undefined ? { jwks } : {}),
+            ...(opts.sso ? {
+              relyingParty: {
+                redirectUris: opts.redirectUri,
+                postLogoutRedirectUris: opts.postLogoutRedirectUri,
+                ...(opts.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: opts.backchannelLogoutUri } : {}),
+                refreshTokens: opts.refreshTokens ?? false,
+                allRoles: opts.allRoles ?? false,
+              },
+            } : {}),
           }),
         ),
       );
@@ -101,7 +134,7 @@ Examples:
       if (!all.length) return print('No clients yet. Create one with: passerelle clients create --help');
       const table = outputTable(['id', 'name', 'status', 'auth', 'scopes', 'perimeter', 'created']);
       for (const c of all) {
-        table.push([c.clientId, c.name, c.status, c.authMethod, c.scopes.join('\n'), c.perimeter.join('\n') || '(none)', c.createdAt.toISOString().slice(0, 10)]);
+        table.push([c.clientId, c.relyingParty ? `${c.name}\n(SSO)` : c.name, c.status, c.authMethod, (c.relyingParty?.scopes ?? c.scopes).join('\n'), c.perimeter.join('\n') || '(none)', c.createdAt.toISOString().slice(0, 10)]);
       }
       print(table.toString());
     });
@@ -173,6 +206,15 @@ Examples:
   return clients;
 }
 
+interface CreateOptions {
+  name: string; scopes: string; perimeter?: string; auth: ClientAuthMethod; jwks?: string; json?: boolean;
+  sso?: boolean; redirectUri: string[]; postLogoutRedirectUri: string[]; backchannelLogoutUri?: string; refreshTokens?: boolean; allRoles?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Runs a store operation; a ClientError ends the command with a message naming the option at fault. */
 async function run<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -214,7 +256,18 @@ function printJson(value: unknown): void {
 }
 
 function printDetails(client: RegisteredClient): void {
-  print(`  scopes:    ${client.scopes.join(', ')}`);
+  const rp = client.relyingParty;
+  if (rp) {
+    print('  kind:      relying party (SSO)');
+    print(`  scopes:    ${rp.scopes.join(', ')}`);
+    print(`  redirect:  ${rp.redirectUris.join(', ')}`);
+    if (rp.postLogoutRedirectUris.length) print(`  after logout: ${rp.postLogoutRedirectUris.join(', ')}`);
+    if (rp.backchannelLogoutUri) print(`  back-channel logout: ${rp.backchannelLogoutUri}`);
+    if (rp.refreshTokens) print('  refresh tokens: yes');
+    if (rp.allRoles) print('  receives every role: yes');
+  } else {
+    print(`  scopes:    ${client.scopes.join(', ')}`);
+  }
   print(`  perimeter: ${client.perimeter.join(', ') || '(none: the client sees no establishment)'}`);
   print(`  auth:      ${client.authMethod}`);
   print(`  status:    ${client.status}`);

@@ -11,7 +11,7 @@ export type LinkRule =
   /** The value is a FrEduVecteur `profil|nom|prénom|idEleve|UAI`: idEleve is the pupil's `sourceIds[source]` in that UAI. */
   | { readonly claim: string; readonly kind: 'vector'; readonly source: string }
   /** The value is a hash of the pupil's INE (lower-case hex), compared with the hash of the stored INE. */
-  | { readonly claim: string; readonly kind: 'ine-hash'; readonly algorithm: 'md5' | 'sha256' };
+  | { readonly claim: string; readonly kind: 'ine-hash'; readonly algorithm: 'md5' };
 
 /** Which attributes hold what; each list is tried in order, the first present wins. */
 export interface AttributeMapping {

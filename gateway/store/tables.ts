@@ -102,6 +102,14 @@ export interface ApiClientTable {
   status: 'active' | 'revoked';
   created_at: DefaultedTimestamp;
   updated_at: DefaultedTimestamp;
+  /** `api`: calls the API with client credentials; `relying-party`: logs people in through the gateway's SSO. */
+  kind: ColumnType<'api' | 'relying-party', 'api' | 'relying-party' | undefined, 'api' | 'relying-party'>;
+  redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+  post_logout_redirect_uris: ColumnType<string[], string[] | undefined, string[]>;
+  backchannel_logout_uri: ColumnType<string | null, string | null | undefined, string | null>;
+  refresh_tokens: ColumnType<boolean, boolean | undefined, boolean>;
+  /** A relying party that receives every role of a person with several (teacher and parent…) in one login. */
+  all_roles: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** A client's perimeter from a sequence number on, so its change feed can announce what entered and left. */
@@ -138,6 +146,37 @@ export interface AuditLogTable {
   entity: string;
   count: number;
   request_id: string | null;
+  /** `read` (personal data read through the API), `sso.login`, `sso.link`, `sso.claims`. */
+  action: ColumnType<string, string | undefined, string>;
+  detail: ColumnType<Json | null, string | null | undefined, string | null>;
+}
+
+/** Who logged in through an upstream provider: one account per provider and subject. */
+export interface SsoAccountTable {
+  id: string;
+  provider: string;
+  subject: string;
+  created_at: DefaultedTimestamp;
+  last_login_at: Timestamp | null;
+}
+
+/** A roster person an SSO account is linked to. */
+export interface SsoLinkTable {
+  account_id: string;
+  person_id: string;
+  uai: string;
+  role: string;
+  linked_at: DefaultedTimestamp;
+  last_login_at: Timestamp | null;
+}
+
+export interface SsoLoginDayTable {
+  day: string;
+  uai: string;
+  role: string;
+  provider: string;
+  client_id: string;
+  logins: number;
 }
 
 export interface SyncJobTable {
@@ -246,6 +285,9 @@ export interface Database {
   sync_job_problem: SyncJobProblemTable;
   occurrence: OccurrenceTable;
   calendar_subscription: CalendarSubscriptionTable;
+  sso_account: SsoAccountTable;
+  sso_link: SsoLinkTable;
+  sso_login_day: SsoLoginDayTable;
 }
 
 export type EstablishmentRow = Selectable<EstablishmentTable>;

@@ -10,6 +10,7 @@ import * as sharedRecords from './20261202_0013_shared_records.js';
 import * as normalisedLevels from './20261202_0014_normalised_levels.js';
 import * as timetables from './20261203_0015_timetables.js';
 import * as perimeterTypes from './20261203_0016_perimeter_types.js';
+import * as sso from './20261204_0017_sso.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '20261202_0014_normalised_levels': normalisedLevels,
   '20261203_0015_timetables': timetables,
   '20261203_0016_perimeter_types': perimeterTypes,
+  '20261204_0017_sso': sso,
 };
 
 export const migrationProvider: MigrationProvider = {
