@@ -64,7 +64,7 @@ afterAll(async () => {
   await idp?.close();
 });
 afterEach(() => {
-  idp.behave({ signWith: 'own', encrypt: true });
+  idp.behave({ signWith: 'own', encrypt: true, rewrite: undefined });
   vi.useRealTimers();
 });
 
@@ -243,6 +243,26 @@ describe('what the gateway refuses', () => {
     const error = await refusal(finish(provider, posted, start.saved));
     expect(error.reason).toBe('invalid');
     expect(error.message).toMatch(/expired/);
+  });
+
+  it.each([
+    ['a bearer confirmation for another Recipient', (xml: string) => xml
+      .replace(/ Destination="[^"]*"/, '').replace(/Recipient="[^"]*"/, `Recipient="${PUBLIC_URL}/sso/callback/autre"`), /Recipient/],
+    ['an Audience other than the gateway', (xml: string) => xml
+      .replace(/<saml:Audience>[^<]*</, '<saml:Audience>https://autre.test/sp<'), /audience mismatch/],
+    ['an assertion issued by another entity', (xml: string) => xml
+      .replace(/(<saml:Assertion[^>]*><saml:Issuer>)[^<]*/, '$1https://autre.test/idp'), /assertion's Issuer/],
+    ['a bearer confirmation already expired', (xml: string) => xml
+      .replace(/(<saml:SubjectConfirmationData[^>]*NotOnOrAfter=")[^"]*/, `$1${new Date(Date.now() - 5 * 60_000).toISOString()}`), /expired at/],
+    ['a bearer confirmation without InResponseTo', (xml: string) => xml
+      .replace(/(<saml:SubjectConfirmationData[^>]*) InResponseTo="[^"]*"/, '$1'), /InResponseTo missing/],
+  ])('refuses an assertion the IdP signed with %s', async (_case, rewrite, message) => {
+    idp.behave({ rewrite });
+    const provider = createSamlUpstream(providerConfig());
+    const { start, posted } = await logIn(provider, pupil);
+    const error = await refusal(finish(provider, posted, start.saved));
+    expect(error.reason).toBe('invalid');
+    expect(error.message).toMatch(message);
   });
 
   it('refuses a saved login that lacks its request id', async () => {

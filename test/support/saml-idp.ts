@@ -36,6 +36,8 @@ export interface SamlIdpBehaviour {
   readonly signWith: 'own' | 'rogue';
   /** Encrypt the assertion to the service provider (default true). */
   readonly encrypt: boolean;
+  /** Changes the Response's XML before it is signed (a Recipient, an Audience…): an IdP that signs what it should not. */
+  readonly rewrite?: (responseXml: string) => string;
 }
 
 export interface SamlIdp {
@@ -170,7 +172,7 @@ export async function startSamlIdp(options: {
     const keys = behaviour.signWith === 'own' ? own : rogue;
     const samlResponse = user.refused
       ? refusal(keys, { entityId, login, acsUrl: sp.settings.acsUrl })
-      : await assertionResponse(identityProvider(keys, behaviour.encrypt), sp, { entityId, login, user });
+      : await assertionResponse(identityProvider(keys, behaviour.encrypt), sp, { entityId, login, user }, behaviour.rewrite);
     res.type('html').send(autoSubmitPage(sp.settings.acsUrl, { SAMLResponse: samlResponse, ...(login.relayState ? { RelayState: login.relayState } : {}) }));
   });
 
@@ -207,9 +209,10 @@ async function assertionResponse(
   idp: samlify.IdentityProviderInstance,
   sp: { settings: SamlTestServiceProvider; entity: samlify.ServiceProviderInstance },
   context: { entityId: string; login: PendingLogin; user: SamlTestUser },
+  rewrite: SamlIdpBehaviour['rewrite'],
 ): Promise<string> {
   const responseId = newId();
-  const xml = responseXml(context, sp.settings, responseId);
+  const xml = (rewrite ?? ((unchanged: string) => unchanged))(responseXml(context, sp.settings, responseId));
   // Assertion signed, then encrypted, then the Response signed (encryptThenSign), as ÉduConnect does.
   const { context: base64 } = await idp.createLoginResponse(sp.entity, { extract: { request: { id: context.login.requestId } } }, 'post',
     { email: context.user.nameId }, { encryptThenSign: true, customTagReplacement: () => ({ id: responseId, context: xml }) });
