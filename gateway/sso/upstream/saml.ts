@@ -18,10 +18,10 @@ const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
 const CLOCK_SKEW_MS = 60_000;
 
 /** What `begin` saves for `finish`. */
-interface SavedRequest {
-  requestId: string;
-  relayState: string;
-}
+type SavedRequest = { requestId: string; relayState: string };
+
+/** Makes the UpstreamError of a response that cannot be trusted, its message naming the provider. */
+type Fail = (message: string, cause?: unknown) => UpstreamError;
 
 export function createSamlUpstream(config: SamlProviderConfig): UpstreamProvider {
   return {
@@ -30,19 +30,18 @@ export function createSamlUpstream(config: SamlProviderConfig): UpstreamProvider
     name: config.name,
 
     async begin(callbackUrl: string): Promise<UpstreamStart> {
-      // A SAML ID is an xs:ID (an NCName): it may not start with a digit.
-      const requestId = `_${randomBytes(20).toString('hex')}`;
+      const requestId = newSamlId();
       const relayState = randomBytes(32).toString('base64url');
       const saml = serviceProvider(config, callbackUrl, requestId);
       const step: UpstreamStep = config.idp.ssoBinding === 'post'
         ? { kind: 'form', action: config.idp.ssoUrl, fields: formFields(await saml.getAuthorizeMessageAsync(relayState)) }
         : { kind: 'redirect', url: await saml.getAuthorizeUrlAsync(relayState, undefined, {}) };
       const saved: SavedRequest = { requestId, relayState };
-      return { step, state: relayState, saved: { ...saved } };
+      return { step, state: relayState, saved };
     },
 
     async finish(callback, saved, callbackUrl): Promise<UpstreamAssertion> {
-      const fail = (message: string, cause?: unknown) =>
+      const fail: Fail = (message, cause) =>
         new UpstreamError('invalid', `SAML provider ${config.id}: ${message}`, { cause });
       const { requestId, relayState } = readSaved(saved, fail);
       if (!sameString(callback.form.RelayState ?? '', relayState)) throw fail('the RelayState is not the one this login sent');
@@ -87,7 +86,7 @@ export function createSamlUpstream(config: SamlProviderConfig): UpstreamProvider
     },
 
     metadata(callbackUrl: string): string {
-      return serviceProvider(config, callbackUrl, `_${randomBytes(20).toString('hex')}`)
+      return serviceProvider(config, callbackUrl, newSamlId())
         .generateServiceProviderMetadata(config.sp.decryptionCertificate, config.sp.certificate);
     },
   };
@@ -124,11 +123,16 @@ function serviceProvider(config: SamlProviderConfig, callbackUrl: string, reques
   return new SAML(options);
 }
 
+/** A SAML ID is an xs:ID (an NCName): it may not start with a digit. */
+function newSamlId(): string {
+  return `_${randomBytes(20).toString('hex')}`;
+}
+
 function formFields(message: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(message).map(([name, value]) => [name, String(value)]));
 }
 
-function readSaved(saved: Readonly<Record<string, unknown>>, fail: (message: string) => UpstreamError): SavedRequest {
+function readSaved(saved: Readonly<Record<string, unknown>>, fail: Fail): SavedRequest {
   const { requestId, relayState } = saved;
   if (typeof requestId !== 'string' || typeof relayState !== 'string') throw fail('the saved login lacks its request id or RelayState');
   return { requestId, relayState };
@@ -145,7 +149,7 @@ function describe(value: string | undefined): string {
 }
 
 async function validatedProfile(
-  saml: SAML, samlResponse: string, providerId: string, fail: (message: string, cause?: unknown) => UpstreamError,
+  saml: SAML, samlResponse: string, providerId: string, fail: Fail,
 ): Promise<Profile> {
   let result: { profile: Profile | null };
   try {
@@ -170,7 +174,7 @@ interface ResponseEnvelope {
   plainAssertion: boolean;
 }
 
-function readResponseEnvelope(xml: string, fail: (message: string, cause?: unknown) => UpstreamError): ResponseEnvelope {
+function readResponseEnvelope(xml: string, fail: Fail): ResponseEnvelope {
   const envelope: ResponseEnvelope = { plainAssertion: false };
   const parser = new SaxesParser({ xmlns: true });
   const path: string[] = [];
@@ -195,7 +199,8 @@ function readResponseEnvelope(xml: string, fail: (message: string, cause?: unkno
       envelope.status = attribute('Value');
     } else if (at === 'samlp:Response/samlp:Status/samlp:StatusCode/samlp:StatusCode') {
       envelope.subStatus = attribute('Value');
-    } else if (at === 'samlp:Response/saml:Assertion') {
+    } else if (path.length === 2 && tag.local === 'Assertion') {
+      // By local name whatever the namespace, as node-saml finds the assertion it will read.
       envelope.plainAssertion = true;
     }
   });
@@ -246,7 +251,7 @@ function text(element: XmlJsElement | undefined): string | undefined {
 function checkBearerConfirmation(
   assertion: XmlJsElement,
   expected: { requestId: string; callbackUrl: string; now: number },
-  fail: (message: string) => UpstreamError,
+  fail: Fail,
 ): void {
   const problems: string[] = [];
   const bearers = children(children(assertion, 'Subject')[0], 'SubjectConfirmation').filter((c) => c.$?.Method === BEARER);
