@@ -1,5 +1,7 @@
 // The gateway as a relying party of an upstream OpenID Provider: a real oidc-provider on loopback, logged in
 // through with plain HTTP (its login form filled and posted), and every way a callback must be refused.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OidcProviderConfig } from '../../gateway/sso/config.js';
 import { createOidcUpstream } from '../../gateway/sso/upstream/oidc.js';
@@ -257,5 +259,82 @@ describe('the stand-in and the browser-less client', () => {
     expect(back.chain[0]).toMatch(/\/interaction\//);
     expect(back.chain.at(-1)).toMatch(/\/auth\//);
     expect(Object.keys(browser.cookies(idp.issuer))).toContain('_session');
+  });
+
+  it('follows links, submits GET forms to relative actions, re-posts on 307 and keeps cookies to their path', async () => {
+    const seen: string[] = [];
+    const site = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push(`${req.method} ${url.pathname}${url.search} cookie=${req.headers.cookie ?? ''}`);
+      const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+      switch (url.pathname) {
+        case '/':
+          res.setHeader('set-cookie', ['partout=1; Path=/', 'compte=2; Path=/compte; SameSite=Strict']);
+          return html('<p><a href="/compte/recherche">Rechercher <em>un élève</em></a></p>');
+        case '/compte/recherche':
+          return html('<form action="resultats"><input name="q" value=""><select name="niveau"><option value="6e">6e</option><option value="5e" selected>5e</option></select><input type="checkbox" name="archives" value="oui"><button name="go" value="1">Chercher</button></form>');
+        case '/compte/resultats':
+          return html('<form method="POST" action="/compte/envoi"><input type="hidden" name="jeton" value="a&amp;b"><textarea name="note">bonjour</textarea></form>');
+        case '/compte/envoi':
+          return res.writeHead(307, { location: '/compte/recu' }).end();
+        default:
+          return html('<p>reçu</p>');
+      }
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    try {
+      const browser = new HttpBrowser();
+      const search = await browser.follow(await browser.open(`${origin}/`), 'un élève');
+      const results = await browser.submit(search, { q: 'Léa' });
+      expect(results.url.href).toBe(`${origin}/compte/resultats?q=L%C3%A9a&niveau=5e&go=1`);
+      const done = await browser.submit(results, { note: 'merci' });
+      expect(done.chain).toEqual([`${origin}/compte/envoi`, `${origin}/compte/recu`]);
+      expect(done.body).toContain('reçu');
+      expect(seen).toEqual([
+        'GET / cookie=',
+        'GET /compte/recherche cookie=compte=2; partout=1',
+        'GET /compte/resultats?q=L%C3%A9a&niveau=5e&go=1 cookie=compte=2; partout=1',
+        'POST /compte/envoi cookie=compte=2; partout=1',
+        'POST /compte/recu cookie=compte=2; partout=1',
+      ]);
+      expect(browser.cookies(origin)).toEqual({ partout: '1', compte: '2' });
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+    }
+  });
+
+  it('sends SameSite=Strict and Lax cookies only as a browser would when another site posts or links to it', async () => {
+    const received: string[] = [];
+    const site = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+      if (url.pathname === '/connexion') {
+        res.setHeader('set-cookie', ['stricte=1; Path=/; SameSite=Strict', 'souple=2; Path=/; SameSite=Lax', 'partout=3; Path=/; SameSite=None; Secure']);
+        return html('<p>connecté</p>');
+      }
+      // Another site (localhost is not 127.0.0.1): a page that posts itself back, and a page linking back.
+      const back = `http://127.0.0.1:${url.searchParams.get('port')}/retour`;
+      if (url.pathname === '/ailleurs-formulaire') {
+        return html(`<form method="post" action="${back}"><input type="hidden" name="SAMLResponse" value="x"></form><script>document.forms[0].submit()</script>`);
+      }
+      if (url.pathname === '/ailleurs-lien') return html(`<a href="${back}">retour</a>`);
+      received.push(`${req.method} ${req.headers.cookie ?? ''}`);
+      return html('<p>retour</p>');
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    const port = (site.address() as AddressInfo).port;
+    try {
+      const browser = new HttpBrowser();
+      await browser.open(`http://127.0.0.1:${port}/connexion`);
+      await browser.open(`http://localhost:${port}/ailleurs-formulaire?port=${port}`);
+      await browser.follow(await browser.open(`http://localhost:${port}/ailleurs-lien?port=${port}`), 'retour');
+      await browser.open(`http://127.0.0.1:${port}/retour`);
+      expect(received).toEqual(['POST partout=3', 'GET souple=2; partout=3', 'GET stricte=1; souple=2; partout=3']);
+    } finally {
+      site.closeAllConnections();
+      await new Promise((resolve) => site.close(resolve));
+    }
   });
 });

@@ -76,6 +76,17 @@ export class HttpBrowser {
     return this.#navigate(formRequest(form, [...values]), page.url);
   }
 
+  /** Follows the page's first link whose text (tags left out) or href matches, as a click on it would. */
+  follow(page: BrowserPage, link: string | RegExp): Promise<BrowserPage> {
+    const matches = (text: string) => (typeof link === 'string' ? text.includes(link) : link.test(text));
+    for (const [, attributeText = '', inner = ''] of page.body.matchAll(/<a\b([^>]*)>([\s\S]*?)<\/a\s*>/gi)) {
+      const href = attributesIn(attributeText).get('href');
+      const text = decodeEntities(inner.replace(/<[^>]*>/g, '')).replace(/\s+/g, ' ').trim();
+      if (href && (matches(text) || matches(href))) return this.#navigate({ method: 'GET', url: new URL(href, page.url), form: {} }, page.url);
+    }
+    throw new Error(`no link matching ${String(link)} on ${page.url.href}`);
+  }
+
   /** The cookies an origin has set that are still live, by name (the most specific path wins). */
   cookies(origin: string | URL): Record<string, string> {
     const jar = this.#jars.get(new URL(origin).origin) ?? new Map<string, Cookie>();
@@ -98,7 +109,7 @@ export class HttpBrowser {
       if (chain.length >= limit) throw new Error(`more than ${limit} requests: ${chain.join(' → ')}`);
       chain.push(request.url.href);
       crossSite ||= initiator !== undefined && siteOf(initiator) !== siteOf(request.url);
-      const response = await this.#fetch(request, crossSite);
+      const response = await this.#fetch(request, initiator, crossSite);
       const body = await response.text();
       last = { response, status: response.status, url: request.url, body };
       const next = nextRequest(request, response, body);
@@ -111,8 +122,10 @@ export class HttpBrowser {
     }
   }
 
-  async #fetch(request: Request, crossSite: boolean): Promise<Response> {
-    const headers = new Headers();
+  async #fetch(request: Request, initiator: URL | undefined, crossSite: boolean): Promise<Response> {
+    const headers = new Headers({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-language': 'fr-FR,fr;q=0.9' });
+    // Browsers name the page a form came from; a server's CSRF check may read it.
+    if (request.method === 'POST' && initiator) headers.set('origin', initiator.origin);
     const cookie = this.#cookieHeader(request, crossSite);
     if (cookie) headers.set('cookie', cookie);
     let body: string | undefined;
