@@ -224,6 +224,20 @@ describe('a provider that cannot be reached', () => {
     }
   });
 
+  it('is unavailable while it answers with a server error', async () => {
+    const failing = http.createServer((_req, res) => res.writeHead(503).end());
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    try {
+      const issuer = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+      const err = await refusal(createOidcUpstream(configFor(issuer)).begin(CALLBACK));
+      expect(err.reason).toBe('unavailable');
+      expect(err.message).toMatch(/HTTP 503/);
+    } finally {
+      failing.closeAllConnections();
+      await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+
   it('is unavailable when it goes away between the login and the callback', async () => {
     const leaving = await startOidcIdp({ users: [pupil], clients: [CLIENT] });
     const provider = createOidcUpstream(configFor(leaving.issuer));

@@ -104,8 +104,6 @@ export async function startOidcIdp(options: OidcIdpOptions): Promise<OidcIdp> {
       };
     },
   } satisfies Configuration);
-  // The provider's expected refusals (a replayed code, a wrong verifier) are answers, not errors to print.
-  (provider as unknown as NodeJS.EventEmitter).on('error', () => undefined);
 
   provider.use(async (ctx, next) => {
     await next();

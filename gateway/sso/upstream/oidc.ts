@@ -178,6 +178,9 @@ function serverFailure(err: unknown): boolean {
 /** Every message down the cause chain, for the logs: openid-client's own are general, its causes say which check failed. */
 function describe(err: unknown): string {
   const messages: string[] = [];
-  for (let e = err; e instanceof Error; e = e.cause) messages.push(e.message);
+  let e = err;
+  for (; e instanceof Error; e = e.cause) messages.push(e.message);
+  // openid-client gives an unexpected answer as the cause: its status is what the logs need.
+  if (e instanceof Response) messages.push(`HTTP ${e.status} from ${e.url}`);
   return messages.join(': ') || String(err);
 }
