@@ -272,7 +272,7 @@ describe('the stand-in and the browser-less client', () => {
     expect(back.stoppedAt?.form.code).toBeTruthy();
     expect(back.chain[0]).toMatch(/\/interaction\//);
     expect(back.chain.at(-1)).toMatch(/\/auth\//);
-    expect(Object.keys(browser.cookies(idp.issuer))).toContain('_session');
+    expect(Object.keys(browser.cookies(idp.issuer))).toContain('idp_session');
   });
 
   it('follows links, submits GET forms to relative actions, re-posts on 307 and keeps cookies to their path', async () => {

@@ -73,7 +73,12 @@ export async function startOidcIdp(options: OidcIdpOptions): Promise<OidcIdp> {
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(clients),
     jwks: { keys: [{ ...(await exportJWK(signing.privateKey)), kid: KID, alg: ALG, use: 'sig' }] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    cookies: {
+      keys: [randomBytes(32).toString('base64url')],
+      // Not oidc-provider's default names, which the gateway's own provider uses: a real browser keeps one
+      // cookie jar per host whatever the port, and both run on 127.0.0.1.
+      names: { session: 'idp_session', interaction: 'idp_interaction', resume: 'idp_interaction_resume' },
+    },
     claims: claimsByScope(options.users),
     // Every released claim in the ID token as well as at userinfo, as ÉduConnect-like providers do.
     conformIdTokenClaims: false,
