@@ -47,7 +47,7 @@ interface HtmlForm {
   readonly submitter?: readonly [string, string];
 }
 
-interface Request {
+interface Navigation {
   readonly method: 'GET' | 'POST';
   readonly url: URL;
   readonly form: Readonly<Record<string, string>>;
@@ -94,7 +94,7 @@ export class HttpBrowser {
     return Object.fromEntries(live.map((c) => [c.name, c.value]));
   }
 
-  async #navigate(first: Request, initiator: URL | undefined): Promise<BrowserPage> {
+  async #navigate(first: Navigation, initiator: URL | undefined): Promise<BrowserPage> {
     const chain: string[] = [];
     const limit = this.options.maxRequests ?? 20;
     let last: Omit<BrowserPage, 'chain' | 'stoppedAt'> | undefined;
@@ -122,7 +122,7 @@ export class HttpBrowser {
     }
   }
 
-  async #fetch(request: Request, initiator: URL | undefined, crossSite: boolean): Promise<Response> {
+  async #fetch(request: Navigation, initiator: URL | undefined, crossSite: boolean): Promise<Response> {
     const headers = new Headers({ accept: 'text/html,application/xhtml+xml,*/*;q=0.8', 'accept-language': 'fr-FR,fr;q=0.9' });
     // Browsers name the page a form came from; a server's CSRF check may read it.
     if (request.method === 'POST' && initiator) headers.set('origin', initiator.origin);
@@ -138,7 +138,7 @@ export class HttpBrowser {
     return response;
   }
 
-  #cookieHeader(request: Request, crossSite: boolean): string {
+  #cookieHeader(request: Navigation, crossSite: boolean): string {
     const jar = this.#jars.get(request.url.origin);
     if (!jar) return '';
     const now = Date.now();
@@ -165,7 +165,7 @@ export class HttpBrowser {
 }
 
 /** Where the browser goes after a response: a redirect's target, or the form a page posts by itself. */
-function nextRequest(request: Request, response: Response, body: string): { request: Request; initiator?: URL } | undefined {
+function nextRequest(request: Navigation, response: Response, body: string): { request: Navigation; initiator?: URL } | undefined {
   const location = response.headers.get('location');
   if (location && response.status >= 300 && response.status < 400) {
     const url = new URL(location, request.url);
@@ -177,7 +177,7 @@ function nextRequest(request: Request, response: Response, body: string): { requ
   return form && { request: formRequest(form, form.fields), initiator: request.url };
 }
 
-function formRequest(form: HtmlForm, fields: readonly (readonly [string, string])[]): Request {
+function formRequest(form: HtmlForm, fields: readonly (readonly [string, string])[]): Navigation {
   if (form.method === 'POST') return { method: 'POST', url: form.action, form: Object.fromEntries(fields) };
   const url = new URL(form.action);
   url.search = new URLSearchParams(fields.map(([n, v]) => [n, v])).toString();
