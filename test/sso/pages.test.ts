@@ -42,7 +42,7 @@ describe('every page', () => {
   it.each(Object.entries(everyPage(HOSTILE)))('%s escapes every value it is given', (_name, { html }) => {
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<img');
-    expect(html).not.toMatch(/onerror=alert\(1\)>(?!&)/);
+    expect(html).not.toMatch(/<[^>]*\sonerror=/);
     expect(html).toContain(ESCAPED.slice(0, 40));
   });
 

@@ -36,7 +36,7 @@ export function loginPage({ serviceName, providers }: { serviceName: string; pro
       body: [
         paragraph('Choisissez le compte avec lequel vous vous connectez. Vous passerez par sa page de connexion, puis vous reviendrez au service.'),
         `<ul class="providers">\n${links}\n</ul>`,
-        `<p class="hint">${escapeHtml('Élèves et responsables légaux utilisent en général ÉduConnect ; les personnels, le compte de leur académie.')}</p>`,
+        `<p class="hint">${escapeHtml('Si vous ne savez pas lequel choisir, demandez à votre établissement.')}</p>`,
       ].join('\n'),
     }),
   };
