@@ -7,15 +7,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import Provider from 'oidc-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { securityHeaders } from '../../gateway/http/security-headers.js';
 import {
   choosePersonPage, errorPage, formPostPage, loggedOutPage, loginPage, logoutConfirmPage, oidcErrorPage, SSO_ERROR_KINDS,
 } from '../../gateway/sso/pages/pages.js';
+import { providerLogoutPages, renderProviderError } from '../../gateway/sso/pages/provider-pages.js';
 import { ssoPageRoutes } from '../../gateway/sso/pages/routes.js';
-import { sendPage } from '../../gateway/sso/pages/send-page.js';
+import { pageSecurityPolicy, sendPage } from '../../gateway/sso/pages/send-page.js';
+import { freePort } from '../support/ports.js';
+import { startRelyingParty, type RelyingParty } from '../support/relying-party.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -237,5 +241,108 @@ describe.skipIf(!hasChromium)(`the SSO pages in a browser${hasChromium ? '' : ` 
     expect(requests.length).toBeGreaterThan(0);
     const allowed = new Set([new URL(pages.url).origin, new URL(idp.url).origin]);
     expect(requests.filter((url) => !allowed.has(new URL(url).origin))).toEqual([]);
+  });
+});
+
+/**
+ * A plain oidc-provider (development login: any login is accepted) whose logout and error pages are the SSO
+ * pages, mounted in express behind helmet as in the gateway, with a test relying party.
+ */
+async function startProviderWithPages(): Promise<{ issuer: string; rp: RelyingParty; close(): Promise<void> }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const rp = await startRelyingParty({ issuer, clientId: 'ent', clientSecret: 'ent-secret-0123456789abcdef', name: 'ENT' });
+  const provider = new Provider(issuer, {
+    clients: [{
+      client_id: 'ent', client_secret: 'ent-secret-0123456789abcdef', client_name: 'ENT du collège',
+      redirect_uris: [rp.redirectUri], post_logout_redirect_uris: [rp.postLogoutRedirectUri],
+    }],
+    cookies: { keys: ['pages-browser-test-cookie-key'] },
+    features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true, ...providerLogoutPages } },
+    renderError: renderProviderError,
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+  });
+  const app = express();
+  const helmet = securityHeaders(issuer);
+  // The development login's form redirects to the relying party, which helmet's form-action 'self' forbids;
+  // it is not one of the SSO pages, so it goes without helmet.
+  app.use(((req, res, next) => (req.path.startsWith('/interaction/') ? next() : helmet(req, res, next))) as RequestHandler);
+  app.use(ssoPageRoutes());
+  app.use(provider.callback() as RequestHandler);
+  const served = app.listen(port, '127.0.0.1');
+  await new Promise((resolve) => served.once('listening', resolve));
+  return {
+    issuer, rp,
+    close: async () => {
+      await rp.close();
+      served.closeAllConnections();
+      await new Promise((resolve) => served.close(resolve));
+    },
+  };
+}
+
+describe.skipIf(!hasChromium)('oidc-provider\'s pages drawn as the SSO pages', () => {
+  let op: Awaited<ReturnType<typeof startProviderWithPages>>;
+  let opBrowser: Browser;
+  let tab: Page;
+  const refused: string[] = [];
+
+  beforeAll(async () => {
+    op = await startProviderWithPages();
+    opBrowser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const opContext = await opBrowser.newContext({ locale: 'fr-FR' });
+    // The development login imports a web font; nothing leaves loopback.
+    await opContext.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    tab = await opContext.newPage();
+    tab.setDefaultTimeout(10_000);
+    tab.on('console', (message) => { if (/Content.Security.Policy|Refused/i.test(message.text())) refused.push(message.text()); });
+  });
+  afterAll(async () => {
+    await opBrowser?.close();
+    await op?.close();
+  });
+
+  it('asks to confirm a logout in French, and its Se déconnecter returns to the relying party despite form-action', async () => {
+    await tab.goto(op.rp.loginUrl);
+    await tab.fill('input[name=login]', 'lea');
+    await tab.fill('input[name=password]', 'any');
+    await tab.click('button:has-text("Sign-in")');
+    await tab.click('button:has-text("Continue")');
+    await tab.waitForURL(`${op.rp.url}/`);
+    expect(await tab.textContent('#status')).toBe('connecté');
+
+    const confirmation = tab.waitForResponse((response) => response.url().startsWith(`${op.issuer}/session/end?`));
+    await tab.goto(op.rp.logoutUrl);
+    const headers = (await confirmation).headers();
+    expect(headers['content-security-policy']).toBe(pageSecurityPolicy([op.rp.postLogoutRedirectUri]));
+    expect(headers['cache-control']).toBe('no-store');
+    expect(await tab.textContent('h1')).toBe('Se déconnecter');
+    expect(await tab.textContent('main p')).toContain('Vous quittez « ENT du collège »');
+    refused.length = 0;
+    await tab.keyboard.press('Tab');
+    expect(await tab.evaluate(() => document.activeElement?.textContent)).toBe('Se déconnecter');
+    await tab.keyboard.press('Enter');
+    await tab.waitForURL(`${op.rp.postLogoutRedirectUri}**`);
+    expect(await tab.textContent('#status')).toBe('non connecté');
+    expect(refused).toEqual([]);
+  });
+
+  it('says the person is signed out when the service gave no return address', async () => {
+    const response = await tab.goto(`${op.issuer}/session/end/success?client_id=ent`);
+    expect(response!.headers()['content-security-policy']).toBe(pageSecurityPolicy());
+    expect(await tab.textContent('h1')).toBe('Vous êtes déconnecté');
+    expect(await tab.textContent('main p')).toBe('Vous êtes déconnecté de « ENT du collège ».');
+  });
+
+  it('shows its errors in French with the provider\'s status, the code escaped', async () => {
+    const response = await tab.goto(`${op.issuer}/auth?client_id=nobody&response_type=code&scope=openid&redirect_uri=${encodeURIComponent('https://x.example/<b>')}`);
+    expect(response!.status()).toBe(400);
+    expect(response!.headers()['content-security-policy']).toBe(pageSecurityPolicy());
+    expect(await tab.textContent('h1')).toBe('La demande de connexion n’a pas pu aboutir');
+    expect(await tab.textContent('dd code')).toBe('invalid_client');
+    expect(await tab.locator('b').count()).toBe(0);
   });
 });
