@@ -52,7 +52,7 @@ export interface RelyingParty {
   logoutTokens(): JWTPayload[];
   /** The last token endpoint response. */
   readonly lastTokenResponse: oidc.TokenEndpointResponse | undefined;
-  /** The last error the authorization response carried, such as access_denied. */
+  /** The error of the last callback, such as access_denied (from the provider) or callback_failed (a check here). */
   readonly lastCallbackError: { error: string; error_description: string | undefined } | undefined;
   close(): Promise<void>;
 }
@@ -152,6 +152,7 @@ export async function startRelyingParty(options: RelyingPartyOptions): Promise<R
     const state = current.searchParams.get('state') ?? '';
     const login = pending.get(state);
     pending.delete(state);
+    lastCallbackError = undefined;
     const error = current.searchParams.get('error');
     if (error) {
       lastCallbackError = { error, error_description: current.searchParams.get('error_description') ?? undefined };
