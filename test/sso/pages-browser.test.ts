@@ -320,7 +320,7 @@ describe.skipIf(!hasChromium)('oidc-provider\'s pages drawn as the SSO pages', (
     expect(headers['content-security-policy']).toBe(pageSecurityPolicy([op.rp.postLogoutRedirectUri]));
     expect(headers['cache-control']).toBe('no-store');
     expect(await tab.textContent('h1')).toBe('Se déconnecter');
-    expect(await tab.textContent('main p')).toContain('Vous quittez « ENT du collège »');
+    expect(await tab.textContent('main p')).toContain('Vous quittez « ENT du collège »');
     refused.length = 0;
     await tab.keyboard.press('Tab');
     expect(await tab.evaluate(() => document.activeElement?.textContent)).toBe('Se déconnecter');
@@ -334,7 +334,7 @@ describe.skipIf(!hasChromium)('oidc-provider\'s pages drawn as the SSO pages', (
     const response = await tab.goto(`${op.issuer}/session/end/success?client_id=ent`);
     expect(response!.headers()['content-security-policy']).toBe(pageSecurityPolicy());
     expect(await tab.textContent('h1')).toBe('Vous êtes déconnecté');
-    expect(await tab.textContent('main p')).toBe('Vous êtes déconnecté de « ENT du collège ».');
+    expect(await tab.textContent('main p')).toBe('Vous êtes déconnecté de « ENT du collège ».');
   });
 
   it('shows its errors in French with the provider\'s status, the code escaped', async () => {

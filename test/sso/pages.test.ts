@@ -156,12 +156,12 @@ describe('the logout pages', () => {
     expect(html).toContain('<input type="hidden" name="xsrf" value="s3cr3t">');
     expect(html).toContain('<button type="submit" class="button" name="logout" value="yes">Se déconnecter</button>');
     expect(html).toContain('<button type="submit" class="button secondary">Rester connecté</button>');
-    expect(html).toContain('Vous quittez « Pronote »');
+    expect(html).toContain('Vous quittez « Pronote »');
     expect(logoutConfirmPage({ action: '/oauth/logout/confirm', xsrf: 'x' }).html).toContain('Vous quittez le service.');
   });
 
   it('say the person is signed out, naming the service when known', () => {
-    expect(loggedOutPage({ serviceName: 'Pronote' }).html).toContain('Vous êtes déconnecté de « Pronote ».');
+    expect(loggedOutPage({ serviceName: 'Pronote' }).html).toContain('Vous êtes déconnecté de « Pronote ».');
     expect(loggedOutPage().html).toContain('<p>Vous êtes déconnecté.</p>');
   });
 });

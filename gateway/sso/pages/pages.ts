@@ -15,8 +15,8 @@ export interface ProviderLink {
   readonly href: string;
 }
 
-/** The service's name as a phrase: « Pronote » or, when the service is not known, a neutral wording. */
-const serviceOrDefault = (serviceName: string | undefined) => (serviceName ? `« ${serviceName} »` : 'le service');
+/** The service's name as a phrase, in guillemets held to it by no-break spaces, or a neutral wording when unknown. */
+const serviceOrDefault = (serviceName: string | undefined) => (serviceName ? `« ${serviceName} »` : 'le service');
 
 const paragraph = (text: string) => `<p>${escapeHtml(text)}</p>`;
 
@@ -178,7 +178,7 @@ export function formPostPage({ action, fields }: { action: string; fields: Reado
     html: layout({
       title: 'Connexion en cours',
       autosubmit: true,
-      body: `${paragraph('Vous êtes dirigé vers la page de connexion. Si rien ne se passe, appuyez sur « Continuer ».')}
+      body: `${paragraph('Vous êtes dirigé vers la page de connexion. Si rien ne se passe, appuyez sur « Continuer ».')}
 <form method="post" action="${escapeHtml(safeTarget(action, 'the form action'))}" data-autosubmit>
 ${hidden}
 <button type="submit" class="button">Continuer</button>
@@ -206,14 +206,14 @@ export function logoutConfirmPage({ serviceName, action, xsrf }: { serviceName?:
 <button type="submit" class="button secondary">Rester connecté</button>
 </div>
 </form>
-<p class="hint">${escapeHtml('Sur un ordinateur partagé, choisissez « Se déconnecter ».')}</p>`,
+<p class="hint">${escapeHtml('Sur un ordinateur partagé, choisissez « Se déconnecter ».')}</p>`,
     }),
   };
 }
 
 /** oidc-provider's page after a logout that names no post_logout_redirect_uri (postLogoutSuccessSource). */
 export function loggedOutPage({ serviceName }: { serviceName?: string } = {}): Page {
-  const from = serviceName ? `Vous êtes déconnecté de « ${serviceName} ».` : 'Vous êtes déconnecté.';
+  const from = serviceName ? `Vous êtes déconnecté de « ${serviceName} ».` : 'Vous êtes déconnecté.';
   return {
     status: 200,
     html: layout({
