@@ -136,6 +136,16 @@ describe('a fetch client', () => {
     expect(session!.sid).toEqual(expect.any(String));
     expect(sansBrowser.lastTokenResponse).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), id_token: expect.any(String), access_token: expect.any(String) });
   });
+
+  it('stays signed out and keeps the provider\'s error when the person cancels the login', async () => {
+    const client = fetchClient();
+    const login = await client.go(sansBrowser.loginUrl);
+    const abort = /href="([^"]*\/abort)"/.exec(await login.response.text())![1]!;
+    const back = await client.go(new URL(abort, login.url).href);
+    expect([back.url.split('?')[0], back.response.status]).toEqual([sansBrowser.redirectUri, 400]);
+    expect(await back.response.text()).toContain('<p id="error">access_denied</p>');
+    expect(sansBrowser.lastCallbackError).toMatchObject({ error: 'access_denied' });
+  });
 });
 
 describe('back-channel logout tokens', () => {
