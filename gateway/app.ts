@@ -31,6 +31,9 @@ import { syncJobRoutes } from './feeds/jobs/routes.js';
 import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
 import { startLocalSchedules } from './sync/jobs/schedules.js';
 import type { SyncConfig } from './config/sync-config.js';
+import type { SsoConfig } from './sso/config.js';
+import { createSso } from './sso/sso.js';
+import { ssoPageRoutes } from './sso/pages/routes.js';
 
 export interface Gateway {
   readonly app: Express;
@@ -45,7 +48,7 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export async function createGateway(config: Config, options: { logger?: Logger; syncConfig?: SyncConfig } = {}): Promise<Gateway> {
+export async function createGateway(config: Config, options: { logger?: Logger; syncConfig?: SyncConfig; ssoConfig?: SsoConfig } = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
@@ -68,7 +71,8 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
 
     // Loaded here only: oidc-provider warns at import on Node 20, which commands that do not serve never need to say.
     const { createAuthorizationServer } = await import('./auth/authorization-server.js');
-    const auth = await createAuthorizationServer({ config, db: store.db, logger });
+    const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger });
+    const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration });
     cleanups.push(() => auth.close());
     const cursorKey = await loadCursorKey(store.db);
 
@@ -81,7 +85,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     }
 
     let closing = false;
-    const app = buildApp(config, { store, auth, cursorKey, jobs, redis, logger, isClosing: () => closing });
+    const app = buildApp(config, { store, auth, ssoRoutes: sso.routes(auth), cursorKey, jobs, redis, logger, isClosing: () => closing });
     let server: http.Server | undefined;
 
     return {
@@ -120,6 +124,8 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
 interface Parts {
   store: Store;
   auth: AuthorizationServer;
+  /** The SSO login pages and upstream callbacks (/sso/…). */
+  ssoRoutes: express.Router;
   /** Signs the API's cursors (gateway/http/paging.ts). */
   cursorKey: Buffer;
   jobs: SyncJobs;
@@ -128,7 +134,7 @@ interface Parts {
   isClosing: () => boolean;
 }
 
-function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger, isClosing }: Parts): Express {
+function buildApp(config: Config, { store, auth, ssoRoutes, cursorKey, jobs, redis, logger, isClosing }: Parts): Express {
   const app = express();
   app.locals.cursorKey = cursorKey;
   app.disable('x-powered-by');
@@ -140,6 +146,8 @@ function buildApp(config: Config, { store, auth, cursorKey, jobs, redis, logger,
   app.use(securityHeaders(config.publicUrl));
   // The authorization server parses its own bodies: it comes before any body parser.
   app.use(auth.handler);
+  app.use(ssoPageRoutes());
+  app.use(ssoRoutes);
   app.use(healthRoutes(store.db, redis, isClosing));
   app.use(metrics.routes);
   const document = loadOpenApiDocument(config.publicUrl);

@@ -16,6 +16,8 @@ import { contactOf, DETAIL_ATTRIBUTES, functionsOf, subjectsByGroup, taughtSubje
 import { validEmail } from '../kit/contacts.js';
 
 export const SOURCE = 'aaf';
+/** The source of a pupil's id in its establishment's base (ENTEleveStructRattachId), the FrEduVecteur join key. */
+export const SCHOOL_SOURCE = 'siecle';
 
 export interface AafStructure {
   jointure: string;
@@ -50,7 +52,7 @@ export const AAF_ATTRIBUTES = [
   'ENTEtablissementContrat', 'street', 'postalCode', 'l', 'ENTServAcAcademie', 'ENTServAcCodeAcademie',
   'ENTMatJointure', 'ENTLibelleMatiere', 'ENTMefJointure', 'ENTLibelleMef',
   'sn', 'ENTPersonNom', 'givenName', 'ENTPersonPrenom', 'ENTPersonDateNaissance', 'mail', 'ENTPersonMail',
-  'ENTPersonStructRattach', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau', 'ENTEleveNivFormation',
+  'ENTPersonStructRattach', 'ENTEleveStructRattachId', 'ENTEleveINE', 'ENTEleveMEF', 'ENTEleveLibelleMEF', 'ENTEleveNiveau', 'ENTEleveNivFormation',
   'ENTEleveClasses', 'ENTPersonClasses', 'ENTEleveGroupes', 'ENTPersonGroupes', 'ENTEleveCodeEnseignements',
   'ENTElevePersRelEleve', 'ENTEleveAutoriteParentale',
   'PersEducNatPresenceDevantEleves', 'ENTPersonCategorieEnseignant', 'ENTPersonFonctions',
@@ -257,7 +259,9 @@ export function pupilOf(request: AafRequest, position: SourcePosition, dictionar
   const { birthDate, problems } = birthDateOf(first(request, 'ENTPersonDateNaissance'), position);
   const { placement, problems: levelProblems } = pupilPlacement(request, dictionaries, position);
   const guardians = guardiansNamed(request, position);
-  const record = { ...pupilFields(request), ...placement, ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id } };
+  // The pupil's id in its establishment's SIECLE (or BE1D) base is what FrEduVecteur carries, with the UAI.
+  const schoolId = first(request, 'ENTEleveStructRattachId');
+  const record = { ...pupilFields(request), ...placement, ...(birthDate ? { birthDate } : {}), ...names, sourceIds: { [SOURCE]: request.id, ...(schoolId ? { [SCHOOL_SOURCE]: schoolId } : {}) } };
   const person: StructuredOperation = { structure, operation: { entity: 'person', record, position } };
   return {
     operations: [

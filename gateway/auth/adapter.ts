@@ -68,6 +68,26 @@ export class OidcPayloadAdapter implements Adapter {
  * algorithm (HS*, client_secret_jwt, symmetric encryption) that would use the secret as a key.
  */
 export function clientMetadata(row: ApiClient): AdapterPayload {
+  const credentials = row.auth_method === 'private_key_jwt'
+    ? { jwks: row.jwks as AdapterPayload['jwks'] }
+    : { client_secret: row.secret_hash ?? undefined };
+  if (row.kind === 'relying-party') {
+    return {
+      client_id: row.client_id,
+      client_name: row.name,
+      grant_types: ['authorization_code', ...(row.refresh_tokens ? ['refresh_token'] : [])],
+      response_types: ['code'],
+      redirect_uris: row.redirect_uris,
+      post_logout_redirect_uris: row.post_logout_redirect_uris,
+      ...(row.backchannel_logout_uri ? { backchannel_logout_uri: row.backchannel_logout_uri, backchannel_logout_session_required: true } : {}),
+      subject_type: 'pairwise',
+      token_endpoint_auth_method: row.auth_method,
+      scope: row.scopes.join(' '),
+      perimeter: row.perimeter,
+      all_roles: row.all_roles,
+      ...credentials,
+    };
+  }
   return {
     client_id: row.client_id,
     client_name: row.name,
@@ -76,9 +96,7 @@ export function clientMetadata(row: ApiClient): AdapterPayload {
     redirect_uris: [],
     token_endpoint_auth_method: row.auth_method,
     scope: row.scopes.join(' '),
-    ...(row.auth_method === 'private_key_jwt'
-      ? { jwks: row.jwks as AdapterPayload['jwks'] }
-      : { client_secret: row.secret_hash ?? undefined }),
+    ...credentials,
   };
 }
 

@@ -1,7 +1,8 @@
 // The gateway's one authorization server, built on panva's oidc-provider: API clients get short-lived JWT
 // access tokens (client credentials, `client_secret_basic` or `private_key_jwt`) for the API audience
-// `${publicUrl}/v1`; the authorization-code flow stays configured for the SSO work to come. The issuer is the
-// public URL itself; discovery is at the root and the provider's endpoints under /oauth/.
+// `${publicUrl}/v1`; relying parties log people in with the authorization code flow, whose accounts, claims and
+// pages gateway/sso/ supplies (`sso`). The issuer is the public URL itself; discovery is at the root and the
+// provider's endpoints under /oauth/.
 import type { RequestHandler } from 'express';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { createLocalJWKSet } from 'jose';
@@ -17,7 +18,7 @@ import { verifyClientSecret } from './client-secret.js';
 import { CLIENT_ASSERTION_ALGS } from './clients.js';
 import { findActiveClientRow } from '../store/api-clients.js';
 import { keysFingerprint, loadKeys, publicJwks, SIGNING_ALG, type KeyMaterial } from './keys.js';
-import { SCOPES, type Caller } from './scopes.js';
+import { SCOPES, SSO_SCOPES, type Caller } from './scopes.js';
 
 export type AuthLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
@@ -31,6 +32,11 @@ export interface AuthorizationServerOptions {
   readonly clientCacheMs?: number;
   /** Clock for the bearer check's client cache (ms since epoch); tests freeze it. */
   readonly now?: () => number;
+  /**
+   * What SSO supplies (gateway/sso/provider-configuration.ts): accounts, claims, interactions, logout pages.
+   * Without it nobody can log in: the authorization endpoint has no interaction to offer.
+   */
+  readonly sso?: Partial<Configuration>;
 }
 
 export interface AuthorizationServer {
@@ -50,6 +56,8 @@ export interface AuthorizationServer {
   readonly issuer: string;
   /** The API's audience, `${publicUrl}/v1`. */
   readonly audience: string;
+  /** Makes a request look as if it came to the public URL (what the provider derives its URLs and cookies from). */
+  pinToPublicUrl(req: import('express').Request): void;
 }
 
 /** Where oidc-provider's endpoints live, below the issuer. */
@@ -93,7 +101,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   let lastKeyMissRefresh = 0;
 
   function build(keys: KeyMaterial): ServingState {
-    const provider = createProvider({ issuer, audience, keys, db, logger, ttlSeconds: config.accessTokenTtlSeconds });
+    const provider = createProvider({ issuer, audience, keys, db, logger, ttlSeconds: config.accessTokenTtlSeconds, sso: options.sso });
     return {
       keys,
       fingerprint: keysFingerprint(keys),
@@ -133,13 +141,18 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
       next();
       return;
     }
-    // Every URL the provider derives (discovery, redirects, the audiences it accepts in client assertions) is
-    // taken from the request; pin it to the public URL so it matches the issuer behind any proxy.
+    pinToPublicUrl(req);
+    state.callback(req, res).catch(next);
+  };
+
+  // Every URL the provider derives (discovery, redirects, the audiences it accepts in client assertions) and
+  // whether its cookies are secure are taken from the request; pin it to the public URL so it matches the
+  // issuer behind any proxy.
+  function pinToPublicUrl(req: import('express').Request): void {
     req.headers['x-forwarded-proto'] = publicUrl.protocol.slice(0, -1);
     req.headers['x-forwarded-host'] = publicUrl.host;
     if (mountPath) req.baseUrl = mountPath;
-    state.callback(req, res).catch(next);
-  };
+  }
 
   const bearer = createBearerAuthenticator({
     issuer,
@@ -174,6 +187,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
     },
     issuer,
     audience,
+    pinToPublicUrl,
   };
 }
 
@@ -184,9 +198,10 @@ interface ProviderSetup {
   db: Kysely<Database>;
   logger: AuthLogger;
   ttlSeconds: number;
+  sso: Partial<Configuration> | undefined;
 }
 
-function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: ProviderSetup): Provider {
+function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso }: ProviderSetup): Provider {
   const currentKid = keys.signingKeys[0]?.kid;
   const configuration: Configuration = {
     adapter: createAdapterFactory(db),
@@ -194,7 +209,7 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
     cookies: { keys: [...keys.cookieKeys] },
     // API scopes are listed here too: oidc-provider only refuses a requested scope the client lacks
     // (`invalid_scope`) when the scope is one of these.
-    scopes: ['openid', 'offline_access', ...SCOPES],
+    scopes: [...SSO_SCOPES, ...SCOPES],
     clientAuthMethods: ['client_secret_basic', 'private_key_jwt'],
     clientDefaults: {
       grant_types: ['client_credentials'],
@@ -213,7 +228,7 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
       requestObjectSigningAlgValues: [...CLIENT_ASSERTION_ALGS],
     },
     routes: { ...OAUTH_ROUTES },
-    // The code flow only (no implicit or hybrid): what the SSO work will use, with PKCE.
+    // The code flow only (no implicit or hybrid), with PKCE (required by the SSO configuration).
     responseTypes: ['code'],
     ttl: {
       AccessToken: ttlSeconds,
@@ -226,9 +241,9 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
       RefreshToken: 8 * 3600,
     },
     features: {
+      ...sso?.features,
       clientCredentials: { enabled: true },
-      // No interactions yet: the authorization-code flow stays configured (response types, PAR, end session)
-      // but its login/consent pages come with the SSO work, which sets `interactions.url`.
+      // Login pages are SSO's (interactions.url), never oidc-provider's development ones.
       devInteractions: { enabled: false },
       // The API checks plain bearer tokens only; sender-constrained (DPoP) tokens would need proof checks there.
       dPoP: { enabled: false },
@@ -254,8 +269,8 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
     // own pages (/occupancy) may: their requests are same-origin (the browser still sends `Origin` on a POST),
     // from the public URL or from the host the browser asked for.
     clientBasedCORS: (ctx, origin) => origin === new URL(issuer).origin || (URL.canParse(origin) && new URL(origin).host === ctx.req.headers.host),
-    // TODO: until the SSO issue adds accounts (ÉduConnect federation), nobody can log in.
     findAccount: async () => undefined,
+    ...withoutFeatures(sso),
   };
 
   const provider = new Provider(issuer, configuration);
@@ -284,6 +299,12 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds }: Prov
   // Koa prints unhandled errors to stderr by default; route them to the logger instead.
   (provider as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'authorization server error'));
   return provider;
+}
+
+function withoutFeatures(configuration: Partial<Configuration> | undefined): Partial<Configuration> {
+  if (!configuration) return {};
+  const { features: _features, ...rest } = configuration;
+  return rest;
 }
 
 /**

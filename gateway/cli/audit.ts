@@ -24,27 +24,28 @@ function uai(value: string): string {
 
 export function auditCommand(): Command {
   return new Command('audit')
-    .description('Show the audit log of personal-data reads (client, establishment, entity, count, time), newest first.')
+    .description('Show the audit log, newest first: personal-data reads (client, establishment, entity, count) and SSO events (logins, links to roster people, claims released to a service).')
     .option('--client <clientId>', 'only this API client')
     .option('--uai <uai>', 'only this establishment', uai)
+    .option('--action <action>', 'only this action: read, sso.login, sso.link or sso.claims')
     .option('--since <instant>', 'only reads at or after this date or instant', instant)
     .option('--limit <n>', 'at most this many entries (default 100)', positive, 100)
     .option('--json', 'the entries as one JSON array')
-    .action(async (options: { client?: string; uai?: string; since?: Date; limit: number; json?: boolean }) => {
+    .action(async (options: { client?: string; uai?: string; action?: string; since?: Date; limit: number; json?: boolean }) => {
       const rows = await withStore((store) =>
-        readAudit(store.db, { clientId: options.client, uai: options.uai, since: options.since, limit: options.limit }));
+        readAudit(store.db, { clientId: options.client, uai: options.uai, action: options.action, since: options.since, limit: options.limit }));
       if (options.json) {
         process.stdout.write(JSON.stringify(rows.map((row) => ({
-          at: row.at.toISOString(), clientId: row.client_id, uai: row.uai, entity: row.entity, count: row.count, requestId: row.request_id,
+          at: row.at.toISOString(), action: row.action, clientId: row.client_id, uai: row.uai, entity: row.entity, count: row.count, requestId: row.request_id, ...(row.detail ? { detail: row.detail } : {}),
         }))) + '\n');
         return;
       }
       if (rows.length === 0) {
-        process.stdout.write('no personal-data reads recorded for this filter\n');
+        process.stdout.write('nothing recorded for this filter\n');
         return;
       }
-      const table = outputTable(['at', 'client', 'uai', 'entity', 'count', 'request']);
-      for (const row of rows) table.push([row.at.toISOString(), row.client_id, row.uai ?? '', row.entity, row.count, row.request_id ?? '']);
+      const table = outputTable(['at', 'action', 'client', 'uai', 'entity', 'count', 'request']);
+      for (const row of rows) table.push([row.at.toISOString(), row.action, row.client_id, row.uai ?? '', row.entity, row.count, row.request_id ?? '']);
       process.stdout.write(table.toString() + '\n');
     });
 }

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { demoBanner, ensureDemoData } from '../demo/seed.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/db.js';
+import { loadSsoConfig } from '../sso/config.js';
 import { loadSyncSettings } from '../sync/jobs/service.js';
 import { fail } from './context.js';
 
@@ -28,6 +29,7 @@ Environment:
   DATABASE_URL     PostgreSQL server; without it, embedded PostgreSQL in PASSERELLE_DATA_DIR (default ./data)
   REDIS_URL        Redis server (checked by /ready); with it, sync jobs run in passerelle worker, without, here
   PASSERELLE_SYNC_CONFIG  scheduled pulls and pushes and where exports go (deploy/sync-config.example.yaml)
+  PASSERELLE_SSO_CONFIG   the identity providers people log in with (deploy/sso-config.example.yaml)
   PUBLIC_URL       base URL clients reach the gateway at (token issuer, links); default http://localhost:PORT
   DEMO_DATA        load demo data into an empty store (default: true on the embedded default)
   LOG_LEVEL        pino level (default info)
@@ -42,7 +44,7 @@ Environment:
 
 /** One gateway in this process; the primary (or the only process) also sees to the demo data. */
 async function serveHere(config: Config, primary: boolean): Promise<void> {
-  const gateway = await createGateway(config, { syncConfig: loadSyncSettings() });
+  const gateway = await createGateway(config, { syncConfig: loadSyncSettings(), ssoConfig: await loadSsoConfig(config.publicUrl) });
   const shutdown = (signal: string) => {
     gateway.logger.info({ signal }, 'shutting down');
     gateway.close().then(() => process.exit(0), (err) => {

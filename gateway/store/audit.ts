@@ -8,11 +8,16 @@ export interface AuditEntry {
   entity: string;
   count: number;
   requestId: string | null;
+  /** What happened: `read` (the default) or an SSO event (`sso.login`, `sso.link`, `sso.claims`). */
+  action?: string;
+  /** What the action needs said beyond the columns (provider, scopes, claims released); never personal data. */
+  detail?: Record<string, unknown>;
 }
 
 export async function appendAudit(db: Kysely<Database>, entries: AuditEntry[]): Promise<void> {
   const rows = entries.filter((e) => e.count > 0).map((e) => ({
     client_id: e.clientId, uai: e.uai, entity: e.entity, count: e.count, request_id: e.requestId,
+    ...(e.action ? { action: e.action } : {}), ...(e.detail ? { detail: JSON.stringify(e.detail) } : {}),
   }));
   if (rows.length) await db.insertInto('audit_log').values(rows).execute();
 }
@@ -84,6 +89,7 @@ export function groupCommitAudit(db: Kysely<Database>, options: { maxEntries?: n
 
 export interface AuditFilter {
   clientId?: string;
+  action?: string;
   uai?: string;
   since?: Date;
   limit: number;
@@ -93,6 +99,7 @@ export async function readAudit(db: Kysely<Database>, filter: AuditFilter) {
   let query = db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.clientId) query = query.where('client_id', '=', filter.clientId);
   if (filter.uai) query = query.where('uai', '=', filter.uai);
+  if (filter.action) query = query.where('action', '=', filter.action);
   if (filter.since) query = query.where('at', '>=', filter.since);
   return query.execute();
 }

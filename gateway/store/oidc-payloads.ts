@@ -39,6 +39,17 @@ export function findOidcPayload(
     .executeTakeFirst();
 }
 
+/** Removes the unexpired payload and returns it: of two concurrent takers, one only gets it. */
+export async function takeOidcPayload(db: Kysely<Database>, model: string, id: string): Promise<unknown> {
+  const row = await db.deleteFrom('oidc_payload')
+    .where('model', '=', model)
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', sql<Date>`now()`)]))
+    .returning('payload')
+    .executeTakeFirst();
+  return row?.payload;
+}
+
 export async function consumeOidcPayload(db: Kysely<Database>, model: string, id: string): Promise<void> {
   await db.updateTable('oidc_payload').set({ consumed_at: sql`now()` }).where('model', '=', model).where('id', '=', id).execute();
 }

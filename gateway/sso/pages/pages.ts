@@ -154,14 +154,19 @@ const ERRORS: Readonly<Record<SsoErrorKind, ErrorText>> = {
 
 export const SSO_ERROR_KINDS = Object.keys(ERRORS) as readonly SsoErrorKind[];
 
-/** Never throws: a retryHref that is neither a path nor an http(s) URL is left out. */
-export function errorPage(kind: SsoErrorKind, { retryHref, serviceName }: { retryHref?: string; serviceName?: string } = {}): Page {
+/**
+ * Never throws: a retryHref or abortHref that is neither a path nor an http(s) URL is left out. `abortHref` ends
+ * the login and takes the person back to the service, which is told the login did not happen.
+ */
+export function errorPage(kind: SsoErrorKind, { retryHref, abortHref, serviceName }: { retryHref?: string; abortHref?: string; serviceName?: string } = {}): Page {
   const { status, title, explanation } = ERRORS[kind];
   const service = serviceName ? paragraph(`Service demandé : ${serviceName}.`) : '';
-  const retry = retryHref && isSafeTarget(retryHref) ? `<p><a class="button" href="${escapeHtml(retryHref)}">Recommencer</a></p>` : '';
+  const retry = retryHref && isSafeTarget(retryHref) ? `<a class="button" href="${escapeHtml(retryHref)}">Recommencer</a>` : '';
+  const abort = abortHref && isSafeTarget(abortHref) ? `<a class="button secondary" href="${escapeHtml(abortHref)}">Retour au service</a>` : '';
+  const actions = retry || abort ? `<p class="actions">${[retry, abort].filter(Boolean).join(' ')}</p>` : '';
   return {
     status,
-    html: layout({ title, body: [...explanation.map(paragraph), service, retry].filter(Boolean).join('\n') }),
+    html: layout({ title, body: [...explanation.map(paragraph), service, actions].filter(Boolean).join('\n') }),
   };
 }
 

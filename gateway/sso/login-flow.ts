@@ -1,0 +1,262 @@
+// The login a relying party asks for, from the gateway's side: the login page (which upstream provider), the
+// trip upstream and back, the link to roster people, the choice of role when there are several, and the end of
+// the interaction, which oidc-provider then turns into a code for the relying party. Every step's state is in
+// the store (oidc_payload), so two gateway replicas serve the same login.
+import express, { Router, type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import type { Logger } from 'pino';
+import { todayInParis } from '../http/date-range.js';
+import { perimeterCovers } from '../perimeter/visibility.js';
+import { appendAudit } from '../store/audit.js';
+import { countLogins, linkedPeople } from '../store/sso/accounts.js';
+import { deleteOidcPayload, findOidcPayload, takeOidcPayload, upsertOidcPayload } from '../store/oidc-payloads.js';
+import { establishmentsOf, type SsoEstablishment } from '../store/sso/people.js';
+import type { Database } from '../store/tables.js';
+import { placeOf } from './claims.js';
+import type { ProviderConfig } from './config.js';
+import { identityOf } from './identity.js';
+import { accountIdOf, choicesOf, linkIdentity, type Choice } from './linking.js';
+import { choosePersonPage, errorPage, formPostPage, loginPage, type SsoErrorKind } from './pages/pages.js';
+import { sendPage } from './pages/send-page.js';
+import { claimsClientOf, interactionPath } from './provider-configuration.js';
+import { UpstreamError, type UpstreamProvider } from './upstream/upstream.js';
+
+export interface Upstream {
+  readonly config: ProviderConfig;
+  readonly provider: UpstreamProvider;
+}
+
+export interface LoginFlowOptions {
+  readonly db: Kysely<Database>;
+  readonly publicUrl: string;
+  readonly upstreams: readonly Upstream[];
+  /** The authorization server's provider now (it is replaced when keys rotate). */
+  readonly provider: () => Provider;
+  /** Makes a request look as if it came to the public URL, as the provider expects. */
+  readonly pinToPublicUrl: (req: Request) => void;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+}
+
+/** A trip upstream, kept under its state until the callback takes it (once). */
+interface UpstreamLogin { uid: string; provider: string; clientId: string; saved: Record<string, unknown> }
+/** The outcome of the trip, kept under the interaction until the login ends. */
+interface LoginResult { accountId: string; provider: string; choices: ChoiceOffer[] }
+interface ChoiceOffer { key: string; role: Choice['role']; uai: string | null; label: string }
+
+const UPSTREAM_LOGIN = 'SsoUpstreamLogin';
+const LOGIN_RESULT = 'SsoLoginResult';
+/** As long as oidc-provider keeps the interaction. */
+const STEP_TTL_SECONDS = 600;
+const ROLE_LABELS: Record<Choice['role'], string> = { pupil: 'Élève', parent: 'Parent', teacher: 'Enseignant ou enseignante', staff: 'Personnel' };
+
+export function loginFlowRoutes(options: LoginFlowOptions): Router {
+  const { db, publicUrl, upstreams, logger } = options;
+  const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 });
+  const callbackUrl = (id: string) => `${publicUrl}/sso/callback/${id}`;
+  const upstreamOf = (id: string) => upstreams.find((u) => u.config.id === id);
+
+  // Everything the provider reads (cookies, secure flag) as it would on /oauth.
+  router.use('/sso', (req, _res, next) => {
+    options.pinToPublicUrl(req);
+    next();
+  });
+
+  router.get('/sso/interaction/:uid', handle(async (req, res) => {
+    const details = await options.provider().interactionDetails(req, res);
+    const client = await options.provider().Client.find(String(details.params.client_id));
+    const serviceName = client?.clientName ?? 'ce service';
+    if (details.prompt.name !== 'login') {
+      // Relying parties are granted what they are registered for (provider-configuration.ts): no consent page.
+      await options.provider().interactionFinished(req, res, { consent: {} }, { mergeWithLastSubmission: true });
+      return;
+    }
+    if (details.prompt.reasons.includes('outside_perimeter') && details.session?.accountId) {
+      sendPage(res, errorPage('not-for-this-service', { serviceName, abortHref: `${interactionPath(publicUrl, details.uid)}/abort` }));
+      return;
+    }
+    if (!upstreams.length) {
+      sendPage(res, errorPage('no-provider', { serviceName }));
+      return;
+    }
+    sendPage(res, loginPage({
+      serviceName,
+      providers: upstreams.map((u) => ({ name: u.config.name, href: `${interactionPath(publicUrl, details.uid)}/upstream/${u.config.id}` })),
+    }));
+  }));
+
+  router.get('/sso/interaction/:uid/upstream/:provider', handle(async (req, res) => {
+    const details = await options.provider().interactionDetails(req, res);
+    const upstream = upstreamOf(String(req.params.provider));
+    if (!upstream) {
+      sendPage(res, errorPage('expired', { retryHref: interactionPath(publicUrl, details.uid) }));
+      return;
+    }
+    const start = await upstream.provider.begin(callbackUrl(upstream.config.id));
+    const login: UpstreamLogin = { uid: details.uid, provider: upstream.config.id, clientId: String(details.params.client_id), saved: { ...start.saved } };
+    await upsertOidcPayload(db, { model: UPSTREAM_LOGIN, id: start.state, payload: login, grant_id: null, user_code: null, uid: details.uid, expires_at: new Date(Date.now() + STEP_TTL_SECONDS * 1000) });
+    if (start.step.kind === 'redirect') {
+      res.redirect(303, start.step.url);
+      return;
+    }
+    sendPage(res, formPostPage({ action: start.step.action, fields: start.step.fields }), { formTargets: [new URL(start.step.action).origin] });
+  }));
+
+  // The way back from upstream: a redirect (OIDC) or a form the identity provider's page posts (SAML). No cookie
+  // comes with a cross-site POST: the state alone finds the login, once.
+  router.all('/sso/callback/:provider', form, handle(async (req, res) => {
+    const upstream = upstreamOf(String(req.params.provider));
+    const fields = (req.body ?? {}) as Record<string, string>;
+    const state = typeof req.query.state === 'string' ? req.query.state : typeof fields.RelayState === 'string' ? fields.RelayState : undefined;
+    const login = upstream && state ? (await takeOidcPayload(db, UPSTREAM_LOGIN, state)) as UpstreamLogin | undefined : undefined;
+    if (!upstream || !login || login.provider !== upstream.config.id) {
+      sendPage(res, errorPage('expired', {}));
+      return;
+    }
+    const retryHref = interactionPath(publicUrl, login.uid);
+    const abortHref = `${retryHref}/abort`;
+    let assertion;
+    try {
+      assertion = await upstream.provider.finish({ url: new URL(req.originalUrl, publicUrl), form: stringFields(fields) }, login.saved, callbackUrl(upstream.config.id));
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      logger.warn({ provider: upstream.config.id, reason: error.reason, err: error.message }, 'upstream login not accepted');
+      sendPage(res, errorPage(`upstream-${error.reason}` as SsoErrorKind, { retryHref, abortHref }));
+      return;
+    }
+    const identity = identityOf(upstream.config, assertion);
+    const outcome = await linkIdentity(db, identity);
+    if (outcome.kind !== 'linked') {
+      logger.info({ provider: upstream.config.id, outcome: outcome.kind, keys: identity.keys.map((k) => k.kind) }, 'upstream identity not linked');
+      sendPage(res, errorPage(outcome.kind === 'unknown' ? 'unknown-person' : 'ambiguous-person', { retryHref, abortHref }));
+      return;
+    }
+    if (outcome.newlyLinked.length) {
+      await appendAudit(db, outcome.newlyLinked.map((p) => ({
+        clientId: login.clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.link', detail: { provider: upstream.config.id, role: p.kind },
+      })));
+    }
+    const client = await options.provider().Client.find(login.clientId);
+    const perimeter = client ? claimsClientOf(client as never).perimeter : [];
+    const establishments = await establishmentsOf(db, outcome.people.map((p) => p.uai));
+    const offered = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || covered(perimeter, establishments, choice.people[0].uai));
+    if (!offered.length) {
+      sendPage(res, errorPage('not-for-this-service', { serviceName: client?.clientName, abortHref }));
+      return;
+    }
+    const result: LoginResult = { accountId: outcome.accountId, provider: upstream.config.id, choices: offered.map((c) => offerOf(c, establishments)) };
+    await upsertOidcPayload(db, { model: LOGIN_RESULT, id: login.uid, payload: result, grant_id: null, user_code: null, uid: login.uid, expires_at: new Date(Date.now() + STEP_TTL_SECONDS * 1000) });
+    res.redirect(303, `${retryHref}/complete`);
+  }));
+
+  router.get('/sso/interaction/:uid/complete', handle(async (req, res) => {
+    const details = await options.provider().interactionDetails(req, res);
+    const result = await loginResult(details.uid);
+    if (!result) {
+      sendPage(res, errorPage('expired', { retryHref: interactionPath(publicUrl, details.uid) }));
+      return;
+    }
+    if (result.choices.length === 1) {
+      await finishLogin(req, res, details, result, result.choices[0]);
+      return;
+    }
+    await showChoices(res, details, result, 200);
+  }));
+
+  router.post('/sso/interaction/:uid/choose', form, handle(async (req, res) => {
+    const details = await options.provider().interactionDetails(req, res);
+    const result = await loginResult(details.uid);
+    if (!result) {
+      sendPage(res, errorPage('expired', { retryHref: interactionPath(publicUrl, details.uid) }));
+      return;
+    }
+    const chosen = result.choices.find((c) => c.key === (req.body as Record<string, unknown> | undefined)?.choice);
+    if (!chosen) {
+      await showChoices(res, details, result, 400);
+      return;
+    }
+    await finishLogin(req, res, details, result, chosen);
+  }));
+
+  router.get('/sso/interaction/:uid/abort', handle(async (req, res) => {
+    const details = await options.provider().interactionDetails(req, res);
+    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
+    await options.provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the person could not be logged in, or gave up' }, { mergeWithLastSubmission: false });
+  }));
+
+  router.get('/sso/metadata/:provider', (req, res, next) => {
+    const upstream = upstreamOf(String(req.params.provider));
+    const metadata = upstream?.provider.metadata?.(callbackUrl(upstream.config.id));
+    if (!metadata) {
+      next();
+      return;
+    }
+    res.type('application/samlmetadata+xml').send(metadata);
+  });
+
+  async function loginResult(uid: string): Promise<LoginResult | undefined> {
+    return (await findOidcPayload(db, LOGIN_RESULT, 'id', uid))?.payload as LoginResult | undefined;
+  }
+
+  async function showChoices(res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, result: LoginResult, status: number): Promise<void> {
+    const client = await options.provider().Client.find(String(details.params.client_id));
+    const page = choosePersonPage({
+      serviceName: client?.clientName ?? 'ce service',
+      action: `${interactionPath(publicUrl, details.uid)}/choose`,
+      fieldName: 'choice',
+      choices: result.choices.map((c) => ({ value: c.key, label: c.label, detail: '' })),
+    });
+    // The form's answer redirects to the service: Chromium applies form-action to those redirects.
+    sendPage(res, { ...page, status }, { formTargets: [...new Set((client?.redirectUris ?? []).map((uri) => new URL(uri).origin))] });
+  }
+
+  async function finishLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, result: LoginResult, chosen: ChoiceOffer): Promise<void> {
+    const clientId = String(details.params.client_id);
+    const people = choicesOf(await linkedPeople(db, result.accountId)).find((c) => c.key === chosen.key)?.people ?? [];
+    await Promise.all([
+      countLogins(db, todayInParis().toString(), result.provider, clientId, people.map((p) => ({ uai: p.uai, role: chosen.role }))),
+      appendAudit(db, people.map((p) => ({
+        clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.login', detail: { provider: result.provider, role: chosen.role },
+      }))),
+    ]);
+    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
+    await options.provider().interactionFinished(req, res, {
+      login: { accountId: accountIdOf(result.accountId, { key: chosen.key, role: chosen.role, people: [] }), amr: [result.provider] },
+    }, { mergeWithLastSubmission: false });
+  }
+
+  // An interaction that is gone (expired, already finished, another browser's) is an expired login for the person.
+  function handle(fn: (req: Request, res: Response) => Promise<void>) {
+    return (req: Request, res: Response, next: (err?: unknown) => void) => {
+      fn(req, res).catch((error: unknown) => {
+        if (error instanceof oidcErrors.SessionNotFound || error instanceof oidcErrors.InvalidRequest) {
+          sendPage(res, errorPage('expired', {}));
+          return;
+        }
+        logger.error({ err: error }, 'sso login step failed');
+        if (res.headersSent) next(error);
+        else sendPage(res, errorPage('internal', {}));
+      });
+    };
+  }
+
+  return router;
+}
+
+function covered(perimeter: ReturnType<typeof claimsClientOf>['perimeter'], establishments: readonly SsoEstablishment[], uai: string): boolean {
+  const establishment = establishments.find((e) => e.uai === uai);
+  return !!establishment && perimeterCovers(perimeter, placeOf(establishment));
+}
+
+function offerOf(choice: Choice, establishments: readonly SsoEstablishment[]): ChoiceOffer {
+  if (choice.role === 'parent') return { key: choice.key, role: choice.role, uai: null, label: ROLE_LABELS.parent };
+  const [person] = choice.people;
+  const establishment = establishments.find((e) => e.uai === person.uai);
+  return { key: choice.key, role: choice.role, uai: person.uai, label: `${ROLE_LABELS[choice.role]} — ${establishment?.name ?? person.uai} (${person.uai})` };
+}
+
+function stringFields(body: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}

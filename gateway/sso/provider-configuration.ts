@@ -1,0 +1,104 @@
+// What SSO supplies to the gateway's authorization server (oidc-provider): accounts and their claims, the
+// interaction pages' URL and policy, automatic grants of what a relying party is registered for, pairwise
+// subjects, logout and error pages. oidc-provider only serves the protocol; who logs in is decided here.
+import type { Kysely } from 'kysely';
+import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { parsePerimeter } from '../perimeter/perimeter.js';
+import { perimeterCovers } from '../perimeter/visibility.js';
+import { appendAudit } from '../store/audit.js';
+import { linkedPeople } from '../store/sso/accounts.js';
+import { establishmentsOf } from '../store/sso/people.js';
+import type { Database } from '../store/tables.js';
+import { claimsFor, placeOf, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
+import { choicesOf, parseAccountId } from './linking.js';
+import { providerLogoutPages, renderProviderError } from './pages/provider-pages.js';
+
+export interface SsoProviderOptions {
+  readonly db: Kysely<Database>;
+  readonly publicUrl: string;
+  readonly pairwise: Pairwise;
+}
+
+/** A relying party's registration, as oidc-provider's client carries it (extra metadata `perimeter`, `all_roles`). */
+export function claimsClientOf(client: { clientId: string } & Record<string, unknown>): ClaimsClient {
+  return {
+    clientId: client.clientId,
+    perimeter: parsePerimeter(Array.isArray(client.perimeter) ? (client.perimeter as string[]) : []),
+    allRoles: client.all_roles === true,
+  };
+}
+
+/** The path of a login's interaction pages: every /sso/interaction/{uid}/… route receives its cookie. */
+export function interactionPath(publicUrl: string, uid: string): string {
+  return `${new URL(publicUrl).pathname.replace(/\/$/, '')}/sso/interaction/${uid}`;
+}
+
+export function ssoProviderConfiguration({ db, publicUrl, pairwise }: SsoProviderOptions): Partial<Configuration> {
+  const policy = interactionPolicy.base();
+  // A session made for one relying party may not serve another whose perimeter leaves out the role chosen:
+  // the person is shown why rather than the service receiving a login it may not have.
+  policy.get('login')!.checks.add(new interactionPolicy.Check(
+    'outside_perimeter',
+    'the role chosen at login is outside this service\'s perimeter',
+    async (ctx) => (await withinPerimeter(db, ctx) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
+  ));
+
+  return {
+    findAccount: async (ctx, id) => {
+      if (!parseAccountId(id)) return undefined;
+      return {
+        accountId: id,
+        async claims(use, scope) {
+          const client = claimsClientOf(ctx.oidc.client as never);
+          const scopes = new Set(scope.split(' ').filter(Boolean));
+          const claims = await claimsFor(db, id, client, scopes, pairwise);
+          await appendAudit(db, [{
+            clientId: client.clientId, uai: typeof claims.uai === 'string' ? claims.uai : null, entity: 'person', count: 1,
+            requestId: null, action: 'sso.claims', detail: { use, scopes: [...scopes], claims: Object.keys(claims) },
+          }]);
+          return { sub: id, ...claims };
+        },
+      };
+    },
+    claims: { acr: null, auth_time: null, iss: null, sid: null, ...Object.fromEntries(Object.entries(SSO_CLAIMS).map(([k, v]) => [k, [...v]])) },
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => pairwise(client.clientId, subjectBase(accountId, claimsClientOf(client as never))),
+    extraClientMetadata: { properties: ['perimeter', 'all_roles'] },
+    pkce: { required: () => true },
+    interactions: {
+      url: (_ctx, interaction) => interactionPath(publicUrl, interaction.uid),
+      policy,
+    },
+    // Relying parties are registered by the operator for their scopes: no consent page, each gets what it is
+    // registered for (among what it asks).
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      if (!oidc.client || !oidc.session?.accountId) return undefined;
+      const grantId = oidc.result?.consent?.grantId ?? oidc.session.grantIdFor(oidc.client.clientId);
+      const grant = (grantId && (await oidc.provider.Grant.find(grantId))) || new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
+      const registered = new Set((oidc.client.scope ?? '').split(' '));
+      const requested = String(oidc.params?.scope ?? '').split(' ').filter((s) => registered.has(s));
+      grant.addOIDCScope(requested.join(' '));
+      await grant.save();
+      return grant;
+    },
+    renderError: renderProviderError,
+    features: {
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: { enabled: true, ...providerLogoutPages },
+    },
+  };
+}
+
+async function withinPerimeter(db: Kysely<Database>, ctx: KoaContextWithOIDC): Promise<boolean> {
+  const accountId = ctx.oidc.session?.accountId;
+  const parsed = accountId ? parseAccountId(accountId) : undefined;
+  if (!parsed || !ctx.oidc.client) return true;
+  const client = claimsClientOf(ctx.oidc.client as never);
+  const choice = choicesOf(await linkedPeople(db, parsed.accountId)).find((c) => c.key === parsed.choiceKey);
+  if (!choice) return false;
+  // A parent is within it when their children may be: which children, the claims say.
+  if (choice.role === 'parent' || client.perimeter.some((e) => e.kind === 'national')) return true;
+  const [establishment] = await establishmentsOf(db, [choice.people[0].uai]);
+  return !!establishment && perimeterCovers(client.perimeter, placeOf(establishment));
+}

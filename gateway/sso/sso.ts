@@ -1,0 +1,39 @@
+// SSO as the gateway composes it: the upstream providers of the configuration, what the authorization server
+// needs from SSO (accounts, claims, interactions), and the login pages' routes.
+import type { Router } from 'express';
+import type { Kysely } from 'kysely';
+import type { Configuration } from 'oidc-provider';
+import type { Logger } from 'pino';
+import type { AuthorizationServer } from '../auth/authorization-server.js';
+import { loadPairwiseKey } from '../auth/keys.js';
+import type { Database } from '../store/tables.js';
+import { pairwiseWith } from './claims.js';
+import type { SsoConfig } from './config.js';
+import { loginFlowRoutes, type Upstream } from './login-flow.js';
+import { ssoProviderConfiguration } from './provider-configuration.js';
+import { createOidcUpstream } from './upstream/oidc.js';
+import { createSamlUpstream } from './upstream/saml.js';
+
+export interface Sso {
+  /** Given to the authorization server (createAuthorizationServer's `sso`). */
+  readonly providerConfiguration: Partial<Configuration>;
+  /** The login pages and the upstream callbacks, mounted after the authorization server's handler. */
+  routes(auth: AuthorizationServer): Router;
+}
+
+export async function createSso(options: { config: SsoConfig | undefined; db: Kysely<Database>; publicUrl: string; logger: Logger }): Promise<Sso> {
+  const { db, publicUrl, logger } = options;
+  const pairwise = pairwiseWith(await loadPairwiseKey(db));
+  const upstreams: Upstream[] = (options.config?.providers ?? []).map((config) => ({
+    config,
+    provider: config.kind === 'oidc' ? createOidcUpstream(config) : createSamlUpstream(config),
+  }));
+  return {
+    providerConfiguration: ssoProviderConfiguration({ db, publicUrl, pairwise }),
+    routes: (auth) => loginFlowRoutes({
+      db, publicUrl, upstreams, logger,
+      provider: () => auth.provider,
+      pinToPublicUrl: auth.pinToPublicUrl,
+    }),
+  };
+}
