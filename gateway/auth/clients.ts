@@ -187,14 +187,12 @@ export async function updateClient(
   const name = changes.name === undefined ? undefined : validateName(changes.name);
   const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
   const row = await inClientTransaction(db, async (trx) => {
-    let scopes: string[] | undefined;
-    const current = await lockActive(trx, clientId, guard, (row) => {
-      scopes = changes.scopes === undefined ? undefined : validateScopes(changes.scopes, row.kind);
-      return {
-        scopes: row.kind === 'api' ? ((scopes as Scope[] | undefined) ?? toRegisteredClient(row).scopes) : [],
-        perimeter: perimeter ?? row.perimeter,
-      };
-    });
+    const scopesFor = (kind: ClientKind) => (changes.scopes === undefined ? undefined : validateScopes(changes.scopes, kind));
+    const current = await lockActive(trx, clientId, guard, (row) => ({
+      scopes: row.kind === 'api' ? ((scopesFor('api') as Scope[] | undefined) ?? toRegisteredClient(row).scopes) : [],
+      perimeter: perimeter ?? row.perimeter,
+    }));
+    const scopes = scopesFor(current.kind);
     const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
     const updated = await updateClientRow(trx, clientId, {
       ...(name !== undefined ? { name } : {}),
