@@ -83,11 +83,21 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise }: SsoProvide
       return grant;
     },
     renderError: renderProviderError,
+    // oidc-provider refuses to call special-use addresses (SSRF protection). The only URLs it calls here are those
+    // the operator registered (back-channel logout); plain http ones are on loopback by registration (a developer's
+    // machine, the tests), and are let through.
+    fetch: (url, options) => globalThis.fetch(url, isLoopbackHttp(String(url)) ? ({ ...options, dispatcher: undefined } as RequestInit) : options),
     features: {
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: { enabled: true, ...providerLogoutPages },
     },
   };
+}
+
+function isLoopbackHttp(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  return parsed.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(parsed.hostname);
 }
 
 async function withinPerimeter(db: Kysely<Database>, ctx: KoaContextWithOIDC): Promise<boolean> {

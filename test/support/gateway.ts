@@ -4,6 +4,7 @@ import { freePort } from './ports.js';
 import { createGateway, type Gateway } from '../../gateway/app.js';
 import { loadConfig } from '../../gateway/config/config.js';
 import { createLogger, type Logger } from '../../gateway/observability/logger.js';
+import type { SsoConfig } from '../../gateway/sso/config.js';
 
 export { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueSchema };
 export { freePort };
@@ -16,9 +17,9 @@ export interface TestGateway {
 }
 
 
-export async function startTestGateway(prefix: string, env: Record<string, string> = {}, logger?: Logger): Promise<TestGateway> {
+export async function startTestGateway(prefix: string, env: Record<string, string> = {}, logger?: Logger, options: { ssoConfig?: SsoConfig } = {}): Promise<TestGateway> {
   const schema = uniqueSchema(prefix);
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const config = loadConfig({
     DATABASE_URL: TEST_DATABASE_URL,
@@ -32,7 +33,7 @@ export async function startTestGateway(prefix: string, env: Record<string, strin
     SHUTDOWN_GRACE: '2',
     ...env,
   });
-  const gateway = await createGateway(config, { logger: logger ?? createLogger(config.logLevel) });
+  const gateway = await createGateway(config, { logger: logger ?? createLogger(config.logLevel), ssoConfig: options.ssoConfig });
   await gateway.start();
   return {
     gateway,

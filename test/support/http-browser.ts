@@ -216,8 +216,9 @@ function parseSetCookie(line: string, url: URL): Cookie | undefined {
 }
 
 /** A page that submits its form as soon as it loads: a script or an onload calling submit(). */
+/** An inline script that submits the form, or the gateway's own convention (a form marked data-autosubmit, which its script file posts). */
 function postsItself(html: string): boolean {
-  return /<form\b/i.test(html) && /\.submit\(\)|\.requestSubmit\(\)/.test(html);
+  return /<form\b/i.test(html) && (/\.submit\(\)|\.requestSubmit\(\)/.test(html) || /<form\b[^>]*\bdata-autosubmit\b/i.test(html));
 }
 
 function formsIn(html: string, base: URL): HtmlForm[] {
