@@ -38,7 +38,7 @@ export interface SsoWorld {
   readonly roster: SsoRoster;
   readonly configFile: string;
   /** Registers a relying party (a client of kind relying-party) and starts its stand-in. */
-  relyingParty(options: RelyingPartySpec): Promise<{ rp: RelyingParty; client: RegisteredClient }>;
+  relyingParty(options: RelyingPartySpec): Promise<{ rp: RelyingParty; client: RegisteredClient; secret: string }>;
   close(): Promise<void>;
 }
 
@@ -135,7 +135,7 @@ export async function startSsoWorld(prefix: string): Promise<SsoWorld> {
       });
       const rp = await startRelyingParty({ issuer: baseUrl, clientId: client.clientId, clientSecret: clientSecret!, scopes: spec.scopes, name: spec.name, port: rpPort });
       parties.push(rp);
-      return { rp, client };
+      return { rp, client, secret: clientSecret! };
     },
     async close() {
       await Promise.all(parties.map((rp) => rp.close()));
