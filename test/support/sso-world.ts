@@ -4,6 +4,7 @@
 // parties registered with `--sso` metadata.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type RegisteredClient } from '../../gateway/auth/clients.js';
@@ -31,7 +32,10 @@ export interface SsoRoster {
 }
 
 export interface SsoWorld {
+  /** The first gateway (of several with `replicas`). */
   readonly gateway: TestGateway;
+  /** Every gateway process serving the public URL, and how many requests each has served. */
+  readonly replicas: readonly { gateway: TestGateway; served: () => number }[];
   readonly baseUrl: string;
   readonly saml: SamlIdp;
   readonly oidc: OidcIdp;
@@ -67,7 +71,11 @@ function samlUsers(roster: Omit<SsoRoster, 'ids'>): SamlTestUser[] {
   ];
 }
 
-export async function startSsoWorld(prefix: string): Promise<SsoWorld> {
+/**
+ * `replicas`: that many gateways on one database schema behind a round-robin proxy at the public URL, each
+ * request to the next, as a load balancer without affinity would.
+ */
+export async function startSsoWorld(prefix: string, options: { replicas?: number } = {}): Promise<SsoWorld> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-sso-'));
   const sp = await makeTestCertificate('passerelle.test');
   const places = { college: newUai('069'), lycee: newUai('069'), paris: newUai('075') };
@@ -107,7 +115,11 @@ export async function startSsoWorld(prefix: string): Promise<SsoWorld> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, { ACADEMIE_SECRET: oidcSecret });
-  const gateway = await startTestGateway(prefix, { PORT: String(port), PUBLIC_URL: baseUrl }, undefined, { ssoConfig });
+  const replicaCount = options.replicas ?? 1;
+  const gateway = await startTestGateway(prefix, { PORT: String(replicaCount > 1 ? await freePort() : port), PUBLIC_URL: baseUrl }, undefined, { ssoConfig });
+  const others = await Promise.all(Array.from({ length: replicaCount - 1 }, async () =>
+    startTestGateway(prefix, { PORT: String(await freePort()), PUBLIC_URL: baseUrl, DATABASE_SCHEMA: gateway.schema, QUEUE_PREFIX: gateway.schema }, undefined, { ssoConfig })));
+  const balanced = replicaCount > 1 ? await roundRobin(port, [gateway, ...others]) : undefined;
   saml.setServiceProvider({
     entityId: `${baseUrl}/sso/metadata/educonnect`, acsUrl: `${baseUrl}/sso/callback/educonnect`,
     certificate: sp.certificatePem, encryptionCertificate: sp.certificatePem,
@@ -118,6 +130,7 @@ export async function startSsoWorld(prefix: string): Promise<SsoWorld> {
 
   return {
     gateway, baseUrl, saml, oidc, roster, configFile,
+    replicas: balanced?.replicas ?? [{ gateway, served: () => Number.NaN }],
     async relyingParty(spec) {
       const rpPort = await freePort();
       const url = `http://127.0.0.1:${rpPort}`;
@@ -139,6 +152,8 @@ export async function startSsoWorld(prefix: string): Promise<SsoWorld> {
     },
     async close() {
       await Promise.all(parties.map((rp) => rp.close()));
+      await balanced?.close();
+      for (const other of others) await other.close();
       await gateway.close();
       await Promise.all([saml.close(), oidc.close()]);
       fs.rmSync(folder, { recursive: true, force: true });
@@ -185,4 +200,29 @@ async function writeSsoRoster(gateway: TestGateway, places: Omit<SsoRoster, 'ids
     person('ines@paris', { kind: 'pupil', familyName: 'Haddad', givenName: 'Inès', sourceIds: { aaf: 'AAF-INES' } }),
   ] as never);
   return { ...places, ids };
+}
+
+/** A proxy on `port` sending each request to the next gateway in turn. */
+async function roundRobin(port: number, gateways: readonly TestGateway[]) {
+  const served = gateways.map(() => 0);
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    const index = next++ % gateways.length;
+    served[index] += 1;
+    const target = new URL(gateways[index].baseUrl);
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    replicas: gateways.map((gateway, i) => ({ gateway, served: () => served[i] })),
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }
