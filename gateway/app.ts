@@ -32,7 +32,6 @@ import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
 import { startLocalSchedules } from './sync/jobs/schedules.js';
 import type { SyncConfig } from './config/sync-config.js';
 import type { SsoConfig } from './sso/config.js';
-import { createSso } from './sso/sso.js';
 import { ssoPageRoutes } from './sso/pages/routes.js';
 
 export interface Gateway {
@@ -71,6 +70,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
 
     // Loaded here only: oidc-provider warns at import on Node 20, which commands that do not serve never need to say.
     const { createAuthorizationServer } = await import('./auth/authorization-server.js');
+    const { createSso } = await import('./sso/sso.js');
     const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger });
     const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration });
     cleanups.push(() => auth.close());

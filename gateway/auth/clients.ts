@@ -334,7 +334,7 @@ const MAX_REDIRECT_URIS = 20;
 
 function validateRelyingParty(input: NewRelyingPartyInput): RelyingPartyMetadata {
   const redirectUris = validateUris(input.redirectUris, 'redirectUris', 'a redirect URI');
-  if (!redirectUris.length) throw new ClientError('redirectUris: a relying party needs at least one redirect URI, such as https://ent.example.fr/oidc/callback', { field: 'redirectUris' });
+  if (!redirectUris.length) throw new ClientError('a relying party needs at least one redirect URI, such as https://ent.example.fr/oidc/callback', { field: 'redirectUris' });
   const backchannel = input.backchannelLogoutUri === undefined ? [] : validateUris([input.backchannelLogoutUri], 'backchannelLogoutUri', 'a back-channel logout URI');
   return {
     scopes: [],
@@ -351,17 +351,17 @@ function validateRelyingParty(input: NewRelyingPartyInput): RelyingPartyMetadata
  * only on a loopback address (a developer's machine, a native application).
  */
 function validateUris(uris: readonly string[], field: ClientField, what: string): string[] {
-  if (uris.length > MAX_REDIRECT_URIS) throw new ClientError(`${field}: at most ${MAX_REDIRECT_URIS}`, { field });
+  if (uris.length > MAX_REDIRECT_URIS) throw new ClientError(`at most ${MAX_REDIRECT_URIS} of them`, { field });
   return [...new Set(uris.map((uri) => {
     const text = uri.trim();
-    if (!URL.canParse(text)) throw new ClientError(`${field}: "${text}" is not ${what}: expected an absolute URL such as https://ent.example.fr/oidc/callback`, { field });
+    if (!URL.canParse(text)) throw new ClientError(`"${text}" is not ${what}: expected an absolute URL such as https://ent.example.fr/oidc/callback`, { field });
     const url = new URL(text);
     const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      throw new ClientError(`${field}: "${text}" must use https (plain http only on 127.0.0.1, [::1] or localhost)`, { field });
+      throw new ClientError(`"${text}" must use https (plain http only on 127.0.0.1, [::1] or localhost)`, { field });
     }
-    if (url.hash || text.includes('#')) throw new ClientError(`${field}: "${text}" must not have a fragment (#…)`, { field });
-    if (url.username || url.password) throw new ClientError(`${field}: "${text}" must not carry credentials`, { field });
+    if (url.hash || text.includes('#')) throw new ClientError(`"${text}" must not have a fragment (#…)`, { field });
+    if (url.username || url.password) throw new ClientError(`"${text}" must not carry credentials`, { field });
     return text;
   }))];
 }

@@ -36,6 +36,31 @@ describe('passerelle', () => {
     expect(after.find((k) => k.kid === keys[0].kid)!.retiredAt).not.toBeNull();
   }, 120_000);
 
+  it('registers a relying party with --sso, checking its redirect URIs and scopes', () => {
+    const created = passerelle('clients', 'create', '--sso', '--name', 'ENT Lyon', '--scopes', 'openid,profile,children',
+      '--redirect-uri', 'https://ent.example.fr/callback', '--redirect-uri', 'http://127.0.0.1:8000/callback',
+      '--backchannel-logout-uri', 'https://ent.example.fr/backchannel', '--all-roles', '--json');
+    expect(created.status, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({
+      kind: 'relying-party', perimeter: ['national'], scopes: [],
+      relyingParty: {
+        scopes: ['openid', 'profile', 'children'], redirectUris: ['https://ent.example.fr/callback', 'http://127.0.0.1:8000/callback'],
+        backchannelLogoutUri: 'https://ent.example.fr/backchannel', refreshTokens: false, allRoles: true,
+      },
+    });
+    expect(client.clientSecret).toMatch(/.{20,}/);
+    const insecure = passerelle('clients', 'create', '--sso', '--name', 'X', '--scopes', 'openid', '--redirect-uri', 'http://ent.example.fr/cb');
+    expect(insecure.status).toBe(2);
+    expect(insecure.stderr).toContain('--redirect-uri: "http://ent.example.fr/cb" must use https');
+    const apiScope = passerelle('clients', 'create', '--sso', '--name', 'X', '--scopes', 'openid,roster.read', '--redirect-uri', 'https://x.fr/cb');
+    expect(apiScope.stderr).toContain('--scopes: scope "roster.read": a relying party\'s scopes are among');
+    const noRedirect = passerelle('clients', 'create', '--sso', '--name', 'X', '--scopes', 'openid');
+    expect(noRedirect.stderr).toContain('--redirect-uri: a relying party needs at least one redirect URI');
+    const notSso = passerelle('clients', 'create', '--name', 'X', '--scopes', 'roster.read', '--perimeter', 'national', '--redirect-uri', 'https://x.fr/cb');
+    expect(notSso.stderr).toContain('go with --sso');
+  }, 120_000);
+
   beforeAll(async () => {
     const migrated = passerelle('migrate', '--json');
     expect(migrated.status).toBe(0);
