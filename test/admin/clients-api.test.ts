@@ -160,3 +160,21 @@ describe('/v1/admin/clients', () => {
     expect(reader.body.type).toBe(problemType('insufficient-scope'));
   });
 });
+
+describe('relying parties in the administration API', () => {
+  it('shows a relying party within reach with its registration, and refuses it API scopes', async () => {
+    const { client } = await createClient(t.gateway.store.db, {
+      name: 'ENT Rhône', scopes: ['openid', 'role'], perimeter: ['departement:069'],
+      relyingParty: { redirectUris: ['https://ent.example.fr/callback'] },
+    });
+    const read = await rhone.get<ClientBody & { kind: string; relyingParty: Record<string, unknown> }>(`/v1/admin/clients/${client.clientId}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({
+      kind: 'relying-party', scopes: [],
+      relyingParty: { scopes: ['openid', 'role'], redirectUris: ['https://ent.example.fr/callback'], backchannelLogoutUri: null, refreshTokens: false, allRoles: false },
+    });
+    const apiScopes = await rhone.request('PATCH', `/v1/admin/clients/${client.clientId}`, { body: { scopes: ['roster.read'] } });
+    expect(apiScopes.status).toBe(400);
+    expect(JSON.stringify(apiScopes.body)).toContain('a relying party\'s scopes are among');
+  });
+});

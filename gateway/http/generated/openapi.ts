@@ -1478,10 +1478,29 @@ export interface components {
             jwks?: components["schemas"]["PublicJwks"];
             /** @enum {string} */
             status: "active" | "revoked";
+            /**
+             * @description Present for a relying party: a service people log in to through the gateway's single sign-on (registered with `passerelle clients create --sso`). Its `scopes` here are then empty: it calls no API.
+             * @enum {string}
+             */
+            kind?: "api" | "relying-party";
+            relyingParty?: components["schemas"]["RelyingPartyMetadata"];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        /** @description What a relying party is registered for. */
+        RelyingPartyMetadata: {
+            /** @description What it may learn of the person who logs in. */
+            scopes: ("openid" | "profile" | "school" | "classes" | "role" | "children" | "offline_access")[];
+            /** @description Matched exactly at the authorization endpoint. */
+            redirectUris: string[];
+            postLogoutRedirectUris: string[];
+            /** Format: uri */
+            backchannelLogoutUri: string | null;
+            refreshTokens: boolean;
+            /** @description Receives every role of a person with several (claim `roles`), not only the one chosen at login. */
+            allRoles: boolean;
         };
         /** @description A client and, for `client_secret_basic`, the secret made for it, shown in this answer only. */
         ApiClientWithSecret: {
