@@ -1,9 +1,8 @@
-// API clients: the repository behind `passerelle clients` and the authorization server. A client holds scopes
-// and a perimeter; every change of perimeter is versioned by change-log sequence so the change feed can tell a
-// client which records entered or left what it may see.
+// Clients: the repository behind `passerelle clients` and the authorization server. An API client holds scopes
+// and a perimeter; a relying party (relying-party.ts) holds SSO scopes, redirect URIs and a perimeter. Every change
+// of perimeter is versioned by change-log sequence so the change feed can tell a client what entered or left it.
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import type { Kysely, Transaction } from 'kysely';
-import { GatewayError } from '../errors/gateway-error.js';
 import {
   appendPerimeterVersion, clientRows, findClientRow, inClientTransaction, insertClientRow, lockClientRow, updateClientRow,
 } from '../store/api-clients.js';
@@ -11,6 +10,11 @@ import type { ApiClient, Database } from '../store/tables.js';
 import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
 import { isScope, isSsoScope, SCOPES, SSO_SCOPES, type Scope } from './scopes.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
+import { ClientError, type ClientField } from './client-error.js';
+import { validateRelyingParty, type ClientKind, type NewRelyingPartyInput, type RelyingPartyMetadata } from './relying-party.js';
+
+export { ClientError, type ClientField };
+export type { ClientKind, NewRelyingPartyInput, RelyingPartyMetadata };
 
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'private_key_jwt'];
@@ -34,31 +38,6 @@ export interface RegisteredClient {
   /** `api`: calls the API; `relying-party`: logs people in through SSO (its scopes are then in `relyingParty`). */
   readonly kind: ClientKind;
   readonly relyingParty: RelyingPartyMetadata | null;
-}
-
-export type ClientKind = 'api' | 'relying-party';
-
-/** What a relying party is registered for. */
-export interface RelyingPartyMetadata {
-  /** SSO scopes (auth/scopes.ts SSO_SCOPES), openid always among them. */
-  readonly scopes: readonly string[];
-  /** Matched exactly at the authorization endpoint. */
-  readonly redirectUris: readonly string[];
-  readonly postLogoutRedirectUris: readonly string[];
-  /** Told by a logout token when the person's gateway session ends. */
-  readonly backchannelLogoutUri: string | null;
-  /** May get refresh tokens (with the offline_access scope). */
-  readonly refreshTokens: boolean;
-  /** Receives every role of a person with several in one login (`roles`), instead of the one chosen. */
-  readonly allRoles: boolean;
-}
-
-export interface NewRelyingPartyInput {
-  redirectUris: readonly string[];
-  postLogoutRedirectUris?: readonly string[];
-  backchannelLogoutUri?: string;
-  refreshTokens?: boolean;
-  allRoles?: boolean;
 }
 
 export interface NewClientInput {
@@ -89,26 +68,6 @@ export type ClientGuard = (
 
 export interface GuardOption {
   guard?: ClientGuard;
-}
-
-/** Which input a ClientError is about, so the CLI can name its option and an HTTP layer its field. */
-export type ClientField = 'name' | 'scopes' | 'perimeter' | 'authMethod' | 'jwks' | 'clientId' | 'redirectUris' | 'postLogoutRedirectUris' | 'backchannelLogoutUri';
-
-/**
- * Bad input or an impossible operation on a client: over HTTP a 404 for a missing one, a 409 for a revoked
- * one or a taken id, else a 400 naming the body's field.
- */
-export class ClientError extends GatewayError {
-  readonly reason: 'invalid' | 'not-found' | 'revoked';
-  readonly field: ClientField | undefined;
-  constructor(message: string, options: { reason?: ClientError['reason']; field?: ClientField } = {}) {
-    const reason = options.reason ?? 'invalid';
-    const slug = reason === 'not-found' ? 'not-found' : reason === 'revoked' || options.field === 'clientId' ? 'conflict' : 'validation';
-    super(slug, message, slug === 'validation' ? { errors: [{ pointer: `/body/${options.field ?? ''}`, detail: message }] } : {});
-    this.name = 'ClientError';
-    this.reason = reason;
-    this.field = options.field;
-  }
 }
 
 export async function createClient(
@@ -328,42 +287,6 @@ function validatePerimeter(perimeter: readonly string[]): string[] {
     if (error instanceof PerimeterError) throw new ClientError(error.message, { field: 'perimeter' });
     throw error;
   }
-}
-
-const MAX_REDIRECT_URIS = 20;
-
-function validateRelyingParty(input: NewRelyingPartyInput): RelyingPartyMetadata {
-  const redirectUris = validateUris(input.redirectUris, 'redirectUris', 'a redirect URI');
-  if (!redirectUris.length) throw new ClientError('a relying party needs at least one redirect URI, such as https://ent.example.fr/oidc/callback', { field: 'redirectUris' });
-  const backchannel = input.backchannelLogoutUri === undefined ? [] : validateUris([input.backchannelLogoutUri], 'backchannelLogoutUri', 'a back-channel logout URI');
-  return {
-    scopes: [],
-    redirectUris,
-    postLogoutRedirectUris: validateUris(input.postLogoutRedirectUris ?? [], 'postLogoutRedirectUris', 'a post-logout redirect URI'),
-    backchannelLogoutUri: backchannel[0] ?? null,
-    refreshTokens: input.refreshTokens ?? false,
-    allRoles: input.allRoles ?? false,
-  };
-}
-
-/**
- * Absolute https URLs without a fragment (compared exactly, character for character, at login); plain http
- * only on a loopback address (a developer's machine, a native application).
- */
-function validateUris(uris: readonly string[], field: ClientField, what: string): string[] {
-  if (uris.length > MAX_REDIRECT_URIS) throw new ClientError(`at most ${MAX_REDIRECT_URIS} of them`, { field });
-  return [...new Set(uris.map((uri) => {
-    const text = uri.trim();
-    if (!URL.canParse(text)) throw new ClientError(`"${text}" is not ${what}: expected an absolute URL such as https://ent.example.fr/oidc/callback`, { field });
-    const url = new URL(text);
-    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-      throw new ClientError(`"${text}" must use https (plain http only on 127.0.0.1, [::1] or localhost)`, { field });
-    }
-    if (url.hash || text.includes('#')) throw new ClientError(`"${text}" must not have a fragment (#…)`, { field });
-    if (url.username || url.password) throw new ClientError(`"${text}" must not carry credentials`, { field });
-    return text;
-  }))];
 }
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
