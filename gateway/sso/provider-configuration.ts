@@ -105,10 +105,11 @@ async function withinPerimeter(db: Kysely<Database>, ctx: KoaContextWithOIDC): P
   const parsed = accountId ? parseAccountId(accountId) : undefined;
   if (!parsed || !ctx.oidc.client) return true;
   const client = claimsClientOf(ctx.oidc.client as never);
+  if (client.perimeter.some((e) => e.kind === 'national')) return true;
   const choice = choicesOf(await linkedPeople(db, parsed.accountId)).find((c) => c.key === parsed.choiceKey);
   if (!choice) return false;
   // A parent is within it when their children may be: which children, the claims say.
-  if (choice.role === 'parent' || client.perimeter.some((e) => e.kind === 'national')) return true;
+  if (choice.role === 'parent') return true;
   const [establishment] = await establishmentsOf(db, [choice.people[0].uai]);
   return !!establishment && perimeterCovers(client.perimeter, placeOf(establishment));
 }

@@ -63,6 +63,7 @@ function samlUsers(roster: Omit<SsoRoster, 'ids'>): SamlTestUser[] {
   });
   return [
     user('lea', 'eleve2d', { FrEduCtRefId: ['{AAF}10|ELV|AAF-LEA'], 'urn:oid:2.5.4.42': ['Léa'], 'urn:oid:2.5.4.4': ['Martin'] }),
+    user('hugo', 'eleve2d', { FrEduCtRefId: ['{AAF}10|ELV|AAF-HUGO'] }),
     user('tom-vector', 'eleve2d', { FrEduVecteur: [`4|||701299|${roster.college}`] }),
     user('claire', 'responsable2d', { FrEduCtRefId: ['{AAF}10|PAR|AAF-CLAIRE'], 'urn:oid:2.5.4.42': ['Claire'], 'urn:oid:2.5.4.4': ['Martin'] }),
     user('ines', 'eleve2d', { FrEduCtRefId: ['{AAF}10|ELV|AAF-INES'] }),
