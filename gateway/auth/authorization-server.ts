@@ -296,6 +296,9 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso }:
   provider.on('grant.success', (ctx: KoaContextWithOIDC) =>
     logger.debug({ clientId: ctx.oidc?.client?.clientId }, 'token issued'),
   );
+  // A relying party that misses a logout keeps a session the person believes ended: its operator must hear of it.
+  provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, err: Error, client: { clientId: string }) =>
+    logger.warn({ clientId: client.clientId, err: err.message }, 'back-channel logout not delivered'));
   // Koa prints unhandled errors to stderr by default; route them to the logger instead.
   (provider as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'authorization server error'));
   return provider;
