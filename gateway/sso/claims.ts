@@ -62,20 +62,23 @@ export interface ChildClaims {
   classes?: { kind: string; code: string; name?: string }[];
 }
 
-/** Everything a relying party granted `scopes` may receive about the login `oidcAccountId`, `sub` excluded. */
+/**
+ * Everything a relying party granted `scopes` may receive about the login `oidcAccountId`, `sub` excluded, and
+ * the establishments of the people it is about (for the audit log).
+ */
 export async function claimsFor(
   db: Kysely<Database>,
   oidcAccountId: string,
   client: ClaimsClient,
   scopes: ReadonlySet<string>,
   pairwise: Pairwise,
-): Promise<Record<string, unknown>> {
+): Promise<{ claims: Record<string, unknown>; uais: string[] }> {
   const parsed = parseAccountId(oidcAccountId);
-  if (!parsed) return {};
+  if (!parsed) return { claims: {}, uais: [] };
   const people = await linkedPeople(db, parsed.accountId);
   const choices = choicesOf(people);
   const chosen = choices.find((c) => c.key === parsed.choiceKey);
-  if (!chosen) return {};
+  if (!chosen) return { claims: {}, uais: [] };
   const released = client.allRoles ? choices : [chosen];
   const establishments = await establishmentsOf(db, people.map((p) => p.uai));
   const inPerimeter = (uai: string) => {
@@ -96,7 +99,8 @@ export async function claimsFor(
     Object.assign(claims, visible[0]);
     if (!scopes.has('role')) delete claims.role;
   }
-  return claims;
+  const uais = [...new Set(released.flatMap((choice) => choice.people.map((p) => p.uai)).filter(inPerimeter))];
+  return { claims, uais };
 }
 
 async function roleClaims(

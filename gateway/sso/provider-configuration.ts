@@ -51,11 +51,11 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise }: SsoProvide
         async claims(use, scope) {
           const client = claimsClientOf(ctx.oidc.client as never);
           const scopes = new Set(scope.split(' ').filter(Boolean));
-          const claims = await claimsFor(db, id, client, scopes, pairwise);
-          await appendAudit(db, [{
-            clientId: client.clientId, uai: typeof claims.uai === 'string' ? claims.uai : null, entity: 'person', count: 1,
-            requestId: null, action: 'sso.claims', detail: { use, scopes: [...scopes], claims: Object.keys(claims) },
-          }]);
+          const { claims, uais } = await claimsFor(db, id, client, scopes, pairwise);
+          const detail = { use, scopes: [...scopes], claims: Object.keys(claims) };
+          await appendAudit(db, (uais.length ? uais : [null]).map((uai) => ({
+            clientId: client.clientId, uai, entity: 'person', count: 1, requestId: null, action: 'sso.claims', detail,
+          })));
           return { sub: id, ...claims };
         },
       };
