@@ -72,6 +72,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     const { createAuthorizationServer } = await import('./auth/authorization-server.js');
     const { createSso } = await import('./sso/sso.js');
     const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger });
+    cleanups.push(() => sso.close());
     const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration });
     cleanups.push(() => auth.close());
     const cursorKey = await loadCursorKey(store.db);

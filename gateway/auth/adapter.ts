@@ -100,13 +100,31 @@ export function clientMetadata(row: ApiClient): AdapterPayload {
   };
 }
 
-/** Reads clients from `api_client`; a revoked or unknown client is not found. oidc-provider never writes clients here. */
+/**
+ * Reads clients from `api_client`; a revoked or unknown client is not found. oidc-provider never writes clients
+ * here. A login reads its relying party at each of its requests: a relying party's metadata is reused for
+ * RELYING_PARTY_CACHE_MS (its revocation or change shows within it); an API client's is read each time.
+ */
 export class ApiClientAdapter implements Adapter {
+  readonly #relyingParties = new Map<string, { until: number; metadata: AdapterPayload }>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    const now = Date.now();
+    const cached = this.#relyingParties.get(id);
+    if (cached && cached.until > now) return cached.metadata;
     const row = await findActiveClientRow(this.db, id);
-    return row ? clientMetadata(row) : undefined;
+    if (!row) {
+      this.#relyingParties.delete(id);
+      return undefined;
+    }
+    const metadata = clientMetadata(row);
+    if (row.kind === 'relying-party') {
+      if (this.#relyingParties.size >= MAX_CACHED_RELYING_PARTIES) this.#relyingParties.clear();
+      this.#relyingParties.set(id, { until: now + RELYING_PARTY_CACHE_MS, metadata });
+    }
+    return metadata;
   }
 
   async upsert(): Promise<void> {
@@ -130,7 +148,11 @@ export class ApiClientAdapter implements Adapter {
   async revokeByGrantId(): Promise<void> {}
 }
 
-/** The factory given to oidc-provider's `adapter` option. */
+const RELYING_PARTY_CACHE_MS = 2_000;
+const MAX_CACHED_RELYING_PARTIES = 10_000;
+
+/** The factory given to oidc-provider's `adapter` option: one client adapter, so its cache serves every request. */
 export function createAdapterFactory(db: Kysely<Database>): AdapterFactory {
-  return (model: string) => (model === 'Client' ? new ApiClientAdapter(db) : new OidcPayloadAdapter(db, model));
+  const clients = new ApiClientAdapter(db);
+  return (model: string) => (model === 'Client' ? clients : new OidcPayloadAdapter(db, model));
 }

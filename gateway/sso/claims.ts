@@ -5,8 +5,8 @@ import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { PerimeterEntry } from '../perimeter/perimeter.js';
 import { perimeterCovers } from '../perimeter/visibility.js';
-import { linkedPeople } from '../store/sso/accounts.js';
 import { childrenOf, classesOf, establishmentsOf, type SsoClass, type SsoEstablishment, type SsoPerson } from '../store/sso/people.js';
+import type { AccountContexts } from './account-contexts.js';
 import type { Database } from '../store/tables.js';
 import { choicesOf, parseAccountId, type Choice } from './linking.js';
 
@@ -68,6 +68,7 @@ export interface ChildClaims {
  */
 export async function claimsFor(
   db: Kysely<Database>,
+  accounts: AccountContexts,
   oidcAccountId: string,
   client: ClaimsClient,
   scopes: ReadonlySet<string>,
@@ -75,12 +76,11 @@ export async function claimsFor(
 ): Promise<{ claims: Record<string, unknown>; uais: string[] }> {
   const parsed = parseAccountId(oidcAccountId);
   if (!parsed) return { claims: {}, uais: [] };
-  const people = await linkedPeople(db, parsed.accountId);
+  const { people, establishments } = await accounts.get(parsed.accountId);
   const choices = choicesOf(people);
   const chosen = choices.find((c) => c.key === parsed.choiceKey);
   if (!chosen) return { claims: {}, uais: [] };
   const released = client.allRoles ? choices : [chosen];
-  const establishments = await establishmentsOf(db, people.map((p) => p.uai));
   const inPerimeter = (uai: string) => {
     const e = establishments.find((x) => x.uai === uai);
     return !!e && perimeterCovers(client.perimeter, placeOf(e));

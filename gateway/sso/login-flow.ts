@@ -9,11 +9,12 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { todayInParis } from '../http/date-range.js';
 import { perimeterCovers } from '../perimeter/visibility.js';
-import { appendAudit } from '../store/audit.js';
-import { countLogins, linkedPeople } from '../store/sso/accounts.js';
+import type { AuditLog } from '../store/audit.js';
+import { countLogins } from '../store/sso/accounts.js';
 import { deleteOidcPayload, findOidcPayload, takeOidcPayload, upsertOidcPayload } from '../store/oidc-payloads.js';
 import { establishmentsOf, type SsoEstablishment } from '../store/sso/people.js';
 import type { Database } from '../store/tables.js';
+import type { AccountContexts } from './account-contexts.js';
 import { placeOf } from './claims.js';
 import type { ProviderConfig } from './config.js';
 import { identityOf } from './identity.js';
@@ -37,6 +38,8 @@ export interface LoginFlowOptions {
   /** Makes a request look as if it came to the public URL, as the provider expects. */
   readonly pinToPublicUrl: (req: Request) => void;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  readonly accounts: AccountContexts;
+  readonly audit: AuditLog;
 }
 
 /** A trip upstream, kept under its state until the callback takes it (once). */
@@ -52,7 +55,7 @@ const STEP_TTL_SECONDS = 600;
 const ROLE_LABELS: Record<Choice['role'], string> = { pupil: 'Élève', parent: 'Parent', teacher: 'Enseignant ou enseignante', staff: 'Personnel' };
 
 export function loginFlowRoutes(options: LoginFlowOptions): Router {
-  const { db, publicUrl, upstreams, logger } = options;
+  const { db, publicUrl, upstreams, logger, accounts, audit } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 });
   const callbackUrl = (id: string) => `${publicUrl}/sso/callback/${id}`;
@@ -133,8 +136,9 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       sendPage(res, errorPage(outcome.kind === 'unknown' ? 'unknown-person' : 'ambiguous-person', { retryHref, abortHref }));
       return;
     }
+    accounts.forget(outcome.accountId);
     if (outcome.newlyLinked.length) {
-      await appendAudit(db, outcome.newlyLinked.map((p) => ({
+      await audit.record(outcome.newlyLinked.map((p) => ({
         clientId: login.clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.link', detail: { provider: upstream.config.id, role: p.kind },
       })));
     }
@@ -214,10 +218,10 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
 
   async function finishLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, result: LoginResult, chosen: ChoiceOffer): Promise<void> {
     const clientId = String(details.params.client_id);
-    const people = choicesOf(await linkedPeople(db, result.accountId)).find((c) => c.key === chosen.key)?.people ?? [];
+    const people = choicesOf((await accounts.get(result.accountId)).people).find((c) => c.key === chosen.key)?.people ?? [];
     await Promise.all([
       countLogins(db, todayInParis().toString(), result.provider, clientId, people.map((p) => ({ uai: p.uai, role: chosen.role }))),
-      appendAudit(db, people.map((p) => ({
+      audit.record(people.map((p) => ({
         clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.login', detail: { provider: result.provider, role: chosen.role },
       }))),
     ]);

@@ -5,10 +5,9 @@ import type { Kysely } from 'kysely';
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { parsePerimeter } from '../perimeter/perimeter.js';
 import { perimeterCovers } from '../perimeter/visibility.js';
-import { appendAudit } from '../store/audit.js';
-import { linkedPeople } from '../store/sso/accounts.js';
-import { establishmentsOf } from '../store/sso/people.js';
+import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/tables.js';
+import type { AccountContexts } from './account-contexts.js';
 import { claimsFor, placeOf, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
 import { choicesOf, parseAccountId } from './linking.js';
 import { providerLogoutPages, renderProviderError } from './pages/provider-pages.js';
@@ -17,6 +16,8 @@ export interface SsoProviderOptions {
   readonly db: Kysely<Database>;
   readonly publicUrl: string;
   readonly pairwise: Pairwise;
+  readonly accounts: AccountContexts;
+  readonly audit: AuditLog;
 }
 
 /** A relying party's registration, as oidc-provider's client carries it (extra metadata `perimeter`, `all_roles`). */
@@ -33,14 +34,14 @@ export function interactionPath(publicUrl: string, uid: string): string {
   return `${new URL(publicUrl).pathname.replace(/\/$/, '')}/sso/interaction/${uid}`;
 }
 
-export function ssoProviderConfiguration({ db, publicUrl, pairwise }: SsoProviderOptions): Partial<Configuration> {
+export function ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, audit }: SsoProviderOptions): Partial<Configuration> {
   const policy = interactionPolicy.base();
   // A session made for one relying party may not serve another whose perimeter leaves out the role chosen:
   // the person is shown why rather than the service receiving a login it may not have.
   policy.get('login')!.checks.add(new interactionPolicy.Check(
     'outside_perimeter',
     'the role chosen at login is outside this service\'s perimeter',
-    async (ctx) => (await withinPerimeter(db, ctx) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
+    async (ctx) => (await withinPerimeter(accounts, ctx) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
   ));
 
   return {
@@ -51,9 +52,9 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise }: SsoProvide
         async claims(use, scope) {
           const client = claimsClientOf(ctx.oidc.client as never);
           const scopes = new Set(scope.split(' ').filter(Boolean));
-          const { claims, uais } = await claimsFor(db, id, client, scopes, pairwise);
+          const { claims, uais } = await claimsFor(db, accounts, id, client, scopes, pairwise);
           const detail = { use, scopes: [...scopes], claims: Object.keys(claims) };
-          await appendAudit(db, (uais.length ? uais : [null]).map((uai) => ({
+          await audit.record((uais.length ? uais : [null]).map((uai) => ({
             clientId: client.clientId, uai, entity: 'person', count: 1, requestId: null, action: 'sso.claims', detail,
           })));
           return { sub: id, ...claims };
@@ -100,16 +101,17 @@ function isLoopbackHttp(url: string): boolean {
   return parsed.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(parsed.hostname);
 }
 
-async function withinPerimeter(db: Kysely<Database>, ctx: KoaContextWithOIDC): Promise<boolean> {
+async function withinPerimeter(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {
   const accountId = ctx.oidc.session?.accountId;
   const parsed = accountId ? parseAccountId(accountId) : undefined;
   if (!parsed || !ctx.oidc.client) return true;
   const client = claimsClientOf(ctx.oidc.client as never);
   if (client.perimeter.some((e) => e.kind === 'national')) return true;
-  const choice = choicesOf(await linkedPeople(db, parsed.accountId)).find((c) => c.key === parsed.choiceKey);
+  const { people, establishments } = await accounts.get(parsed.accountId);
+  const choice = choicesOf(people).find((c) => c.key === parsed.choiceKey);
   if (!choice) return false;
   // A parent is within it when their children may be: which children, the claims say.
   if (choice.role === 'parent') return true;
-  const [establishment] = await establishmentsOf(db, [choice.people[0].uai]);
+  const establishment = establishments.find((e) => e.uai === choice.people[0].uai);
   return !!establishment && perimeterCovers(client.perimeter, placeOf(establishment));
 }

@@ -6,7 +6,9 @@ import type { Configuration } from 'oidc-provider';
 import type { Logger } from 'pino';
 import type { AuthorizationServer } from '../auth/authorization-server.js';
 import { loadPairwiseKey } from '../auth/keys.js';
+import { groupCommitAudit } from '../store/audit.js';
 import type { Database } from '../store/tables.js';
+import { AccountContexts } from './account-contexts.js';
 import { pairwiseWith } from './claims.js';
 import type { SsoConfig } from './config.js';
 import { loginFlowRoutes, type Upstream } from './login-flow.js';
@@ -19,6 +21,8 @@ export interface Sso {
   readonly providerConfiguration: Partial<Configuration>;
   /** The login pages and the upstream callbacks, mounted after the authorization server's handler. */
   routes(auth: AuthorizationServer): Router;
+  /** Waits for the audit entries recorded so far to be written. */
+  close(): Promise<void>;
 }
 
 export async function createSso(options: { config: SsoConfig | undefined; db: Kysely<Database>; publicUrl: string; logger: Logger }): Promise<Sso> {
@@ -28,10 +32,14 @@ export async function createSso(options: { config: SsoConfig | undefined; db: Ky
     config,
     provider: config.kind === 'oidc' ? createOidcUpstream(config) : createSamlUpstream(config),
   }));
+  // Logins, links and releases of claims are audited together: a login peak shares commits.
+  const audit = groupCommitAudit(db);
+  const accounts = new AccountContexts(db);
   return {
-    providerConfiguration: ssoProviderConfiguration({ db, publicUrl, pairwise }),
+    providerConfiguration: ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, audit }),
+    close: () => audit.close(),
     routes: (auth) => loginFlowRoutes({
-      db, publicUrl, upstreams, logger,
+      db, publicUrl, upstreams, logger, accounts, audit,
       provider: () => auth.provider,
       pinToPublicUrl: auth.pinToPublicUrl,
     }),

@@ -17,24 +17,21 @@ export async function accountFor(db: Kysely<Database>, provider: string, subject
 
 /**
  * Makes the account's links exactly these people (links to people no longer found go), stamps this login on
- * each, and returns the people newly linked.
+ * each, and returns the people newly linked: one statement, so a login pays one round trip and one commit.
  */
 export async function relinkAccount(db: Kysely<Database>, accountId: string, people: readonly SsoPerson[]): Promise<SsoPerson[]> {
-  return db.transaction().execute(async (trx) => {
-    const now = new Date();
-    await trx.deleteFrom('sso_link')
-      .where('account_id', '=', accountId)
-      .$if(people.length > 0, (q) => q.where('person_id', 'not in', people.map((p) => p.id)))
-      .execute();
-    if (!people.length) return [];
-    const rows = await trx.insertInto('sso_link')
-      .values(people.map((p) => ({ account_id: accountId, person_id: p.id, uai: p.uai, role: p.kind, last_login_at: now })))
-      .onConflict((oc) => oc.columns(['account_id', 'person_id']).doUpdateSet({ last_login_at: now, uai: (eb) => eb.ref('excluded.uai'), role: (eb) => eb.ref('excluded.role') }))
-      .returning(['person_id', sql<boolean>`xmax = 0`.as('created')])
-      .execute();
-    const created = new Set(rows.filter((r) => r.created).map((r) => r.person_id));
-    return people.filter((p) => created.has(p.id));
-  });
+  const ids = people.map((p) => p.id);
+  const { rows } = await sql<{ person_id: string; created: boolean }>`
+    with gone as (
+      delete from sso_link where account_id = ${accountId} and person_id <> all(${ids}::uuid[])
+    )
+    insert into sso_link (account_id, person_id, uai, role, last_login_at)
+    select ${accountId}, person_id, uai, role, now()
+    from unnest(${ids}::uuid[], ${people.map((p) => p.uai)}::text[], ${people.map((p) => p.kind)}::text[]) as t(person_id, uai, role)
+    on conflict (account_id, person_id) do update set last_login_at = excluded.last_login_at, uai = excluded.uai, role = excluded.role
+    returning person_id, (xmax = 0) as created`.execute(db);
+  const created = new Set(rows.filter((r) => r.created).map((r) => r.person_id));
+  return people.filter((p) => created.has(p.id));
 }
 
 /** The people an account is linked to that are still active in the roster. */
