@@ -259,3 +259,16 @@ describe('what is kept', () => {
     expect(days.reduce((n, d) => n + d.logins, 0)).toBeGreaterThan(1);
   });
 });
+
+describe('service-provider metadata', () => {
+  it('publishes the gateway\'s SAML metadata for ÉduConnect\'s operators, and nothing for an OIDC provider', async () => {
+    const response = await fetch(`${world.baseUrl}/sso/metadata/educonnect`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/samlmetadata+xml');
+    const xml = await response.text();
+    expect(xml).toContain(`entityID="${world.baseUrl}/sso/metadata/educonnect"`);
+    expect(xml).toContain(`Location="${world.baseUrl}/sso/callback/educonnect"`);
+    expect(xml).toContain('AuthnRequestsSigned="true"');
+    expect((await fetch(`${world.baseUrl}/sso/metadata/academie`)).status).toBe(404);
+  });
+});
