@@ -34,6 +34,7 @@ const { values: options } = parseArgs({
     concurrency: { type: 'string', default: '12' },
     seconds: { type: 'string', default: '15' },
     codes: { type: 'string', default: '1500' },
+    workers: { type: 'string', default: '1' },
     'profile-seconds': { type: 'string', default: '8' },
     profile: { type: 'boolean' },
     'no-profile': { type: 'boolean', default: false },
@@ -43,6 +44,7 @@ const PUPILS = Number(options.pupils);
 const CONCURRENCY = Number(options.concurrency);
 const SECONDS = Number(options.seconds);
 const CODES = Number(options.codes);
+const WORKERS = Number(options.workers);
 const PROFILE_SECONDS = Number(options['profile-seconds']);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -98,7 +100,7 @@ function loginLoad(world: BenchWorld, upstream: Upstream, seconds: number, concu
 }
 
 async function main(): Promise<void> {
-  console.log(`bench/sso: ${PUPILS} pupils, ${CONCURRENCY} concurrent clients, ${SECONDS} s per login measure, ${os.cpus().length} cores (shared: figures are noisy)`);
+  console.log(`bench/sso: ${PUPILS} pupils, ${CONCURRENCY} concurrent clients, ${SECONDS} s per login measure, gateway --workers ${WORKERS}, ${os.cpus().length} cores (shared: figures are noisy)`);
   console.log(`floor: bare jose ${SIGNING_ALG} signing, one core, 2 s...`);
   const signs = await signingFloor();
   await dropSchema();
@@ -108,10 +110,10 @@ async function main(): Promise<void> {
   const logins = new Map<Upstream, Measured>();
   let exchange: Measured;
   let mintSeconds: number;
-  let profiled: { summary: ProfileSummary; sql: Map<Upstream, SqlTally & { logins: number }> } | undefined;
+  let profiled: { summary: ProfileSummary; sql: Map<Upstream | 'code exchange', SqlTally & { operations: number }> } | undefined;
   try {
     console.log('starting the gateway (npm run build, then serve)...');
-    let gateway = await world.startGateway();
+    let gateway = await world.startGateway({ workers: WORKERS });
     try {
       // Each upstream's pupils: the first half of the roster for the OIDC upstream, the second for SAML; the warm-up
       // takes its own at the end of each half.
@@ -139,9 +141,10 @@ async function main(): Promise<void> {
       console.log(`profiling: the gateway again under node --cpu-prof, its PostgreSQL connections through a statement tap, ${PROFILE_SECONDS} s of logins per upstream...`);
       const profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-sso-prof-'));
       const tap = await startSqlTap(DATABASE_URL);
+      // One process, so that one profile holds the whole gateway.
       gateway = await world.startGateway({ nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`], databaseUrl: tap.url });
       const windows: Window[] = [];
-      const sql = new Map<Upstream, SqlTally & { logins: number }>();
+      const sql = new Map<Upstream | 'code exchange', SqlTally & { operations: number }>();
       try {
         for (const [i, upstream] of UPSTREAMS.entries()) {
           await loginLoad(world, upstream.name, 2, CONCURRENCY, i * half(PUPILS) + 100);
@@ -149,8 +152,14 @@ async function main(): Promise<void> {
           const from = process.hrtime.bigint();
           const result = await loginLoad(world, upstream.name, PROFILE_SECONDS, CONCURRENCY, i * half(PUPILS) + 600);
           windows.push({ label: upstream.label, fromNs: from, toNs: process.hrtime.bigint(), operations: result.done });
-          sql.set(upstream.name, { ...tap.tally(), logins: result.done });
+          sql.set(upstream.name, { ...tap.tally(), operations: result.done });
         }
+        const codes = await mintCodes(world, 'Académie de Lyon', CONCURRENCY, Math.min(CODES, 600));
+        tap.reset();
+        const from = process.hrtime.bigint();
+        const result = await runOver(codes, CONCURRENCY, (code) => exchangeCode(world, code));
+        windows.push({ label: 'code exchange at the token endpoint', fromNs: from, toNs: process.hrtime.bigint(), operations: result.done });
+        sql.set('code exchange', { ...tap.tally(), operations: result.done });
       } finally {
         await world.stopGateway(gateway);
         await tap.close();
@@ -170,10 +179,10 @@ async function main(): Promise<void> {
 const half = (pupils: number) => Math.floor(pupils / 2);
 
 function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measured, mintSeconds: number,
-  profiled: { summary: ProfileSummary; sql: Map<Upstream, SqlTally & { logins: number }> } | undefined): void {
+  profiled: { summary: ProfileSummary; sql: Map<Upstream | 'code exchange', SqlTally & { operations: number }> } | undefined): void {
   const rate = (r: LoadResult) => r.done / r.seconds;
   const cpu = (r: Measured) => `${r.cpu.gatewayMs.toFixed(1)} + ${r.cpu.postgresMs.toFixed(1)} PG`;
-  console.log(`\n${PUPILS} pupils, ${CONCURRENCY} concurrent clients, ${os.cpus().length} cores; floor: bare jose ${SIGNING_ALG} signing ${signs.toFixed(0)} signs/s on one core`);
+  console.log(`\n${PUPILS} pupils, ${CONCURRENCY} concurrent clients, gateway --workers ${WORKERS}, ${os.cpus().length} cores; floor: bare jose ${SIGNING_ALG} signing ${signs.toFixed(0)} signs/s on one core`);
   printTable([
     ['', 'throughput', 'vs floor', 'p50 / p99', 'gateway CPU ms/op', 'bench CPU ms/op', 'target', ''],
     ...UPSTREAMS.map(({ name, label }) => {
@@ -189,20 +198,23 @@ function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measur
   ], [60, 20, 10, 20, 20, 17, 10, 20]);
   console.log(`(b) the ${exchange.done} codes were minted in ${mintSeconds.toFixed(1)} s (an authorization request each, on a gateway session); codes live 60 s`);
   console.log('gateway CPU = the gateway process (utime+stime from /proc) and its PostgreSQL backends, per operation; bench CPU = this process (stand-ins, relying party, clients)');
-  const capacity = (r: Measured) => (1000 / (r.cpu.gatewayMs + r.cpu.postgresMs)).toFixed(0);
-  console.log(`what one core would sustain on gateway + PostgreSQL CPU alone: ${UPSTREAMS.map(({ name, label }) => `${label} ${capacity(logins.get(name)!)} logins/s`).join(', ')}`);
+  // The stand-ins and clients share this machine's cores with the gateway: what the gateway and PostgreSQL would
+  // sustain with every core to themselves is their CPU per login's inverse, times the cores.
+  const capacity = (r: Measured) => (os.cpus().length * 1000 / (r.cpu.gatewayMs + r.cpu.postgresMs)).toFixed(0);
+  console.log(`what the gateway and PostgreSQL would sustain with the ${os.cpus().length} cores to themselves (and enough workers), from their CPU per login: `
+    + `${UPSTREAMS.map(({ name, label }) => `${label} ${capacity(logins.get(name)!)} logins/s`).join(', ')}; code exchange ${capacity(exchange)}/s`);
   if (!profiled) return;
   for (const window of profiled.summary.windows) {
-    console.log(`\nprofile, ${window.label}: ${window.operations} logins, gateway main thread ${window.sampledMs.toFixed(0)} ms sampled busy (${(window.sampledMs / window.operations).toFixed(1)} ms/login), idle ${window.idleMs.toFixed(0)} ms`);
-    console.log('  by module (self time, ms per login):');
+    console.log(`\nprofile, ${window.label}: ${window.operations} operations, gateway main thread ${window.sampledMs.toFixed(0)} ms sampled busy (${(window.sampledMs / window.operations).toFixed(1)} ms/operation), idle ${window.idleMs.toFixed(0)} ms`);
+    console.log('  by module (self time, ms per operation):');
     printTable(window.modules.slice(0, 12).map((m) => ['    ' + m.name, (m.selfMs / window.operations).toFixed(2), `${(m.share * 100).toFixed(1)} %`]), [70, 8, 8]);
-    console.log('  top functions (self time, ms per login):');
+    console.log('  top functions (self time, ms per operation):');
     printTable(window.functions.slice(0, 15).map((f) => ['    ' + f.name, (f.selfMs / window.operations).toFixed(2), `${(f.share * 100).toFixed(1)} %`]), [110, 8, 8]);
   }
   for (const [name, tally] of profiled.sql) {
-    const label = UPSTREAMS.find((u) => u.name === name)!.label;
-    console.log(`\nSQL per login, ${label} (${tally.logins} logins): ${(tally.statements / tally.logins).toFixed(1)} statements, ${(tally.roundTripMs / tally.logins).toFixed(1)} ms of round trips (sum)`);
-    printTable(tally.byText.slice(0, 20).map((s) => [`    ${(s.count / tally.logins).toFixed(2)} ×`, `${(s.ms / s.count).toFixed(2)} ms`, s.text.slice(0, 150)]), [12, 10, 150]);
+    const label = UPSTREAMS.find((u) => u.name === name)?.label ?? name;
+    console.log(`\nSQL per operation, ${label} (${tally.operations}): ${(tally.statements / tally.operations).toFixed(1)} statements, ${(tally.roundTripMs / tally.operations).toFixed(1)} ms of round trips (sum)`);
+    printTable(tally.byText.slice(0, 20).map((s) => [`    ${(s.count / tally.operations).toFixed(2)} ×`, `${(s.ms / s.count).toFixed(2)} ms`, s.text.slice(0, 150)]), [12, 10, 150]);
   }
 }
 

@@ -40,6 +40,8 @@ export interface GatewayRun {
   readonly nodeArgs?: readonly string[];
   /** Another DATABASE_URL for the gateway only (the same database through a proxy). */
   readonly databaseUrl?: string;
+  /** Gateway processes sharing the port (`serve --workers`, through WEB_CONCURRENCY); default 1. */
+  readonly workers?: number;
 }
 
 export interface BenchWorld {
@@ -114,7 +116,7 @@ export async function startBenchWorld(options: BenchWorldOptions): Promise<Bench
       databaseUrl: run.databaseUrl ?? options.databaseUrl, schema: options.schema, port,
       env: {
         REDIS_URL: options.redisUrl, QUEUE_PREFIX: options.schema, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-        PASSERELLE_SSO_CONFIG: configFile, ACADEMIE_SECRET: oidcSecret,
+        PASSERELLE_SSO_CONFIG: configFile, ACADEMIE_SECRET: oidcSecret, WEB_CONCURRENCY: String(run.workers ?? 1),
       },
       nodeArgs: run.nodeArgs,
     }),
