@@ -96,7 +96,8 @@ async function measured(gateway: ChildProcess, admin: pg.Pool, work: () => Promi
 
 /** Logins through `upstream` for `seconds`, pupil after pupil from `offset` (each login a person not yet seen this run). */
 function loginLoad(world: BenchWorld, upstream: Upstream, seconds: number, concurrency: number, offset: number): Promise<LoadResult> {
-  return runFor(seconds, concurrency, (n) => logIn(world, upstream, world.logins[(offset + n) % world.logins.length]));
+  const count = world.logins.length;
+  return runFor(seconds, concurrency, (n) => logIn(world, upstream, world.logins[(((offset + n) % count) + count) % count]));
 }
 
 async function main(): Promise<void> {
@@ -196,6 +197,7 @@ function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measur
       '', `${exchange.done} codes${exchange.errors ? `, ${exchange.errors} errors` : ''}`],
     ['    floor: bare jose ES256 signing', `${signs.toFixed(0)} signs/s`, '1', '', `${(1000 / signs).toFixed(2)}`, '', '', ''],
   ], [60, 20, 10, 20, 20, 17, 10, 20]);
+  console.log('vs floor: 1/N means one operation took the time of N bare signatures (throughput against the floor\'s)');
   console.log(`(b) the ${exchange.done} codes were minted in ${mintSeconds.toFixed(1)} s (an authorization request each, on a gateway session); codes live 60 s`);
   console.log('gateway CPU = the gateway process (utime+stime from /proc) and its PostgreSQL backends, per operation; bench CPU = this process (stand-ins, relying party, clients)');
   // The stand-ins and clients share this machine's cores with the gateway: what the gateway and PostgreSQL would
