@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { SIGNING_ALG } from '../../gateway/auth/keys.js';
@@ -62,10 +63,18 @@ interface Measured extends LoadResult {
   readonly cpu: { gatewayMs: number; postgresMs: number; benchMs: number };
 }
 
+/** The schema, and the queue keys the gateway made in Redis under its QUEUE_PREFIX (the schema's name). */
 async function dropSchema(): Promise<void> {
   const admin = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: 'public', dataDir: '' });
   await admin.db.schema.dropSchema(SCHEMA).ifExists().cascade().execute();
   await admin.close();
+  const redis = new Redis(REDIS_URL);
+  try {
+    const keys = await redis.keys(`${SCHEMA}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Bare ES256 signatures of an ID-token-sized JWT with jose, one after the other for two seconds: signs/s on one core. */
@@ -221,7 +230,7 @@ function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measur
 }
 
 main()
-  .then(() => dropSchema().then(() => console.log(`schema ${SCHEMA} dropped`)))
+  .then(() => dropSchema().then(() => console.log(`schema ${SCHEMA} and its queue keys dropped`)))
   .catch(async (error) => {
     console.error(error);
     await dropSchema().catch(() => {});
