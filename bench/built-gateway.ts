@@ -10,12 +10,14 @@ export interface BuiltGatewayOptions {
   env?: Record<string, string>;
   /** How long to wait for /ready, in 200 ms steps. */
   attempts?: number;
+  /** Node flags before the script, such as `--cpu-prof` (which NODE_OPTIONS does not take). */
+  nodeArgs?: readonly string[];
 }
 
 export async function startBuiltGateway(options: BuiltGatewayOptions): Promise<ChildProcess> {
   execSync('npm run build', { stdio: 'ignore' });
   const base = `http://127.0.0.1:${options.port}`;
-  const child = spawn(process.execPath, ['dist/gateway/main.js', 'serve'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'dist/gateway/main.js', 'serve'], {
     env: {
       ...process.env, DATABASE_URL: options.databaseUrl, DATABASE_SCHEMA: options.schema, PORT: String(options.port), PUBLIC_URL: base,
       DEMO_DATA: 'false', ...options.env,
