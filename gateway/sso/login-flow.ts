@@ -151,19 +151,23 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       return;
     }
     const result: LoginResult = { accountId: outcome.accountId, provider: upstream.config.id, choices: offered.map((c) => offerOf(c, establishments)) };
+    if (result.choices.length === 1) {
+      // One way to log in: the interaction ends here. Its resume at the authorization endpoint still needs the
+      // cookie of the browser that started it, so a callback carried to another browser logs no one in there.
+      const returnTo = await completeLogin(login.uid, login.clientId, result, result.choices[0]);
+      if (returnTo) res.redirect(303, returnTo);
+      else sendPage(res, errorPage('expired', {}));
+      return;
+    }
     await upsertOidcPayload(db, { model: LOGIN_RESULT, id: login.uid, payload: result, grant_id: null, user_code: null, uid: login.uid, expires_at: new Date(Date.now() + STEP_TTL_SECONDS * 1000) });
-    res.redirect(303, `${retryHref}/complete`);
+    res.redirect(303, `${retryHref}/choose`);
   }));
 
-  router.get('/sso/interaction/:uid/complete', handle(async (req, res) => {
+  router.get('/sso/interaction/:uid/choose', handle(async (req, res) => {
     const details = await options.provider().interactionDetails(req, res);
     const result = await loginResult(details.uid);
     if (!result) {
       sendPage(res, errorPage('expired', { retryHref: interactionPath(publicUrl, details.uid) }));
-      return;
-    }
-    if (result.choices.length === 1) {
-      await finishLogin(req, res, details, result, result.choices[0]);
       return;
     }
     await showChoices(res, details, result, 200);
@@ -181,7 +185,10 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       await showChoices(res, details, result, 400);
       return;
     }
-    await finishLogin(req, res, details, result, chosen);
+    const returnTo = await completeLogin(details.uid, String(details.params.client_id), result, chosen);
+    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
+    if (returnTo) res.redirect(303, returnTo);
+    else sendPage(res, errorPage('expired', {}));
   }));
 
   router.get('/sso/interaction/:uid/abort', handle(async (req, res) => {
@@ -216,8 +223,13 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     sendPage(res, { ...page, status }, { formTargets: [...new Set((client?.redirectUris ?? []).map((uri) => new URL(uri).origin))] });
   }
 
-  async function finishLogin(req: Request, res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, result: LoginResult, chosen: ChoiceOffer): Promise<void> {
-    const clientId = String(details.params.client_id);
+  /**
+   * Ends the interaction with the login chosen, counted and audited; returns where the browser goes on (the
+   * authorization endpoint's resume), or undefined when the interaction is gone.
+   */
+  async function completeLogin(uid: string, clientId: string, result: LoginResult, chosen: ChoiceOffer): Promise<string | undefined> {
+    const interaction = await options.provider().Interaction.find(uid);
+    if (!interaction) return undefined;
     const people = choicesOf((await accounts.get(result.accountId)).people).find((c) => c.key === chosen.key)?.people ?? [];
     await Promise.all([
       countLogins(db, todayInParis().toString(), result.provider, clientId, people.map((p) => ({ uai: p.uai, role: chosen.role }))),
@@ -225,10 +237,11 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
         clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.login', detail: { provider: result.provider, role: chosen.role },
       }))),
     ]);
-    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
-    await options.provider().interactionFinished(req, res, {
+    interaction.result = {
       login: { accountId: accountIdOf(result.accountId, { key: chosen.key, role: chosen.role, people: [] }), amr: [result.provider] },
-    }, { mergeWithLastSubmission: false });
+    };
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
+    return interaction.returnTo;
   }
 
   // An interaction that is gone (expired, already finished, another browser's) is an expired login for the person.

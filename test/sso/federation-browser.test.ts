@@ -209,7 +209,7 @@ describe.skipIf(!hasChromium)(`the SSO federation in a browser${hasChromium ? ''
     const { page } = await newTab();
     await toGatewayLogin(page, ent);
     await signInUpstream(page, ACADEMIE, 'paul');
-    await page.waitForURL(`${world.baseUrl}/sso/interaction/*/complete`);
+    await page.waitForURL(`${world.baseUrl}/sso/interaction/*/choose`);
     expect(await page.locator('h1').textContent()).toBe('Choisir votre profil');
     expect(await page.locator('fieldset legend').textContent()).toBe('Votre profil');
     const teacher = page.getByLabel(`Enseignant ou enseignante — Collège Jean Moulin (${world.roster.college})`);
@@ -232,7 +232,7 @@ describe.skipIf(!hasChromium)(`the SSO federation in a browser${hasChromium ? ''
     await signInUpstream(fresh.page, ACADEMIE, 'paul');
     // Every role goes to such a service whichever profile is chosen; the gateway still asks for one (the name given
     // and the perimeter check follow it): choosing the parent shows the teacher role comes too.
-    await fresh.page.waitForURL(`${world.baseUrl}/sso/interaction/*/complete`);
+    await fresh.page.waitForURL(`${world.baseUrl}/sso/interaction/*/choose`);
     await fresh.page.getByLabel('Parent', { exact: true }).check();
     await fresh.page.getByRole('button', { name: 'Continuer' }).click();
     await fresh.page.waitForURL(`${annuaire.url}/`);
@@ -256,7 +256,7 @@ describe.skipIf(!hasChromium)(`the SSO federation in a browser${hasChromium ? ''
     await page.screenshot({ path: path.join(screenshots, 'login-page.png'), fullPage: true });
 
     await signInUpstream(page, ACADEMIE, 'paul');
-    await page.waitForURL(`${world.baseUrl}/sso/interaction/*/complete`);
+    await page.waitForURL(`${world.baseUrl}/sso/interaction/*/choose`);
     expect(await page.getAttribute('html', 'lang')).toBe('fr');
     expect(await page.locator('h1').count()).toBe(1);
     await page.screenshot({ path: path.join(screenshots, 'choice-page.png'), fullPage: true });
