@@ -1,6 +1,6 @@
 // The people an SSO account is linked to and their establishments, read once for the few seconds over which one
 // login's requests come (the interaction's end, the perimeter check, the ID token's claims, userinfo) rather than
-// at each of them. A link made or lost shows within `ttlMs`; the login that makes it forgets the old context.
+// at each of them. A link made or lost shows within `ttlMs`; the login that makes it replaces the old context.
 import type { Kysely } from 'kysely';
 import { linkedPeople } from '../store/sso/accounts.js';
 import { establishmentsOf, type SsoEstablishment, type SsoPerson } from '../store/sso/people.js';
@@ -27,13 +27,18 @@ export class AccountContexts {
     const context = this.#read(accountId);
     // A failed read is not kept: the next request reads again.
     context.catch(() => this.#cache.delete(accountId));
-    if (this.#cache.size >= this.maxEntries) this.#evictExpired(now);
-    this.#cache.set(accountId, { until: now + this.ttlMs, context });
+    this.#put(accountId, context, now);
     return context;
   }
 
-  forget(accountId: string): void {
-    this.#cache.delete(accountId);
+  /** What a login just read and linked is the context of the requests that follow it. */
+  remember(accountId: string, context: AccountContext): void {
+    this.#put(accountId, Promise.resolve(context), Date.now());
+  }
+
+  #put(accountId: string, context: Promise<AccountContext>, now: number): void {
+    if (this.#cache.size >= this.maxEntries) this.#evictExpired(now);
+    this.#cache.set(accountId, { until: now + this.ttlMs, context });
   }
 
   async #read(accountId: string): Promise<AccountContext> {

@@ -136,7 +136,6 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       sendPage(res, errorPage(outcome.kind === 'unknown' ? 'unknown-person' : 'ambiguous-person', { retryHref, abortHref }));
       return;
     }
-    accounts.forget(outcome.accountId);
     if (outcome.newlyLinked.length) {
       await audit.record(outcome.newlyLinked.map((p) => ({
         clientId: login.clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.link', detail: { provider: upstream.config.id, role: p.kind },
@@ -145,6 +144,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     const client = await options.provider().Client.find(login.clientId);
     const perimeter = client ? claimsClientOf(client as never).perimeter : [];
     const establishments = await establishmentsOf(db, outcome.people.map((p) => p.uai));
+    accounts.remember(outcome.accountId, { people: outcome.people, establishments });
     const offered = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || covered(perimeter, establishments, choice.people[0].uai));
     if (!offered.length) {
       sendPage(res, errorPage('not-for-this-service', { serviceName: client?.clientName, abortHref }));
