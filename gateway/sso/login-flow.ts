@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { todayInParis } from '../http/date-range.js';
 import { perimeterCovers } from '../perimeter/visibility.js';
 import type { AuditLog } from '../store/audit.js';
-import { countLogins } from '../store/sso/accounts.js';
+import type { GroupCommit } from '../store/group-commit.js';
+import type { LoginCount } from '../store/sso/accounts.js';
 import { deleteOidcPayload, findOidcPayload, takeOidcPayload, upsertOidcPayload } from '../store/oidc-payloads.js';
 import { establishmentsOf, type SsoEstablishment } from '../store/sso/people.js';
 import type { Database } from '../store/tables.js';
@@ -40,6 +41,8 @@ export interface LoginFlowOptions {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   readonly accounts: AccountContexts;
   readonly audit: AuditLog;
+  /** The daily login counts, group-committed: a collège's 8 o'clock logins share their row's updates. */
+  readonly logins: GroupCommit<LoginCount>;
 }
 
 /** A trip upstream, kept under its state until the callback takes it (once). */
@@ -55,7 +58,7 @@ const STEP_TTL_SECONDS = 600;
 const ROLE_LABELS: Record<Choice['role'], string> = { pupil: 'Élève', parent: 'Parent', teacher: 'Enseignant ou enseignante', staff: 'Personnel' };
 
 export function loginFlowRoutes(options: LoginFlowOptions): Router {
-  const { db, publicUrl, upstreams, logger, accounts, audit } = options;
+  const { db, publicUrl, upstreams, logger, accounts, audit, logins } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 });
   const callbackUrl = (id: string) => `${publicUrl}/sso/callback/${id}`;
@@ -232,7 +235,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     if (!interaction) return undefined;
     const people = choicesOf((await accounts.get(result.accountId)).people).find((c) => c.key === chosen.key)?.people ?? [];
     await Promise.all([
-      countLogins(db, todayInParis().toString(), result.provider, clientId, people.map((p) => ({ uai: p.uai, role: chosen.role }))),
+      logins.record(people.map((p) => ({ day: todayInParis().toString(), uai: p.uai, role: chosen.role, provider: result.provider, clientId }))),
       audit.record(people.map((p) => ({
         clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.login', detail: { provider: result.provider, role: chosen.role },
       }))),

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { AuthorizationServer } from '../auth/authorization-server.js';
 import { loadPairwiseKey } from '../auth/keys.js';
 import { groupCommitAudit } from '../store/audit.js';
+import { groupCommit } from '../store/group-commit.js';
+import { countLogins, type LoginCount } from '../store/sso/accounts.js';
 import type { Database } from '../store/tables.js';
 import { AccountContexts } from './account-contexts.js';
 import { pairwiseWith } from './claims.js';
@@ -21,7 +23,7 @@ export interface Sso {
   readonly providerConfiguration: Partial<Configuration>;
   /** The login pages and the upstream callbacks, mounted after the authorization server's handler. */
   routes(auth: AuthorizationServer): Router;
-  /** Waits for the audit entries recorded so far to be written. */
+  /** Waits for the audit entries and login counts recorded so far to be written. */
   close(): Promise<void>;
 }
 
@@ -34,12 +36,15 @@ export async function createSso(options: { config: SsoConfig | undefined; db: Ky
   }));
   // Logins, links and releases of claims are audited together: a login peak shares commits.
   const audit = groupCommitAudit(db);
+  const logins = groupCommit<LoginCount>((items) => countLogins(db, items));
   const accounts = new AccountContexts(db);
   return {
     providerConfiguration: ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, audit }),
-    close: () => audit.close(),
+    close: async () => {
+      await Promise.all([audit.close(), logins.close()]);
+    },
     routes: (auth) => loginFlowRoutes({
-      db, publicUrl, upstreams, logger, accounts, audit,
+      db, publicUrl, upstreams, logger, accounts, audit, logins,
       provider: () => auth.provider,
       pinToPublicUrl: auth.pinToPublicUrl,
     }),

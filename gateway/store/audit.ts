@@ -1,5 +1,6 @@
 // The audit log of personal-data reads: who read what, where, how many, when. Appended, never updated.
 import type { Kysely } from 'kysely';
+import { groupCommit } from './group-commit.js';
 import type { Database } from './tables.js';
 
 export interface AuditEntry {
@@ -33,57 +34,12 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-interface Waiting {
-  entries: readonly AuditEntry[];
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/**
- * Group commit: a commit costs a WAL flush, whatever it holds, and every page of personal data makes one. One
- * INSERT is in flight at a time; the entries of the reads that finish meanwhile wait and go together in the
- * next (up to `maxEntries`), so under load a flush carries many reads, and alone a read waits for nothing
- * but its own statement.
- */
+/** Every page of personal data makes an entry: they share commits (group-commit.ts). */
 export function groupCommitAudit(db: Kysely<Database>, options: { maxEntries?: number } = {}): AuditLog {
-  const maxEntries = options.maxEntries ?? 1_000;
-  let queue: Waiting[] = [];
-  let flushing: Promise<void> | undefined;
-
-  function takeBatch(): Waiting[] {
-    let n = 0;
-    let size = 0;
-    while (n < queue.length && (n === 0 || size + queue[n].entries.length <= maxEntries)) size += queue[n++].entries.length;
-    const batch = queue.slice(0, n);
-    queue = queue.slice(n);
-    return batch;
-  }
-
-  async function flush(): Promise<void> {
-    while (queue.length) {
-      const batch = takeBatch();
-      try {
-        await appendAudit(db, batch.flatMap((w) => w.entries));
-        for (const waiting of batch) waiting.resolve();
-      } catch (error) {
-        for (const waiting of batch) waiting.reject(error);
-      }
-    }
-    flushing = undefined;
-  }
-
+  const group = groupCommit<AuditEntry>((entries) => appendAudit(db, entries), { maxItems: options.maxEntries });
   return {
-    record(entries) {
-      if (!entries.some((e) => e.count > 0)) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ entries, resolve, reject });
-        // Started on the next turn of the event loop, so that the reads finishing in this one share it.
-        flushing ??= new Promise<void>((started) => setImmediate(started)).then(flush);
-      });
-    },
-    async close() {
-      await flushing;
-    },
+    record: (entries) => (entries.some((e) => e.count > 0) ? group.record(entries) : Promise.resolve()),
+    close: () => group.close(),
   };
 }
 

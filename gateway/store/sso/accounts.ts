@@ -44,22 +44,27 @@ export async function linkedPeople(db: Kysely<Database>, accountId: string): Pro
   return rows.map((r) => ({ id: r.id, uai: r.uai, kind: r.kind, givenName: r.given_name ?? '', familyName: r.family_name ?? '' }));
 }
 
+/** One login of one person, in one role, at one establishment, through one provider, for one service. */
 export interface LoginCount {
+  readonly day: string;
   readonly uai: string;
   readonly role: string;
+  readonly provider: string;
+  readonly clientId: string;
 }
 
-/** Adds one login per distinct entry to the counts of `day` (YYYY-MM-DD). */
-export async function countLogins(db: Kysely<Database>, day: string, provider: string, clientId: string, entries: readonly LoginCount[]): Promise<void> {
-  const distinct = [...new Map(entries.map((e) => [`${e.uai} ${e.role}`, e])).values()];
-  if (!distinct.length) return;
+/** Adds the logins to their days' counts: one statement, the same key's logins summed in it. */
+export async function countLogins(db: Kysely<Database>, logins: readonly LoginCount[]): Promise<void> {
+  const counts = new Map<string, { row: LoginCount; logins: number }>();
+  for (const login of logins) {
+    const key = JSON.stringify([login.day, login.uai, login.role, login.provider, login.clientId]);
+    const counted = counts.get(key);
+    if (counted) counted.logins += 1;
+    else counts.set(key, { row: login, logins: 1 });
+  }
+  if (!counts.size) return;
   await db.insertInto('sso_login_day')
-    .values(distinct.map((e) => ({ day, uai: e.uai, role: e.role, provider, client_id: clientId, logins: 1 })))
-    .onConflict((oc) => oc.columns(['day', 'uai', 'role', 'provider', 'client_id']).doUpdateSet({ logins: sql`sso_login_day.logins + 1` }))
+    .values([...counts.values()].map(({ row, logins: n }) => ({ day: row.day, uai: row.uai, role: row.role, provider: row.provider, client_id: row.clientId, logins: n })))
+    .onConflict((oc) => oc.columns(['day', 'uai', 'role', 'provider', 'client_id']).doUpdateSet({ logins: sql`sso_login_day.logins + excluded.logins` }))
     .execute();
-}
-
-/** Login counts per day, for the aggregates and the tests. */
-export async function loginDays(db: Kysely<Database>, from: string, to: string) {
-  return db.selectFrom('sso_login_day').selectAll().where('day', '>=', from).where('day', '<=', to).orderBy(['day', 'uai', 'role']).execute();
 }
