@@ -71,9 +71,11 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     // Loaded here only: oidc-provider warns at import on Node 20, which commands that do not serve never need to say.
     const { createAuthorizationServer } = await import('./auth/authorization-server.js');
     const { createSso } = await import('./sso/sso.js');
-    const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger });
+    // With Redis, sessions, interactions and a login's steps live there (short-lived, read and written at each step).
+    const shortLived = redis ? { client: redis, prefix: config.queuePrefix } : undefined;
+    const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger, redis: shortLived });
     cleanups.push(() => sso.close());
-    const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration });
+    const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration, redis: shortLived });
     cleanups.push(() => auth.close());
     const cursorKey = await loadCursorKey(store.db);
 

@@ -1,16 +1,24 @@
 // oidc-provider's storage: one kysely adapter over table `oidc_payload` for every model it persists (grants,
-// codes, sessions, interactions, replay detection…), and the `Client` model read from `api_client`, which the
-// gateway manages itself (see clients.ts). Works the same on PostgreSQL and on embedded PGlite.
+// codes, sessions, interactions, replay detection…), the short-lived ones in Redis instead when the gateway has
+// one (redis-adapter.ts), and the `Client` model read from `api_client`, which the gateway manages itself (see
+// clients.ts). Works the same on PostgreSQL and on embedded PGlite.
+import type { Redis } from 'ioredis';
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
 import type { Kysely } from 'kysely';
 import {
-  consumeOidcPayload, deleteOidcPayload, deleteOidcPayloadsOfGrant, findOidcPayload, upsertOidcPayload,
+  consumeOidcPayload, deleteOidcPayload, deleteOidcPayloadsOfGrant, findOidcPayload, takeOidcPayload, upsertOidcPayload,
 } from '../store/oidc-payloads.js';
+import { RedisPayloadAdapter, SHORT_LIVED_MODELS } from './redis-adapter.js';
 import type { ApiClient, Database } from '../store/tables.js';
 import { findActiveClientRow } from '../store/api-clients.js';
 
+/** An adapter that can also take a payload: find and remove it at once, so that of two takers one only gets it. */
+export interface PayloadStore extends Adapter {
+  take(id: string): Promise<AdapterPayload | undefined>;
+}
+
 /** Stores one oidc-provider model's payloads in `oidc_payload`; expired rows are never returned. */
-export class OidcPayloadAdapter implements Adapter {
+export class OidcPayloadAdapter implements PayloadStore {
   constructor(
     private readonly db: Kysely<Database>,
     readonly model: string,
@@ -43,6 +51,10 @@ export class OidcPayloadAdapter implements Adapter {
 
   async consume(id: string): Promise<void> {
     await consumeOidcPayload(this.db, this.model, id);
+  }
+
+  async take(id: string): Promise<AdapterPayload | undefined> {
+    return (await takeOidcPayload(this.db, this.model, id)) as AdapterPayload | undefined;
   }
 
   async destroy(id: string): Promise<void> {
@@ -151,8 +163,13 @@ export class ApiClientAdapter implements Adapter {
 const RELYING_PARTY_CACHE_MS = 2_000;
 const MAX_CACHED_RELYING_PARTIES = 10_000;
 
+/** Where each model's payloads are kept: Redis (under `prefix`) for the short-lived ones when there is one. */
+export function payloadStore(db: Kysely<Database>, redis: { client: Redis; prefix: string } | undefined, model: string): PayloadStore {
+  return redis && SHORT_LIVED_MODELS.has(model) ? new RedisPayloadAdapter(redis.client, redis.prefix, model) : new OidcPayloadAdapter(db, model);
+}
+
 /** The factory given to oidc-provider's `adapter` option: one client adapter, so its cache serves every request. */
-export function createAdapterFactory(db: Kysely<Database>): AdapterFactory {
+export function createAdapterFactory(db: Kysely<Database>, redis?: { client: Redis; prefix: string }): AdapterFactory {
   const clients = new ApiClientAdapter(db);
-  return (model: string) => (model === 'Client' ? clients : new OidcPayloadAdapter(db, model));
+  return (model: string) => (model === 'Client' ? clients : payloadStore(db, redis, model));
 }

@@ -6,6 +6,7 @@
 import type { RequestHandler } from 'express';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { createLocalJWKSet } from 'jose';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import Provider, { errors as oidcErrors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Logger } from 'pino';
@@ -37,6 +38,8 @@ export interface AuthorizationServerOptions {
    * Without it nobody can log in: the authorization endpoint has no interaction to offer.
    */
   readonly sso?: Partial<Configuration>;
+  /** Keeps the short-lived state (sessions, interactions, codes, access tokens) in Redis under this prefix. */
+  readonly redis?: { client: Redis; prefix: string };
 }
 
 export interface AuthorizationServer {
@@ -101,7 +104,7 @@ export async function createAuthorizationServer(options: AuthorizationServerOpti
   let lastKeyMissRefresh = 0;
 
   function build(keys: KeyMaterial): ServingState {
-    const provider = createProvider({ issuer, audience, keys, db, logger, ttlSeconds: config.accessTokenTtlSeconds, sso: options.sso });
+    const provider = createProvider({ issuer, audience, keys, db, logger, ttlSeconds: config.accessTokenTtlSeconds, sso: options.sso, redis: options.redis });
     return {
       keys,
       fingerprint: keysFingerprint(keys),
@@ -199,12 +202,13 @@ interface ProviderSetup {
   logger: AuthLogger;
   ttlSeconds: number;
   sso: Partial<Configuration> | undefined;
+  redis: { client: Redis; prefix: string } | undefined;
 }
 
-function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso }: ProviderSetup): Provider {
+function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso, redis }: ProviderSetup): Provider {
   const currentKid = keys.signingKeys[0]?.kid;
   const configuration: Configuration = {
-    adapter: createAdapterFactory(db),
+    adapter: createAdapterFactory(db, redis),
     jwks: { keys: keys.signingKeys.map((k) => ({ ...k })) },
     cookies: { keys: [...keys.cookieKeys] },
     // API scopes are listed here too: oidc-provider only refuses a requested scope the client lacks

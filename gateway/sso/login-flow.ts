@@ -9,10 +9,10 @@ import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { todayInParis } from '../http/date-range.js';
 import { perimeterCovers } from '../perimeter/visibility.js';
+import type { PayloadStore } from '../auth/adapter.js';
 import type { AuditLog } from '../store/audit.js';
 import type { GroupCommit } from '../store/group-commit.js';
 import type { LoginCount } from '../store/sso/accounts.js';
-import { deleteOidcPayload, findOidcPayload, takeOidcPayload, upsertOidcPayload } from '../store/oidc-payloads.js';
 import { establishmentsOf, type SsoEstablishment } from '../store/sso/people.js';
 import type { Database } from '../store/tables.js';
 import type { AccountContexts } from './account-contexts.js';
@@ -32,6 +32,8 @@ export interface Upstream {
 
 export interface LoginFlowOptions {
   readonly db: Kysely<Database>;
+  /** Where each step's state is kept until the next step takes it (Redis or PostgreSQL: any replica reads it). */
+  readonly steps: { readonly upstream: PayloadStore; readonly result: PayloadStore };
   readonly publicUrl: string;
   readonly upstreams: readonly Upstream[];
   /** The authorization server's provider now (it is replaced when keys rotate). */
@@ -51,14 +53,12 @@ interface UpstreamLogin { uid: string; provider: string; clientId: string; saved
 interface LoginResult { accountId: string; provider: string; choices: ChoiceOffer[] }
 interface ChoiceOffer { key: string; role: Choice['role']; uai: string | null; label: string }
 
-const UPSTREAM_LOGIN = 'SsoUpstreamLogin';
-const LOGIN_RESULT = 'SsoLoginResult';
 /** As long as oidc-provider keeps the interaction. */
 const STEP_TTL_SECONDS = 600;
 const ROLE_LABELS: Record<Choice['role'], string> = { pupil: 'Élève', parent: 'Parent', teacher: 'Enseignant ou enseignante', staff: 'Personnel' };
 
 export function loginFlowRoutes(options: LoginFlowOptions): Router {
-  const { db, publicUrl, upstreams, logger, accounts, audit, logins } = options;
+  const { db, publicUrl, upstreams, logger, accounts, audit, logins, steps } = options;
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 50 });
   const callbackUrl = (id: string) => `${publicUrl}/sso/callback/${id}`;
@@ -102,7 +102,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     }
     const start = await upstream.provider.begin(callbackUrl(upstream.config.id));
     const login: UpstreamLogin = { uid: details.uid, provider: upstream.config.id, clientId: String(details.params.client_id), saved: { ...start.saved } };
-    await upsertOidcPayload(db, { model: UPSTREAM_LOGIN, id: start.state, payload: login, grant_id: null, user_code: null, uid: details.uid, expires_at: new Date(Date.now() + STEP_TTL_SECONDS * 1000) });
+    await steps.upstream.upsert(start.state, { ...login }, STEP_TTL_SECONDS);
     if (start.step.kind === 'redirect') {
       res.redirect(303, start.step.url);
       return;
@@ -116,7 +116,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     const upstream = upstreamOf(String(req.params.provider));
     const fields = (req.body ?? {}) as Record<string, string>;
     const state = typeof req.query.state === 'string' ? req.query.state : typeof fields.RelayState === 'string' ? fields.RelayState : undefined;
-    const login = upstream && state ? (await takeOidcPayload(db, UPSTREAM_LOGIN, state)) as UpstreamLogin | undefined : undefined;
+    const login = upstream && state ? (await steps.upstream.take(state)) as UpstreamLogin | undefined : undefined;
     if (!upstream || !login || login.provider !== upstream.config.id) {
       sendPage(res, errorPage('expired', {}));
       return;
@@ -162,7 +162,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       else sendPage(res, errorPage('expired', {}));
       return;
     }
-    await upsertOidcPayload(db, { model: LOGIN_RESULT, id: login.uid, payload: result, grant_id: null, user_code: null, uid: login.uid, expires_at: new Date(Date.now() + STEP_TTL_SECONDS * 1000) });
+    await steps.result.upsert(login.uid, { ...result }, STEP_TTL_SECONDS);
     res.redirect(303, `${retryHref}/choose`);
   }));
 
@@ -189,14 +189,14 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       return;
     }
     const returnTo = await completeLogin(details.uid, String(details.params.client_id), result, chosen);
-    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
+    await steps.result.destroy(details.uid);
     if (returnTo) res.redirect(303, returnTo);
     else sendPage(res, errorPage('expired', {}));
   }));
 
   router.get('/sso/interaction/:uid/abort', handle(async (req, res) => {
     const details = await options.provider().interactionDetails(req, res);
-    await deleteOidcPayload(db, LOGIN_RESULT, details.uid);
+    await steps.result.destroy(details.uid);
     await options.provider().interactionFinished(req, res, { error: 'access_denied', error_description: 'the person could not be logged in, or gave up' }, { mergeWithLastSubmission: false });
   }));
 
@@ -211,7 +211,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
   });
 
   async function loginResult(uid: string): Promise<LoginResult | undefined> {
-    return (await findOidcPayload(db, LOGIN_RESULT, 'id', uid))?.payload as LoginResult | undefined;
+    return (await steps.result.find(uid)) as LoginResult | undefined;
   }
 
   async function showChoices(res: Response, details: Awaited<ReturnType<Provider['interactionDetails']>>, result: LoginResult, status: number): Promise<void> {

@@ -1,9 +1,11 @@
 // SSO as the gateway composes it: the upstream providers of the configuration, what the authorization server
 // needs from SSO (accounts, claims, interactions), and the login pages' routes.
 import type { Router } from 'express';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Configuration } from 'oidc-provider';
 import type { Logger } from 'pino';
+import { payloadStore } from '../auth/adapter.js';
 import type { AuthorizationServer } from '../auth/authorization-server.js';
 import { loadPairwiseKey } from '../auth/keys.js';
 import { groupCommitAudit } from '../store/audit.js';
@@ -27,8 +29,15 @@ export interface Sso {
   close(): Promise<void>;
 }
 
-export async function createSso(options: { config: SsoConfig | undefined; db: Kysely<Database>; publicUrl: string; logger: Logger }): Promise<Sso> {
-  const { db, publicUrl, logger } = options;
+export async function createSso(options: {
+  config: SsoConfig | undefined;
+  db: Kysely<Database>;
+  publicUrl: string;
+  logger: Logger;
+  /** Keeps each login's steps in Redis under this prefix, as the authorization server does its sessions. */
+  redis?: { client: Redis; prefix: string };
+}): Promise<Sso> {
+  const { db, publicUrl, logger, redis } = options;
   const pairwise = pairwiseWith(await loadPairwiseKey(db));
   const upstreams: Upstream[] = (options.config?.providers ?? []).map((config) => ({
     config,
@@ -45,6 +54,7 @@ export async function createSso(options: { config: SsoConfig | undefined; db: Ky
     },
     routes: (auth) => loginFlowRoutes({
       db, publicUrl, upstreams, logger, accounts, audit, logins,
+      steps: { upstream: payloadStore(db, redis, 'SsoUpstreamLogin'), result: payloadStore(db, redis, 'SsoLoginResult') },
       provider: () => auth.provider,
       pinToPublicUrl: auth.pinToPublicUrl,
     }),

@@ -74,9 +74,10 @@ function samlUsers(roster: Omit<SsoRoster, 'ids'>): SamlTestUser[] {
 
 /**
  * `replicas`: that many gateways on one database schema behind a round-robin proxy at the public URL, each
- * request to the next, as a load balancer without affinity would.
+ * request to the next, as a load balancer without affinity would. `redis: false`: no Redis, every session and
+ * step in PostgreSQL.
  */
-export async function startSsoWorld(prefix: string, options: { replicas?: number } = {}): Promise<SsoWorld> {
+export async function startSsoWorld(prefix: string, options: { replicas?: number; redis?: boolean } = {}): Promise<SsoWorld> {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-sso-'));
   const sp = await makeTestCertificate('passerelle.test');
   const places = { college: newUai('069'), lycee: newUai('069'), paris: newUai('075') };
@@ -117,9 +118,10 @@ export async function startSsoWorld(prefix: string, options: { replicas?: number
   const baseUrl = `http://127.0.0.1:${port}`;
   const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, { ACADEMIE_SECRET: oidcSecret });
   const replicaCount = options.replicas ?? 1;
-  const gateway = await startTestGateway(prefix, { PORT: String(replicaCount > 1 ? await freePort() : port), PUBLIC_URL: baseUrl }, undefined, { ssoConfig });
+  const storage = options.redis === false ? { REDIS_URL: '' } : {};
+  const gateway = await startTestGateway(prefix, { PORT: String(replicaCount > 1 ? await freePort() : port), PUBLIC_URL: baseUrl, ...storage }, undefined, { ssoConfig });
   const others = await Promise.all(Array.from({ length: replicaCount - 1 }, async () =>
-    startTestGateway(prefix, { PORT: String(await freePort()), PUBLIC_URL: baseUrl, DATABASE_SCHEMA: gateway.schema, QUEUE_PREFIX: gateway.schema }, undefined, { ssoConfig })));
+    startTestGateway(prefix, { PORT: String(await freePort()), PUBLIC_URL: baseUrl, DATABASE_SCHEMA: gateway.schema, QUEUE_PREFIX: gateway.schema, ...storage }, undefined, { ssoConfig })));
   const balanced = replicaCount > 1 ? await roundRobin(port, [gateway, ...others]) : undefined;
   saml.setServiceProvider({
     entityId: `${baseUrl}/sso/metadata/educonnect`, acsUrl: `${baseUrl}/sso/callback/educonnect`,
