@@ -6,7 +6,7 @@ import type pg from 'pg';
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** utime + stime of a process (every thread), in seconds; 0 once it is gone. */
-async function cpuSecondsOf(pid: number): Promise<number> {
+export async function cpuSecondsOf(pid: number): Promise<number> {
   const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   // Fields after the command name (which may hold spaces), from the third: utime and stime are the 14th and 15th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -73,4 +73,13 @@ export function cpuPerRequest(before: CpuSample, after: CpuSample, requests: num
   // pools keep their connections while they are busy).
   for (const [pid, seconds] of after.backends) postgres += seconds - (before.backends.get(pid) ?? 0);
   return { serverMs: ((after.server - before.server) * 1000) / requests, postgresMs: (postgres * 1000) / requests };
+}
+
+/** The processes whose command is `name` (such as redis-server), on this machine. */
+export async function pidsNamed(name: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (/^[0-9]+$/.test(entry) && (await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '')).trim() === name) pids.push(Number(entry));
+  }
+  return pids;
 }

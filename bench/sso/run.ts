@@ -23,7 +23,7 @@ import pg from 'pg';
 import { SIGNING_ALG } from '../../gateway/auth/keys.js';
 import { openStore } from '../../gateway/store/db.js';
 import { ms, percentile, printTable } from '../occupancy/figures.js';
-import { cpuPerRequest, sampleCpu } from '../roster/cpu.js';
+import { cpuPerRequest, cpuSecondsOf, pidsNamed, sampleCpu } from '../roster/cpu.js';
 import { exchangeCode, logIn, mintCodes, runFor, runOver, type LoadResult, type Upstream } from './logins.js';
 import { summariseProfile, type ProfileSummary, type Window } from './profile.js';
 import { startSqlTap, type SqlTally } from './sql-tap.js';
@@ -60,7 +60,7 @@ const UPSTREAMS: readonly { name: Upstream; label: string }[] = [
 
 interface Measured extends LoadResult {
   /** CPU milliseconds per operation: the gateway process, its PostgreSQL backends, this process. */
-  readonly cpu: { gatewayMs: number; postgresMs: number; benchMs: number };
+  readonly cpu: { gatewayMs: number; postgresMs: number; redisMs: number; benchMs: number };
 }
 
 /** The schema, and the queue keys the gateway made in Redis under its QUEUE_PREFIX (the schema's name). */
@@ -95,12 +95,18 @@ async function signingFloor(): Promise<number> {
 
 /** Runs `work` between two CPU samples of the gateway (and its backends) and of this process. */
 async function measured(gateway: ChildProcess, admin: pg.Pool, work: () => Promise<LoadResult>): Promise<Measured> {
+  // Redis keeps the gateway's sessions and a login's steps: its server's CPU is the gateway's too (the machine's
+  // Redis serves nothing else during the bench).
+  const redisCpu = async () => (await Promise.all((await pidsNamed('redis-server')).map(cpuSecondsOf))).reduce((a, b) => a + b, 0);
   const before = await sampleCpu(gateway.pid!, admin, POSTGRES_PORT);
+  const redisBefore = await redisCpu();
   const benchBefore = process.cpuUsage();
   const result = await work();
   const bench = process.cpuUsage(benchBefore);
-  const cpu = cpuPerRequest(before, await sampleCpu(gateway.pid!, admin, POSTGRES_PORT), Math.max(1, result.done));
-  return { ...result, cpu: { gatewayMs: cpu.serverMs, postgresMs: cpu.postgresMs, benchMs: (bench.user + bench.system) / 1000 / Math.max(1, result.done) } };
+  const operations = Math.max(1, result.done);
+  const cpu = cpuPerRequest(before, await sampleCpu(gateway.pid!, admin, POSTGRES_PORT), operations);
+  const redisMs = ((await redisCpu()) - redisBefore) * 1000 / operations;
+  return { ...result, cpu: { gatewayMs: cpu.serverMs, postgresMs: cpu.postgresMs, redisMs, benchMs: (bench.user + bench.system) / 1000 / operations } };
 }
 
 /** Logins through `upstream` for `seconds`, pupil after pupil from `offset` (each login a person not yet seen this run). */
@@ -191,7 +197,7 @@ const half = (pupils: number) => Math.floor(pupils / 2);
 function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measured, mintSeconds: number,
   profiled: { summary: ProfileSummary; sql: Map<Upstream | 'code exchange', SqlTally & { operations: number }> } | undefined): void {
   const rate = (r: LoadResult) => r.done / r.seconds;
-  const cpu = (r: Measured) => `${r.cpu.gatewayMs.toFixed(1)} + ${r.cpu.postgresMs.toFixed(1)} PG`;
+  const cpu = (r: Measured) => `${r.cpu.gatewayMs.toFixed(1)} + ${r.cpu.postgresMs.toFixed(1)} PG + ${r.cpu.redisMs.toFixed(1)} R`;
   console.log(`\n${PUPILS} pupils, ${CONCURRENCY} concurrent clients, gateway --workers ${WORKERS}, ${os.cpus().length} cores; floor: bare jose ${SIGNING_ALG} signing ${signs.toFixed(0)} signs/s on one core`);
   printTable([
     ['', 'throughput', 'vs floor', 'p50 / p99', 'gateway CPU ms/op', 'bench CPU ms/op', 'target', ''],
@@ -208,11 +214,11 @@ function report(signs: number, logins: Map<Upstream, Measured>, exchange: Measur
   ], [60, 20, 10, 20, 20, 17, 10, 20]);
   console.log('vs floor: 1/N means one operation took the time of N bare signatures (throughput against the floor\'s)');
   console.log(`(b) the ${exchange.done} codes were minted in ${mintSeconds.toFixed(1)} s (an authorization request each, on a gateway session); codes live 60 s`);
-  console.log('gateway CPU = the gateway process (utime+stime from /proc) and its PostgreSQL backends, per operation; bench CPU = this process (stand-ins, relying party, clients)');
+  console.log('gateway CPU = the gateway process (utime+stime from /proc), its PostgreSQL backends and the Redis server, per operation; bench CPU = this process (stand-ins, relying party, clients)');
   // The stand-ins and clients share this machine's cores with the gateway: what the gateway and PostgreSQL would
   // sustain with every core to themselves is their CPU per login's inverse, times the cores.
-  const capacity = (r: Measured) => (os.cpus().length * 1000 / (r.cpu.gatewayMs + r.cpu.postgresMs)).toFixed(0);
-  console.log(`what the gateway and PostgreSQL would sustain with the ${os.cpus().length} cores to themselves (and enough workers), from their CPU per login: `
+  const capacity = (r: Measured) => (os.cpus().length * 1000 / (r.cpu.gatewayMs + r.cpu.postgresMs + r.cpu.redisMs)).toFixed(0);
+  console.log(`what the gateway, PostgreSQL and Redis would sustain with the ${os.cpus().length} cores to themselves (and enough workers), from their CPU per login: `
     + `${UPSTREAMS.map(({ name, label }) => `${label} ${capacity(logins.get(name)!)} logins/s`).join(', ')}; code exchange ${capacity(exchange)}/s`);
   if (!profiled) return;
   for (const window of profiled.summary.windows) {

@@ -118,7 +118,7 @@ export async function startSsoWorld(prefix: string, options: { replicas?: number
   const baseUrl = `http://127.0.0.1:${port}`;
   const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, { ACADEMIE_SECRET: oidcSecret });
   const replicaCount = options.replicas ?? 1;
-  const storage = options.redis === false ? { REDIS_URL: '' } : {};
+  const storage: Record<string, string> = options.redis === false ? { REDIS_URL: '' } : {};
   const gateway = await startTestGateway(prefix, { PORT: String(replicaCount > 1 ? await freePort() : port), PUBLIC_URL: baseUrl, ...storage }, undefined, { ssoConfig });
   const others = await Promise.all(Array.from({ length: replicaCount - 1 }, async () =>
     startTestGateway(prefix, { PORT: String(await freePort()), PUBLIC_URL: baseUrl, DATABASE_SCHEMA: gateway.schema, QUEUE_PREFIX: gateway.schema, ...storage }, undefined, { ssoConfig })));
