@@ -1,7 +1,7 @@
 // The login a relying party asks for, from the gateway's side: the login page (which upstream provider), the
 // trip upstream and back, the link to roster people, the choice of role when there are several, and the end of
 // the interaction, which oidc-provider then turns into a code for the relying party. Every step's state is in
-// the store (oidc_payload), so two gateway replicas serve the same login.
+// Redis or PostgreSQL (auth/adapter.ts payloadStore), so any gateway replica serves any step of a login.
 import express, { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type Provider from 'oidc-provider';
