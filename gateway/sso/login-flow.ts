@@ -83,10 +83,6 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
       sendPage(res, errorPage('not-for-this-service', { serviceName, abortHref: `${interactionPath(publicUrl, details.uid)}/abort` }));
       return;
     }
-    if (!upstreams.length) {
-      sendPage(res, errorPage('no-provider', { serviceName }));
-      return;
-    }
     sendPage(res, loginPage({
       serviceName,
       providers: upstreams.map((u) => ({ name: u.config.name, href: `${interactionPath(publicUrl, details.uid)}/upstream/${u.config.id}` })),

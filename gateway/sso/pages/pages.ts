@@ -43,7 +43,7 @@ export function loginPage({ serviceName, providers }: { serviceName: string; pro
 }
 
 export interface PersonChoice {
-  /** What the form posts; the lead's server-side state gives it a meaning. */
+  /** What the form posts; the login flow's own state (kept server-side) gives it a meaning. */
   readonly value: string;
   /** Such as "Enseignant — Collège Jean Moulin (0691234S)". */
   readonly label: string;
