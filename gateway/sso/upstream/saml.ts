@@ -24,6 +24,14 @@ type SavedRequest = { requestId: string; relayState: string };
 type Fail = (message: string, cause?: unknown) => UpstreamError;
 
 export function createSamlUpstream(config: SamlProviderConfig): UpstreamProvider {
+  // Responses are checked by one instance per callback URL (in practice one): node-saml keeps the IdP's
+  // certificates parsed there. Requests need an instance each, as their id comes from generateUniqueId.
+  const validators = new Map<string, SAML>();
+  const validatorFor = (callbackUrl: string) => {
+    let validator = validators.get(callbackUrl);
+    if (!validator) validators.set(callbackUrl, (validator = serviceProvider(config, callbackUrl, newSamlId())));
+    return validator;
+  };
   return {
     id: config.id,
     kind: 'saml',
@@ -66,7 +74,7 @@ export function createSamlUpstream(config: SamlProviderConfig): UpstreamProvider
         throw fail('the assertion is not encrypted, and this provider requires encrypted assertions');
       }
 
-      const profile = await validatedProfile(serviceProvider(config, callbackUrl, requestId), samlResponse, config.id, fail);
+      const profile = await validatedProfile(validatorFor(callbackUrl), samlResponse, config.id, fail);
       const assertion = xmlJsRoot(profile.getAssertion?.(), 'Assertion');
       if (!assertion) throw fail('node-saml returned no assertion');
       const issuer = text(children(assertion, 'Issuer')[0]);
