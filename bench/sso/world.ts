@@ -17,6 +17,7 @@ import { startOidcIdp, type OidcIdp } from '../../test/support/oidc-idp.js';
 import { freePort } from '../../test/support/ports.js';
 import { startRelyingParty, type RelyingParty } from '../../test/support/relying-party.js';
 import { startSamlIdp, type SamlIdp, type SamlTestUser } from '../../test/support/saml-idp.js';
+import { writeSsoConfigFile } from '../../test/support/sso-config-file.js';
 import { makeTestCertificate } from '../../test/support/test-certificate.js';
 import { startBuiltGateway } from '../built-gateway.js';
 
@@ -82,24 +83,7 @@ export async function startBenchWorld(options: BenchWorldOptions): Promise<Bench
     entityId: `${baseUrl}/sso/metadata/educonnect`, acsUrl: `${baseUrl}/sso/callback/educonnect`,
     certificate: sp.certificatePem, encryptionCertificate: sp.certificatePem,
   });
-  fs.writeFileSync(path.join(folder, 'idp.xml'), saml.metadataXml);
-  fs.writeFileSync(path.join(folder, 'sp.key'), sp.privateKeyPem);
-  fs.writeFileSync(path.join(folder, 'sp.crt'), sp.certificatePem);
-  const configFile = path.join(folder, 'sso.yaml');
-  fs.writeFileSync(configFile, [
-    'version: 1',
-    'providers:',
-    '  - { id: educonnect, kind: saml, name: ÉduConnect, metadata: { file: idp.xml }, serviceProvider: { privateKey: { file: sp.key }, certificate: { file: sp.crt } } }',
-    '  - id: academie',
-    '    kind: oidc',
-    '    name: Académie de Lyon',
-    `    issuer: ${oidc.issuer}`,
-    '    clientId: passerelle',
-    '    clientSecret: { env: ACADEMIE_SECRET }',
-    '    attributes: { role: { attribute: [FrEduCtPersonAffiliation], values: { eleve: pupil } } }',
-    '    link: [{ claim: FrEduCtRefId, source: aaf }]',
-    '',
-  ].join('\n'));
+  const configFile = writeSsoConfigFile(folder, { saml, oidc, sp });
 
   const rpPort = await freePort();
   const rpUrl = `http://127.0.0.1:${rpPort}`;

@@ -17,6 +17,7 @@ import { startOidcIdp, type OidcIdp } from './oidc-idp.js';
 import { freePort } from './ports.js';
 import { startRelyingParty, type RelyingParty } from './relying-party.js';
 import { startSamlIdp, type SamlIdp, type SamlTestUser } from './saml-idp.js';
+import { writeSsoConfigFile } from './sso-config-file.js';
 import { makeTestCertificate } from './test-certificate.js';
 
 const OID = (n: number) => `urn:oid:1.3.6.1.4.1.20326.10.999.1.${n}`;
@@ -90,30 +91,7 @@ export async function startSsoWorld(prefix: string, options: { replicas?: number
       { login: 'refus', password: PASSWORD, claims: {}, denied: true },
     ],
   });
-  fs.writeFileSync(path.join(folder, 'idp.xml'), saml.metadataXml);
-  fs.writeFileSync(path.join(folder, 'sp.key'), sp.privateKeyPem);
-  fs.writeFileSync(path.join(folder, 'sp.crt'), sp.certificatePem);
-  const configFile = path.join(folder, 'sso.yaml');
-  fs.writeFileSync(configFile, [
-    'version: 1',
-    'providers:',
-    '  - id: educonnect',
-    '    kind: saml',
-    '    name: ÉduConnect',
-    '    metadata: { file: idp.xml }',
-    '    serviceProvider: { privateKey: { file: sp.key }, certificate: { file: sp.crt } }',
-    '  - id: academie',
-    '    kind: oidc',
-    '    name: Académie de Lyon — personnels',
-    `    issuer: ${oidc.issuer}`,
-    '    clientId: passerelle',
-    '    clientSecret: { env: ACADEMIE_SECRET }',
-    '    attributes:',
-    '      role: { attribute: [FrEduCtPersonAffiliation], values: { eleve: pupil } }',
-    '    link:',
-    '      - { claim: FrEduCtRefId, source: aaf }',
-    '',
-  ].join('\n'));
+  const configFile = writeSsoConfigFile(folder, { saml, oidc, sp });
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, { ACADEMIE_SECRET: oidcSecret });
