@@ -1,6 +1,7 @@
 // The composition root: opens every resource the gateway needs, wires the HTTP app, and closes them in reverse.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import cors from 'cors';
 import express, { type Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Config } from './config/config.js';
@@ -21,6 +22,7 @@ import { problemHandler } from './http/problem.js';
 import { problemDocsRoutes } from './http/problem-docs.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
+import { rateLimit } from './http/rate-limit.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
 import { occupancyPageRoutes } from './pages/occupancy-page.js';
 import { healthRoutes } from './observability/health.js';
@@ -160,11 +162,25 @@ function buildApp(config: Config, { store, auth, ssoRoutes, cursorKey, jobs, red
   app.use(occupancyPageRoutes());
 
   const v1 = express.Router();
-  const json = express.json({ limit: '25mb', type: ['application/json', 'application/*+json'] });
+  // Browsers may call the API only from the origins the operator lists; nothing is sent to any other.
+  if (config.corsOrigins.length) {
+    v1.use(cors({
+      origin: [...config.corsOrigins],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'If-Match', 'Idempotency-Key', 'X-Request-Id'],
+      exposedHeaders: ['ETag', 'Link', 'Location', 'Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    }));
+  }
+  const json = express.json({ limit: config.maxJsonBytes, type: ['application/json', 'application/*+json'] });
   // A job's upload is streamed to the store as it arrives, whatever its type: never parsed here.
   v1.use((req, res, next) => (req.method === 'POST' && req.path === '/sync/jobs' ? next() : json(req, res, next)));
   v1.use(refuseTokenInQuery);
   v1.use(auth.authenticate);
+  v1.use(rateLimit({
+    perMinute: config.rateLimitPerMinute,
+    redis: redis ? { client: redis, prefix: config.queuePrefix } : undefined,
+    onRefused: metrics.rateLimited,
+  }));
   v1.use(scopedAccess(store.db, auth.reloadCaller));
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));

@@ -29,6 +29,12 @@ export interface Config {
   readonly shutdownGraceSeconds: number;
   /** Loads demo data into an empty store at start (the embedded default does). */
   readonly loadDemoData: boolean;
+  /** API requests a client may make per minute, across every replica; 0: no limit. */
+  readonly rateLimitPerMinute: number;
+  /** Origins whose pages may call the API from a browser (CORS); none by default. */
+  readonly corsOrigins: readonly string[];
+  /** Largest JSON body the API reads, in bytes. */
+  readonly maxJsonBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +61,17 @@ function queuePrefix(env: NodeJS.ProcessEnv): string {
   const prefix = env.QUEUE_PREFIX || 'passerelle';
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) throw new ConfigError(`QUEUE_PREFIX must be letters, digits, '_', '.' or '-' (got ${JSON.stringify(prefix)})`);
   return prefix;
+}
+
+/** CORS_ORIGINS: a comma-separated list of origins (scheme, host and port), such as https://ent.example.fr. */
+function corsOrigins(env: NodeJS.ProcessEnv): string[] {
+  const raw = env.CORS_ORIGINS ?? '';
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((origin) => {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://ent.example.fr, without path or trailing slash (got ${JSON.stringify(origin)})`);
+    }
+    return origin;
+  });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -94,5 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL', 300, 30, 3600),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE', 10, 0, 300),
     loadDemoData: flag(env, 'DEMO_DATA', !databaseUrl),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    corsOrigins: corsOrigins(env),
+    maxJsonBytes: integer(env, 'MAX_JSON_MB', 25, 1, 1024) * 1024 * 1024,
   });
 }

@@ -65,6 +65,10 @@ export const PROBLEM_TYPES = {
     status: 412, title: 'Precondition failed',
     description: 'If-Match does not match the stored version: someone changed it since you read it. Fetch it again and reapply your change.',
   },
+  'rate-limited': {
+    status: 429, title: 'Too many requests',
+    description: 'The client made more requests than its rate limit allows (RATE_LIMIT_PER_MINUTE, counted across every replica of the gateway). `Retry-After` says in how many seconds to try again; a client that syncs by pages should slow down rather than retry at once.',
+  },
   'too-large': {
     status: 413, title: 'Request too large',
     description: 'The request body is larger than the gateway takes.',

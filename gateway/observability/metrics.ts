@@ -1,8 +1,9 @@
-// Prometheus metrics at /metrics: the process, HTTP requests by route and status, and sync jobs by state
-// (read from their records at scrape time, so every gateway process tells the same, workers included).
+// Prometheus metrics at /metrics: the process, HTTP requests by route and status, requests refused by the rate
+// limit, and sync jobs by state (read from their records at scrape time, so every gateway process tells the
+// same, workers included).
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { jobCounts, oldestQueuedJobAge } from '../store/job-stats.js';
 import type { Database } from '../store/tables.js';
 
@@ -10,6 +11,8 @@ export interface Metrics {
   /** Times each request, labelled by the route it matched (never by its raw path: no identifiers in labels). */
   timing: RequestHandler;
   routes: Router;
+  /** Counts a request refused by the rate limit (by client: the clients are few and named by the operator). */
+  rateLimited(clientId: string): void;
 }
 
 export function createMetrics(db: Kysely<Database>): Metrics {
@@ -41,6 +44,13 @@ export function createMetrics(db: Kysely<Database>): Metrics {
     },
   });
 
+  const refusals = new Counter({
+    name: 'passerelle_rate_limited_requests_total',
+    help: 'Requests refused by the per-client rate limit (429)',
+    labelNames: ['client'] as const,
+    registers: [registry],
+  });
+
   const timing: RequestHandler = (req, res, next) => {
     const end = requests.startTimer();
     res.on('finish', () => {
@@ -53,5 +63,5 @@ export function createMetrics(db: Kysely<Database>): Metrics {
   routes.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  return { timing, routes };
+  return { timing, routes, rateLimited: (clientId) => refusals.inc({ client: clientId }) };
 }
