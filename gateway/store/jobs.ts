@@ -35,6 +35,8 @@ export interface JobOptions {
    * words either way; the submitter follows such a job until it has written (gateway/perimeter/visibility.ts).
    */
   establishmentUnseen?: boolean;
+  /** The X-Request-Id of the request that submitted the job: its logs carry it, to follow a request into its job. */
+  requestId?: string;
 }
 
 export interface NewJob {

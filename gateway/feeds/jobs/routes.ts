@@ -89,6 +89,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
         ...(queryString(req, 'encoding') ? { encoding: queryString(req, 'encoding') } : {}),
         inputName,
         ...(establishmentUnseen ? { establishmentUnseen } : {}),
+        ...(req.id ? { requestId: req.id } : {}),
       },
       submittedBy: access.caller.clientId,
       idempotencyKey: req.headers['idempotency-key'] as string | undefined ?? null,
@@ -102,7 +103,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     const connector = queryString(req, 'connector')!;
     const uai = queryString(req, 'uai')!;
     await access.establishment(uai).read();
-    const { job } = await jobs.submit(exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null), []);
+    const { job } = await jobs.submit(exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null, req.id), []);
     res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });
 

@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { SyncConfig } from '../../config/sync-config.js';
-import { claimJob, finishJob, heartbeat, requeueAfterFailure } from '../../store/jobs.js';
+import { claimJob, finishJob, heartbeat, requeueAfterFailure, type JobOptions } from '../../store/jobs.js';
 import type { Database } from '../../store/tables.js';
 import type { JobRun } from './job-run.js';
 import type { JobHandler } from './queue.js';
@@ -38,7 +38,8 @@ export function jobHandler(db: Kysely<Database>, logger: Logger, settings: Handl
     if ('busy' in claim) return 'busy';
     if ('gone' in claim) return 'finished';
     const job = claim.claimed;
-    const log = logger.child({ jobId, kind: job.kind, connector: job.connector, uai: job.uai, attempt: attempt.number });
+    const { requestId } = job.options as JobOptions;
+    const log = logger.child({ jobId, kind: job.kind, connector: job.connector, uai: job.uai, attempt: attempt.number, ...(requestId ? { requestId } : {}) });
     log.info('sync job started');
     const cancel = new AbortController();
     const run: JobRun = {

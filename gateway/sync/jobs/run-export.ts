@@ -23,10 +23,10 @@ export function isExporterName(name: string): name is (typeof EXPORTERS)[number]
 }
 
 /** The job that exports an establishment and pushes it; exports of one establishment never run at once. */
-export function exportJob(connector: string, uai: string, submittedBy: string, idempotencyKey: string | null = null): NewJob {
+export function exportJob(connector: string, uai: string, submittedBy: string, idempotencyKey: string | null = null, requestId?: string): NewJob {
   return {
     kind: 'export', connector, mode: 'complete', uai, lockKey: `export:${uai}`,
-    options: { lenientIdentifiers: false, confirmed: false }, submittedBy, idempotencyKey,
+    options: { lenientIdentifiers: false, confirmed: false, ...(requestId ? { requestId } : {}) }, submittedBy, idempotencyKey,
   };
 }
 
