@@ -26,7 +26,7 @@ import { rateLimit } from './http/rate-limit.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
 import { occupancyPageRoutes } from './pages/occupancy-page.js';
 import { healthRoutes } from './observability/health.js';
-import { createMetrics } from './observability/metrics.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
 import { openStore, type Store } from './store/db.js';
 import { syncJobRoutes } from './feeds/jobs/routes.js';
@@ -75,7 +75,8 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     const { createSso } = await import('./sso/sso.js');
     // With Redis, sessions, interactions and a login's steps live there (short-lived, read and written at each step).
     const shortLived = redis ? { client: redis, prefix: config.queuePrefix } : undefined;
-    const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger, redis: shortLived });
+    const metrics = createMetrics(store.db);
+    const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger, redis: shortLived, onLogin: metrics.loggedIn });
     cleanups.push(() => sso.close());
     const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration, redis: shortLived });
     cleanups.push(() => auth.close());
@@ -90,7 +91,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     }
 
     let closing = false;
-    const app = buildApp(config, { store, auth, ssoRoutes: sso.routes(auth), cursorKey, jobs, redis, logger, isClosing: () => closing });
+    const app = buildApp(config, { store, auth, ssoRoutes: sso.routes(auth), metrics, cursorKey, jobs, redis, logger, isClosing: () => closing });
     let server: http.Server | undefined;
 
     return {
@@ -131,6 +132,7 @@ interface Parts {
   auth: AuthorizationServer;
   /** The SSO login pages and upstream callbacks (/sso/…). */
   ssoRoutes: express.Router;
+  metrics: Metrics;
   /** Signs the API's cursors (gateway/http/paging.ts). */
   cursorKey: Buffer;
   jobs: SyncJobs;
@@ -139,14 +141,13 @@ interface Parts {
   isClosing: () => boolean;
 }
 
-function buildApp(config: Config, { store, auth, ssoRoutes, cursorKey, jobs, redis, logger, isClosing }: Parts): Express {
+function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, jobs, redis, logger, isClosing }: Parts): Express {
   const app = express();
   app.locals.cursorKey = cursorKey;
   app.disable('x-powered-by');
   app.set('etag', false); // entity tags are computed per route from what the response shows
   app.set('trust proxy', 'loopback');
   app.use(requestLogger(logger));
-  const metrics = createMetrics(store.db);
   app.use(metrics.timing);
   app.use(securityHeaders(config.publicUrl));
   // The authorization server parses its own bodies: it comes before any body parser.

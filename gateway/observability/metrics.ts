@@ -1,5 +1,5 @@
 // Prometheus metrics at /metrics: the process, HTTP requests by route and status, requests refused by the rate
-// limit, and sync jobs by state (read from their records at scrape time, so every gateway process tells the
+// limit, SSO logins, and sync jobs by state (read from their records at scrape time, so every gateway process tells the
 // same, workers included).
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
@@ -13,6 +13,8 @@ export interface Metrics {
   routes: Router;
   /** Counts a request refused by the rate limit (by client: the clients are few and named by the operator). */
   rateLimited(clientId: string): void;
+  /** Counts a completed SSO login, by upstream provider and role. */
+  loggedIn(provider: string, role: string): void;
 }
 
 export function createMetrics(db: Kysely<Database>): Metrics {
@@ -51,6 +53,13 @@ export function createMetrics(db: Kysely<Database>): Metrics {
     registers: [registry],
   });
 
+  const logins = new Counter({
+    name: 'passerelle_sso_logins_total',
+    help: 'SSO logins completed by this process, by upstream provider and role',
+    labelNames: ['provider', 'role'] as const,
+    registers: [registry],
+  });
+
   const timing: RequestHandler = (req, res, next) => {
     const end = requests.startTimer();
     res.on('finish', () => {
@@ -63,5 +72,10 @@ export function createMetrics(db: Kysely<Database>): Metrics {
   routes.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-  return { timing, routes, rateLimited: (clientId) => refusals.inc({ client: clientId }) };
+  return {
+    timing,
+    routes,
+    rateLimited: (clientId) => refusals.inc({ client: clientId }),
+    loggedIn: (provider, role) => logins.inc({ provider, role }),
+  };
 }

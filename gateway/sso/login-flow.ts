@@ -45,6 +45,8 @@ export interface LoginFlowOptions {
   readonly audit: AuditLog;
   /** The daily login counts, group-committed: a collège's 8 o'clock logins share their row's updates. */
   readonly logins: GroupCommit<LoginCount>;
+  /** Told of each login completed (metrics). */
+  readonly onLogin?: (provider: string, role: string) => void;
 }
 
 /** A trip upstream, kept under its state until the callback takes it (once). */
@@ -236,6 +238,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
         clientId, uai: p.uai, entity: 'person', count: 1, requestId: null, action: 'sso.login', detail: { provider: result.provider, role: chosen.role },
       }))),
     ]);
+    options.onLogin?.(result.provider, chosen.role);
     interaction.result = {
       login: { accountId: accountIdOf(result.accountId, { key: chosen.key, role: chosen.role, people: [] }), amr: [result.provider] },
     };

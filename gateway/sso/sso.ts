@@ -36,8 +36,10 @@ export async function createSso(options: {
   logger: Logger;
   /** Keeps each login's steps in Redis under this prefix, as the authorization server does its sessions. */
   redis?: { client: Redis; prefix: string };
+  /** Told of each login completed (metrics). */
+  onLogin?: (provider: string, role: string) => void;
 }): Promise<Sso> {
-  const { db, publicUrl, logger, redis } = options;
+  const { db, publicUrl, logger, redis, onLogin } = options;
   const pairwise = pairwiseWith(await loadPairwiseKey(db));
   const upstreams: Upstream[] = (options.config?.providers ?? []).map((config) => ({
     config,
@@ -53,7 +55,7 @@ export async function createSso(options: {
       await Promise.all([audit.close(), logins.close()]);
     },
     routes: (auth) => loginFlowRoutes({
-      db, publicUrl, upstreams, logger, accounts, audit, logins,
+      db, publicUrl, upstreams, logger, accounts, audit, logins, onLogin,
       steps: { upstream: payloadStore(db, redis, 'SsoUpstreamLogin'), result: payloadStore(db, redis, 'SsoLoginResult') },
       provider: () => auth.provider,
       pinToPublicUrl: auth.pinToPublicUrl,

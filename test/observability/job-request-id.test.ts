@@ -34,7 +34,7 @@ it('logs the job under the request id that submitted it', async () => {
   const response = await fetch(`${t.baseUrl}/v1/sync/jobs?connector=onde&uai=${ecole}&filename=eleves.csv`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'x-request-id': 'ent-sync-2026-12-02-0800' },
-    body: school.exportOf(school.all),
+    body: new Uint8Array(school.exportOf(school.all)),
   });
   expect(response.status).toBe(202);
   const { id } = (await response.json()) as { id: string };

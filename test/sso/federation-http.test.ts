@@ -257,6 +257,8 @@ describe('what is kept', () => {
     expect(JSON.stringify(actions)).not.toMatch(/Léa|Martin/);
     const days = await db().selectFrom('sso_login_day').selectAll().where('uai', '=', world.roster.college).where('role', '=', 'pupil').execute();
     expect(days.reduce((n, d) => n + d.logins, 0)).toBeGreaterThan(1);
+    const metrics = await (await fetch(`${world.baseUrl}/metrics`)).text();
+    expect(Number(/passerelle_sso_logins_total\{provider="educonnect",role="pupil"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(1);
   });
 });
 
