@@ -1,10 +1,10 @@
-// How the occupancy and heating feeds answer: JSON by default, CSV for a spreadsheet (`Accept: text/csv`),
-// iCalendar for a heating plan (`Accept: text/calendar`), each with an ETag of what it shows, so a
-// building-management system polling every few minutes gets 304 until something changed.
+// How the feeds that offer several formats answer (occupancy, heating, aggregates): JSON by default, CSV for a
+// spreadsheet (`Accept: text/csv`), iCalendar for a heating plan (`Accept: text/calendar`), each with an ETag of
+// what it shows, so a building-management system polling every few minutes gets 304 until something changed.
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
-import { NotAcceptableProblem } from '../../errors/problems.js';
-import { notModified } from '../../http/etag.js';
+import { NotAcceptableProblem } from '../errors/problems.js';
+import { notModified } from './etag.js';
 
 export type Representation = 'json' | 'csv' | 'ical';
 

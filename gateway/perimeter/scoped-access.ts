@@ -13,6 +13,7 @@ import type { AuditLog } from '../store/audit.js';
 import type { GatedRows, Reader } from '../store/reads/gate.js';
 import type { Database } from '../store/tables.js';
 import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
+import { AggregatesScope } from './aggregates-scope.js';
 import { ClientsScope } from './clients-scope.js';
 import { ClosuresScope } from './closures-scope.js';
 import { EstablishmentScope } from './establishment-scope.js';
@@ -122,6 +123,11 @@ export class ScopedAccess {
   /** Closures of the territories within the perimeter (writes: sync.write or admin). */
   closures(): ClosuresScope {
     return new ClosuresScope(this);
+  }
+
+  /** Aggregated counts over territories of the perimeter (aggregates.read): no individual record. */
+  aggregates(): AggregatesScope {
+    return new AggregatesScope(this);
   }
 
   /** The sync jobs the caller may see and act on. */

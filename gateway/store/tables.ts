@@ -170,6 +170,25 @@ export interface SsoLinkTable {
   last_login_at: Timestamp | null;
 }
 
+/** Per establishment, what the aggregates sum (migration 20261205_0018_aggregates). */
+export interface EstablishmentFactTable {
+  uai: string;
+  computed_at: Timestamp;
+  pupils: number;
+  teachers: number;
+  divisions: number;
+  divisions_with_pupils: number;
+  pupils_in_divisions: number;
+  /** `{ "6E": 120, "5E": 118, …, "unknown": 2 }` */
+  pupils_by_level: Json;
+}
+
+export interface AggregateRefreshTable {
+  id: number;
+  seq: Int8;
+  refreshed_at: Timestamp;
+}
+
 export interface SsoLoginDayTable {
   day: string;
   uai: string;
@@ -288,6 +307,8 @@ export interface Database {
   sso_account: SsoAccountTable;
   sso_link: SsoLinkTable;
   sso_login_day: SsoLoginDayTable;
+  establishment_fact: EstablishmentFactTable;
+  aggregate_refresh: AggregateRefreshTable;
 }
 
 export type EstablishmentRow = Selectable<EstablishmentTable>;

@@ -8,7 +8,7 @@ import { queryString } from '../../http/query.js';
 import { occupancyCsv, heatingCsv } from '../../occupancy/csv.js';
 import { heatingIcal } from '../../ical/heating.js';
 import { heatingSettings, occupancyOf, planOf } from './plans.js';
-import { representationOf, sendRepresentation } from './representations.js';
+import { representationOf, sendRepresentation } from '../../http/representations.js';
 import { heatingChangesRoute } from './heating-changes.js';
 
 export function occupancyRoutes(publicUrl: string): Router {

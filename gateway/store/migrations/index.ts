@@ -11,6 +11,7 @@ import * as normalisedLevels from './20261202_0014_normalised_levels.js';
 import * as timetables from './20261203_0015_timetables.js';
 import * as perimeterTypes from './20261203_0016_perimeter_types.js';
 import * as sso from './20261204_0017_sso.js';
+import * as aggregates from './20261205_0018_aggregates.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '20261203_0015_timetables': timetables,
   '20261203_0016_perimeter_types': perimeterTypes,
   '20261204_0017_sso': sso,
+  '20261205_0018_aggregates': aggregates,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,36 @@
+// The measures the aggregates feed serves from the establishments' facts: what each publishes per cell, the
+// number of people behind it (what small-group suppression compares with the threshold: none for counts of
+// establishments or classes, which reveal no one), whether totals are sums of their members, and which
+// dimensions split it (pupils alone by level).
+import type { Dimension, FactCell } from '../store/aggregates/cells.js';
+
+export interface Measure {
+  /** The published value; undefined when the cell has nothing to measure (a mean over no class). */
+  value(cell: FactCell): number | undefined;
+  /** The people behind the value; Infinity when it counts no people. */
+  people(cell: FactCell): number;
+  readonly additive: boolean;
+  readonly dimensions: readonly Dimension[];
+}
+
+const PLACES: readonly Dimension[] = ['region', 'academie', 'departement', 'commune', 'establishmentType', 'sector'];
+
+export const MEASURES = {
+  establishments: { value: (c) => c.establishments, people: () => Infinity, additive: true, dimensions: PLACES },
+  pupils: { value: (c) => c.pupils, people: (c) => c.pupils, additive: true, dimensions: [...PLACES, 'level'] },
+  teachers: { value: (c) => c.teachers, people: (c) => c.teachers, additive: true, dimensions: PLACES },
+  classes: { value: (c) => c.divisions, people: () => Infinity, additive: true, dimensions: PLACES },
+  'class-size': {
+    // The mean number of pupils of the classes that have any, to one decimal.
+    value: (c) => (c.divisionsWithPupils ? Math.round((c.pupilsInDivisions / c.divisionsWithPupils) * 10) / 10 : undefined),
+    people: (c) => c.pupilsInDivisions,
+    additive: false,
+    dimensions: PLACES,
+  },
+} as const satisfies Record<string, Measure>;
+
+export type MeasureName = keyof typeof MEASURES;
+
+export function isMeasure(name: string): name is MeasureName {
+  return Object.hasOwn(MEASURES, name);
+}

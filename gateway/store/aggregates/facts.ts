@@ -1,0 +1,66 @@
+// The per-establishment facts the aggregates sum, kept up to date incrementally: a refresh recomputes the
+// establishments the change log names since the last refresh (all of them the first time), in one transaction
+// that also moves the refresh's position, under a lock so that replicas refreshing at once do it once.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../tables.js';
+
+export interface RefreshOutcome {
+  /** Establishments whose facts were recomputed. */
+  readonly establishments: number;
+  /** The change-log position the facts are now up to date with. */
+  readonly seq: bigint;
+  readonly refreshedAt: Date;
+  /** Another process was refreshing: nothing was done here. */
+  readonly skipped: boolean;
+}
+
+/** A lock key of this refresh (pg_advisory_xact_lock): one per database. */
+const REFRESH_LOCK = 0x5a66_7e90;
+
+export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const { rows: [lock] } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REFRESH_LOCK}) as locked`.execute(trx);
+    const state = await trx.selectFrom('aggregate_refresh').select(['seq', 'refreshed_at']).where('id', '=', 1).executeTakeFirstOrThrow();
+    if (!lock.locked) return { establishments: 0, seq: BigInt(state.seq), refreshedAt: state.refreshed_at, skipped: true };
+    const { seq: current } = await trx.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
+    const since = BigInt(state.seq);
+    // Everything the first time; afterwards the establishments the change log names (their records or themselves).
+    const { rows: changed } = since < 0n
+      ? await sql<{ uai: string }>`select uai from establishment`.execute(trx)
+      : await sql<{ uai: string }>`select distinct uai from change_log where seq > ${String(since)} and seq <= ${current} and uai is not null`.execute(trx);
+    const uais = changed.map((r) => r.uai);
+    const refreshedAt = new Date();
+    if (uais.length) {
+      await sql`delete from establishment_fact where uai = any(${uais}::text[])`.execute(trx);
+      await sql`
+        insert into establishment_fact (uai, computed_at, pupils, teachers, divisions, divisions_with_pupils, pupils_in_divisions, pupils_by_level)
+        select e.uai, ${refreshedAt}::timestamptz,
+          coalesce(people.pupils, 0), coalesce(people.teachers, 0), coalesce(groups.divisions, 0),
+          coalesce(placed.divisions, 0), coalesce(placed.pupils, 0), coalesce(levels.by_level, '{}'::jsonb)
+        from establishment e
+        left join lateral (
+          select count(*) filter (where kind = 'pupil') as pupils, count(*) filter (where kind = 'teacher') as teachers
+          from roster_record where uai = e.uai and entity = 'person' and status = 'active'
+        ) people on true
+        left join lateral (
+          select count(*) as divisions from roster_record where uai = e.uai and entity = 'group' and kind = 'division' and status = 'active'
+        ) groups on true
+        left join lateral (
+          select count(distinct g.id) as divisions, count(distinct m.data->>'personId') as pupils
+          from roster_record m join roster_record g on g.uai = m.uai and g.id = (m.data->>'groupId')::uuid
+          where m.uai = e.uai and m.entity = 'membership' and m.kind = 'pupil' and m.status = 'active'
+            and g.entity = 'group' and g.kind = 'division' and g.status = 'active'
+        ) placed on true
+        left join lateral (
+          select jsonb_object_agg(level, n) as by_level from (
+            select coalesce(data->>'level', 'unknown') as level, count(*) as n
+            from roster_record where uai = e.uai and entity = 'person' and kind = 'pupil' and status = 'active'
+            group by 1
+          ) counted
+        ) levels on true
+        where e.uai = any(${uais}::text[]) and e.status = 'active'`.execute(trx);
+    }
+    await trx.updateTable('aggregate_refresh').set({ seq: current, refreshed_at: refreshedAt }).where('id', '=', 1).execute();
+    return { establishments: uais.length, seq: BigInt(current), refreshedAt, skipped: false };
+  });
+}
