@@ -43,10 +43,10 @@ function hiddenOf<D extends string>(cells: readonly SuppressedCell<D>[], dimensi
 }
 
 /** Every line of a table with all its margins: a total and the cells it sums along one dimension. */
-function linesOf(cells: readonly Cell<Dimension>[]): number[][] {
+function linesOf<D extends string>(cells: readonly Cell<D>[], dimensions: readonly D[]): number[][] {
   const lines = new Map<string, number[]>();
   cells.forEach((cell, index) => {
-    for (const dimension of BOTH) {
+    for (const dimension of dimensions) {
       const total = place({ ...cell.coordinates, [dimension]: null });
       const line = lines.get(`${dimension} ${total}`) ?? [cells.findIndex((other) => place(other.coordinates) === total)];
       if (cell.coordinates[dimension] !== null) lines.set(`${dimension} ${total}`, [...line, index]);
@@ -55,8 +55,20 @@ function linesOf(cells: readonly Cell<Dimension>[]): number[][] {
   return [...lines.values()];
 }
 
-const hiddenCounts = (lines: number[][], result: readonly SuppressedCell<Dimension>[]): number[] =>
+const hiddenCounts = <D extends string>(lines: number[][], result: readonly SuppressedCell<D>[]): number[] =>
   lines.map((line) => line.filter((index) => result[index].value === null).length);
+
+/** Checks the promises on any table with all its margins. */
+function expectSafe<D extends string>(cells: readonly Cell<D>[], dimensions: readonly D[], threshold: number): void {
+  const result = suppress(cells, { threshold, dimensions, additive: true });
+  expect(hiddenCounts(linesOf(cells, dimensions), result)).not.toContain(1);
+  cells.forEach((cell, index) => {
+    const published = result[index];
+    if (cell.people > 0 && cell.people < threshold) expect(published).toMatchObject({ value: null, suppressed: 'small' });
+    if (published.value !== null) expect(published.value).toBe(cell.value);
+    else expect(['small', 'complementary']).toContain('suppressed' in published && published.suppressed);
+  });
+}
 
 const at = (departement: string | null, establishmentType: string | null): string => place({ departement, establishmentType });
 
@@ -122,7 +134,7 @@ describe('suppression of a table by département and type with its margins', () 
       [at('001', 'ecole')]: 'complementary', // the smallest of its column
       [at('001', 'lycee')]: 'complementary', // closes both the lycée column and the 001 row
     });
-    for (const count of hiddenCounts(linesOf(cells), result)) expect(count === 0 || count >= 2).toBe(true);
+    for (const count of hiddenCounts(linesOf(cells, BOTH), result)) expect(count === 0 || count >= 2).toBe(true);
   });
 
   it('hides a total with the one cell it sums', () => {
@@ -164,27 +176,44 @@ describe('suppression of a table by département and type with its margins', () 
 });
 
 describe('suppression of random tables with all their margins', () => {
-  const tables = fc.record({
-    threshold: fc.integer({ min: 1, max: 15 }),
-    grid: fc.integer({ min: 1, max: 5 }).chain((columns) => fc.array(
-      fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 })), { minLength: columns, maxLength: columns }),
-      { minLength: 1, maxLength: 5 },
-    )),
-  });
-  const cellsOf = (grid: number[][]): Cell<Dimension>[] => departementsByType(Object.fromEntries(grid.map((row, r) =>
-    [`0${10 + r}`, Object.fromEntries(row.map((count, c) => [`type${c}`, count]))])));
+  const count = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 40 }));
+  const threshold = fc.integer({ min: 1, max: 15 });
 
   it('never leaves a line with exactly one hidden cell, hides every small cell and publishes the rest as given', () => {
-    fc.assert(fc.property(tables, ({ threshold, grid }) => {
-      const cells = cellsOf(grid);
-      const result = suppress(cells, { ...COUNT, threshold });
-      expect(hiddenCounts(linesOf(cells), result)).not.toContain(1);
-      cells.forEach((cell, index) => {
-        const published = result[index];
-        if (cell.people > 0 && cell.people < threshold) expect(published).toMatchObject({ value: null, suppressed: 'small' });
-        if (published.value !== null) expect(published.value).toBe(cell.value);
-        else expect(['small', 'complementary']).toContain('suppressed' in published && published.suppressed);
-      });
+    const grids = fc.integer({ min: 1, max: 5 }).chain((columns) =>
+      fc.array(fc.array(count, { minLength: columns, maxLength: columns }), { minLength: 1, maxLength: 5 }));
+    fc.assert(fc.property(grids, threshold, (grid, smallest) => {
+      const cells = departementsByType(Object.fromEntries(grid.map((row, r) =>
+        [`0${10 + r}`, Object.fromEntries(row.map((people, c) => [`type${c}`, people]))])));
+      expectSafe(cells, BOTH, smallest);
     }), { numRuns: 300 });
   });
+
+  it('keeps the same promises on tables by three dimensions', () => {
+    const dimensions = ['departement', 'establishmentType', 'sector'] as const;
+    const cubes = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }))
+      .chain((sizes) => fc.array(count, { minLength: sizes[0] * sizes[1] * sizes[2], maxLength: sizes[0] * sizes[1] * sizes[2] })
+        .map((counts) => ({ sizes, counts })));
+    fc.assert(fc.property(cubes, threshold, ({ sizes: [, types, sectors], counts }, smallest) => {
+      const leaves = counts.map((people, index): [string[], number] =>
+        [[`d${Math.floor(index / (types * sectors))}`, `t${Math.floor(index / sectors) % types}`, `s${index % sectors}`], people]);
+      expectSafe(withAllMargins(dimensions, leaves), dimensions, smallest);
+    }), { numRuns: 200 });
+  });
 });
+
+/** A count table and every margin of it: each cell summed over any set of its dimensions. */
+function withAllMargins<D extends string>(dimensions: readonly D[], leaves: readonly [string[], number][]): Cell<D>[] {
+  const sums = new Map<string, number>();
+  for (const [values, people] of leaves) {
+    for (let margin = 0; margin < 2 ** dimensions.length; margin += 1) {
+      const key = JSON.stringify(values.map((value, position) => (margin & (1 << position) ? null : value)));
+      sums.set(key, (sums.get(key) ?? 0) + people);
+    }
+  }
+  return [...sums].map(([key, people]) => {
+    const values = JSON.parse(key) as (string | null)[];
+    const coordinates = Object.fromEntries(dimensions.map((dimension, position) => [dimension, values[position]]));
+    return { coordinates: coordinates as Record<D, string | null>, people, value: people };
+  });
+}
