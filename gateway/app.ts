@@ -23,6 +23,8 @@ import { problemDocsRoutes } from './http/problem-docs.js';
 import { requestValidator } from './http/request-validation.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit } from './http/rate-limit.js';
+import { aggregatesRoutes } from './feeds/aggregates/routes.js';
+import { scheduleFactRefresh } from './aggregates/refresh-schedule.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
 import { occupancyPageRoutes } from './pages/occupancy-page.js';
 import { healthRoutes } from './observability/health.js';
@@ -89,6 +91,9 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
       const schedules = startLocalSchedules(store.db, jobs, options.syncConfig, logger);
       cleanups.push(() => schedules.close());
     }
+
+    const facts = scheduleFactRefresh(store.db, config.aggregatesRefreshSeconds, logger);
+    cleanups.push(() => facts.close());
 
     let closing = false;
     const app = buildApp(config, { store, auth, ssoRoutes: sso.routes(auth), metrics, cursorKey, jobs, redis, logger, isClosing: () => closing });
@@ -190,6 +195,7 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
   v1.use(calendarRoutes(config.publicUrl));
   v1.use(closureRoutes());
   v1.use(occupancyRoutes(config.publicUrl));
+  v1.use(aggregatesRoutes(config.aggregatesThreshold));
   v1.use(changesRoutes(config.publicUrl));
   v1.use(adminClientRoutes());
   v1.use(syncJobRoutes(jobs, config.publicUrl, config.maxUploadBytes));

@@ -2,6 +2,7 @@
 // The `passerelle` command: one sub-command per job, each with its own --help.
 import { Command } from 'commander';
 import { ConfigError } from './config/config.js';
+import { aggregatesCommand } from './cli/aggregates.js';
 import { auditCommand } from './cli/audit.js';
 import { clientsCommand } from './cli/clients.js';
 import { demoCommand } from './cli/demo.js';
@@ -25,6 +26,7 @@ const program = new Command('passerelle')
   .addCommand(clientsCommand())
   .addCommand(demoCommand())
   .addCommand(auditCommand())
+  .addCommand(aggregatesCommand())
   .addCommand(keysCommand())
   .addCommand(workerCommand())
   .addCommand(importCommand())

@@ -7,19 +7,22 @@ import type { Dimension, FactCell } from '../store/aggregates/cells.js';
 export interface Measure {
   /** The published value; undefined when the cell has nothing to measure (a mean over no class). */
   value(cell: FactCell): number | undefined;
-  /** The people behind the value; Infinity when it counts no people. */
+  /** The people behind the value; NO_PEOPLE when it counts none (never a small group). */
   people(cell: FactCell): number;
   readonly additive: boolean;
   readonly dimensions: readonly Dimension[];
 }
 
+/** What a count of establishments or classes stands for: no person, so never a small group. */
+const NO_PEOPLE = Number.MAX_SAFE_INTEGER;
+
 const PLACES: readonly Dimension[] = ['region', 'academie', 'departement', 'commune', 'establishmentType', 'sector'];
 
 export const MEASURES = {
-  establishments: { value: (c) => c.establishments, people: () => Infinity, additive: true, dimensions: PLACES },
+  establishments: { value: (c) => c.establishments, people: () => NO_PEOPLE, additive: true, dimensions: PLACES },
   pupils: { value: (c) => c.pupils, people: (c) => c.pupils, additive: true, dimensions: [...PLACES, 'level'] },
   teachers: { value: (c) => c.teachers, people: (c) => c.teachers, additive: true, dimensions: PLACES },
-  classes: { value: (c) => c.divisions, people: () => Infinity, additive: true, dimensions: PLACES },
+  classes: { value: (c) => c.divisions, people: () => NO_PEOPLE, additive: true, dimensions: PLACES },
   'class-size': {
     // The mean number of pupils of the classes that have any, to one decimal.
     value: (c) => (c.divisionsWithPupils ? Math.round((c.pupilsInDivisions / c.divisionsWithPupils) * 10) / 10 : undefined),

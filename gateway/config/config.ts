@@ -35,6 +35,10 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Largest JSON body the API reads, in bytes. */
   readonly maxJsonBytes: number;
+  /** The smallest group of people an aggregate's cell may describe; smaller ones are suppressed. */
+  readonly aggregatesThreshold: number;
+  /** Seconds between refreshes of the aggregates' facts (each process tries; one does it at a time); 0: never. */
+  readonly aggregatesRefreshSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,5 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     corsOrigins: corsOrigins(env),
     maxJsonBytes: integer(env, 'MAX_JSON_MB', 25, 1, 1024) * 1024 * 1024,
+    aggregatesThreshold: integer(env, 'AGGREGATES_THRESHOLD', 10, 1, 1000),
+    aggregatesRefreshSeconds: integer(env, 'AGGREGATES_REFRESH_SECONDS', 300, 0, 86_400),
   });
 }

@@ -61,6 +61,14 @@ describe('passerelle', () => {
     expect(notSso.stderr).toContain('go with --sso');
   }, 120_000);
 
+  it('refreshes the aggregates on demand, all establishments the first time and none when nothing changed', () => {
+    const first = passerelle('aggregates', 'refresh', '--json');
+    expect(first.status, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ skipped: false });
+    const second = passerelle('aggregates', 'refresh');
+    expect(second.stdout).toMatch(/^0 establishment\(s\) refreshed/);
+  }, 120_000);
+
   beforeAll(async () => {
     const migrated = passerelle('migrate', '--json');
     expect(migrated.status).toBe(0);
@@ -70,7 +78,7 @@ describe('passerelle', () => {
   it('says what each sub-command does with --help', () => {
     const top = passerelle('--help');
     expect(top.status).toBe(0);
-    const commands = ['serve', 'migrate', 'clients', 'demo', 'audit', 'keys', 'worker', 'import', 'jobs', 'export', 'push'];
+    const commands = ['serve', 'migrate', 'clients', 'demo', 'audit', 'aggregates', 'keys', 'worker', 'import', 'jobs', 'export', 'push'];
     for (const command of commands) expect(top.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
     for (const command of commands) {
       const help = passerelle(command, '--help');

@@ -697,6 +697,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/aggregates/{measure}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A measure over a territory, by dimensions, small groups suppressed
+         * @description The measure in each cell of the territory by the dimensions of `by` (at most three), with every margin:
+         *     a dimension's field is `null` in a cell that totals over it, and the cell with every field `null` is the
+         *     territory's total. A cell behind which fewer people than `threshold` stand has `value: null` and
+         *     `suppressed: small`; a cell from which such a one could be recovered by subtraction from a total and its
+         *     published siblings has `suppressed: complementary`. Counts of establishments and of classes reveal no
+         *     one and are never suppressed; `class-size` (the mean number of pupils of the classes that have any) is
+         *     not additive, so only its small cells are. `freshAt` says when the facts behind the cells were last
+         *     brought up to date (they are refreshed every few minutes, for the establishments whose records
+         *     changed). The territory must lie wholly inside the caller's perimeter; any other is answered as missing.
+         *     JSON, or CSV with `Accept: text/csv`. Needs `aggregates.read`.
+         */
+        get: operations["getAggregate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/establishments/{uai}/heating": {
         parameters: {
             query?: never;
@@ -1488,6 +1517,24 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        AggregatesAnswer: {
+            /** @enum {string} */
+            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size";
+            /** @example academie:10 */
+            territory: string;
+            by: ("region" | "academie" | "departement" | "commune" | "establishmentType" | "sector" | "level")[];
+            /** @description The smallest group of people a published cell may describe. */
+            threshold: number;
+            /** Format: date-time */
+            freshAt: string;
+            cells: ({
+                value: number | null;
+                /** @enum {string} */
+                suppressed?: "small" | "complementary";
+            } & {
+                [key: string]: string | null;
+            })[];
         };
         /** @description What a relying party is registered for. */
         RelyingPartyMetadata: {
@@ -4175,6 +4222,46 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAggregate: {
+        parameters: {
+            query?: {
+                /** @description `national` (the default), `region:84`, `academie:10`, `departement:069` or `commune:69123`, optionally narrowed to types (`departement:069/college`). */
+                territory?: string;
+                /** @description Comma-separated dimensions among `region`, `academie`, `departement`, `commune`, `establishmentType`, `sector`, and `level` (pupils only). */
+                by?: string;
+            };
+            header?: {
+                /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cells. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AggregatesAnswer"];
+                    "text/csv": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             406: components["responses"]["NotAcceptable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];

@@ -1,0 +1,135 @@
+// The aggregates feed over HTTP (responses held to the OpenAPI document): measures from the establishments'
+// facts, refreshed incrementally; every margin; small groups and the cells that would give them away
+// suppressed; territories wholly inside the caller's perimeter only; JSON and CSV.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
+import { putEstablishment } from '../../gateway/store/establishments.js';
+import { applyBatch } from '../../gateway/store/records.js';
+import { api, type Api } from '../support/api.js';
+import { createClientWithToken } from '../support/clients.js';
+import { BOURG, division, establishment, LYON, newUai, PARIS, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+interface Answer {
+  measure: string;
+  territory: string;
+  by: string[];
+  threshold: number;
+  freshAt: string;
+  cells: Record<string, string | number | null>[];
+}
+
+let t: TestGateway;
+let national: Api;
+let academie: Api;
+const lyon = newUai('069');
+const villeurbanne = newUai('069');
+const bourg = newUai('001');
+const paris = newUai('075');
+
+/** `count` pupils of `level` in one new division, and `teachers` teachers. */
+function school(count: number, level: string, teachers: number) {
+  const klass = division(`${level}-${randomUUID().slice(0, 4)}`, { level });
+  const pupils = Array.from({ length: count }, () => pupil({ level }));
+  return [
+    upsert('group', klass),
+    ...pupils.flatMap((p) => [upsert('person', p), upsert('membership', { id: randomUUID(), personId: p.id, groupId: klass.id, role: 'pupil' })]),
+    ...Array.from({ length: teachers }, () => upsert('person', { id: randomUUID(), kind: 'teacher', familyName: 'Prof', givenName: 'Anne' })),
+  ];
+}
+
+beforeAll(async () => {
+  t = await startTestGateway('aggregates', { AGGREGATES_REFRESH_SECONDS: '0' });
+  const db = t.gateway.store.db;
+  await putEstablishment(db, establishment(lyon, LYON));
+  await putEstablishment(db, establishment(villeurbanne, VILLEURBANNE));
+  await putEstablishment(db, establishment(bourg, BOURG, { type: 'lycee', name: 'Lycée Lalande' }));
+  await putEstablishment(db, establishment(paris, PARIS, { type: 'ecole', name: 'École Vaugirard' }));
+  await applyBatch(db, lyon, [...school(15, '6E', 4), ...school(15, '5E', 0)] as never);
+  await applyBatch(db, villeurbanne, school(12, '6E', 3) as never);
+  await applyBatch(db, bourg, school(5, '2DE', 12) as never);
+  await applyBatch(db, paris, school(25, 'CM2', 2) as never);
+  await refreshFacts(db);
+  national = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['aggregates.read'], perimeter: ['national'] })).token);
+  academie = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['aggregates.read'], perimeter: ['academie:10'] })).token);
+}, 60_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const cell = (answer: Answer, where: Record<string, string | null>) =>
+  answer.cells.find((c) => Object.entries(where).every(([k, v]) => c[k] === v));
+
+describe('the aggregates feed', () => {
+  it('counts pupils by département with the national total, suppressing a small cell and the one that would give it away', async () => {
+    const { status, body } = await national.get<Answer>('/v1/aggregates/pupils?by=departement');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ measure: 'pupils', territory: 'national', by: ['departement'], threshold: 10 });
+    expect(cell(body, { departement: null })).toEqual({ departement: null, value: 72 });
+    expect(cell(body, { departement: '069' })).toEqual({ departement: '069', value: 42 });
+    expect(cell(body, { departement: '001' })).toEqual({ departement: '001', value: null, suppressed: 'small' });
+    // 72 − 42 − 25 would be Bourg's 5: Paris's 25 goes too.
+    expect(cell(body, { departement: '075' })).toEqual({ departement: '075', value: null, suppressed: 'complementary' });
+  });
+
+  it('splits pupils by level, and never suppresses counts of establishments or classes', async () => {
+    const levelsAnswer = await national.get<Answer>('/v1/aggregates/pupils?by=level&territory=departement:069');
+    expect(levelsAnswer.status, JSON.stringify(levelsAnswer.body)).toBe(200);
+    const levels = levelsAnswer.body;
+    expect(cell(levels, { level: '6E' })?.value).toBe(27);
+    expect(cell(levels, { level: '5E' })?.value).toBe(15);
+    const establishments = (await national.get<Answer>('/v1/aggregates/establishments?by=establishmentType')).body;
+    expect(cell(establishments, { establishmentType: 'lycee' })).toEqual({ establishmentType: 'lycee', value: 1 });
+    expect(cell(establishments, { establishmentType: null })?.value).toBe(4);
+    const classes = (await national.get<Answer>('/v1/aggregates/classes?by=departement')).body;
+    expect(cell(classes, { departement: '001' })?.value).toBe(1);
+  });
+
+  it('gives the mean class size, suppressing only its small cells (a mean is not a sum)', async () => {
+    const { body } = await national.get<Answer>('/v1/aggregates/class-size?by=departement');
+    expect(cell(body, { departement: '069' })?.value).toBe(14);
+    expect(cell(body, { departement: '001' })).toMatchObject({ value: null, suppressed: 'small' });
+    expect(cell(body, { departement: '075' })?.value).toBe(25);
+  });
+
+  it('answers a territory wholly inside the perimeter, and any other as missing', async () => {
+    expect((await academie.get('/v1/aggregates/teachers?territory=academie:10&by=departement')).status).toBe(200);
+    // Région 84 holds only académie 10's establishments here: it is inside.
+    expect((await academie.get('/v1/aggregates/teachers?territory=region:84')).status).toBe(200);
+    for (const territory of ['national', 'commune:75056', 'departement:033', 'region:11']) {
+      const answer = await academie.get<{ type: string }>(`/v1/aggregates/teachers?territory=${territory}`);
+      expect(answer.status, territory).toBe(404);
+    }
+    const client = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
+    expect((await api(t.baseUrl, client.token).get('/v1/aggregates/pupils')).status).toBe(403);
+  });
+
+  it('refuses dimensions a measure has not and malformed territories, naming the parameter', async () => {
+    const level = await national.get<{ errors: { pointer: string }[] }>('/v1/aggregates/teachers?by=level');
+    expect(level.status).toBe(400);
+    expect(level.body.errors[0].pointer).toBe('/query/by');
+    expect((await national.get('/v1/aggregates/pupils?by=departement,departement')).status).toBe(400);
+    expect((await national.get<{ errors: { pointer: string }[] }>('/v1/aggregates/pupils?territory=planet:earth')).body.errors[0].pointer).toBe('/query/territory');
+  });
+
+  it('answers CSV, one line per cell, the suppressed ones empty with their reason', async () => {
+    const response = await national.get<string>('/v1/aggregates/pupils?by=departement', { headers: { accept: 'text/csv' } });
+    expect(response.status).toBe(200);
+    const lines = String(response.body).trim().split('\r\n');
+    expect(lines[0]).toBe('departement;value;suppressed');
+    expect(lines).toContain('001;;small');
+    expect(lines).toContain(';72;');
+  });
+
+  it('refreshes only the establishments that changed, and says when the facts were brought up to date', async () => {
+    const before = (await national.get<Answer>('/v1/aggregates/pupils?territory=departement:001')).body;
+    await applyBatch(t.gateway.store.db, bourg, school(10, '2DE', 0) as never);
+    const outcome = await refreshFacts(t.gateway.store.db);
+    expect(outcome.establishments).toBe(1);
+    const after = (await national.get<Answer>('/v1/aggregates/pupils?territory=departement:001')).body;
+    expect(cell(after, {})?.value).toBe(15);
+    expect(Date.parse(after.freshAt)).toBeGreaterThan(Date.parse(before.freshAt));
+  });
+});
