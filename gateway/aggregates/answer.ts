@@ -9,6 +9,9 @@ export interface AggregatesAnswer {
   readonly territory: string;
   readonly by: readonly Dimension[];
   readonly threshold: number;
+  /** The dates a measure over time covers (sso-logins). */
+  readonly from?: string;
+  readonly to?: string;
   /** When the facts behind the cells were brought up to date. */
   readonly freshAt: string;
   readonly cells: readonly SuppressedCell<Dimension>[];
@@ -16,7 +19,7 @@ export interface AggregatesAnswer {
 
 export function aggregatesAnswer(
   measure: MeasureName,
-  request: { territory: string; by: readonly Dimension[]; threshold: number },
+  request: { territory: string; by: readonly Dimension[]; threshold: number; from?: string; to?: string },
   facts: { cells: readonly FactCell[]; freshAt: Date },
 ): AggregatesAnswer {
   const definition = MEASURES[measure];
@@ -31,6 +34,7 @@ export function aggregatesAnswer(
     territory: request.territory,
     by: request.by,
     threshold: request.threshold,
+    ...(request.from ? { from: request.from, to: request.to } : {}),
     freshAt: facts.freshAt.toISOString(),
     cells: suppress(cells, { threshold: request.threshold, dimensions: request.by, additive: definition.additive }),
   };

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
+import { countLogins } from '../../gateway/store/sso/accounts.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api, type Api } from '../support/api.js';
@@ -121,6 +122,23 @@ describe('the aggregates feed', () => {
     expect(lines[0]).toBe('departement;value;suppressed');
     expect(lines).toContain('001;;small');
     expect(lines).toContain(';72;');
+  });
+
+  it('counts SSO logins between two dates, a cell of few logins suppressed as a small group', async () => {
+    const login = (uai: string, day: string) => ({ day, uai, role: 'pupil', provider: 'educonnect', clientId: 'pas_aaaaaaaaaaaaaaaa' });
+    await countLogins(t.gateway.store.db, [
+      ...Array.from({ length: 30 }, () => login(lyon, '2026-11-30')),
+      ...Array.from({ length: 12 }, () => login(villeurbanne, '2026-12-01')),
+      ...Array.from({ length: 3 }, () => login(bourg, '2026-12-01')),
+      ...Array.from({ length: 50 }, () => login(lyon, '2026-11-01')),
+    ]);
+    const { status, body } = await national.get<Answer>('/v1/aggregates/sso-logins?by=commune&from=2026-11-30&to=2026-12-06');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ from: '2026-11-30', to: '2026-12-06' });
+    expect(cell(body, { commune: null })?.value).toBe(45);
+    expect(cell(body, { commune: LYON.communeCode })?.value).toBe(30);
+    expect(cell(body, { commune: BOURG.communeCode })).toMatchObject({ value: null, suppressed: 'small' });
+    expect(cell(body, { commune: VILLEURBANNE.communeCode })).toMatchObject({ value: null, suppressed: 'complementary' });
   });
 
   it('refreshes only the establishments that changed, and says when the facts were brought up to date', async () => {

@@ -712,7 +712,9 @@ export interface paths {
          *     `suppressed: small`; a cell from which such a one could be recovered by subtraction from a total and its
          *     published siblings has `suppressed: complementary`. Counts of establishments and of classes reveal no
          *     one and are never suppressed; `class-size` (the mean number of pupils of the classes that have any) is
-         *     not additive, so only its small cells are. `freshAt` says when the facts behind the cells were last
+         *     not additive, so only its small cells are. `sso-logins` counts the logins through the gateway's single
+         *     sign-on from `from` to `to` (the current week by default; other measures ignore the dates), a cell of
+         *     fewer logins than the threshold suppressed like a small group. `freshAt` says when the facts behind the cells were last
          *     brought up to date (they are refreshed every few minutes, for the establishments whose records
          *     changed). The territory must lie wholly inside the caller's perimeter; any other is answered as missing.
          *     JSON, or CSV with `Accept: text/csv`. Needs `aggregates.read`.
@@ -1520,9 +1522,11 @@ export interface components {
         };
         AggregatesAnswer: {
             /** @enum {string} */
-            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size";
+            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins";
             /** @example academie:10 */
             territory: string;
+            from?: components["schemas"]["date"];
+            to?: components["schemas"]["date"];
             by: ("region" | "academie" | "departement" | "commune" | "establishmentType" | "sector" | "level")[];
             /** @description The smallest group of people a published cell may describe. */
             threshold: number;
@@ -4234,13 +4238,17 @@ export interface operations {
                 territory?: string;
                 /** @description Comma-separated dimensions among `region`, `academie`, `departement`, `commune`, `establishmentType`, `sector`, and `level` (pupils only). */
                 by?: string;
+                /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
+                from?: components["parameters"]["From"];
+                /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
+                to?: components["parameters"]["To"];
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size";
+                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins";
             };
             cookie?: never;
         };

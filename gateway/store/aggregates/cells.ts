@@ -27,6 +27,8 @@ export interface FactCell {
   readonly divisions: number;
   readonly divisionsWithPupils: number;
   readonly pupilsInDivisions: number;
+  /** SSO logins over the dates asked (loginCells only). */
+  readonly logins: number;
 }
 
 /**
@@ -40,31 +42,59 @@ export async function territoryWithin(db: Kysely<Database>, territory: Perimeter
   return Number(counts.total) > 0 && counts.total === counts.covered;
 }
 
+/** The grouping of a cells query by `by`: each dimension's value and whether the row totals over it. */
+function grouping(by: readonly Dimension[]) {
+  const columns = by.map((d) => sql`${COLUMN[d]}::text`);
+  return {
+    selected: [
+      ...by.map((d) => sql`coalesce(${COLUMN[d]}::text, 'unknown') as ${sql.ref(`value_${d}`)}`),
+      ...by.map((d) => sql`grouping(${COLUMN[d]}) as ${sql.ref(`total_${d}`)}`),
+    ],
+    groupBy: by.length ? sql`cube(${sql.join(columns, sql`, `)})` : sql`()`,
+    orderBy: by.length ? sql.join(by.map((d) => sql`${sql.ref(`value_${d}`)}`), sql`, `) : sql`1`,
+  };
+}
+
+function toCell(by: readonly Dimension[], row: Record<string, string | number | null>): FactCell {
+  return {
+    dimensions: Object.fromEntries(by.map((d) => [d, Number(row[`total_${d}`]) === 1 ? null : String(row[`value_${d}`])])),
+    establishments: Number(row.establishments),
+    pupils: Number(row.pupils ?? 0),
+    teachers: Number(row.teachers ?? 0),
+    divisions: Number(row.divisions ?? 0),
+    divisionsWithPupils: Number(row.divisions_with_pupils ?? 0),
+    pupilsInDivisions: Number(row.pupils_in_divisions ?? 0),
+    logins: Number(row.logins ?? 0),
+  };
+}
+
 /** The cells of the territory by `by` (level only splits pupils), every margin included. */
 export async function factCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[]): Promise<FactCell[]> {
   const byLevel = by.includes('level');
-  const columns = by.map((d) => sql`${COLUMN[d]}::text`);
-  const totals = by.map((d) => sql`grouping(${COLUMN[d]}) as ${sql.ref(`total_${d}`)}`);
-  const values = by.map((d) => sql`coalesce(${COLUMN[d]}::text, 'unknown') as ${sql.ref(`value_${d}`)}`);
+  const { selected, groupBy, orderBy } = grouping(by);
   const pupils = byLevel ? sql`sum(l.n::int)` : sql`sum(f.pupils)`;
   const { rows } = await sql<Record<string, string | number | null>>`
-    select ${sql.join([...values, ...totals, sql`count(distinct f.uai) as establishments`], sql`, `)},
+    select ${sql.join([...selected, sql`count(distinct f.uai) as establishments`], sql`, `)},
       coalesce(${pupils}, 0) as pupils, coalesce(sum(f.teachers), 0) as teachers, coalesce(sum(f.divisions), 0) as divisions,
       coalesce(sum(f.divisions_with_pupils), 0) as divisions_with_pupils, coalesce(sum(f.pupils_in_divisions), 0) as pupils_in_divisions
     from establishment_fact f join establishment e on e.uai = f.uai
     ${byLevel ? sql`cross join lateral jsonb_each_text(f.pupils_by_level) as l(level, n)` : sql``}
     where f.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')})
-    group by ${by.length ? sql`cube(${sql.join(columns, sql`, `)})` : sql`()`}
-    order by ${by.length ? sql.join(by.map((d) => sql`${sql.ref(`value_${d}`)}`), sql`, `) : sql`1`}`.execute(db);
-  return rows.map((row) => ({
-    dimensions: Object.fromEntries(by.map((d) => [d, Number(row[`total_${d}`]) === 1 ? null : String(row[`value_${d}`])])),
-    establishments: Number(row.establishments),
-    pupils: Number(row.pupils),
-    teachers: Number(row.teachers),
-    divisions: Number(row.divisions),
-    divisionsWithPupils: Number(row.divisions_with_pupils),
-    pupilsInDivisions: Number(row.pupils_in_divisions),
-  }));
+    group by ${groupBy}
+    order by ${orderBy}`.execute(db);
+  return rows.map((row) => toCell(by, row));
+}
+
+/** The SSO logins of the territory's establishments from `from` to `to` (days, inclusive), by `by`, every margin. */
+export async function loginCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], from: string, to: string): Promise<FactCell[]> {
+  const { selected, groupBy, orderBy } = grouping(by);
+  const { rows } = await sql<Record<string, string | number | null>>`
+    select ${sql.join([...selected, sql`count(distinct d.uai) as establishments`], sql`, `)}, coalesce(sum(d.logins), 0) as logins
+    from sso_login_day d join establishment e on e.uai = d.uai
+    where d.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) and d.day between ${from}::date and ${to}::date
+    group by ${groupBy}
+    order by ${orderBy}`.execute(db);
+  return rows.map((row) => toCell(by, row));
 }
 
 /** When the facts were last brought up to date. */
