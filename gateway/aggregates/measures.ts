@@ -11,8 +11,11 @@ export interface Measure {
   people(cell: FactCell): number;
   readonly additive: boolean;
   readonly dimensions: readonly Dimension[];
-  /** `facts`: the establishments' facts, as of their last refresh; `logins`: SSO's daily counts between two dates. */
-  readonly source: 'facts' | 'logins';
+  /**
+   * `facts`: the establishments' facts, as of their last refresh; `logins`: SSO's daily counts between two
+   * dates; `occurrences`: the lesson occurrences between two dates.
+   */
+  readonly source: 'facts' | 'logins' | 'occurrences';
 }
 
 /** What a count of establishments or classes stands for: no person, so never a small group. */
@@ -36,6 +39,14 @@ export const MEASURES = {
   // Logins counted per day, establishment and role: a cell of fewer logins than the threshold could point at
   // a pupil who logged in, and is suppressed as a small group would be.
   'sso-logins': { value: (c) => c.logins, people: (c) => c.logins, additive: true, dimensions: PLACES, source: 'logins' },
+  // The share of lessons cancelled or taught by a substitute, in percent to one decimal: lessons are no people.
+  disruption: {
+    value: (c) => (c.occurrences ? Math.round((c.disrupted / c.occurrences) * 1000) / 10 : undefined),
+    people: () => NO_PEOPLE,
+    additive: false,
+    dimensions: PLACES,
+    source: 'occurrences',
+  },
 } as const satisfies Record<string, Measure>;
 
 export type MeasureName = keyof typeof MEASURES;

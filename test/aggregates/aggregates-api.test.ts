@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
 import { countLogins } from '../../gateway/store/sso/accounts.js';
+import { writeOccurrences } from '../../gateway/store/write/derived.js';
+import { materialise } from '../../gateway/timetable/materialise.js';
+import { course, PARIS_2026_2027 } from '../timetable/school-year.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api, type Api } from '../support/api.js';
@@ -139,6 +142,26 @@ describe('the aggregates feed', () => {
     expect(cell(body, { commune: LYON.communeCode })?.value).toBe(30);
     expect(cell(body, { commune: BOURG.communeCode })).toMatchObject({ value: null, suppressed: 'small' });
     expect(cell(body, { commune: VILLEURBANNE.communeCode })).toMatchObject({ value: null, suppressed: 'complementary' });
+  });
+
+  it('gives the share of lessons cancelled or taught by a substitute between two dates, never suppressed', async () => {
+    // Tuesdays and Thursdays of January 2027 at the Lyon collège: 8 lessons, one cancelled, one substituted.
+    const ids = () => [randomUUID()];
+    const january = { validFrom: '2027-01-04', validTo: '2027-01-31', teacherIds: ids(), groupIds: ids(), roomIds: ids() };
+    const tuesday = course({ id: randomUUID(), subjectId: randomUUID(), weekday: 2, startTime: '10:00', ...january });
+    const thursday = course({ id: randomUUID(), subjectId: randomUUID(), weekday: 4, startTime: '14:00', ...january });
+    const { occurrences } = materialise([tuesday, thursday], [
+      { id: randomUUID(), courseId: tuesday.id, date: '2027-01-12', status: 'cancelled', reason: 'strike' },
+      { id: randomUUID(), courseId: thursday.id, date: '2027-01-21', status: 'substituted', reason: 'teacher-absence', teacherIds: ids() },
+    ], PARIS_2026_2027);
+    expect(occurrences).toHaveLength(8);
+    await t.gateway.store.db.transaction().execute((trx) => writeOccurrences(trx, { uai: lyon, courseIds: 'all', from: '2027-01-01', to: '2027-01-31' }, occurrences));
+    const { body } = await national.get<Answer>('/v1/aggregates/disruption?by=departement&from=2027-01-04&to=2027-01-31');
+    expect(body).toMatchObject({ measure: 'disruption', from: '2027-01-04', to: '2027-01-31' });
+    expect(cell(body, { departement: '069' })).toEqual({ departement: '069', value: 25 });
+    expect(cell(body, { departement: null })).toEqual({ departement: null, value: 25 });
+    const outside = (await national.get<Answer>('/v1/aggregates/disruption?from=2027-01-13&to=2027-01-20')).body;
+    expect(cell(outside, {})).toEqual({ value: 0 });
   });
 
   it('refreshes only the establishments that changed, and says when the facts were brought up to date', async () => {

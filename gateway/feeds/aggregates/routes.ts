@@ -21,8 +21,9 @@ export function aggregatesRoutes(threshold: number): Router {
     const representation = representationOf(req, ['json', 'csv']);
     const territory = territoryOf(queryString(req, 'territory') ?? 'national');
     const by = dimensionsOf(queryString(req, 'by'), MEASURES[measure].dimensions);
-    const range = MEASURES[measure].source === 'logins' ? dateRange(req) : undefined;
-    const facts = await accessOf(res).aggregates().cells(territory, by, range ? { logins: range } : { facts: true });
+    const { source } = MEASURES[measure];
+    const range = source === 'facts' ? undefined : dateRange(req);
+    const facts = await accessOf(res).aggregates().cells(territory, by, range ? { kind: source as 'logins' | 'occurrences', ...range } : { kind: 'facts' });
     const answer = aggregatesAnswer(measure, { territory: formatPerimeterEntry(territory), by, threshold, ...(range ?? {}) }, facts);
     const body = representation === 'csv' ? aggregatesCsv(answer) : JSON.stringify(answer);
     sendRepresentation(req, res, representation, body, `${measure}-${answer.territory.replace(/[:/+]/g, '-')}`);

@@ -713,8 +713,9 @@ export interface paths {
          *     published siblings has `suppressed: complementary`. Counts of establishments and of classes reveal no
          *     one and are never suppressed; `class-size` (the mean number of pupils of the classes that have any) is
          *     not additive, so only its small cells are. `sso-logins` counts the logins through the gateway's single
-         *     sign-on from `from` to `to` (the current week by default; other measures ignore the dates), a cell of
-         *     fewer logins than the threshold suppressed like a small group. `freshAt` says when the facts behind the cells were last
+         *     sign-on from `from` to `to` (the current week by default), a cell of fewer logins than the threshold
+         *     suppressed like a small group; `disruption` is the share of lessons from `from` to `to` cancelled or taught
+         *     by a substitute, in percent (lessons are no people: never suppressed). Other measures ignore the dates. `freshAt` says when the facts behind the cells were last
          *     brought up to date (they are refreshed every few minutes, for the establishments whose records
          *     changed). The territory must lie wholly inside the caller's perimeter; any other is answered as missing.
          *     JSON, or CSV with `Accept: text/csv`. Needs `aggregates.read`.
@@ -1522,7 +1523,7 @@ export interface components {
         };
         AggregatesAnswer: {
             /** @enum {string} */
-            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins";
+            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins" | "disruption";
             /** @example academie:10 */
             territory: string;
             from?: components["schemas"]["date"];
@@ -4248,7 +4249,7 @@ export interface operations {
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins";
+                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins" | "disruption";
             };
             cookie?: never;
         };

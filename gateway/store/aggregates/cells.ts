@@ -29,6 +29,9 @@ export interface FactCell {
   readonly pupilsInDivisions: number;
   /** SSO logins over the dates asked (loginCells only). */
   readonly logins: number;
+  /** Lesson occurrences over the dates asked, and those cancelled or taught by a substitute (occurrenceCells only). */
+  readonly occurrences: number;
+  readonly disrupted: number;
 }
 
 /**
@@ -65,6 +68,8 @@ function toCell(by: readonly Dimension[], row: Record<string, string | number | 
     divisionsWithPupils: Number(row.divisions_with_pupils ?? 0),
     pupilsInDivisions: Number(row.pupils_in_divisions ?? 0),
     logins: Number(row.logins ?? 0),
+    occurrences: Number(row.occurrences ?? 0),
+    disrupted: Number(row.disrupted ?? 0),
   };
 }
 
@@ -92,6 +97,22 @@ export async function loginCells(db: Kysely<Database>, territory: PerimeterEntry
     select ${sql.join([...selected, sql`count(distinct d.uai) as establishments`], sql`, `)}, coalesce(sum(d.logins), 0) as logins
     from sso_login_day d join establishment e on e.uai = d.uai
     where d.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) and d.day between ${from}::date and ${to}::date
+    group by ${groupBy}
+    order by ${orderBy}`.execute(db);
+  return rows.map((row) => toCell(by, row));
+}
+
+/** The lesson occurrences of the territory's establishments from `from` to `to`, and how many were disrupted, by `by`. */
+export async function occurrenceCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], from: string, to: string): Promise<FactCell[]> {
+  const { selected, groupBy, orderBy } = grouping(by);
+  // starts_at bounds (a day wider than the dates, for every time zone) let PostgreSQL skip other years' partitions.
+  const { rows } = await sql<Record<string, string | number | null>>`
+    select ${sql.join([...selected, sql`count(distinct o.uai) as establishments`], sql`, `)},
+      count(*) as occurrences, count(*) filter (where o.status in ('cancelled', 'substituted')) as disrupted
+    from occurrence o join establishment e on e.uai = o.uai
+    where o.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) and o.state = 'active'
+      and o.date between ${from}::date and ${to}::date
+      and o.starts_at >= ${from}::date - interval '1 day' and o.starts_at < ${to}::date + interval '2 days'
     group by ${groupBy}
     order by ${orderBy}`.execute(db);
   return rows.map((row) => toCell(by, row));

@@ -14,6 +14,9 @@ export interface RefreshOutcome {
   readonly skipped: boolean;
 }
 
+/** The entities the facts are counted from. */
+const FACT_SOURCES = ['establishment', 'person', 'group', 'membership'];
+
 /** A lock key of this refresh (pg_advisory_xact_lock): one per database. */
 const REFRESH_LOCK = 0x5a66_7e90;
 
@@ -24,10 +27,13 @@ export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome
     if (!lock.locked) return { establishments: 0, seq: BigInt(state.seq), refreshedAt: state.refreshed_at, skipped: true };
     const { seq: current } = await trx.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
     const since = BigInt(state.seq);
-    // Everything the first time; afterwards the establishments the change log names (their records or themselves).
+    // Everything the first time; afterwards the establishments whose facts' sources the change log names since
+    // (themselves, their people, groups and memberships: a timetable's changes move no fact).
     const { rows: changed } = since < 0n
       ? await sql<{ uai: string }>`select uai from establishment`.execute(trx)
-      : await sql<{ uai: string }>`select distinct uai from change_log where seq > ${String(since)} and seq <= ${current} and uai is not null`.execute(trx);
+      : await sql<{ uai: string }>`
+        select distinct uai from change_log
+        where seq > ${String(since)} and seq <= ${current} and uai is not null and entity in (${sql.join(FACT_SOURCES)})`.execute(trx);
     const uais = changed.map((r) => r.uai);
     const refreshedAt = new Date();
     if (uais.length) {
