@@ -145,7 +145,8 @@ async function* csvEntries(source: AsyncIterable<Buffer | Uint8Array>, file: str
 
 async function* jsonEntries(source: AsyncIterable<Buffer | Uint8Array>, file: string): AsyncGenerator<Entry> {
   for await (const { index, value } of readJsonElements(source, file)) {
-    const entry = value as Record<string, unknown>;
+    // An element that is no object (null, a number, a list) has none of the fields: its problems say so, in place.
+    const entry = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     const given = entry.fields && typeof entry.fields === 'object' ? (entry.fields as Record<string, unknown>) : entry;
     const fields = Object.fromEntries(Object.entries(given).map(([name, v]) => [columnName(name), v]));
     // JSON has no lines worth giving: the entry's rank in the file says where it is.

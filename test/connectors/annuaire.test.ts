@@ -66,6 +66,11 @@ describe('the annuaire connector', () => {
     expect(api[0]).toMatchObject({ kind: 'record', record: { uai: '0050009H', type: 'lycee-pro' }, position: { file: 'api.json#1' } });
   });
 
+  it('takes an element that is no object (null, a number) for an entry without fields, rather than failing', async () => {
+    const items = await parse(Buffer.from('[null, 3]'), 'odd.json');
+    expect(items).toEqual([{ kind: 'problem', problem: expect.objectContaining({ file: 'odd.json', code: 'not-a-school', detail: expect.stringMatching(/^2 entries/) }) }]);
+  });
+
   it('stops on a file it cannot read, naming it', async () => {
     await expect(parse(Buffer.from('Nom;Ville\nx;y\n'), 'wrong.csv')).rejects.toBeInstanceOf(FileProblem);
     await expect(parse(Buffer.from('[{"a": 1}, {"b":'), 'cut.json')).rejects.toThrow(/cut\.json:1: the JSON cannot be read/);

@@ -115,6 +115,7 @@ describe('the OpenAPI document', () => {
       'listCourses', 'listTimetableChanges', 'listOccurrences', 'getCourse', 'getTimetableChange', 'getOccurrence',
       'getTimetableCalendar', 'createCalendarSubscription', 'listCalendarSubscriptions', 'revokeCalendarSubscription', 'getSubscribedCalendar',
       'getOccupancy', 'getPerimeterOccupancy', 'getHeating', 'getHeatingChanges', 'createClosure', 'getClosure', 'deleteClosure',
+      'getAggregate',
     ].sort());
   });
 
