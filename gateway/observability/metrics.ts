@@ -4,7 +4,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { jobCounts, oldestQueuedJobAge } from '../store/job-stats.js';
+import { jobCounts, oldestQueuedJobAge, recentJobDurations } from '../store/job-stats.js';
 import type { Database } from '../store/tables.js';
 
 export interface Metrics {
@@ -46,6 +46,19 @@ export function createMetrics(db: Kysely<Database>): Metrics {
     },
   });
 
+  new Gauge({
+    name: 'passerelle_sync_job_duration_seconds',
+    help: 'Run time of the sync jobs finished in the last hour, by kind, connector and state: their median and longest',
+    labelNames: ['kind', 'connector', 'state', 'statistic'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const { kind, connector, state, median, max } of await recentJobDurations(db)) {
+        this.set({ kind, connector, state, statistic: 'median' }, median);
+        this.set({ kind, connector, state, statistic: 'max' }, max);
+      }
+    },
+  });
   const refusals = new Counter({
     name: 'passerelle_rate_limited_requests_total',
     help: 'Requests refused by the per-client rate limit (429)',

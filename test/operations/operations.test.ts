@@ -32,7 +32,7 @@ describe('health and readiness', () => {
 });
 
 describe('metrics', () => {
-  it('tells requests by matched route (no identifiers) and sync jobs by state, in the Prometheus format', async () => {
+  it('tells requests by matched route (no identifiers), sync jobs by state and the last hour\'s run times, in the Prometheus format', async () => {
     const { token } = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
     await api(t.baseUrl, token).get(`/v1/establishments/${uai}`);
     await t.gateway.store.db.insertInto('sync_job').values({
@@ -40,12 +40,19 @@ describe('metrics', () => {
       submitted_by: 'operator', idempotency_key: null, state: 'queued', priority: 1, input_size: 0, input_sha256: '',
       created_at: new Date(Date.now() - 60_000),
     }).execute();
+    await t.gateway.store.db.insertInto('sync_job').values([42, 8].map((seconds, i) => ({
+      id: `00000000-0000-4000-8000-00000000001${i}`, kind: 'import' as const, connector: 'aaf', mode: 'complete' as const, uai, lock_key: uai, options: '{}',
+      submitted_by: 'operator', idempotency_key: null, state: 'completed' as const, priority: 1, input_size: 0, input_sha256: '',
+      started_at: new Date(Date.now() - 120_000), finished_at: new Date(Date.now() - 120_000 + seconds * 1000),
+    }))).execute();
     const metrics = await api(t.baseUrl).get<string>('/metrics');
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(metrics.body).toMatch(/passerelle_http_request_duration_seconds_count\{method="GET",route="\/v1\/establishments\/:uai",status="200"\} [1-9]/);
     expect(metrics.body).not.toContain(uai);
     expect(metrics.body).toContain('passerelle_sync_jobs{kind="import",connector="onde",state="queued"} 1');
     expect(Number(/^passerelle_sync_oldest_queued_job_seconds (\S+)$/m.exec(metrics.body)![1])).toBeGreaterThanOrEqual(59);
+    expect(metrics.body).toContain('passerelle_sync_job_duration_seconds{kind="import",connector="aaf",state="completed",statistic="median"} 25');
+    expect(metrics.body).toContain('passerelle_sync_job_duration_seconds{kind="import",connector="aaf",state="completed",statistic="max"} 42');
     expect(metrics.body).toContain('passerelle_process_cpu_seconds_total');
   });
 });
