@@ -1,0 +1,174 @@
+// The ministry's shared dashboard: sign in with an API client holding aggregates.read, choose a territory
+// (national, a région, an académie or a département) and read its key figures, the daily SSO logins of the
+// last 14 days, a table and a tile map by département, with a CSV download of each measure. Plain ES module.
+import { currentClientId, download, PageError, signIn, signOut } from './api.js';
+import { aggregate, aggregatePath, cellContent, cellsBy, totalCell } from './aggregates.js';
+import { renderLogins } from './chart.js';
+import { renderTileMap } from './tile-map.js';
+import { el, fillTable } from '../occupancy/dom.js';
+import { addDays, longDayLabel, today } from '../occupancy/format.js';
+
+const $ = (id) => document.getElementById(id);
+
+const KEY_FIGURES = [
+  { measure: 'establishments', label: 'Établissements' },
+  { measure: 'pupils', label: 'Élèves' },
+  { measure: 'teachers', label: 'Enseignants' },
+  { measure: 'classes', label: 'Classes' },
+  { measure: 'class-size', label: 'Élèves par classe en moyenne' },
+];
+
+/** The table's columns; disruption is read over the last 30 days. */
+const COLUMNS = [
+  { measure: 'pupils', label: 'Élèves' },
+  { measure: 'teachers', label: 'Enseignants' },
+  { measure: 'classes', label: 'Classes' },
+  { measure: 'class-size', label: 'Élèves par classe' },
+  { measure: 'disruption', label: 'Cours annulés ou remplacés, 30 derniers jours', unit: '\u202f%', days: 30 },
+];
+
+const LOGIN_DAYS = 14;
+
+const LEVEL_NAMES = { region: 'région', academie: 'académie', departement: 'département' };
+
+function say(text) {
+  $('erreur').replaceChildren();
+  $('statut').textContent = text;
+}
+
+function fail(error) {
+  const pageError = error instanceof PageError ? error : new PageError('Une erreur inattendue est survenue dans la page.', { detail: String(error) });
+  $('statut').textContent = '';
+  $('erreur').replaceChildren(
+    el('p', {}, pageError.message),
+    pageError.detail ? el('p', { class: 'detail' }, 'Détail technique : ', el('span', { lang: 'en' }, pageError.detail)) : null,
+  );
+  if (pageError.signedOut) showSignIn();
+}
+
+/** Runs `work` with the form's buttons disabled; a failure is shown, never thrown. */
+async function busy(form, work) {
+  const buttons = [...form.querySelectorAll('button')];
+  form.setAttribute('aria-busy', 'true');
+  buttons.forEach((button) => { button.disabled = true; });
+  try {
+    await work();
+  } catch (error) {
+    fail(error);
+  } finally {
+    form.removeAttribute('aria-busy');
+    buttons.forEach((button) => { button.disabled = false; });
+  }
+}
+
+function showSignIn() {
+  signOut();
+  $('connexion').hidden = false;
+  $('choix').hidden = true;
+  $('resultats').hidden = true;
+  $('client-secret').value = '';
+  $('client-id').focus();
+}
+
+async function onSignIn(event) {
+  event.preventDefault();
+  const clientId = $('client-id').value.trim();
+  const clientSecret = $('client-secret').value;
+  if (!clientId || !clientSecret) {
+    fail(new PageError('Saisissez l’identifiant et le secret du client API.'));
+    $(clientId ? 'client-secret' : 'client-id').focus();
+    return;
+  }
+  await busy(event.currentTarget, async () => {
+    say('Connexion en cours…');
+    await signIn(clientId, clientSecret);
+    $('client-secret').value = '';
+    $('client-connecte').textContent = currentClientId();
+    $('connexion').hidden = true;
+    $('choix').hidden = false;
+    say('Connecté. Choisissez un territoire.');
+    $('niveau').focus();
+  });
+}
+
+/** `national`, or `region:84`, `academie:10`, `departement:069` from the form. */
+function chosenTerritory() {
+  const level = $('niveau').value;
+  const code = $('code').value.trim();
+  if (level === 'national') return { territory: 'national', name: 'National' };
+  if (!/^[0-9A-Za-z]{1,5}$/.test(code)) throw new PageError(`Saisissez le code de la ${LEVEL_NAMES[level]} (des chiffres, par exemple 84, 10 ou 069).`);
+  return { territory: `${level}:${code.toUpperCase()}`, name: `${LEVEL_NAMES[level][0].toUpperCase()}${LEVEL_NAMES[level].slice(1)} ${code.toUpperCase()}` };
+}
+
+async function onTerritory(event) {
+  event.preventDefault();
+  await busy(event.currentTarget, async () => {
+    $('resultats').hidden = true;
+    const { territory, name } = chosenTerritory();
+    say(`Lecture des données : ${name}…`);
+    const end = today();
+    const days = Array.from({ length: LOGIN_DAYS }, (_, i) => addDays(end, i - LOGIN_DAYS + 1));
+    const [figures, columns, logins] = await Promise.all([
+      Promise.all(KEY_FIGURES.map(({ measure }) => aggregate(measure, { territory }))),
+      Promise.all(COLUMNS.map(({ measure, days: span }) => aggregate(measure, { territory, by: 'departement', ...(span ? { from: addDays(end, 1 - span), to: end } : {}) }))),
+      Promise.all(days.map((day) => aggregate('sso-logins', { territory, from: day, to: day }))),
+    ]);
+    $('resultats').hidden = false;
+    $('resultats-titre').textContent = `Tableau de bord : ${name}`;
+    $('fraicheur').textContent = `Données à jour du ${longDayLabel(figures[1].freshAt.slice(0, 10))} à ${freshTime(figures[1].freshAt)}.`;
+    renderKeyFigures(figures);
+    renderLogins($('graphique'), $('graphique-resume'), $('connexions'), days, logins.map(totalCell));
+    renderDepartements(territory, columns, end);
+    renderTileMap($('carte'), $('legende'), cellsBy(columns[0], 'departement'));
+    say(`Tableau de bord affiché : ${name}.`);
+    $('resultats-titre').focus();
+  });
+}
+
+const timeFormat = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
+const freshTime = (instant) => timeFormat.format(new Date(instant)).replace(':', ' h ');
+
+function renderKeyFigures(answers) {
+  $('chiffres').replaceChildren(...KEY_FIGURES.map(({ measure, label }, i) => el('div', { class: 'figure', dataset: { measure } },
+    el('dt', {}, label),
+    el('dd', {}, cellContent(totalCell(answers[i]))))));
+}
+
+function renderDepartements(territory, answers, end) {
+  const byColumn = answers.map((answer) => cellsBy(answer, 'departement'));
+  const codes = [...new Set(byColumn.flatMap((cells) => [...cells.keys()]))].sort();
+  const row = (header, cells) => el('tr', {}, header, COLUMNS.map(({ unit }, i) => el('td', { class: 'number' }, cellContent(cells[i], unit))));
+  fillTable($('departements'), 'Effectifs et perturbations par département', ['Département', ...COLUMNS.map(({ label }) => label)], [
+    ...codes.map((code) => row(el('th', { scope: 'row' }, code), byColumn.map((cells) => cells.get(code)))),
+    row(el('th', { scope: 'row' }, 'Ensemble du territoire'), answers.map(totalCell)),
+  ]);
+  $('telechargements').replaceChildren(...COLUMNS.map(({ measure, label, days: span }) => {
+    const query = { territory, by: 'departement', ...(span ? { from: addDays(end, 1 - span), to: end } : {}) };
+    const button = el('button', { type: 'button', class: 'secondary' }, `${label} (CSV)`);
+    button.addEventListener('click', async () => {
+      try {
+        const file = await download(aggregatePath(measure, query), 'text/csv', `${measure}.csv`);
+        say(`Fichier « ${file} » téléchargé.`);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    return button;
+  }));
+}
+
+function onLevel() {
+  const national = $('niveau').value === 'national';
+  $('code').disabled = national;
+  if (national) $('code').value = '';
+}
+
+$('form-connexion').addEventListener('submit', onSignIn);
+$('form-territoire').addEventListener('submit', onTerritory);
+$('niveau').addEventListener('change', onLevel);
+$('deconnexion').addEventListener('click', () => {
+  showSignIn();
+  say('Vous êtes déconnecté.');
+});
+onLevel();
+document.documentElement.dataset.ready = 'true';
