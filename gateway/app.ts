@@ -27,6 +27,7 @@ import { aggregatesRoutes } from './feeds/aggregates/routes.js';
 import { scheduleFactRefresh } from './aggregates/refresh-schedule.js';
 import { refuseTokenInQuery } from './http/token-in-query.js';
 import { occupancyPageRoutes } from './pages/occupancy-page.js';
+import { pageKitRoutes } from './pages/page-kit-routes.js';
 import { dashboardPageRoutes } from './pages/dashboard-page.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
@@ -166,6 +167,7 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
   app.use(docsRouter(document));
   app.use(problemDocsRoutes(config.publicUrl));
   app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller));
+  app.use(pageKitRoutes());
   app.use(occupancyPageRoutes());
   app.use(dashboardPageRoutes());
 

@@ -1,7 +1,7 @@
 // Reading the aggregates feed: one measure over a territory, by up to three dimensions, and the cells of its
 // answer as values the page can show, a suppressed cell keeping its reason.
 import { apiGet } from './api.js';
-import { el } from '../occupancy/dom.js';
+import { el } from '../page-kit/dom.js';
 
 /** `GET v1/aggregates/{measure}` as JSON; `query` holds territory, by, from and to. */
 export async function aggregate(measure, query) {

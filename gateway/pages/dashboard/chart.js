@@ -1,7 +1,7 @@
 // The daily SSO logins as a line drawn with uPlot (loaded by the page as a classic script: window.uPlot), with
 // a one-sentence summary and the same values in a table, so the chart is never the only way to read them.
-import { el, fillTable } from '../occupancy/dom.js';
-import { dayLabel } from '../occupancy/format.js';
+import { el, fillTable } from '../page-kit/dom.js';
+import { dayLabel } from '../page-kit/format.js';
 import { cellContent } from './aggregates.js';
 
 let chart = null;

@@ -5,8 +5,10 @@ import { currentClientId, download, PageError, signIn, signOut } from './api.js'
 import { aggregate, aggregatePath, cellContent, cellsBy, totalCell } from './aggregates.js';
 import { renderLogins } from './chart.js';
 import { renderTileMap } from './tile-map.js';
-import { el, fillTable } from '../occupancy/dom.js';
-import { addDays, longDayLabel, today } from '../occupancy/format.js';
+import { el, fillTable } from '../page-kit/dom.js';
+import { addDays, longDayLabel, today } from '../page-kit/format.js';
+import { showSignInForm, wireSignIn } from '../page-kit/sign-in.js';
+import { statusArea } from '../page-kit/status.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,65 +33,24 @@ const LOGIN_DAYS = 14;
 
 const LEVEL_NAMES = { region: 'région', academie: 'académie', departement: 'département' };
 
-function say(text) {
-  $('erreur').replaceChildren();
-  $('statut').textContent = text;
-}
-
-function fail(error) {
-  const pageError = error instanceof PageError ? error : new PageError('Une erreur inattendue est survenue dans la page.', { detail: String(error) });
-  $('statut').textContent = '';
-  $('erreur').replaceChildren(
-    el('p', {}, pageError.message),
-    pageError.detail ? el('p', { class: 'detail' }, 'Détail technique : ', el('span', { lang: 'en' }, pageError.detail)) : null,
-  );
-  if (pageError.signedOut) showSignIn();
-}
-
-/** Runs `work` with the form's buttons disabled; a failure is shown, never thrown. */
-async function busy(form, work) {
-  const buttons = [...form.querySelectorAll('button')];
-  form.setAttribute('aria-busy', 'true');
-  buttons.forEach((button) => { button.disabled = true; });
-  try {
-    await work();
-  } catch (error) {
-    fail(error);
-  } finally {
-    form.removeAttribute('aria-busy');
-    buttons.forEach((button) => { button.disabled = false; });
-  }
-}
+const status = statusArea({ onSignedOut: () => showSignIn() });
+const { say, fail, busy } = status;
 
 function showSignIn() {
-  signOut();
-  $('connexion').hidden = false;
-  $('choix').hidden = true;
-  $('resultats').hidden = true;
-  $('client-secret').value = '';
-  $('client-id').focus();
+  showSignInForm(signOut);
 }
 
-async function onSignIn(event) {
-  event.preventDefault();
-  const clientId = $('client-id').value.trim();
-  const clientSecret = $('client-secret').value;
-  if (!clientId || !clientSecret) {
-    fail(new PageError('Saisissez l’identifiant et le secret du client API.'));
-    $(clientId ? 'client-secret' : 'client-id').focus();
-    return;
-  }
-  await busy(event.currentTarget, async () => {
-    say('Connexion en cours…');
-    await signIn(clientId, clientSecret);
-    $('client-secret').value = '';
+wireSignIn({
+  signIn,
+  status,
+  async signedIn() {
     $('client-connecte').textContent = currentClientId();
     $('connexion').hidden = true;
     $('choix').hidden = false;
     say('Connecté. Choisissez un territoire.');
     $('niveau').focus();
-  });
-}
+  },
+});
 
 /** `national`, or `region:84`, `academie:10`, `departement:069` from the form. */
 function chosenTerritory() {
@@ -163,7 +124,6 @@ function onLevel() {
   if (national) $('code').value = '';
 }
 
-$('form-connexion').addEventListener('submit', onSignIn);
 $('form-territoire').addEventListener('submit', onTerritory);
 $('niveau').addEventListener('change', onLevel);
 $('deconnexion').addEventListener('click', () => {

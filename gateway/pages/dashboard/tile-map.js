@@ -1,8 +1,8 @@
 // The "map" by département: no geographic outline is available offline, so one square per département of the
 // answer, in code order, coloured by its number of pupils in five bands, the number written in each square
 // (colour is never the only carrier) and a legend giving each band's range.
-import { el } from '../occupancy/dom.js';
-import { integerText } from '../occupancy/format.js';
+import { el } from '../page-kit/dom.js';
+import { integerText } from '../page-kit/format.js';
 import { cellContent } from './aggregates.js';
 
 const BANDS = 5;

@@ -1,8 +1,8 @@
 // The rooms × hours heat map: for each room and each hour of the opening hours, the share of that hour during
 // which the room is busy, read from the occupancy feed's merged busy intervals. Each cell says its share as
 // text and shows it as a colour band (heat-0 … heat-5), so that colour is never the only carrier.
-import { el, fillTable, hidden } from './dom.js';
-import { addDays, dayLabel, isoWeekday, longDayLabel, percentOf, percentText, wallClock, wallClockOf } from './format.js';
+import { el, fillTable, hidden } from '../page-kit/dom.js';
+import { addDays, dayLabel, isoWeekday, longDayLabel, percentOf, percentText, wallClock, wallClockOf } from '../page-kit/format.js';
 
 /** The day selector's value for the mean over the open days of the week. */
 export const WHOLE_WEEK = 'semaine';

@@ -2,69 +2,30 @@
 // establishment of the client's perimeter and a week, and read the rooms × hours heat map, the occupancy
 // rates and the heating plan, or download them as CSV and iCalendar. Plain ES module, no build step.
 import { allPages, apiJson, currentClientId, download, PageError, signIn, signOut } from './api.js';
-import { el } from './dom.js';
-import { addDays, isIsoDate, longDayLabel, mondayOf, today } from './format.js';
+import { el } from '../page-kit/dom.js';
+import { addDays, isIsoDate, longDayLabel, mondayOf, today } from '../page-kit/format.js';
 import { dayOptions, isClosedDay, renderHeatMap } from './heat-map.js';
 import { renderHeating, renderRates } from './tables.js';
+import { showSignInForm, wireSignIn } from '../page-kit/sign-in.js';
+import { statusArea } from '../page-kit/status.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** What the results show: the establishment and week asked for, and the two feeds' answers. */
 let shown = null;
 
-function say(text) {
-  $('erreur').replaceChildren();
-  $('statut').textContent = text;
-}
-
-function fail(error) {
-  const pageError = error instanceof PageError ? error : new PageError('Une erreur inattendue est survenue dans la page.', { detail: String(error) });
-  $('statut').textContent = '';
-  $('erreur').replaceChildren(
-    el('p', {}, pageError.message),
-    pageError.detail ? el('p', { class: 'detail' }, 'Détail technique : ', el('span', { lang: 'en' }, pageError.detail)) : null,
-  );
-  if (pageError.signedOut) showSignIn();
-}
-
-/** Runs `work` with the form's buttons disabled and the form marked busy; a failure is shown, never thrown. */
-async function busy(form, work) {
-  const buttons = [...form.querySelectorAll('button')];
-  form.setAttribute('aria-busy', 'true');
-  buttons.forEach((button) => { button.disabled = true; });
-  try {
-    await work();
-  } catch (error) {
-    fail(error);
-  } finally {
-    form.removeAttribute('aria-busy');
-    buttons.forEach((button) => { button.disabled = false; });
-  }
-}
+const status = statusArea({ onSignedOut: () => showSignIn() });
+const { say, fail, busy } = status;
 
 function showSignIn() {
-  signOut();
   shown = null;
-  $('connexion').hidden = false;
-  $('choix').hidden = true;
-  $('resultats').hidden = true;
-  $('client-secret').value = '';
-  $('client-id').focus();
+  showSignInForm(signOut);
 }
 
-async function onSignIn(event) {
-  event.preventDefault();
-  const clientId = $('client-id').value.trim();
-  const clientSecret = $('client-secret').value;
-  if (!clientId || !clientSecret) {
-    fail(new PageError('Saisissez l’identifiant et le secret du client API.'));
-    $(clientId ? 'client-secret' : 'client-id').focus();
-    return;
-  }
-  await busy(event.currentTarget, async () => {
-    say('Connexion en cours…');
-    await signIn(clientId, clientSecret);
-    $('client-secret').value = '';
+wireSignIn({
+  signIn,
+  status,
+  async signedIn() {
     const establishments = await allPages('v1/establishments?limit=1000');
     establishments.sort((a, b) => (a.name ?? a.uai).localeCompare(b.name ?? b.uai, 'fr'));
     $('etablissement').replaceChildren(...establishments.map((e) => el('option', { value: e.uai }, `${e.name ?? e.uai} (${e.uai})`)));
@@ -79,8 +40,8 @@ async function onSignIn(event) {
     }
     say(`Connecté. ${establishments.length} établissement${establishments.length > 1 ? 's' : ''} accessible${establishments.length > 1 ? 's' : ''}.`);
     $('etablissement').focus();
-  });
-}
+  },
+});
 
 async function onShow(event) {
   event.preventDefault();
@@ -153,7 +114,6 @@ async function onDownload(event) {
 
 function start() {
   $('semaine').value = today();
-  $('form-connexion').addEventListener('submit', onSignIn);
   $('form-choix').addEventListener('submit', onShow);
   $('jour').addEventListener('change', () => shown && renderDay());
   $('deconnexion').addEventListener('click', () => {

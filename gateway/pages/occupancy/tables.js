@@ -1,8 +1,8 @@
 // The week's occupancy rates (establishment, buildings, rooms) and the heating plan's comfort periods, as
 // tables with captions and header cells, every rate written out.
-import { el, fillTable } from './dom.js';
+import { el, fillTable } from '../page-kit/dom.js';
 import { byBuildingThenCode, heatClass } from './heat-map.js';
-import { dayLabel, integerText, localDate, localTime, percentText } from './format.js';
+import { dayLabel, integerText, localDate, localTime, percentText } from '../page-kit/format.js';
 
 const buildingName = (building) => building ?? 'Sans bâtiment';
 
