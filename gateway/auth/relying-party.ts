@@ -1,6 +1,7 @@
 // A relying party's registration: the services people log in to through the gateway's single sign-on, and the
 // checks on what they register (redirect URIs matched exactly at login, so they must be exactly right here).
 import { ClientError, type ClientField } from './client-error.js';
+import { isSecureOrLoopback } from '../http/loopback.js';
 
 export type ClientKind = 'api' | 'relying-party';
 
@@ -53,8 +54,7 @@ function validateUris(uris: readonly string[], field: ClientField, what: string)
     const text = uri.trim();
     if (!URL.canParse(text)) throw new ClientError(`"${text}" is not ${what}: expected an absolute URL such as https://ent.example.fr/oidc/callback`, { field });
     const url = new URL(text);
-    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    if (!isSecureOrLoopback(url)) {
       throw new ClientError(`"${text}" must use https (plain http only on 127.0.0.1, [::1] or localhost)`, { field });
     }
     if (url.hash || text.includes('#')) throw new ClientError(`"${text}" must not have a fragment (#…)`, { field });

@@ -81,10 +81,7 @@ export async function claimsFor(
   const chosen = choices.find((c) => c.key === parsed.choiceKey);
   if (!chosen) return { claims: {}, uais: [] };
   const released = client.allRoles ? choices : [chosen];
-  const inPerimeter = (uai: string) => {
-    const e = establishments.find((x) => x.uai === uai);
-    return !!e && perimeterCovers(client.perimeter, placeOf(e));
-  };
+  const inPerimeter = (uai: string) => coversUai(client.perimeter, establishments, uai);
   const roles = await Promise.all(released.map((choice) => roleClaims(db, choice, client, scopes, pairwise, establishments, inPerimeter)));
   const visible = roles.filter((r): r is RoleClaims => r !== undefined);
   const claims: Record<string, unknown> = {};
@@ -117,10 +114,7 @@ async function roleClaims(
     if (scopes.has('children')) {
       const children = await childrenOf(db, choice.people);
       const childEstablishments = await establishmentsOf(db, children.map((c) => c.uai));
-      const visible = children.filter((c) => {
-        const e = childEstablishments.find((x) => x.uai === c.uai);
-        return !!e && perimeterCovers(client.perimeter, placeOf(e));
-      });
+      const visible = children.filter((c) => coversUai(client.perimeter, childEstablishments, c.uai));
       const classes = scopes.has('classes') ? await classesOf(db, visible) : [];
       claims.children = visible.map((child) => ({
         sub: pairwise(client.clientId, child.id),
@@ -145,7 +139,13 @@ function classesClaim(classes: readonly SsoClass[], person: SsoPerson) {
   return classes.filter((c) => c.personId === person.id).map((c) => ({ kind: c.kind, code: c.code, ...(c.name ? { name: c.name } : {}) }));
 }
 
-export function placeOf(e: SsoEstablishment) {
+/** Whether the establishment `uai`, among `establishments` already read, is inside `perimeter`. */
+export function coversUai(perimeter: readonly PerimeterEntry[], establishments: readonly SsoEstablishment[], uai: string): boolean {
+  const establishment = establishments.find((e) => e.uai === uai);
+  return !!establishment && perimeterCovers(perimeter, placeOf(establishment));
+}
+
+function placeOf(e: SsoEstablishment) {
   return {
     uai: e.uai, type: e.type,
     ...(e.communeCode ? { communeCode: e.communeCode } : {}),

@@ -8,7 +8,6 @@ import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Logger } from 'pino';
 import { todayInParis } from '../http/date-range.js';
-import { perimeterCovers } from '../perimeter/visibility.js';
 import type { PayloadStore } from '../auth/adapter.js';
 import type { AuditLog } from '../store/audit.js';
 import type { GroupCommit } from '../store/group-commit.js';
@@ -16,7 +15,7 @@ import type { LoginCount } from '../store/sso/accounts.js';
 import { establishmentsOf, type SsoEstablishment } from '../store/sso/people.js';
 import type { Database } from '../store/tables.js';
 import type { AccountContexts } from './account-contexts.js';
-import { placeOf } from './claims.js';
+import { coversUai } from './claims.js';
 import type { ProviderConfig } from './config.js';
 import { identityOf } from './identity.js';
 import { accountIdOf, choicesOf, linkIdentity, type Choice } from './linking.js';
@@ -146,7 +145,7 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     const perimeter = client ? claimsClientOf(client as never).perimeter : [];
     const establishments = await establishmentsOf(db, outcome.people.map((p) => p.uai));
     accounts.remember(outcome.accountId, { people: outcome.people, establishments });
-    const offered = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || covered(perimeter, establishments, choice.people[0].uai));
+    const offered = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || coversUai(perimeter, establishments, choice.people[0].uai));
     if (!offered.length) {
       sendPage(res, errorPage('not-for-this-service', { serviceName: client?.clientName, abortHref }));
       return;
@@ -262,11 +261,6 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
   }
 
   return router;
-}
-
-function covered(perimeter: ReturnType<typeof claimsClientOf>['perimeter'], establishments: readonly SsoEstablishment[], uai: string): boolean {
-  const establishment = establishments.find((e) => e.uai === uai);
-  return !!establishment && perimeterCovers(perimeter, placeOf(establishment));
 }
 
 function offerOf(choice: Choice, establishments: readonly SsoEstablishment[]): ChoiceOffer {

@@ -4,13 +4,13 @@
 import type { Kysely } from 'kysely';
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { parsePerimeter } from '../perimeter/perimeter.js';
-import { perimeterCovers } from '../perimeter/visibility.js';
 import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/tables.js';
 import type { AccountContexts } from './account-contexts.js';
-import { claimsFor, placeOf, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
+import { claimsFor, coversUai, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
 import { choicesOf, parseAccountId } from './linking.js';
 import { providerLogoutPages, renderProviderError } from './pages/provider-pages.js';
+import { isLoopbackHost } from '../http/loopback.js';
 
 export interface SsoProviderOptions {
   readonly db: Kysely<Database>;
@@ -98,7 +98,7 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, au
 function isLoopbackHttp(url: string): boolean {
   if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
-  return parsed.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(parsed.hostname);
+  return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
 }
 
 async function withinPerimeter(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {
@@ -112,6 +112,5 @@ async function withinPerimeter(accounts: AccountContexts, ctx: KoaContextWithOID
   if (!choice) return false;
   // A parent is within it when their children may be: which children, the claims say.
   if (choice.role === 'parent') return true;
-  const establishment = establishments.find((e) => e.uai === choice.people[0].uai);
-  return !!establishment && perimeterCovers(client.perimeter, placeOf(establishment));
+  return coversUai(client.perimeter, establishments, choice.people[0].uai);
 }

@@ -6,10 +6,10 @@ import type { OidcProviderConfig } from '../config.js';
 import {
   UpstreamError, type UpstreamAssertion, type UpstreamCallback, type UpstreamProvider, type UpstreamStart,
 } from './upstream.js';
+import { isSecureOrLoopback } from '../../http/loopback.js';
 
 /** Seconds each request to the provider may take: a login is a person waiting. */
 const REQUEST_TIMEOUT_SECONDS = 10;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** What `begin` keeps for `finish`. */
 interface SavedChecks {
@@ -98,7 +98,7 @@ export function createOidcUpstream(config: OidcProviderConfig): UpstreamProvider
 /** Plain http is for a provider on this machine (tests, development); anywhere else it is a configuration error. */
 function plainHttpAllowed(issuer: URL): boolean {
   if (issuer.protocol === 'https:') return false;
-  if (issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname)) return true;
+  if (isSecureOrLoopback(issuer)) return true;
   throw new Error(`OIDC issuer ${issuer.href}: only https, or plain http on a loopback address (127.0.0.1, ::1, localhost)`);
 }
 
@@ -118,7 +118,7 @@ function discover(config: OidcProviderConfig, issuer: URL, plainHttp: boolean): 
 
 const loopbackOnlyFetch: oidc.CustomFetch = (url, options) => {
   const target = new URL(url);
-  if (target.protocol === 'http:' && !LOOPBACK_HOSTS.has(target.hostname)) {
+  if (!isSecureOrLoopback(target)) {
     return Promise.reject(new UpstreamError('invalid', `the provider's metadata names a plain http endpoint off loopback: ${target.href}`));
   }
   return fetch(url, options as RequestInit);
