@@ -4,6 +4,7 @@
 import { ConfigFileError, readConfigFile, YamlConfigReader, type Path, type SecretRef } from '../config/yaml-config.js';
 import { EDUCONNECT_LINK, EDUCONNECT_MAPPING } from './educonnect.js';
 import { parseIdpMetadata } from './upstream/saml-metadata.js';
+import { isSecureOrLoopback } from '../http/loopback.js';
 
 export type UpstreamRole = 'pupil' | 'guardian' | 'teacher' | 'staff';
 
@@ -202,9 +203,7 @@ function pem(reader: YamlConfigReader<RawConfig>, text: string, at: Path, label:
 /** What is wrong with a provider's URL: https, or plain http on a loopback address only. */
 function urlProblem(text: string): string | undefined {
   if (!URL.canParse(text)) return 'an absolute URL such as https://idp.example.fr';
-  const url = new URL(text);
-  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return undefined;
+  if (isSecureOrLoopback(new URL(text))) return undefined;
   return 'an https URL (plain http only on 127.0.0.1, [::1] or localhost)';
 }
 
@@ -214,9 +213,16 @@ async function fetchMetadata(reader: YamlConfigReader<RawConfig>, url: string, a
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS), redirect: 'follow' });
     if (!response.ok) return reader.fail(at, `expected the metadata at ${url}, which answered HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_METADATA_BYTES) return reader.fail(at, `expected metadata of at most ${MAX_METADATA_BYTES} bytes`);
-    return text;
+    // Read no further than the limit: a wrong URL may stream anything, of any size.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      // Leaving the loop cancels the stream.
+      if (size > MAX_METADATA_BYTES) return reader.fail(at, `expected metadata of at most ${MAX_METADATA_BYTES} bytes`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   } catch (error) {
     if (error instanceof SsoConfigError) throw error;
     return reader.fail(at, `expected the metadata at ${url}, which could not be fetched (${(error as Error).message})`);

@@ -1,6 +1,8 @@
 // PASSERELLE_SSO_CONFIG: every mistake is named by file, line and key; secrets come from variables or files;
 // ÉduConnect's preset applies to SAML providers unless the file says otherwise.
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,6 +81,35 @@ describe('the SSO configuration', () => {
     fs.writeFileSync(path.join(folder, 'bad.xml'), '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>');
     expect(await failure([...SAML.slice(0, 3), '    metadata: { file: bad.xml }', SAML[4]])).toMatch(/providers\[0\]\.metadata: expected the metadata of a SAML identity provider/);
     expect(await failure([...SAML.slice(0, 4), '    serviceProvider: { privateKey: { file: idp.xml }, certificate: { file: sp.crt } }'])).toMatch(/privateKey: expected a PEM private key/);
+  });
+
+  it('reads metadata from a URL, and stops reading one that sends more than 5 MB', async () => {
+    let sent = 0;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/metadata') {
+        res.end(idp.metadataXml);
+        return;
+      }
+      // An endless answer: the loader must stop reading it, not wait for its end.
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      const write = () => {
+        while (sent < 50 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+        if (sent < 50 * 1024 * 1024) res.once('drain', write);
+        else res.end();
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const saml = (url: string) => [...SAML.slice(0, 3), `    metadata: { url: ${url} }`, SAML[4]];
+      expect((await parse(saml(`${base}/metadata`))).providers[0]).toMatchObject({ idp: { entityId: idp.entityId } });
+      expect(await failure(saml(`${base}/endless`))).toMatch(/providers\[0\]\.metadata\.url: expected metadata of at most 5242880 bytes/);
+      expect(sent).toBeLessThan(50 * 1024 * 1024);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('is absent when PASSERELLE_SSO_CONFIG names no file, and a missing file stops the start', async () => {
