@@ -8,12 +8,12 @@ import { countLogins } from '../../gateway/store/sso/accounts.js';
 import { writeOccurrences } from '../../gateway/store/write/derived.js';
 import { materialise } from '../../gateway/timetable/materialise.js';
 import { course, PARIS_2026_2027 } from '../timetable/school-year.js';
-import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { api, type Api } from '../support/api.js';
 import { createClientWithToken } from '../support/clients.js';
-import { BOURG, division, establishment, LYON, newUai, PARIS, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
+import { BOURG, LYON, VILLEURBANNE } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { school, seedAggregatesWorld } from '../support/aggregates-world.js';
 
 interface Answer {
   measure: string;
@@ -27,34 +27,13 @@ interface Answer {
 let t: TestGateway;
 let national: Api;
 let academie: Api;
-const lyon = newUai('069');
-const villeurbanne = newUai('069');
-const bourg = newUai('001');
-const paris = newUai('075');
-
-/** `count` pupils of `level` in one new division, and `teachers` teachers. */
-function school(count: number, level: string, teachers: number) {
-  const klass = division(`${level}-${randomUUID().slice(0, 4)}`, { level });
-  const pupils = Array.from({ length: count }, () => pupil({ level }));
-  return [
-    upsert('group', klass),
-    ...pupils.flatMap((p) => [upsert('person', p), upsert('membership', { id: randomUUID(), personId: p.id, groupId: klass.id, role: 'pupil' })]),
-    ...Array.from({ length: teachers }, () => upsert('person', { id: randomUUID(), kind: 'teacher', familyName: 'Prof', givenName: 'Anne' })),
-  ];
-}
-
+let lyon: string;
+let villeurbanne: string;
+let bourg: string;
 beforeAll(async () => {
   t = await startTestGateway('aggregates', { AGGREGATES_REFRESH_SECONDS: '0' });
   const db = t.gateway.store.db;
-  await putEstablishment(db, establishment(lyon, LYON));
-  await putEstablishment(db, establishment(villeurbanne, VILLEURBANNE));
-  await putEstablishment(db, establishment(bourg, BOURG, { type: 'lycee', name: 'Lycée Lalande' }));
-  await putEstablishment(db, establishment(paris, PARIS, { type: 'ecole', name: 'École Vaugirard' }));
-  await applyBatch(db, lyon, [...school(15, '6E', 4), ...school(15, '5E', 0)] as never);
-  await applyBatch(db, villeurbanne, school(12, '6E', 3) as never);
-  await applyBatch(db, bourg, school(5, '2DE', 12) as never);
-  await applyBatch(db, paris, school(25, 'CM2', 2) as never);
-  await refreshFacts(db);
+  ({ lyon, villeurbanne, bourg } = await seedAggregatesWorld(db));
   national = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['aggregates.read'], perimeter: ['national'] })).token);
   academie = api(t.baseUrl, (await createClientWithToken(db, t.baseUrl, { scopes: ['aggregates.read'], perimeter: ['academie:10'] })).token);
 }, 60_000);

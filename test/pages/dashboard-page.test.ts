@@ -2,38 +2,19 @@
 // gateway: signing in with an API client holding aggregates.read, choosing a territory, reading the key
 // figures, the uPlot chart of SSO logins, the table and tile map by département with statistical secrecy,
 // downloading CSV, the perimeter enforced, and nothing fetched from anywhere but the gateway.
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
 import { countLogins } from '../../gateway/store/sso/accounts.js';
-import { putEstablishment } from '../../gateway/store/establishments.js';
-import { applyBatch } from '../../gateway/store/records.js';
 import { createClientWithToken } from '../support/clients.js';
-import { BOURG, division, establishment, LYON, newUai, PARIS, pupil, upsert, VILLEURBANNE } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { contrastRatios } from '../support/contrast.js';
+import { seedAggregatesWorld } from '../support/aggregates-world.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
-
-const lyon = newUai('069');
-const villeurbanne = newUai('069');
-const bourg = newUai('001');
-const paris = newUai('075');
-
-/** `count` pupils of `level` in one new division, and `teachers` teachers. */
-function school(count: number, level: string, teachers: number) {
-  const klass = division(`${level}-${randomUUID().slice(0, 4)}`, { level });
-  const pupils = Array.from({ length: count }, () => pupil({ level }));
-  return [
-    upsert('group', klass),
-    ...pupils.flatMap((p) => [upsert('person', p), upsert('membership', { id: randomUUID(), personId: p.id, groupId: klass.id, role: 'pupil' })]),
-    ...Array.from({ length: teachers }, () => upsert('person', { id: randomUUID(), kind: 'teacher', familyName: 'Prof', givenName: 'Anne' })),
-  ];
-}
 
 /** The browser's calendar is the machine's: days counted back from today as the page counts them. */
 const daysAgo = (days: number) => {
@@ -42,22 +23,17 @@ const daysAgo = (days: number) => {
 };
 
 let t: TestGateway;
+let lyon: string;
+let villeurbanne: string;
+let bourg: string;
 let national: { clientId: string; clientSecret: string };
 let academie: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
   t = await startTestGateway('dashboard_page', { AGGREGATES_REFRESH_SECONDS: '0' });
   const db = t.gateway.store.db;
-  await putEstablishment(db, establishment(lyon, LYON));
-  await putEstablishment(db, establishment(villeurbanne, VILLEURBANNE));
-  await putEstablishment(db, establishment(bourg, BOURG, { type: 'lycee', name: 'Lycée Lalande' }));
-  await putEstablishment(db, establishment(paris, PARIS, { type: 'ecole', name: 'École Vaugirard' }));
   // 72 pupils in 5 classes (a mean of 14.4), 21 teachers; Bourg's 5 pupils are a small group.
-  await applyBatch(db, lyon, [...school(15, '6E', 4), ...school(15, '5E', 0)] as never);
-  await applyBatch(db, villeurbanne, school(12, '6E', 3) as never);
-  await applyBatch(db, bourg, school(5, '2DE', 12) as never);
-  await applyBatch(db, paris, school(25, 'CM2', 2) as never);
-  await refreshFacts(db);
+  ({ lyon, villeurbanne, bourg } = await seedAggregatesWorld(db));
   const login = (uai: string, day: string) => ({ day, uai, role: 'pupil', provider: 'educonnect', clientId: 'pas_aaaaaaaaaaaaaaaa' });
   await countLogins(db, [
     ...Array.from({ length: 30 }, () => login(lyon, daysAgo(1))),
@@ -207,24 +183,7 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
     const unlabelled = await page.$$eval('input, select', (controls) => controls
       .filter((c) => !(c as HTMLInputElement).labels?.length && !c.getAttribute('aria-label')).map((c) => c.id));
     expect(unlabelled).toEqual([]);
-    const ratios = await page.$$eval('.tile, .figure dd, #departements td, button, .legend li', (elements) => {
-      const rgb = (css: string) => css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
-      const luminance = (css: string) => {
-        const [r, g, b] = rgb(css).map((v) => v / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const background = (element: Element): string => {
-        for (let e: Element | null = element; e; e = e.parentElement) {
-          const color = getComputedStyle(e).backgroundColor;
-          if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
-        }
-        return 'rgb(255, 255, 255)';
-      };
-      return elements.map((element) => {
-        const [a, b] = [luminance(getComputedStyle(element).color), luminance(background(element))];
-        return { text: element.textContent, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
-      });
-    });
+    const ratios = await contrastRatios(page, '.tile, .figure dd, #departements td, button, .legend li');
     expect(ratios.filter((r) => r.ratio < 4.5)).toEqual([]);
     const screenshot = path.join(screenshots, 'dashboard-page.png');
     await page.screenshot({ path: screenshot, fullPage: true });

@@ -11,6 +11,7 @@ import { applyBatch } from '../../gateway/store/records.js';
 import { createClientWithToken } from '../support/clients.js';
 import { establishment, LYON, newUai, upsert } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { contrastRatios } from '../support/contrast.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
@@ -223,24 +224,7 @@ describe.skipIf(!hasChromium)(`the occupancy page in a browser${hasChromium ? ''
     const coloured = await page.$$eval('td.heat', (cells) => cells.map((c) => c.textContent ?? ''));
     expect(coloured.length).toBeGreaterThan(20);
     expect(coloured.every((text) => /^\d{1,3}\s%$/.test(text))).toBe(true);
-    const ratios = await page.$$eval('td.heat, .legend li, #statut, button', (elements) => {
-      const rgb = (css: string) => css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
-      const luminance = (css: string) => {
-        const [r, g, b] = rgb(css).map((v) => v / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
-        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      };
-      const background = (element: Element): string => {
-        for (let e: Element | null = element; e; e = e.parentElement) {
-          const color = getComputedStyle(e).backgroundColor;
-          if (color !== 'rgba(0, 0, 0, 0)' && color !== 'transparent') return color;
-        }
-        return 'rgb(255, 255, 255)';
-      };
-      return elements.map((element) => {
-        const [a, b] = [luminance(getComputedStyle(element).color), luminance(background(element))];
-        return { text: element.textContent, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05) };
-      });
-    });
+    const ratios = await contrastRatios(page, 'td.heat, .legend li, #statut, button');
     expect(ratios.filter((r) => r.ratio < 4.5)).toEqual([]);
   });
 
