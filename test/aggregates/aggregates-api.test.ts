@@ -82,8 +82,10 @@ describe('the aggregates feed', () => {
     // Région 84 holds only académie 10's establishments here: it is inside.
     expect((await academie.get('/v1/aggregates/teachers?territory=region:84')).status).toBe(200);
     for (const territory of ['national', 'commune:75056', 'departement:033', 'region:11']) {
-      const answer = await academie.get<{ type: string }>(`/v1/aggregates/teachers?territory=${territory}`);
+      const answer = await academie.get<{ type: string; detail: string }>(`/v1/aggregates/teachers?territory=${territory}`);
       expect(answer.status, territory).toBe(404);
+      // Paris exists, département 033 holds nothing: the answers say the same.
+      expect(answer.body.detail).toBe(`no territory ${territory} in your perimeter`);
     }
     const client = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
     expect((await api(t.baseUrl, client.token).get('/v1/aggregates/pupils')).status).toBe(403);

@@ -240,6 +240,24 @@ describe('refusals', () => {
     }
   });
 
+  it('answers a callback of no provider, or of no login started, with the expired page, naming nothing', async () => {
+    for (const url of [`${world.baseUrl}/sso/callback/nope?state=x&code=y`, `${world.baseUrl}/sso/callback/academie?state=unknown&code=y`]) {
+      const page = await new HttpBrowser().open(url);
+      expect(page.status).toBe(400);
+      expect(page.body).not.toMatch(/nope|unknown|academie/);
+    }
+  });
+
+  it('refuses a SAML callback body over its limit with a 413 problem, before reading it', async () => {
+    const response = await fetch(`${world.baseUrl}/sso/callback/educonnect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `RelayState=x&SAMLResponse=${'A'.repeat(1_100_000)}`,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('shows the expired page for an interaction that is not this browser\'s', async () => {
     const page = await new HttpBrowser().open(`${world.baseUrl}/sso/interaction/nonexistent-interaction-id`);
     expect(page.status).toBe(400);
