@@ -1,7 +1,7 @@
 // A relying party's registration: the services people log in to through the gateway's single sign-on, and the
 // checks on what they register (redirect URIs matched exactly at login, so they must be exactly right here).
 import { ClientError, type ClientField } from './client-error.js';
-import { isSecureOrLoopback } from '../http/loopback.js';
+import { isSecureOrLoopback } from '../config/loopback.js';
 
 export type ClientKind = 'api' | 'relying-party';
 

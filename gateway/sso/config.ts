@@ -4,7 +4,7 @@
 import { ConfigFileError, readConfigFile, YamlConfigReader, type Path, type SecretRef } from '../config/yaml-config.js';
 import { EDUCONNECT_LINK, EDUCONNECT_MAPPING } from './educonnect.js';
 import { parseIdpMetadata } from './upstream/saml-metadata.js';
-import { isSecureOrLoopback } from '../http/loopback.js';
+import { isSecureOrLoopback } from '../config/loopback.js';
 
 export type UpstreamRole = 'pupil' | 'guardian' | 'teacher' | 'staff';
 

@@ -10,7 +10,7 @@ import type { AccountContexts } from './account-contexts.js';
 import { claimsFor, coversUai, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
 import { choicesOf, parseAccountId } from './linking.js';
 import { providerLogoutPages, renderProviderError } from './pages/provider-pages.js';
-import { isLoopbackHost } from '../http/loopback.js';
+import { isLoopbackHost } from '../config/loopback.js';
 
 export interface SsoProviderOptions {
   readonly db: Kysely<Database>;

@@ -6,7 +6,7 @@ import type { OidcProviderConfig } from '../config.js';
 import {
   UpstreamError, type UpstreamAssertion, type UpstreamCallback, type UpstreamProvider, type UpstreamStart,
 } from './upstream.js';
-import { isSecureOrLoopback } from '../../http/loopback.js';
+import { isSecureOrLoopback } from '../../config/loopback.js';
 
 /** Seconds each request to the provider may take: a login is a person waiting. */
 const REQUEST_TIMEOUT_SECONDS = 10;
