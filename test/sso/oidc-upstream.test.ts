@@ -135,7 +135,7 @@ describe('what the gateway refuses', () => {
   it('a callback whose state is not the one the login was started with', async () => {
     const { start, callback } = await logIn(upstream, pupil);
     const url = new URL(callback.url);
-    url.searchParams.set('state', `${start.state.slice(0, -2)}xx`);
+    url.searchParams.set('state', `${start.state.slice(0, -1)}${start.state.endsWith('A') ? 'B' : 'A'}`);
     const err = await refusal(upstream.finish({ url, form: {} }, start.saved, CALLBACK));
     expect(err.reason).toBe('invalid');
     expect(err.message).toMatch(/state/);
