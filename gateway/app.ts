@@ -32,6 +32,8 @@ import { dashboardPageRoutes } from './pages/dashboard-page.js';
 import { healthRoutes } from './observability/health.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 import { createLogger, requestLogger, type Logger } from './observability/logger.js';
+import { requestSpans } from './observability/request-spans.js';
+import { startTracing } from './observability/tracing.js';
 import { openStore, type Store } from './store/db.js';
 import { syncJobRoutes } from './feeds/jobs/routes.js';
 import { openSyncJobs, type SyncJobs } from './sync/jobs/service.js';
@@ -60,6 +62,9 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.error({ err }, 'error while closing'));
   };
   try {
+    // First opened, last closed: the spans of everything else's closing are exported too.
+    const tracing = await startTracing(config.tracing, 'passerelle-gateway');
+    cleanups.push(() => tracing.close());
     const store = await openStore(config, { exclusive: true });
     cleanups.push(() => store.close());
     const applied = await store.migrate();
@@ -155,6 +160,7 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
   app.set('etag', false); // entity tags are computed per route from what the response shows
   app.set('trust proxy', 'loopback');
   app.use(requestLogger(logger));
+  if (config.tracing.exporters.length) app.use(requestSpans());
   app.use(metrics.timing);
   app.use(securityHeaders(config.publicUrl));
   // The authorization server parses its own bodies: it comes before any body parser.

@@ -33,6 +33,7 @@ Environment:
   PUBLIC_URL       base URL clients reach the gateway at (token issuer, links); default http://localhost:PORT
   DEMO_DATA        load demo data into an empty store (default: true on the embedded default)
   LOG_LEVEL        pino level (default info)
+  OTEL_TRACES_EXPORTER  otlp or console: traces of requests, SQL statements and jobs (default none)
   WEB_CONCURRENCY  default for --workers`)
     .action(async (options: { port?: string; host?: string; workers?: number }) => {
       const config = loadConfig({ ...process.env, ...(options.port ? { PORT: options.port } : {}), ...(options.host ? { HOST: options.host } : {}) });

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
+import { startTracing } from '../observability/tracing.js';
 import { openStore } from '../store/db.js';
 import { loadSyncSettings, startSyncWorker } from '../sync/jobs/service.js';
 import { fail } from './context.js';
@@ -22,6 +23,7 @@ Environment:
   MAX_EXPANSION_RATIO the most an archive may expand to, as a multiple of its size (default 100)
   PASSERELLE_SYNC_CONFIG  the sync configuration: scheduled pulls and pushes, and where exports go
                       (see deploy/sync-config.example.yaml); the workers fire its schedules
+  OTEL_TRACES_EXPORTER    otlp or console: traces of the jobs run (default none; README.md, Configuration)
 
 Without REDIS_URL there is no worker to run: jobs run inside passerelle serve and passerelle import.`)
     .action(async (options: { concurrency?: string }) => {
@@ -29,13 +31,14 @@ Without REDIS_URL there is no worker to run: jobs run inside passerelle serve an
       if (!config.redisUrl) fail('passerelle worker needs REDIS_URL: without Redis, jobs run inside passerelle serve and passerelle import');
       const syncConfig = loadSyncSettings();
       const logger = createLogger(config.logLevel);
+      const tracing = await startTracing(config.tracing, 'passerelle-worker');
       const store = await openStore(config);
       await store.migrate();
       const worker = await startSyncWorker(config, store.db, logger, syncConfig);
       logger.info({ concurrency: config.workerConcurrency, prefix: config.queuePrefix }, 'sync worker started');
       const stop = (signal: string) => {
         logger.info({ signal }, 'sync worker stopping');
-        worker.close().then(() => store.close()).then(() => process.exit(0), (err: unknown) => {
+        worker.close().then(() => store.close()).then(() => tracing.close()).then(() => process.exit(0), (err: unknown) => {
           logger.error({ err }, 'sync worker stop failed');
           process.exit(1);
         });

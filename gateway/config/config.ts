@@ -39,6 +39,24 @@ export interface Config {
   readonly aggregatesThreshold: number;
   /** Seconds between refreshes of the aggregates' facts (each process tries; one does it at a time); 0: never. */
   readonly aggregatesRefreshSeconds: number;
+  /** OpenTelemetry traces, from the standard OTEL_* variables: off unless OTEL_TRACES_EXPORTER names an exporter. */
+  readonly tracing: TracingConfig;
+}
+
+export const TRACE_SAMPLERS = [
+  'always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio',
+] as const;
+
+export interface TracingConfig {
+  /** Where finished spans go; none: tracing is off (the API's no-op tracer: nothing recorded, nothing sent). */
+  readonly exporters: readonly ('otlp' | 'console')[];
+  /** The URL the OTLP exporter POSTs spans to (OTLP/HTTP, JSON). */
+  readonly otlpTracesUrl: string;
+  /** Undefined: each process names itself (passerelle-gateway, passerelle-worker). */
+  readonly serviceName: string | undefined;
+  readonly sampler: (typeof TRACE_SAMPLERS)[number];
+  /** The share of traces the ratio samplers keep, from 0 to 1. */
+  readonly samplerRatio: number;
 }
 
 export class ConfigError extends Error {}
@@ -75,6 +93,44 @@ function corsOrigins(env: NodeJS.ProcessEnv): string[] {
       throw new ConfigError(`CORS_ORIGINS must list origins such as https://ent.example.fr, without path or trailing slash (got ${JSON.stringify(origin)})`);
     }
     return origin;
+  });
+}
+
+function traceExporters(env: NodeJS.ProcessEnv): TracingConfig['exporters'] {
+  if (['true', '1'].includes((env.OTEL_SDK_DISABLED ?? '').toLowerCase())) return [];
+  const names = (env.OTEL_TRACES_EXPORTER || 'none').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  if (names.some((name) => !['otlp', 'console', 'none'].includes(name))) {
+    throw new ConfigError(`OTEL_TRACES_EXPORTER must be otlp, console or none, or a comma-separated list of them (got ${JSON.stringify(env.OTEL_TRACES_EXPORTER)})`);
+  }
+  return names.includes('none') ? [] : [...new Set(names as ('otlp' | 'console')[])];
+}
+
+/** As the OTLP specification says: the traces endpoint is taken as given, the general one is a base for /v1/traces. */
+function otlpTracesUrl(env: NodeJS.ProcessEnv): string {
+  const [name, raw] = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+    ? ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT]
+    : ['OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT || 'http://localhost:4318'];
+  if (!URL.canParse(raw) || !['http:', 'https:'].includes(new URL(raw).protocol)) {
+    throw new ConfigError(`${name} must be an http:// or https:// URL (got ${JSON.stringify(raw)})`);
+  }
+  return name === 'OTEL_EXPORTER_OTLP_ENDPOINT' ? `${raw.replace(/\/+$/, '')}/v1/traces` : raw;
+}
+
+function tracing(env: NodeJS.ProcessEnv): TracingConfig {
+  const sampler = (env.OTEL_TRACES_SAMPLER || 'parentbased_always_on').toLowerCase();
+  if (!(TRACE_SAMPLERS as readonly string[]).includes(sampler)) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER must be one of ${TRACE_SAMPLERS.join(', ')} (got ${JSON.stringify(env.OTEL_TRACES_SAMPLER)})`);
+  }
+  const ratio = env.OTEL_TRACES_SAMPLER_ARG ? Number(env.OTEL_TRACES_SAMPLER_ARG) : 1;
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1 (got ${JSON.stringify(env.OTEL_TRACES_SAMPLER_ARG)})`);
+  }
+  return Object.freeze({
+    exporters: traceExporters(env),
+    otlpTracesUrl: otlpTracesUrl(env),
+    serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
+    sampler: sampler as TracingConfig['sampler'],
+    samplerRatio: ratio,
   });
 }
 
@@ -120,5 +176,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxJsonBytes: integer(env, 'MAX_JSON_MB', 25, 1, 1024) * 1024 * 1024,
     aggregatesThreshold: integer(env, 'AGGREGATES_THRESHOLD', 10, 1, 1000),
     aggregatesRefreshSeconds: integer(env, 'AGGREGATES_REFRESH_SECONDS', 300, 0, 86_400),
+    tracing: tracing(env),
   });
 }

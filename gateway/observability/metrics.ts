@@ -4,6 +4,7 @@
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { matchedRoute } from './matched-route.js';
 import { jobCounts, oldestQueuedJobAge, recentJobDurations } from '../store/job-stats.js';
 import type { Database } from '../store/tables.js';
 
@@ -76,8 +77,7 @@ export function createMetrics(db: Kysely<Database>): Metrics {
   const timing: RequestHandler = (req, res, next) => {
     const end = requests.startTimer();
     res.on('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String((req.route as { path: string }).path)}` : 'unmatched';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route: matchedRoute(req) ?? 'unmatched', status: String(res.statusCode) });
     });
     next();
   };

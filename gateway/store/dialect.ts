@@ -2,13 +2,19 @@
 // reads every table of every schema and resolves each name again (pg_get_serial_sequence), which fails with
 // "schema … does not exist" when another session creates or drops a schema at that moment: stores of other
 // schemas migrating beside this one on the same server (the test suites, tenants). The migrator is the only
-// reader: it asks whether its own two tables exist.
+// reader: it asks whether its own two tables exist. Its statements are traced (traced-driver.ts).
 import {
   PostgresDialect, sql,
-  type DatabaseIntrospector, type DatabaseMetadata, type Kysely, type SchemaMetadata, type TableMetadata,
+  type DatabaseIntrospector, type DatabaseMetadata, type Driver, type Kysely, type SchemaMetadata, type TableMetadata,
 } from 'kysely';
+import { TracedDriver } from './traced-driver.js';
 
 export class StoreDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    // kysely's PostgreSQL driver has every optional method (savepoints).
+    return new TracedDriver(super.createDriver() as Required<Driver>);
+  }
+
   override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new OwnSchemaIntrospector(db);
   }

@@ -37,6 +37,8 @@ export interface JobOptions {
   establishmentUnseen?: boolean;
   /** The X-Request-Id of the request that submitted the job: its logs carry it, to follow a request into its job. */
   requestId?: string;
+  /** The W3C trace context of the span that submitted the job (tracing on): its runs are children of it. */
+  traceparent?: string;
 }
 
 export interface NewJob {

@@ -16,6 +16,7 @@ import { EXPORTERS } from './run-export.js';
 import { LocalJobQueue } from './local-queue.js';
 import { priorityOf, type JobQueue } from './queue.js';
 import { jobHandler, type HandlerSettings } from './handler.js';
+import { activeTraceparent } from '../../observability/spans.js';
 import type { JobSubmitter } from './job-submitter.js';
 
 export class SyncJobs implements JobSubmitter {
@@ -27,7 +28,8 @@ export class SyncJobs implements JobSubmitter {
   ) {}
 
   async submit(job: NewJob, files: InputFile[]): Promise<{ job: SyncJobRow; created: boolean }> {
-    const result = await createJob(this.db, job, files, priorityOf);
+    // The trace travels in the record, as the request id does: to whichever process runs the job.
+    const result = await createJob(this.db, { ...job, options: { ...job.options, ...activeTraceparent() } }, files, priorityOf);
     if (result.created) await this.queue.enqueue({ id: result.job.id, priority: result.job.priority });
     return result;
   }
