@@ -14,8 +14,12 @@ export interface BuiltGatewayOptions {
   nodeArgs?: readonly string[];
 }
 
+/** Whether this bench has built the gateway already: once is enough for every process it starts. */
+let built = false;
+
 export async function startBuiltGateway(options: BuiltGatewayOptions): Promise<ChildProcess> {
-  execSync('npm run build', { stdio: 'ignore' });
+  if (!built) execSync('npm run build', { stdio: 'ignore' });
+  built = true;
   const base = `http://127.0.0.1:${options.port}`;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'dist/gateway/main.js', 'serve'], {
     env: {

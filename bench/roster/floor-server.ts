@@ -18,6 +18,8 @@ export interface Statement { sql: string; parameters: readonly unknown[] }
 export interface FloorSpec {
   mode: 'statements' | 'one-by-one' | 'round-trip';
   databaseUrl: string;
+  /** Where the page's statement goes when not to `databaseUrl` (a streaming replica); the audit goes to `databaseUrl`. */
+  readDatabaseUrl?: string;
   schema: string;
   port: number;
   /** The gateway's statement for the page (statements). */
@@ -37,6 +39,7 @@ interface PageRow { key: string | null; record: string | null }
 async function main(): Promise<void> {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as FloorSpec;
   const pool = new pg.Pool({ connectionString: spec.databaseUrl, max: POOL_SIZE, options: `-c search_path="${spec.schema}"` });
+  const reads = spec.readDatabaseUrl ? new pg.Pool({ connectionString: spec.readDatabaseUrl, max: POOL_SIZE, options: `-c search_path="${spec.schema}"` }) : pool;
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const audit = groupCommitAudit(db);
   const query = (statement: Statement) => pool.query(statement.sql, statement.parameters as unknown[]);
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
 
   const answer: Record<FloorSpec['mode'], () => Promise<string>> = {
     statements: async () => {
-      const { rows } = await query(spec.page);
+      const { rows } = await reads.query(spec.page.sql, spec.page.parameters as unknown[]);
       await audit.record([{ ...spec.audit, count: Math.min(rows.length, 100) }]);
       return pageJson(rows as PageRow[]);
     },
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
-    void audit.close().then(() => pool.end()).then(() => process.exit(0));
+    void audit.close().then(() => Promise.all([pool.end(), reads === pool ? undefined : reads.end()])).then(() => process.exit(0));
   });
 }
 

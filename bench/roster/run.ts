@@ -11,24 +11,17 @@
 // measures, interleaved (gateway, a, a', b, gateway, ...), and reports the median: the spread between rounds is the noise.
 // Targets: the gateway >= 80% of (a) and >= 40% of (b) in req/s, its p99 <= 1.5x (a)'s; >= 500 tokens/s.
 import { startBuiltGateway } from '../built-gateway.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
-import { entityNamed } from '../../gateway/model/registry.js';
-import { ScopedAccess } from '../../gateway/perimeter/scoped-access.js';
-import type { AuditEntry } from '../../gateway/store/audit.js';
-import type { Database } from '../../gateway/store/tables.js';
-import { createClient } from '../../gateway/auth/clients.js';
-import { findActiveClientRow } from '../../gateway/store/api-clients.js';
 import { cpuPerRequest, sampleCpu } from './cpu.js';
-import type { FloorSpec, Statement } from './floor-server.js';
-import { openStore } from '../../gateway/store/db.js';
-import { seedDemo } from '../../gateway/demo/seed.js';
+import { capturedStatements, startFloor, stop } from './floor.js';
+import type { FloorSpec } from './floor-server.js';
+import { seedRoster } from './seed.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = process.env.BENCH_SCHEMA ?? 'bench_roster';
@@ -44,25 +37,6 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const BASE = `http://127.0.0.1:${PORT}`;
 
 interface Figures { rps: number; p50: number; p99: number; errors: number; cpu?: { serverMs: number; postgresMs: number } }
-
-async function seed(): Promise<void> {
-  const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
-  try {
-    await store.migrate();
-    const { n } = await store.db.selectFrom('roster_record').select((eb) => eb.fn.countAll<string>().as('n')).where('entity', '=', 'person').executeTakeFirstOrThrow();
-    if (Number(n) >= PEOPLE) {
-      console.log(`seed: reusing ${n} people in schema ${SCHEMA}`);
-      return;
-    }
-    console.log(`seed: ${ESTABLISHMENTS} establishments, ${PEOPLE} people into schema ${SCHEMA}...`);
-    const result = await seedDemo(store.db, { establishments: ESTABLISHMENTS, people: PEOPLE, seed: 7 }, (p) => {
-      process.stdout.write(`\r  ${p.establishmentsDone}/${p.establishmentsTotal} establishments, ${p.peopleDone} people`);
-    });
-    console.log(`\n  seeded in ${(result.elapsedMs / 1000).toFixed(1)} s`);
-  } finally {
-    await store.close();
-  }
-}
 
 /** The gateway as it runs in production: the compiled build, in its own process. */
 function startGateway(): Promise<ChildProcess> {
@@ -82,61 +56,6 @@ async function load(options: autocannon.Options, pid?: number): Promise<Figures>
   return figures;
 }
 
-/**
- * The statements the gateway sends for the page, captured from its own query code (the perimeter check is in
- * the page's statement; the audit entry goes to the group commit), and the same work as three plain statements.
- */
-async function capturedStatements(uai: string, clientId: string): Promise<Pick<FloorSpec, 'page' | 'oneByOne' | 'audit'>> {
-  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 1, options: `-c search_path=${SCHEMA}` });
-  const statements: Statement[] = [];
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: (event) => void statements.push(event.query) });
-  try {
-    const row = await findActiveClientRow(db, clientId);
-    const caller = { clientId, scopes: new Set(['roster.read'] as const), perimeter: ['national'], version: row!.version, tokenScopes: ['roster.read'] };
-    let audit: AuditEntry | undefined;
-    const access = new ScopedAccess(db, caller, async () => caller, { record: async ([entry]) => void (audit = entry), close: async () => {} }, 'bench');
-    const { position } = await access.establishment(uai).read();
-    const [check] = statements.splice(0);
-    await access.establishment(uai).list(entityNamed('person'), {}, {}, {
-      limit: 100, after: undefined, asOf: undefined, includeDeleted: false, updatedSince: undefined, withTotal: false,
-    });
-    const [page] = statements;
-    return {
-      page,
-      audit: audit!,
-      oneByOne: {
-        check,
-        page: {
-          sql: `select id::text as key, seq::text as seq, coalesce(body_minimal, body) as record from roster_record
-                where uai = $1 and entity = 'person' and seq <= $2 and status = 'active' order by id limit 101`,
-          parameters: [uai, position],
-        },
-        audit: { sql: 'insert into audit_log (client_id, uai, entity, count, request_id) values ($1, $2, $3, $4, $5)', parameters: [clientId, uai, 'person', 100, 'bench'] },
-      },
-    };
-  } finally {
-    await db.destroy();
-  }
-}
-
-/** A floor server (floor-server.ts) in a process of its own, as the gateway is. */
-async function startFloor(spec: FloorSpec): Promise<ChildProcess> {
-  const specFile = path.join(os.tmpdir(), `bench-roster-floor-${process.pid}.json`);
-  fs.writeFileSync(specFile, JSON.stringify(spec));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/roster/floor-server.ts', specFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  await new Promise<void>((resolve, reject) => {
-    child.once('message', () => resolve());
-    child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 const median = (figures: Figures[]): Figures => [...figures].sort((a, b) => a.rps - b.rps)[Math.floor(figures.length / 2)];
 
 async function signingFloor(): Promise<number> {
@@ -154,25 +73,19 @@ async function signingFloor(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  await seed();
-  const store = await openStore({ databaseUrl: DATABASE_URL, databaseSchema: SCHEMA, dataDir: '' });
-  const { client, clientSecret } = await createClient(store.db, { name: 'bench', scopes: ['roster.read'], perimeter: ['national'] });
-  const busiest = await store.db.selectFrom('roster_record').select(['uai', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('entity', '=', 'person').groupBy('uai').orderBy('n', 'desc').limit(1).executeTakeFirstOrThrow();
-  await store.close();
-
-  const statements = await capturedStatements(busiest.uai, client.clientId);
+  const { clientId, clientSecret, busiest } = await seedRoster(DATABASE_URL, SCHEMA, { establishments: ESTABLISHMENTS, people: PEOPLE });
+  const statements = await capturedStatements(DATABASE_URL, SCHEMA, busiest.uai, clientId);
 
   const gateway = await startGateway();
   try {
-    const basic = `Basic ${Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64')}`;
+    const basic = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`;
     const tokenResponse = await fetch(`${BASE}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const pageUrl = `${BASE}/v1/establishments/${busiest.uai}/people?limit=100`;
     const check = await fetch(pageUrl, { headers: { authorization: `Bearer ${token}` } });
     const body = await check.text();
     if (check.status !== 200) throw new Error(`page answered ${check.status}: ${body}`);
-    console.log(`page: ${pageUrl} (${busiest.n} people in that establishment, ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)`);
+    console.log(`page: ${pageUrl} (${busiest.people} people in that establishment, ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)`);
 
     const floorSpec = (mode: FloorSpec['mode']): FloorSpec => ({
       mode, databaseUrl: DATABASE_URL, schema: SCHEMA, port: FLOOR_PORT, ...statements, body,

@@ -5,20 +5,16 @@
 // here is its own, measurable apart from the stand-ins and the clients that share this process.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '../../gateway/auth/clients.js';
 import { openStore } from '../../gateway/store/db.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { establishment, LYON, newIne, newUai, upsert } from '../../test/support/fixtures.js';
-import { startOidcIdp, type OidcIdp } from '../../test/support/oidc-idp.js';
 import { freePort } from '../../test/support/ports.js';
 import { startRelyingParty, type RelyingParty } from '../../test/support/relying-party.js';
-import { startSamlIdp, type SamlIdp, type SamlTestUser } from '../../test/support/saml-idp.js';
-import { writeSsoConfigFile } from '../../test/support/sso-config-file.js';
-import { makeTestCertificate } from '../../test/support/test-certificate.js';
+import type { OidcIdp } from '../../test/support/oidc-idp.js';
+import type { SamlIdp, SamlTestUser } from '../../test/support/saml-idp.js';
+import { startSsoUpstreams } from '../../test/support/sso-upstreams.js';
 import { startBuiltGateway } from '../built-gateway.js';
 
 export const PASSWORD = 'mot-de-passe';
@@ -62,28 +58,20 @@ export interface BenchWorld {
 }
 
 export async function startBenchWorld(options: BenchWorldOptions): Promise<BenchWorld> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-bench-sso-'));
   const store = await openStore({ databaseUrl: options.databaseUrl, databaseSchema: options.schema, dataDir: '' });
   await store.migrate();
   const logins = await seedPupils(store.db, options.pupils);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
 
-  const sp = await makeTestCertificate('passerelle.bench');
-  const saml = await startSamlIdp({ users: logins.map(samlUser) });
-  const oidcSecret = randomUUID();
-  const oidc = await startOidcIdp({
-    users: logins.map((login, i) => ({
+  const upstreams = await startSsoUpstreams(baseUrl, {
+    saml: logins.map(samlUser),
+    oidc: logins.map((login, i) => ({
       login, password: PASSWORD,
       claims: { given_name: 'Élève', family_name: `N${i}`, FrEduCtRefId: `{AAF}10|ELV|${aafId(i)}`, FrEduCtPersonAffiliation: 'eleve' },
     })),
   });
-  await oidc.addClient({ client_id: 'passerelle', client_secret: oidcSecret, redirect_uris: [`${baseUrl}/sso/callback/academie`] });
-  saml.setServiceProvider({
-    entityId: `${baseUrl}/sso/metadata/educonnect`, acsUrl: `${baseUrl}/sso/callback/educonnect`,
-    certificate: sp.certificatePem, encryptionCertificate: sp.certificatePem,
-  });
-  const configFile = writeSsoConfigFile(folder, { saml, oidc, sp });
+  const { saml, oidc } = upstreams;
 
   const rpPort = await freePort();
   const rpUrl = `http://127.0.0.1:${rpPort}`;
@@ -100,7 +88,7 @@ export async function startBenchWorld(options: BenchWorldOptions): Promise<Bench
       databaseUrl: run.databaseUrl ?? options.databaseUrl, schema: options.schema, port,
       env: {
         REDIS_URL: options.redisUrl, QUEUE_PREFIX: options.schema, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-        PASSERELLE_SSO_CONFIG: configFile, ACADEMIE_SECRET: oidcSecret, WEB_CONCURRENCY: String(run.workers ?? 1),
+        ...upstreams.env, WEB_CONCURRENCY: String(run.workers ?? 1),
       },
       nodeArgs: run.nodeArgs,
     }),
@@ -112,8 +100,7 @@ export async function startBenchWorld(options: BenchWorldOptions): Promise<Bench
     },
     async close() {
       await rp.close();
-      await Promise.all([saml.close(), oidc.close()]);
-      fs.rmSync(folder, { recursive: true, force: true });
+      await upstreams.close();
     },
   };
 }

@@ -4,21 +4,20 @@
 // parties registered with `--sso` metadata.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient, type RegisteredClient } from '../../gateway/auth/clients.js';
+import type { Kysely } from 'kysely';
 import { parseSsoConfig } from '../../gateway/sso/config.js';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
+import type { Database } from '../../gateway/store/tables.js';
+import { startBalancer } from './balancer.js';
 import { establishment, LYON, newIne, newUai, PARIS, upsert } from './fixtures.js';
 import { startTestGateway, type TestGateway } from './gateway.js';
-import { startOidcIdp, type OidcIdp } from './oidc-idp.js';
+import type { OidcIdp } from './oidc-idp.js';
 import { freePort } from './ports.js';
 import { startRelyingParty, type RelyingParty } from './relying-party.js';
-import { startSamlIdp, type SamlIdp, type SamlTestUser } from './saml-idp.js';
-import { writeSsoConfigFile } from './sso-config-file.js';
-import { makeTestCertificate } from './test-certificate.js';
+import type { SamlIdp, SamlTestUser } from './saml-idp.js';
+import { startSsoUpstreams } from './sso-upstreams.js';
 
 const OID = (n: number) => `urn:oid:1.3.6.1.4.1.20326.10.999.1.${n}`;
 export const PASSWORD = 'mot-de-passe';
@@ -79,67 +78,65 @@ function samlUsers(roster: Omit<SsoRoster, 'ids'>): SamlTestUser[] {
  * step in PostgreSQL.
  */
 export async function startSsoWorld(prefix: string, options: { replicas?: number; redis?: boolean } = {}): Promise<SsoWorld> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-sso-'));
-  const sp = await makeTestCertificate('passerelle.test');
   const places = { college: newUai('069'), lycee: newUai('069'), paris: newUai('075') };
-  const saml = await startSamlIdp({ users: samlUsers(places) });
-  const oidcSecret = randomUUID();
-  const oidc = await startOidcIdp({
-    users: [
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const upstreams = await startSsoUpstreams(baseUrl, {
+    saml: samlUsers(places),
+    oidc: [
       { login: 'paul', password: PASSWORD, claims: { given_name: 'Paul', family_name: 'Bernard', FrEduCtRefId: '{AAF}10|ENS|AAF-PAUL' } },
       { login: 'ines', password: PASSWORD, claims: { FrEduCtRefId: '{AAF}10|ELV|AAF-INES', FrEduCtPersonAffiliation: 'eleve' } },
       { login: 'refus', password: PASSWORD, claims: {}, denied: true },
     ],
   });
-  const configFile = writeSsoConfigFile(folder, { saml, oidc, sp });
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, { ACADEMIE_SECRET: oidcSecret });
+  const { saml, oidc, configFile } = upstreams;
+  const ssoConfig = await parseSsoConfig(fs.readFileSync(configFile, 'utf8'), configFile, baseUrl, upstreams.env);
   const replicaCount = options.replicas ?? 1;
   const storage: Record<string, string> = options.redis === false ? { REDIS_URL: '' } : {};
   const gateway = await startTestGateway(prefix, { PORT: String(replicaCount > 1 ? await freePort() : port), PUBLIC_URL: baseUrl, ...storage }, undefined, { ssoConfig });
   const others = await Promise.all(Array.from({ length: replicaCount - 1 }, async () =>
     startTestGateway(prefix, { PORT: String(await freePort()), PUBLIC_URL: baseUrl, DATABASE_SCHEMA: gateway.schema, QUEUE_PREFIX: gateway.schema, ...storage }, undefined, { ssoConfig })));
-  const balanced = replicaCount > 1 ? await roundRobin(port, [gateway, ...others]) : undefined;
-  saml.setServiceProvider({
-    entityId: `${baseUrl}/sso/metadata/educonnect`, acsUrl: `${baseUrl}/sso/callback/educonnect`,
-    certificate: sp.certificatePem, encryptionCertificate: sp.certificatePem,
-  });
-  await oidc.addClient({ client_id: 'passerelle', client_secret: oidcSecret, redirect_uris: [`${baseUrl}/sso/callback/academie`] });
+  const gateways = [gateway, ...others];
+  const balanced = replicaCount > 1 ? await startBalancer(port, gateways.map((g) => g.baseUrl)) : undefined;
   const roster = await writeSsoRoster(gateway, places);
   const parties: RelyingParty[] = [];
 
   return {
     gateway, baseUrl, saml, oidc, roster, configFile,
-    replicas: balanced?.replicas ?? [{ gateway, served: () => Number.NaN }],
+    replicas: gateways.map((g, i) => ({ gateway: g, served: () => (balanced ? balanced.served(i) : Number.NaN) })),
     async relyingParty(spec) {
-      const rpPort = await freePort();
-      const url = `http://127.0.0.1:${rpPort}`;
-      const { client, clientSecret } = await createClient(gateway.gateway.store.db, {
-        name: spec.name,
-        scopes: spec.scopes,
-        perimeter: spec.perimeter ?? ['national'],
-        relyingParty: {
-          redirectUris: [`${url}/callback`],
-          postLogoutRedirectUris: [`${url}/logged-out`],
-          ...(spec.backchannel === false ? {} : { backchannelLogoutUri: `${url}/backchannel-logout` }),
-          refreshTokens: spec.refreshTokens ?? false,
-          allRoles: spec.allRoles ?? false,
-        },
-      });
-      const rp = await startRelyingParty({ issuer: baseUrl, clientId: client.clientId, clientSecret: clientSecret!, scopes: spec.scopes, name: spec.name, port: rpPort });
-      parties.push(rp);
-      return { rp, client, secret: clientSecret! };
+      const registered = await registerRelyingParty(gateway.gateway.store.db, baseUrl, spec);
+      parties.push(registered.rp);
+      return registered;
     },
     async close() {
       await Promise.all(parties.map((rp) => rp.close()));
       await balanced?.close();
       for (const other of others) await other.close();
       await gateway.close();
-      await Promise.all([saml.close(), oidc.close()]);
-      fs.rmSync(folder, { recursive: true, force: true });
+      await upstreams.close();
     },
   };
+}
+
+/** Registers a relying party of the gateway whose issuer is `issuer` (a client of kind relying-party) and starts its stand-in. */
+export async function registerRelyingParty(db: Kysely<Database>, issuer: string, spec: RelyingPartySpec): Promise<{ rp: RelyingParty; client: RegisteredClient; secret: string }> {
+  const rpPort = await freePort();
+  const url = `http://127.0.0.1:${rpPort}`;
+  const { client, clientSecret } = await createClient(db, {
+    name: spec.name,
+    scopes: spec.scopes,
+    perimeter: spec.perimeter ?? ['national'],
+    relyingParty: {
+      redirectUris: [`${url}/callback`],
+      postLogoutRedirectUris: [`${url}/logged-out`],
+      ...(spec.backchannel === false ? {} : { backchannelLogoutUri: `${url}/backchannel-logout` }),
+      refreshTokens: spec.refreshTokens ?? false,
+      allRoles: spec.allRoles ?? false,
+    },
+  });
+  const rp = await startRelyingParty({ issuer, clientId: client.clientId, clientSecret: clientSecret!, scopes: spec.scopes, name: spec.name, port: rpPort });
+  return { rp, client, secret: clientSecret! };
 }
 
 /**
@@ -181,29 +178,4 @@ async function writeSsoRoster(gateway: TestGateway, places: Omit<SsoRoster, 'ids
     person('ines@paris', { kind: 'pupil', familyName: 'Haddad', givenName: 'Inès', sourceIds: { aaf: 'AAF-INES' } }),
   ] as never);
   return { ...places, ids };
-}
-
-/** A proxy on `port` sending each request to the next gateway in turn. */
-async function roundRobin(port: number, gateways: readonly TestGateway[]) {
-  const served = gateways.map(() => 0);
-  let next = 0;
-  const server = http.createServer((req, res) => {
-    const index = next++ % gateways.length;
-    served[index] += 1;
-    const target = new URL(gateways[index].baseUrl);
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    replicas: gateways.map((gateway, i) => ({ gateway, served: () => served[i] })),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
