@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import pg from 'pg';
 import { cpuPerRequest, sampleCpu } from '../roster/cpu.js';
-import { percentile, type Figures } from './figures.js';
+import { closedLoop, percentile, type Figures } from './figures.js';
 
 export interface Statement { sql: string; parameters: readonly unknown[] }
 
@@ -41,18 +41,7 @@ async function main(): Promise<void> {
 }
 
 async function load(spec: FloorSpec, round: () => Promise<void>): Promise<Figures> {
-  const run = async (seconds: number) => {
-    const latencies: number[] = [];
-    const until = performance.now() + seconds * 1000;
-    await Promise.all(Array.from({ length: spec.connections }, async () => {
-      while (performance.now() < until) {
-        const start = performance.now();
-        await round();
-        latencies.push(performance.now() - start);
-      }
-    }));
-    return latencies;
-  };
+  const run = (seconds: number) => closedLoop(spec.connections, seconds, round);
   await run(spec.warmUpSeconds);
   // The CPU this process and its PostgreSQL backends use per round, as bench/roster/cpu.ts reads it for the gateway.
   const admin = new pg.Pool({ connectionString: spec.databaseUrl, max: 1 });

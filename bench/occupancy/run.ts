@@ -16,7 +16,7 @@
 // (--keep keeps it, and a later --keep run of the same size reuses it without seeding: (a) is then not measured).
 // Targets: (c) >= 60 % of its floor's requests/s; (d) p99 under 1 s; (b) p99 under 100 ms.
 import { startBuiltGateway } from '../built-gateway.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ import { openStore } from '../../gateway/store/db.js';
 import { cpuPerRequest, sampleCpu } from '../roster/cpu.js';
 import { ms, percentile, printTable, type Figures } from './figures.js';
 import type { FloorSpec, Statement } from './floor.js';
+import { runFloor as runFloorProcess } from './run-floor.js';
 import { changeOneCourse, COURSES, lyceeUai, movedCourse, ROOMS, seedLycee, type Course } from './seed.js';
 import { capturedStatements, stagesOf, type Stages } from './stages.js';
 
@@ -166,18 +167,8 @@ async function tokenFor(clientId: string, secret: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-/** A floor (floor.ts) in a process of its own, as the gateway is; its figures (the last line it prints). */
-async function runFloor(spec: Omit<FloorSpec, 'databaseUrl' | 'schema'>): Promise<Figures & { rows: number }> {
-  const specFile = path.join(os.tmpdir(), `bench-occupancy-floor-${process.pid}.json`);
-  fs.writeFileSync(specFile, JSON.stringify({ ...spec, databaseUrl: DATABASE_URL, schema: SCHEMA }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/occupancy/floor.ts', specFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  fs.rmSync(specFile, { force: true });
-  if (code !== 0) throw new Error(`the floor exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as Figures & { rows: number };
-}
+/** A floor (floor.ts) of this bench's schema, in a process of its own. */
+const runFloor = (spec: Omit<FloorSpec, 'databaseUrl' | 'schema'>) => runFloorProcess({ ...spec, databaseUrl: DATABASE_URL, schema: SCHEMA });
 
 /** (c) through the gateway: autocannon after a warm-up, with the CPU each request cost it and its backends. */
 async function loadGateway(url: string, token: string, pid: number, admin: pg.Pool): Promise<Figures> {
