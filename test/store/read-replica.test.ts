@@ -62,11 +62,14 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await standby?.query('select pg_wal_replay_resume()').catch(() => undefined);
-  await Promise.all([primary?.end(), standby?.end()]);
-  await t?.close();
-  await cluster?.stop();
-});
+  try {
+    await standby?.query('select pg_wal_replay_resume()').catch(() => undefined);
+    await Promise.all([primary?.end(), standby?.end()]);
+    await t?.close();
+  } finally {
+    await cluster?.stop();
+  }
+}, 60_000);
 
 describe('reads from a streaming replica', () => {
   it('lists from the replica, writes to the primary, and serves a cursor the replica has not reached from the primary', async () => {
