@@ -65,7 +65,13 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     // First opened, last closed: the spans of everything else's closing are exported too.
     const tracing = await startTracing(config.tracing, 'passerelle-gateway');
     cleanups.push(() => tracing.close());
-    const store = await openStore(config, { exclusive: true });
+    const store = await openStore(config, {
+      exclusive: true,
+      // An unreachable replica is said once per retry period; a replica behind a cursor is routine.
+      onReadFallback: (reason, err) => (reason === 'unreachable'
+        ? logger.warn({ err: (err as Error | undefined)?.message }, 'read replica unreachable: reading from the primary')
+        : logger.debug('read replica behind a cursor: reading from the primary')),
+    });
     cleanups.push(() => store.close());
     const applied = await store.migrate();
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
@@ -84,7 +90,7 @@ export async function createGateway(config: Config, options: { logger?: Logger; 
     const { createSso } = await import('./sso/sso.js');
     // With Redis, sessions, interactions and a login's steps live there (short-lived, read and written at each step).
     const shortLived = redis ? { client: redis, prefix: config.queuePrefix } : undefined;
-    const metrics = createMetrics(store.db);
+    const metrics = createMetrics(store.db, store.reads);
     const sso = await createSso({ config: options.ssoConfig, db: store.db, publicUrl: config.publicUrl, logger, redis: shortLived, onLogin: metrics.loggedIn });
     cleanups.push(() => sso.close());
     const auth = await createAuthorizationServer({ config, db: store.db, logger, sso: sso.providerConfiguration, redis: shortLived });
@@ -167,12 +173,12 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
   app.use(auth.handler);
   app.use(ssoPageRoutes());
   app.use(ssoRoutes);
-  app.use(healthRoutes(store.db, redis, isClosing));
+  app.use(healthRoutes(store.db, redis, isClosing, store.reads));
   app.use(metrics.routes);
   const document = loadOpenApiDocument(config.publicUrl);
   app.use(docsRouter(document));
   app.use(problemDocsRoutes(config.publicUrl));
-  app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller));
+  app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller, store.reads));
   app.use(pageKitRoutes());
   app.use(occupancyPageRoutes());
   app.use(dashboardPageRoutes());
@@ -197,7 +203,7 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
     redis: redis ? { client: redis, prefix: config.queuePrefix } : undefined,
     onRefused: metrics.rateLimited,
   }));
-  v1.use(scopedAccess(store.db, auth.reloadCaller));
+  v1.use(scopedAccess(store.db, auth.reloadCaller, undefined, store.reads));
   v1.use(...requestValidator(document));
   v1.use(rosterRoutes(config.publicUrl));
   v1.use(rosterWriteRoutes());

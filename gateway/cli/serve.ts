@@ -27,6 +27,7 @@ export function serveCommand(): Command {
     .addHelpText('after', `
 Environment:
   DATABASE_URL     PostgreSQL server; without it, embedded PostgreSQL in PASSERELLE_DATA_DIR (default ./data)
+  DATABASE_READ_URL  a streaming replica of it: listings, look-ups, feeds, occupancy and aggregates read there
   REDIS_URL        Redis server (checked by /ready); with it, sync jobs run in passerelle worker, without, here
   PASSERELLE_SYNC_CONFIG  scheduled pulls and pushes and where exports go (deploy/sync-config.example.yaml)
   PASSERELLE_SSO_CONFIG   the identity providers people log in with (deploy/sso-config.example.yaml)

@@ -4,6 +4,10 @@ import path from 'node:path';
 export interface Config {
   /** PostgreSQL connection string; absent means the embedded default (PGlite in `dataDir`). */
   readonly databaseUrl: string | undefined;
+  /** A streaming replica of that server: listings, look-ups, feeds, occupancy and aggregates read from it. */
+  readonly databaseReadUrl: string | undefined;
+  /** How long a read holding a cursor waits for the replica to reach it before it reads from the primary. */
+  readonly databaseReadWaitMs: number;
   /** Schema to work in (tests isolate themselves this way); `public` by default. */
   readonly databaseSchema: string;
   readonly redisUrl: string | undefined;
@@ -145,6 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
   }
+  const databaseReadUrl = env.DATABASE_READ_URL || undefined;
+  if (databaseReadUrl && !/^postgres(ql)?:\/\//.test(databaseReadUrl)) {
+    throw new ConfigError('DATABASE_READ_URL must be a postgres:// or postgresql:// URL');
+  }
+  if (databaseReadUrl && !databaseUrl) throw new ConfigError('DATABASE_READ_URL names a replica of DATABASE_URL\'s server: set DATABASE_URL too');
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// or rediss:// URL');
   const publicUrl = (env.PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
@@ -155,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return Object.freeze({
     databaseUrl,
+    databaseReadUrl,
+    databaseReadWaitMs: integer(env, 'DATABASE_READ_WAIT_MS', 1000, 0, 30_000),
     databaseSchema,
     redisUrl,
     queuePrefix: queuePrefix(env),

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
 import { ScopedAccess, type CallerLoader } from '../perimeter/scoped-access.js';
 import { groupCommitAudit, type AuditLog } from '../store/audit.js';
+import { primaryReads, type ReadSession, type ReadSide } from '../store/read-side.js';
 import type { Database } from '../store/tables.js';
 
 declare global {
@@ -19,13 +20,23 @@ declare global {
 /**
  * After authentication: gives the request its perimeter-scoped access, and one audit log (group commit) to all of
  * them. Each request waits for its own entries, so none is left once the server has drained its requests: the
- * log needs no closing of its own.
+ * log needs no closing of its own. Its reads have a session of `reads` (a replica's connection, taken at the first
+ * read), given back when the response is over.
  */
-export function scopedAccess(db: Kysely<Database>, loadCaller: CallerLoader, audit: AuditLog = groupCommitAudit(db)): RequestHandler {
+export function scopedAccess(
+  db: Kysely<Database>, loadCaller: CallerLoader, audit: AuditLog = groupCommitAudit(db), reads: ReadSide = primaryReads(db),
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller, audit, String(req.id ?? ''));
+    res.locals.access = new ScopedAccess(db, res.locals.caller!, loadCaller, audit, String(req.id ?? ''), readSessionOf(res, reads));
     next();
   };
+}
+
+/** A read session for the response, released when it is over ('close' follows 'finish', and comes alone on an abort). */
+export function readSessionOf(res: Response, reads: ReadSide): ReadSession {
+  const session = reads.session();
+  res.once('close', () => session.release());
+  return session;
 }
 
 export function accessOf(res: Response): ScopedAccess {

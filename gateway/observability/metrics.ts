@@ -1,11 +1,13 @@
 // Prometheus metrics at /metrics: the process, HTTP requests by route and status, requests refused by the rate
-// limit, SSO logins, and sync jobs by state (read from their records at scrape time, so every gateway process tells the
-// same, workers included).
+// limit, SSO logins, sync jobs by state (read from their records at scrape time, so every gateway process tells the
+// same, workers included), and the change log's head and the read replica's lag behind it.
 import { Router, type RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { matchedRoute } from './matched-route.js';
 import { jobCounts, oldestQueuedJobAge, recentJobDurations } from '../store/job-stats.js';
+import { primaryReads, type ReadSide } from '../store/read-side.js';
+import { registerReplicaMetrics } from './replica-metrics.js';
 import type { Database } from '../store/tables.js';
 
 export interface Metrics {
@@ -18,9 +20,10 @@ export interface Metrics {
   loggedIn(provider: string, role: string): void;
 }
 
-export function createMetrics(db: Kysely<Database>): Metrics {
+export function createMetrics(db: Kysely<Database>, reads: ReadSide = primaryReads(db)): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'passerelle_' });
+  registerReplicaMetrics(registry, reads);
   const requests = new Histogram({
     name: 'passerelle_http_request_duration_seconds',
     help: 'HTTP requests by method, matched route and status',

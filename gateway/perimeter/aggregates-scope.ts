@@ -22,7 +22,7 @@ export class AggregatesScope {
   async cells(territory: PerimeterEntry, by: readonly Dimension[], source: Source): Promise<{ cells: FactCell[]; freshAt: Date }> {
     this.access.requireScopes(AGGREGATES_SCOPES);
     await this.access.fresh();
-    const { db } = internalsOf(this.access);
+    const db = await internalsOf(this.access).reading();
     if (!(await territoryWithin(db, territory, this.access.perimeter))) throw notInPerimeter(`territory ${formatPerimeterEntry(territory)}`);
     if (source.kind === 'logins') return { cells: await loginCells(db, territory, by, source.from, source.to), freshAt: new Date() };
     if (source.kind === 'occurrences') return { cells: await occurrenceCells(db, territory, by, source.from, source.to), freshAt: new Date() };

@@ -7,7 +7,8 @@ import { putEstablishment } from '../store/establishments.js';
 import { applyBatch, type BatchResult, type RecordOperation } from '../store/records.js';
 import { establishmentThroughGate, readThroughGate } from '../store/reads/gate.js';
 import { pageFrom, recordPageRead, recordTotal, type FilterValues, type ListedRow, type Lookup, type Page, type PageRequest } from '../store/reads/records.js';
-import type { EstablishmentRow } from '../store/tables.js';
+import type { Kysely } from 'kysely';
+import type { Database, EstablishmentRow } from '../store/tables.js';
 import { ForbiddenProblem, ValidationProblem } from '../errors/problems.js';
 import { GUARD_SCOPES } from '../model/entities/descriptor.js';
 import { guardedSources, isAudited, projectionLabel, projectionOf, seesIdentifiers } from './projection.js';
@@ -19,7 +20,16 @@ export class EstablishmentScope {
 
   /** The establishment, with the change-log position of the read; 404 outside the perimeter. */
   async read(): Promise<EstablishmentRow & { position: string }> {
-    const { gated, db } = internalsOf(this.access);
+    return this.#readFrom(await internalsOf(this.access).reading());
+  }
+
+  /** The same from the primary: the check before a write, which must see what the caller wrote just before. */
+  async readForWrite(): Promise<EstablishmentRow & { position: string }> {
+    return this.#readFrom(internalsOf(this.access).db);
+  }
+
+  async #readFrom(db: Kysely<Database>): Promise<EstablishmentRow & { position: string }> {
+    const { gated } = internalsOf(this.access);
     const { rows: [row], position } = await gated((reader) => establishmentThroughGate(db, reader, this.uai), `establishment ${this.uai}`);
     return { ...row, position };
   }
@@ -31,7 +41,8 @@ export class EstablishmentScope {
   async list(entity: EntityDescriptor, values: FilterValues, lookup: Lookup, request: PageRequest): Promise<Page<ListedRow>> {
     this.access.requireReadable(entity);
     this.#requireLookup(entity, lookup);
-    const { gated, db, audit, requestId } = internalsOf(this.access);
+    const { gated, reading, audit, requestId } = internalsOf(this.access);
+    const db = await reading(request.asOf);
     // The projection is chosen as the read is built: a caller found stale is reloaded, and the read built again.
     let projection = projectionOf(entity, this.access.scopes);
     const read = await gated((reader) => {
@@ -65,7 +76,7 @@ export class EstablishmentScope {
    * after it. A caller that may not read INEs cannot match people by INE: it would be an oracle.
    */
   async write(operations: RecordOperation[]): Promise<{ result: BatchResult; position: bigint }> {
-    const { uai } = await this.read();
+    const { uai } = await this.readForWrite();
     const { db } = internalsOf(this.access);
     const result = await applyBatch(db, uai, operations, { matchOnIne: seesIdentifiers(this.access.scopes) });
     return { result, position: await committedSequence(db) };

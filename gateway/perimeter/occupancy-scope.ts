@@ -41,7 +41,7 @@ export class OccupancyScope {
   async perimeter(from: string, to: string, type?: string): Promise<OccupancySource[]> {
     this.access.requireScopes(OCCUPANCY_SCOPES);
     await this.access.fresh();
-    let query = establishmentsCoveredBy(internalsOf(this.access).db, this.access.perimeter)
+    let query = establishmentsCoveredBy(await internalsOf(this.access).reading(), this.access.perimeter)
       .select([...PLACE_COLUMNS.map((column) => `establishment.${column}` as const), 'establishment.name', 'establishment.type'])
       .orderBy('establishment.uai');
     if (type) query = query.where('establishment.type', '=', type);
@@ -52,14 +52,14 @@ export class OccupancyScope {
   async changedDays(after: bigint | undefined, limit: number): Promise<ChangedDays> {
     this.access.requireScopes(OCCUPANCY_SCOPES);
     await this.access.fresh();
-    const { db } = internalsOf(this.access);
+    const db = await internalsOf(this.access).reading(after);
     if (after === undefined) return { days: [], position: await committedSequence(db), hasMore: false };
     return changedDays(db, this.access.perimeter, after, limit);
   }
 
 
   async #sources(establishments: (PlacedEstablishment & { name: string; type: string })[], from: string, to: string): Promise<OccupancySource[]> {
-    const { db } = internalsOf(this.access);
+    const db = await internalsOf(this.access).reading();
     const uais = establishments.map((e) => e.uai);
     const [calendars, rooms, busy] = await Promise.all([calendarInputsOf(db, establishments), roomsOf(db, uais), busyIntervals(db, uais, from, to)]);
     const byRoom = new Map<string, RoomBusy>();

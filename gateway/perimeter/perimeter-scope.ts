@@ -25,14 +25,16 @@ export class PerimeterScope {
   /** A page of the establishments the perimeter covers. */
   async establishments(entity: EntityDescriptor, values: FilterValues, request: PageRequest): Promise<Page<ListedRow>> {
     await this.access.fresh();
-    const { rows, asOf, total } = await establishmentPage(internalsOf(this.access).db, entity, this.access.perimeter, values, request);
+    const db = await internalsOf(this.access).reading(request.asOf);
+    const { rows, asOf, total } = await establishmentPage(db, entity, this.access.perimeter, values, request);
     return pageFrom(rows, request, asOf, total, projectionLabel(projectionOf(entity, this.access.scopes)));
   }
 
   /** One record by id, wherever in the perimeter it is (404 outside, as missing), projected and audited. */
   async record(entity: EntityDescriptor, id: string): Promise<{ row: ListedRow; rendering: string }> {
     this.access.requireReadable(entity);
-    const { gated, db, audit, requestId } = internalsOf(this.access);
+    const { gated, reading, audit, requestId } = internalsOf(this.access);
+    const db = await reading();
     let projection = projectionOf(entity, this.access.scopes);
     if (entity.belongsTo !== 'establishment') {
       const row = await sharedRecord(db, entity, id, projection);
@@ -64,10 +66,12 @@ export class PerimeterScope {
   /** The changes after `cursor` the caller may see, projected per entity; personal ones on record before they are returned. */
   async changes(cursor: ChangeCursor, limit: number, filters: ChangeFilters = {}): Promise<ChangePage> {
     await this.access.fresh();
+    const { reading, audit, requestId } = internalsOf(this.access);
+    // The position the cursor holds (the one it catches up to, while it does): the read must hold it too.
+    const db = await reading(BigInt(cursor.t ?? cursor.s));
     if (filters.uai !== undefined) await this.access.establishment(filters.uai).read();
     const scopes = this.access.scopes;
     const readable = readableEntities(scopes).filter((e) => !filters.entities || filters.entities.includes(e));
-    const { db, audit, requestId } = internalsOf(this.access);
     const page = await readChanges(db, {
       clientId: this.access.caller.clientId,
       perimeter: this.access.perimeter,

@@ -4,13 +4,15 @@
 // The caller may come from a cache: every access checks it against the client's current record, in the
 // query it runs anyway, and starts again with the current record when it changed. What the perimeter covers is
 // never cached: it is resolved in the statement that reads, so a narrowed client or a moved establishment
-// applies at the next request on every replica, with nothing to invalidate.
+// applies at the next request on every replica, with nothing to invalidate. Reads of the feeds go through the
+// request's read session (a streaming replica's, when there is one); writes, and the checks before them, to `db`.
 import type { Kysely } from 'kysely';
 import type { Caller, Scope } from '../auth/scopes.js';
 import { ForbiddenProblem, NotFoundProblem, notInPerimeterDetail, UnauthorizedProblem } from '../errors/problems.js';
 import type { EntityDescriptor } from '../model/registry.js';
 import type { AuditLog } from '../store/audit.js';
 import type { GatedRows, Reader } from '../store/reads/gate.js';
+import { primaryReads, type ReadSession } from '../store/read-side.js';
 import type { Database } from '../store/tables.js';
 import { parsePerimeter, type PerimeterEntry } from './perimeter.js';
 import { AggregatesScope } from './aggregates-scope.js';
@@ -27,7 +29,13 @@ export type CallerLoader = (clientId: string, tokenScopes: readonly string[]) =>
 
 /** What only the accessors of this folder may use: the store, behind the caller's perimeter. */
 export interface AccessInternals {
+  /** The primary: writes, and what must see them (the checks before a write, subscriptions, jobs, clients). */
   readonly db: Kysely<Database>;
+  /**
+   * Where reads of listings, look-ups, feeds, occupancy and aggregates go: a database holding every change up to
+   * `position` (a cursor's), the same one for the whole request.
+   */
+  reading(position?: bigint): Promise<Kysely<Database>>;
   readonly audit: AuditLog;
   readonly requestId: string | null;
   /**
@@ -55,11 +63,15 @@ export class ScopedAccess {
   #required: readonly Scope[] = [];
   #fresh = false;
 
-  constructor(db: Kysely<Database>, caller: Caller, private readonly loadCaller: CallerLoader, audit: AuditLog, requestId: string | null = null) {
+  constructor(
+    db: Kysely<Database>, caller: Caller, private readonly loadCaller: CallerLoader, audit: AuditLog, requestId: string | null = null,
+    reads: ReadSession = primaryReads(db).session(),
+  ) {
     this.#caller = caller;
     this.#perimeter = parsePerimeter(caller.perimeter);
     internals.set(this, {
       db, audit, requestId,
+      reading: (position) => reads.at(position),
       gated: async (read, missing) => {
         for (;;) {
           const result = await read({ clientId: this.#caller.clientId, perimeter: this.#perimeter });

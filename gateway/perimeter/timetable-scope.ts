@@ -28,7 +28,8 @@ export class TimetableScope {
   /** A page of an establishment's occurrences between two dates, with the filters given. */
   async occurrences(uai: string, query: OccurrenceQuery, request: PageRequest): Promise<Page<ListedRow>> {
     this.access.requireReadable(OCCURRENCE);
-    const { gated, db } = internalsOf(this.access);
+    const { gated, reading } = internalsOf(this.access);
+    const db = await reading(request.asOf);
     const read = await gated((reader) => {
       this.access.requireReadable(OCCURRENCE);
       return readThroughGate(db, reader, uai, occurrencePageRead(db, query, request));
@@ -41,7 +42,8 @@ export class TimetableScope {
   /** One occurrence by id (a tombstone too), wherever in the perimeter; 404 outside it, as missing. */
   async occurrence(id: string): Promise<ListedRow> {
     this.access.requireReadable(OCCURRENCE);
-    const { gated, db } = internalsOf(this.access);
+    const { gated, reading } = internalsOf(this.access);
+    const db = await reading();
     const read = await gated((reader) => readThroughGate(db, reader, establishmentOfOccurrence(id), occurrenceRead(db, id)), `occurrence ${id}`);
     const [row] = read.rows;
     if (!row) throw notInPerimeter(`occurrence ${id}`);
@@ -54,7 +56,7 @@ export class TimetableScope {
    */
   async subscribe(uai: string, target: CalendarTargetRef): Promise<CalendarSubscriptionRow> {
     this.access.requireReadable(OCCURRENCE);
-    const establishment = await this.access.establishment(uai).read();
+    const establishment = await this.access.establishment(uai).readForWrite();
     await this.#requireTarget(establishment.uai, target);
     return createCalendarSubscription(internalsOf(this.access).db, { clientId: this.access.caller.clientId, uai: establishment.uai, target: target.target, targetId: target.id });
   }
@@ -83,7 +85,7 @@ export class TimetableScope {
     return {
       timeZone: timeZoneOfPlace(placeOf(establishment)),
       name: establishment.name,
-      sessions: await sessionsOf(internalsOf(this.access).db, establishment.uai, query),
+      sessions: await sessionsOf(await internalsOf(this.access).reading(), establishment.uai, query),
     };
   }
 }

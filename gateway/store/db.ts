@@ -1,11 +1,13 @@
 // Opens the store: a real PostgreSQL server when DATABASE_URL is set, otherwise embedded PostgreSQL (PGlite)
 // in the data folder. Both go through the same pg.Pool interface, so kysely, the migrations and every query
 // are the same on both. PGlite lives in one process: the one that opens it shares it with the others (the
-// command line beside `passerelle serve`) over a Unix socket in the data folder.
+// command line beside `passerelle serve`) over a Unix socket in the data folder. With DATABASE_READ_URL, the feeds'
+// reads go to a streaming replica of the PostgreSQL server (read-side.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Kysely, Migrator, sql } from 'kysely';
+import { primaryReads, replicaReads, type FallbackReason, type ReadSide } from './read-side.js';
 import type { Config } from '../config/config.js';
 import type { Database } from './tables.js';
 import { StoreDialect } from './dialect.js';
@@ -15,6 +17,8 @@ import { connectTo, SocketPool } from './socket/socket-pool.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
+  /** Where the feeds' reads go: a replica's sessions, or the primary's (`db`) when there is none. */
+  readonly reads: ReadSide;
   readonly kind: 'postgres' | 'embedded';
   /** Runs pending migrations; returns the names it applied. */
   migrate(): Promise<string[]>;
@@ -29,10 +33,41 @@ export interface OpenOptions {
    * rather than use it through that process's socket, as commands do.
    */
   exclusive?: boolean;
+  /** Told when a read meant for the replica goes to the primary. */
+  onReadFallback?: (reason: FallbackReason, error?: unknown) => void;
 }
 
-export async function openStore(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>, options: OpenOptions = {}): Promise<Store> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, config.databaseSchema) : openEmbedded(config.dataDir, options.exclusive ?? false);
+type StoreConfig = Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'> & Partial<Pick<Config, 'databaseReadUrl' | 'databaseReadWaitMs'>>;
+
+export async function openStore(config: StoreConfig, options: OpenOptions = {}): Promise<Store> {
+  if (!config.databaseUrl) return openEmbedded(config.dataDir, options.exclusive ?? false);
+  const store = await openPostgres(config.databaseUrl, config.databaseSchema);
+  return config.databaseReadUrl ? withReplica(store, config.databaseReadUrl, config.databaseSchema, config.databaseReadWaitMs ?? 1000, options) : store;
+}
+
+function postgresPool(url: string, schema: string, extra: pg.PoolConfig = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 20,
+    options: `-c search_path="${schema}"`,
+    application_name: 'passerelle',
+    ...extra,
+  });
+  return new Kysely<Database>({ dialect: new StoreDialect({ pool }) });
+}
+
+/** The store with its feeds' reads on a replica: the schema is the primary's, replayed (nothing to create there). */
+function withReplica(store: Store, url: string, schema: string, waitMs: number, options: OpenOptions): Store {
+  // A replica that does not answer sends reads to the primary after this long, rather than holding requests.
+  const replica = postgresPool(url, schema, { connectionTimeoutMillis: 2000 });
+  return {
+    ...store,
+    reads: replicaReads(store.db, replica, { waitMs, onFallback: options.onReadFallback }),
+    async close() {
+      await replica.destroy();
+      await store.close();
+    },
+  };
 }
 
 async function openPostgres(url: string, schema: string): Promise<Store> {
@@ -45,13 +80,7 @@ async function openPostgres(url: string, schema: string): Promise<Store> {
       await admin.end();
     }
   }
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 20,
-    options: `-c search_path="${schema}"`,
-    application_name: 'passerelle',
-  });
-  const db = new Kysely<Database>({ dialect: new StoreDialect({ pool }) });
+  const db = postgresPool(url, schema);
   return makeStore(db, 'postgres', schema, async () => db.destroy());
 }
 
@@ -158,6 +187,7 @@ function processAlive(pid: number): boolean {
 function makeStore(db: Kysely<Database>, kind: Store['kind'], schema: string, close: () => Promise<void>): Store {
   return {
     db,
+    reads: primaryReads(db),
     kind,
     async migrate() {
       const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema });

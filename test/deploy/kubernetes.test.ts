@@ -164,6 +164,14 @@ describe('the PostgreSQL cluster (CloudNativePG)', () => {
       expect(databaseUrl?.valueFrom?.secretKeyRef, container.name).toEqual({ name: `${cluster.metadata.name}-app`, key: 'uri' });
     }
   });
+
+  it('serves the gateway\'s reads from its replicas (the -ro Service), as the application user', () => {
+    const [container] = containersOf(gateway);
+    const env = new Map(container.env?.map((e) => [e.name, e]));
+    expect(new URL(env.get('DATABASE_READ_URL')?.value ?? '').host).toBe(`${cluster.metadata.name}-ro:5432`);
+    expect(env.get('PGUSER')?.valueFrom?.secretKeyRef).toEqual({ name: `${cluster.metadata.name}-app`, key: 'username' });
+    expect(env.get('PGPASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: `${cluster.metadata.name}-app`, key: 'password' });
+  });
 });
 
 describe('every container', () => {

@@ -29,7 +29,7 @@ describe('npm start on the embedded default', () => {
     const listing = await api(base, token.access_token).get('/v1/establishments?limit=1000');
     const uais = (listing.body as { data: { uai: string; type: string }[] }).data;
     expect(new Set(uais.map((e) => e.type))).toEqual(new Set(['ecole', 'college', 'lycee']));
-    expect((await api(base).get('/ready')).body).toEqual({ status: 'ready', checks: { store: 'ok', redis: 'not-configured' } });
+    expect((await api(base).get('/ready')).body).toEqual({ status: 'ready', checks: { store: 'ok', redis: 'not-configured', readReplica: 'not-configured' } });
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');

@@ -27,7 +27,7 @@ afterAll(async () => t?.close());
 describe('health and readiness', () => {
   it('answers /health and /ready with the store and Redis checked', async () => {
     expect((await api(t.baseUrl).get('/health')).body).toEqual({ status: 'ok' });
-    expect((await api(t.baseUrl).get('/ready')).body).toEqual({ status: 'ready', checks: { store: 'ok', redis: 'ok' } });
+    expect((await api(t.baseUrl).get('/ready')).body).toEqual({ status: 'ready', checks: { store: 'ok', redis: 'ok', readReplica: 'not-configured' } });
   });
 });
 

@@ -69,7 +69,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     // perimeter: the same to it) still makes a job, which its import fails with the uniform refusal if it must,
     // so that the answer here does not tell them apart.
     const establishmentUnseen = uai !== undefined && importer.createsItsEstablishment === true && !(await access.jobs().canSee(uai));
-    if (uai && !importer.createsItsEstablishment) await access.establishment(uai).read();
+    if (uai && !importer.createsItsEstablishment) await access.establishment(uai).readForWrite();
     const maxDeletionShare = queryString(req, 'maxDeletionShare');
     const inputName = uploadName(req);
     if (!mayHoldWhatItReads(importer, inputName)) {
@@ -102,7 +102,7 @@ export function syncJobRoutes(jobs: SyncJobs, publicUrl: string, maxUploadBytes:
     await access.fresh();
     const connector = queryString(req, 'connector')!;
     const uai = queryString(req, 'uai')!;
-    await access.establishment(uai).read();
+    await access.establishment(uai).readForWrite();
     const { job } = await jobs.submit(exportJob(connector, uai, access.caller.clientId, req.headers['idempotency-key'] as string | undefined ?? null, req.id), []);
     res.status(202).setHeader('Location', `${publicUrl}/v1/sync/jobs/${job.id}`).json(jobView(job, publicUrl));
   });

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import { NotFoundProblem, ValidationProblem } from '../../errors/problems.js';
-import { accessOf } from '../../http/context.js';
+import { accessOf, readSessionOf } from '../../http/context.js';
 import { dateRange, todayInParis, type DateRange } from '../../http/date-range.js';
 import { decodeCursor, encodeCursor } from '../../http/paging.js';
 import { queryString } from '../../http/query.js';
@@ -15,6 +15,7 @@ import { ScopedAccess, type CallerLoader } from '../../perimeter/scoped-access.j
 import type { CalendarTargetRef } from '../../perimeter/timetable-scope.js';
 import { groupCommitAudit } from '../../store/audit.js';
 import { calendarSubscription, type CalendarSubscriptionRow } from '../../store/calendar-subscriptions.js';
+import { primaryReads, type ReadSide } from '../../store/read-side.js';
 import type { Database } from '../../store/tables.js';
 import { KEY_SHAPES } from '../../model/identifiers.js';
 
@@ -76,7 +77,7 @@ export function calendarRoutes(publicUrl: string): Router {
 }
 
 /** The subscription URLs, outside /v1: no bearer token, the signed URL is the secret. */
-export function subscribedCalendarRoutes(db: Kysely<Database>, loadCaller: CallerLoader): Router {
+export function subscribedCalendarRoutes(db: Kysely<Database>, loadCaller: CallerLoader, reads: ReadSide = primaryReads(db)): Router {
   const router = Router();
   const audit = groupCommitAudit(db);
   router.get('/calendars/:token', async (req, res) => {
@@ -92,7 +93,7 @@ export function subscribedCalendarRoutes(db: Kysely<Database>, loadCaller: Calle
     if (!subscription || subscription.revoked_at) throw gone;
     const caller = await loadCaller(subscription.client_id, ['timetable.read']);
     if (!caller || !caller.scopes.has('timetable.read')) throw gone;
-    const access = new ScopedAccess(db, caller, loadCaller, audit, String(req.id ?? ''));
+    const access = new ScopedAccess(db, caller, loadCaller, audit, String(req.id ?? ''), readSessionOf(res, reads));
     try {
       await sendCalendar(res, access, subscription.uai, { target: subscription.target, id: subscription.target_id }, defaultRange());
     } catch (error) {

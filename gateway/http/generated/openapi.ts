@@ -1602,6 +1602,11 @@ export interface components {
                 store: "ok";
                 /** @enum {string} */
                 redis: "ok" | "not-configured";
+                /**
+                 * @description The read replica (DATABASE_READ_URL). It does not decide readiness: while it does not answer, reads go to the primary.
+                 * @enum {string}
+                 */
+                readReplica: "ok" | "not-configured" | "unreachable";
             };
         };
         /** @description The fields the gateway sets on every record it returns. */
