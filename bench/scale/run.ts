@@ -14,6 +14,7 @@ import { capturedStatements, startFloor, stop } from '../roster/floor.js';
 import type { FloorSpec } from '../roster/floor-server.js';
 import { seedRoster } from '../roster/seed.js';
 import { load, type LoadOptions, type Measure } from './load.js';
+import { startStreamingReplica } from '../../test/support/streaming-replica.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -142,17 +143,6 @@ async function fetchToken(base: string, clientId: string, clientSecret: string):
 
 const line = (f: Figures) => `${f.rps.toFixed(0)}/s p50 ${f.p50.toFixed(1)} ms p99 ${f.p99.toFixed(1)} ms cpu ${f.cpu.serverMs.toFixed(2)}+${f.cpu.postgresMs.toFixed(2)} ms, ${f.errors} errors`;
 
-/**
- * A primary and a streaming replica of it on this machine, from test/support/streaming-replica.ts.
- * TODO(lead): a static import once that module is merged (branch `replica`); the specifier is a variable so that
- * this bench type-checks without it.
- */
-async function startReplicaPair(): Promise<{ primaryUrl: string; replicaUrl: string; stop(): Promise<void> }> {
-  const specifier = '../../test/support/streaming-replica.js';
-  const { startStreamingReplica } = (await import(specifier)) as { startStreamingReplica(): ReturnType<typeof startReplicaPair> };
-  return startStreamingReplica();
-}
-
 function report(rows: readonly Row[]): void {
   const cell = (text: string, width = 22) => text.padEnd(width);
   console.log(`\n${CONNECTIONS} connections spread over the processes, ${SECONDS} s per measure, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
@@ -178,7 +168,7 @@ function report(rows: readonly Row[]): void {
 async function main(): Promise<void> {
   const rows = await measureDeployment({ label: 'one PostgreSQL', databaseUrl: DATABASE_URL });
   if (process.argv.includes('--replica')) {
-    const pair = await startReplicaPair();
+    const pair = await startStreamingReplica();
     try {
       rows.push(...await measureDeployment({ label: 'reads on a replica', databaseUrl: pair.primaryUrl, readUrl: pair.replicaUrl }));
     } finally {
