@@ -6,7 +6,8 @@ import { MEASURES, type MeasureName } from './measures.js';
 import { periodsBetween } from './periods.js';
 import { suppress, type SuppressedCell } from './suppression.js';
 
-type Cells = readonly SuppressedCell<Dimension>[];
+/** A cell has a field for each dimension of `by` only. */
+type Cells = readonly (SuppressedCell<never> & Readonly<Partial<Record<Dimension, string | null>>>)[];
 
 export interface AggregatesRequest {
   readonly territory: string;

@@ -24,7 +24,7 @@ describe('periods of a series', () => {
 describe('the answer cache', () => {
   const answer = (cells: number): AggregatesAnswer => ({
     measure: 'pupils', territory: 'national', by: [], threshold: 10, freshAt: '2026-12-02T10:00:00.000Z',
-    cells: Array.from({ length: cells }, () => ({ value: 1 })) as AggregatesAnswer['cells'],
+    cells: Array.from({ length: cells }, () => ({ value: 1 })),
   });
   const key = (territory: string, freshAt = '2026-12-02T10:00:00.000Z') => AnswerCache.key({ measure: 'pupils', territory, by: [], threshold: 10, freshAt });
 
