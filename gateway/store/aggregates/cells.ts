@@ -131,7 +131,7 @@ export async function factCells(db: Kysely<Database>, territory: PerimeterEntry,
 export async function loginCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], dates: Dates): Promise<FactCell[]> {
   const { selected, groupBy, orderBy } = grouping(by, dates.period && periodOf(dates.period, sql`d.day`));
   const { rows } = await sql<Record<string, string | number | null>>`
-    select ${sql.join([...selected, sql`count(distinct d.uai) as establishments`], sql`, `)}, coalesce(sum(d.logins), 0) as logins
+    select ${sql.join([...selected, sql`coalesce(sum(d.logins), 0) as logins`], sql`, `)}
     from sso_login_day d join establishment e on e.uai = d.uai
     where d.uai in (${territoryUais(db, territory)}) and d.day between ${dates.from}::date and ${dates.to}::date
     group by ${groupBy}

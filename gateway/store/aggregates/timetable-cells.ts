@@ -23,16 +23,15 @@ export async function occurrenceCells(db: Kysely<Database>, territory: Perimeter
   const placeOccurrences = by.includes('reason')
     ? sql`max(case when grouping(${column('reason')}) = 1 then count(*) end) over (partition by ${partition(['reason'])})`
     : sql`count(*)`;
-  const { rows } = await sql<Record<string, string | number | null>>`
-    select ${sql.join([...selected, sql`count(distinct o.uai) as establishments`], sql`, `)},
-      count(*) as occurrences, ${placeOccurrences} as place_occurrences,
+  const { rows } = await withoutJit(db, (q) => sql<Record<string, string | number | null>>`
+    select ${sql.join([...selected, sql`count(*) as occurrences`], sql`, `)}, ${placeOccurrences} as place_occurrences,
       count(*) filter (where o.status in ('cancelled', 'substituted')) as disrupted,
       count(*) filter (where o.status = 'cancelled') as cancelled, count(*) filter (where o.status = 'substituted') as substituted
     from occurrence o join establishment e on e.uai = o.uai
     where o.uai in (${territoryUais(db, territory)}) and o.state = 'active'
       and o.date between ${dates.from}::date and ${dates.to}::date and ${startsAround(dates.from, dates.to)}
     group by ${groupBy}
-    order by ${orderBy}`.execute(db);
+    order by ${orderBy}`.execute(q));
   return rows.map((row) => toCell(by, row)).filter((cell) => cell.dimensions.reason !== NOT_DISRUPTED);
 }
 
@@ -45,22 +44,26 @@ export async function occurrenceCells(db: Kysely<Database>, territory: Perimeter
  */
 export async function occupancyCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], dates: Dates): Promise<FactCell[]> {
   const { selected, groupBy, orderBy } = grouping(by, dates.period && periodOf(dates.period, sql`d.date`));
-  const lessons = sql`o.uai in (select uai from est) and o.state = 'active'
-    and o.date between ${dates.from}::date and ${dates.to}::date and ${startsAround(dates.from, dates.to)}`;
-  const { rows } = await sql<Record<string, string | number | null>>`
+  const { rows } = await withoutJit(db, (q) => sql<Record<string, string | number | null>>`
     with est as (${territoryUais(db, territory)}),
+    -- The occurrences are read once (their scan is most of the cost), for the school days and the rooms' time.
+    lessons as materialized (
+      select o.uai, o.date, o.status, o.starts_at, o.ends_at, o.room_ids from occurrence o
+      where o.uai in (select uai from est) and o.state = 'active'
+        and o.date between ${dates.from}::date and ${dates.to}::date and ${startsAround(dates.from, dates.to)}
+    ),
     rooms as (
       select r.uai, r.id from roster_record r
       where r.entity = 'room' and r.status = 'active' and r.uai in (select uai from est)
     ),
     room_counts as (select uai, count(*) as rooms from rooms group by uai),
-    school_days as (select o.uai, o.date from occurrence o where ${lessons} group by o.uai, o.date),
+    school_days as (select l.uai, l.date from lessons l group by l.uai, l.date),
     room_days as (
-      select o.uai, o.date, range_agg(tstzrange(o.starts_at, o.ends_at)) as spans
-      from occurrence o cross join lateral unnest(o.room_ids) as u(room_id)
-      join rooms on rooms.id = u.room_id and rooms.uai = o.uai
-      where ${lessons} and o.status <> 'cancelled'
-      group by o.uai, o.date, u.room_id
+      select l.uai, l.date, range_agg(tstzrange(l.starts_at, l.ends_at)) as spans
+      from lessons l cross join lateral unnest(l.room_ids) as u(room_id)
+      join rooms on rooms.id = u.room_id and rooms.uai = l.uai
+      where l.status <> 'cancelled'
+      group by l.uai, l.date, u.room_id
     ),
     occupied as (
       select b.uai, b.date, sum(least(busy.seconds, ${OPENING_SECONDS_PER_DAY})) as seconds
@@ -71,10 +74,20 @@ export async function occupancyCells(db: Kysely<Database>, territory: PerimeterE
       select s.uai, s.date, c.rooms * ${OPENING_SECONDS_PER_DAY} as available, coalesce(oc.seconds, 0) as occupied
       from school_days s join room_counts c on c.uai = s.uai left join occupied oc on oc.uai = s.uai and oc.date = s.date
     )
-    select ${sql.join([...selected, sql`count(distinct d.uai) as establishments`], sql`, `)},
-      coalesce(sum(d.available), 0) as available_seconds, coalesce(round(sum(d.occupied)), 0) as occupied_seconds
+    select ${sql.join([...selected, sql`coalesce(sum(d.available), 0) as available_seconds`], sql`, `)}, coalesce(round(sum(d.occupied)), 0) as occupied_seconds
     from d join establishment e on e.uai = d.uai
     group by ${groupBy}
-    order by ${orderBy}`.execute(db);
+    order by ${orderBy}`.execute(q));
   return rows.map((row) => toCell(by, row));
+}
+
+/**
+ * Runs a read over many occurrences planned without JIT compilation: its compile time costs more than it saves
+ * on these statements (as busyIntervals measured for occupancy).
+ */
+function withoutJit<T>(db: Kysely<Database>, read: (q: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return read(trx);
+  });
 }
