@@ -1,14 +1,24 @@
 // Aggregates as a caller may read them: over a territory that lies wholly inside its perimeter (anything else is
-// answered as missing, whether it exists or not), from the establishments' facts; never a person's record.
+// answered as missing, whether it exists or not), from the establishments' facts, the logins, lessons and
+// import jobs of that territory's establishments only; never a person's record.
+import type { Kysely } from 'kysely';
+import type { DatedSource } from '../aggregates/measures.js';
 import type { Scope } from '../auth/scopes.js';
-import { factCells, factsRefreshedAt, loginCells, occurrenceCells, territoryWithin, type Dimension, type FactCell } from '../store/aggregates/cells.js';
+import { factCells, factsRefreshedAt, loginCells, territoryWithin, type Dates, type Dimension, type FactCell } from '../store/aggregates/cells.js';
+import { syncCells } from '../store/aggregates/sync-cells.js';
+import { occupancyCells, occurrenceCells } from '../store/aggregates/timetable-cells.js';
+import type { Database } from '../store/tables.js';
 import { formatPerimeterEntry, type PerimeterEntry } from './perimeter.js';
 import { internalsOf, notInPerimeter, type ScopedAccess } from './scoped-access.js';
 
 /** Where a measure's numbers come from (measures.ts `source`), with the dates of those over time. */
-export type Source = { kind: 'facts' } | { kind: 'logins' | 'occurrences'; from: string; to: string };
+export type Source = { kind: 'facts' } | ({ kind: DatedSource } & Dates) | { kind: 'sync'; staleDays: number };
 
 export const AGGREGATES_SCOPES: readonly Scope[] = ['aggregates.read'];
+
+type DatedCells = (db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], dates: Dates) => Promise<FactCell[]>;
+
+const DATED_CELLS: Record<DatedSource, DatedCells> = { logins: loginCells, occurrences: occurrenceCells, occupancy: occupancyCells };
 
 export class AggregatesScope {
   /** Built by `ScopedAccess.aggregates()`. */
@@ -16,17 +26,30 @@ export class AggregatesScope {
 
   /**
    * The territory's cells by `by`, every margin included, and how fresh they are: from the establishments'
-   * facts (as of their last refresh), or between two dates SSO's daily login counts or the lesson occurrences
-   * (as of now).
+   * facts (as of their last refresh), or as of now between two dates (SSO's daily login counts, the lessons,
+   * the rooms' time) or from the import jobs.
    */
   async cells(territory: PerimeterEntry, by: readonly Dimension[], source: Source): Promise<{ cells: FactCell[]; freshAt: Date }> {
+    const db = await this.#within(territory);
+    if (source.kind === 'facts') {
+      const [cells, freshAt] = await Promise.all([factCells(db, territory, by), factsRefreshedAt(db)]);
+      return { cells, freshAt };
+    }
+    const freshAt = new Date();
+    if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt };
+    return { cells: await DATED_CELLS[source.kind](db, territory, by, source), freshAt };
+  }
+
+  /** When the facts were last brought up to date, told only of a territory the caller may ask about. */
+  async factsFreshAt(territory: PerimeterEntry): Promise<Date> {
+    return factsRefreshedAt(await this.#within(territory));
+  }
+
+  async #within(territory: PerimeterEntry): Promise<Kysely<Database>> {
     this.access.requireScopes(AGGREGATES_SCOPES);
     await this.access.fresh();
     const db = await internalsOf(this.access).reading();
     if (!(await territoryWithin(db, territory, this.access.perimeter))) throw notInPerimeter(`territory ${formatPerimeterEntry(territory)}`);
-    if (source.kind === 'logins') return { cells: await loginCells(db, territory, by, source.from, source.to), freshAt: new Date() };
-    if (source.kind === 'occurrences') return { cells: await occurrenceCells(db, territory, by, source.from, source.to), freshAt: new Date() };
-    const [cells, freshAt] = await Promise.all([factCells(db, territory, by), factsRefreshedAt(db)]);
-    return { cells, freshAt };
+    return db;
   }
 }

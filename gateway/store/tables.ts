@@ -181,6 +181,8 @@ export interface EstablishmentFactTable {
   pupils_in_divisions: number;
   /** `{ "6E": 120, "5E": 118, …, "unknown": 2 }` */
   pupils_by_level: Json;
+  /** Active pupils with a link to an SSO account that logged in (migration 20261206_0019_aggregate_measures). */
+  pupils_logged_in: number;
 }
 
 export interface AggregateRefreshTable {

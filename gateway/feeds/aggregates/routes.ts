@@ -1,34 +1,77 @@
 // The aggregates feed for the ministry and its partners (aggregates.read): a measure over a territory inside the
-// caller's perimeter, by up to three dimensions, every margin included, small groups suppressed; JSON or CSV.
-import { Router } from 'express';
+// caller's perimeter, by up to three dimensions, every margin included, small groups suppressed; measures over
+// dates optionally as a series by day, week or month; JSON or CSV.
+import { Router, type Request } from 'express';
 import { ValidationProblem } from '../../errors/problems.js';
-import { aggregatesAnswer, aggregatesCsv } from '../../aggregates/answer.js';
-import { isMeasure, MEASURES } from '../../aggregates/measures.js';
+import { AnswerCache } from '../../aggregates/answer-cache.js';
+import { aggregatesAnswer, aggregatesCsv, type AggregatesAnswer, type AggregatesRequest } from '../../aggregates/answer.js';
+import { isDated, isMeasure, MEASURES, type MeasureName } from '../../aggregates/measures.js';
 import { accessOf } from '../../http/context.js';
 import { dateRange } from '../../http/date-range.js';
-import { queryString } from '../../http/query.js';
+import { queryInteger, queryString } from '../../http/query.js';
 import { representationOf, sendRepresentation } from '../../http/representations.js';
 import { formatPerimeterEntry, parsePerimeterEntry, PerimeterError, type PerimeterEntry } from '../../perimeter/perimeter.js';
-import { DIMENSIONS, type Dimension } from '../../store/aggregates/cells.js';
+import type { AggregatesScope, Source } from '../../perimeter/aggregates-scope.js';
+import { DIMENSIONS, PERIODS, type Dimension, type Period } from '../../store/aggregates/cells.js';
 
 const MAX_DIMENSIONS = 3;
 
+/** Sync health: an establishment whose last successful import is older than this many days is stale. */
+export const DEFAULT_STALE_DAYS = 7;
+
+/** The cells the answers kept in each process may hold in all (about 100 bytes each). */
+const CACHED_CELLS = 500_000;
+
 export function aggregatesRoutes(threshold: number): Router {
   const router = Router();
+  const cache = new AnswerCache(CACHED_CELLS);
   router.get('/aggregates/:measure', async (req, res) => {
     const measure = String(req.params.measure);
     if (!isMeasure(measure)) throw invalid('/path/measure', `expected one of ${Object.keys(MEASURES).join(', ')}`);
     const representation = representationOf(req, ['json', 'csv']);
     const territory = territoryOf(queryString(req, 'territory') ?? 'national');
     const by = dimensionsOf(queryString(req, 'by'), MEASURES[measure].dimensions);
-    const { source } = MEASURES[measure];
-    const range = source === 'facts' ? undefined : dateRange(req);
-    const facts = await accessOf(res).aggregates().cells(territory, by, range ? { kind: source as 'logins' | 'occurrences', ...range } : { kind: 'facts' });
-    const answer = aggregatesAnswer(measure, { territory: formatPerimeterEntry(territory), by, threshold, ...(range ?? {}) }, facts);
+    const { source, request } = sourceOf(req, measure, { territory: formatPerimeterEntry(territory), by, threshold });
+    const aggregates = accessOf(res).aggregates();
+    const answer = source.kind === 'facts'
+      ? await cachedAnswer(cache, aggregates, measure, territory, request)
+      : aggregatesAnswer(measure, request, await aggregates.cells(territory, by, source));
     const body = representation === 'csv' ? aggregatesCsv(answer) : JSON.stringify(answer);
     sendRepresentation(req, res, representation, body, `${measure}-${answer.territory.replace(/[:/+]/g, '-')}`);
   });
   return router;
+}
+
+/** Answers from the facts are the same until the facts are refreshed: computed once per refresh. */
+async function cachedAnswer(cache: AnswerCache, aggregates: AggregatesScope, measure: MeasureName, territory: PerimeterEntry, request: AggregatesRequest): Promise<AggregatesAnswer> {
+  const key = (freshAt: string) => AnswerCache.key({ measure, ...request, freshAt });
+  // The perimeter is checked on every request, cached answer or not.
+  const cached = cache.get(key((await aggregates.factsFreshAt(territory)).toISOString()));
+  if (cached) return cached;
+  const answer = aggregatesAnswer(measure, request, await aggregates.cells(territory, request.by, { kind: 'facts' }));
+  cache.set(key(answer.freshAt), answer);
+  return answer;
+}
+
+/** Where the measure's numbers come from, with its dates and periods or its staleness, and what the answer repeats of them. */
+function sourceOf(req: Request, measure: MeasureName, request: AggregatesRequest): { source: Source; request: AggregatesRequest } {
+  const kind = MEASURES[measure].source;
+  const period = queryString(req, 'period');
+  if (period !== undefined && !isDated(kind)) throw invalid('/query/period', `${measure} is not measured over dates`);
+  if (isDated(kind)) {
+    const dates = { ...dateRange(req), ...(period ? { period: periodOf(period) } : {}) };
+    return { source: { kind, ...dates }, request: { ...request, ...dates } };
+  }
+  if (kind === 'sync') {
+    const staleDays = queryInteger(req, 'staleDays', DEFAULT_STALE_DAYS);
+    return { source: { kind, staleDays }, request: { ...request, staleDays } };
+  }
+  return { source: { kind }, request };
+}
+
+function periodOf(text: string): Period {
+  if (!(PERIODS as readonly string[]).includes(text)) throw invalid('/query/period', `expected one of ${PERIODS.join(', ')}`);
+  return text as Period;
 }
 
 function territoryOf(text: string): PerimeterEntry {

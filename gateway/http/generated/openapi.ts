@@ -710,15 +710,34 @@ export interface paths {
          *     a dimension's field is `null` in a cell that totals over it, and the cell with every field `null` is the
          *     territory's total. A cell behind which fewer people than `threshold` stand has `value: null` and
          *     `suppressed: small`; a cell from which such a one could be recovered by subtraction from a total and its
-         *     published siblings has `suppressed: complementary`. Counts of establishments and of classes reveal no
-         *     one and are never suppressed; `class-size` (the mean number of pupils of the classes that have any) is
-         *     not additive, so only its small cells are. `sso-logins` counts the logins through the gateway's single
-         *     sign-on from `from` to `to` (the current week by default), a cell of fewer logins than the threshold
-         *     suppressed like a small group; `disruption` is the share of lessons from `from` to `to` cancelled or taught
-         *     by a substitute, in percent (lessons are no people: never suppressed). Other measures ignore the dates. `freshAt` says when the facts behind the cells were last
-         *     brought up to date (they are refreshed every few minutes, for the establishments whose records
-         *     changed). The territory must lie wholly inside the caller's perimeter; any other is answered as missing.
-         *     JSON, or CSV with `Accept: text/csv`. Needs `aggregates.read`.
+         *     published siblings has `suppressed: complementary`. Measures that count no one (establishments, classes,
+         *     lessons, rooms' time, imports) are never suppressed; means and shares are not additive, so only their
+         *     small cells are.
+         *
+         *     From the establishments' facts (`freshAt`: when they were last brought up to date; they are refreshed
+         *     every few minutes for the establishments whose records changed): `establishments`, `pupils` (also by
+         *     `level`), `teachers`, `classes`, `class-size` (the mean number of pupils of the classes that have any),
+         *     `sso-adoption` (the share of the active pupils who ever logged in through the gateway's single sign-on, in
+         *     percent; suppressed below `threshold` pupils).
+         *
+         *     From `from` to `to` (the current week by default), as of now, optionally split by `period`:
+         *     `sso-logins` (logins through the single sign-on; a cell of fewer logins than the threshold is suppressed
+         *     like a small group); `disruption` (the share of lessons cancelled or taught by a substitute, in percent;
+         *     by `reason`, the share of the place's lessons disrupted for that reason, `unspecified` when none was
+         *     given); `cancelled-lessons` and `substituted-lessons` (counts, also by `reason`); `occupancy-rate` (the
+         *     share of the rooms' available time held by lessons that were not cancelled, in percent: each active room
+         *     is available 10 hours, the occupancy feed's default 08:00–18:00, on each school day, a date on which its
+         *     establishment has any lesson; a room's lessons are merged and count up to those 10 hours a day).
+         *
+         *     From the import jobs, as of now: `sync-stale` (establishments whose last successful import finished more
+         *     than `staleDays` days ago or never: by `connector`, that connector's imports, `none` gathering the
+         *     establishments no import ever named; over all connectors, any connector's) and `sync-failures` (imports
+         *     that failed since their connector last succeeded at their establishment). A job counts only for the
+         *     establishments of the territory it names.
+         *
+         *     The territory must lie wholly inside the caller's perimeter; any other is answered as missing. JSON, or
+         *     CSV with `Accept: text/csv` (one line per cell; in a series, a first column `period` with the period's
+         *     first day within the dates). Needs `aggregates.read`.
          */
         get: operations["getAggregate"];
         put?: never;
@@ -1521,26 +1540,43 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        /** @description The cells, or with `period` a series of tables of cells, one per period. */
         AggregatesAnswer: {
             /** @enum {string} */
-            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins" | "disruption";
+            measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-adoption" | "sso-logins" | "disruption" | "cancelled-lessons" | "substituted-lessons" | "occupancy-rate" | "sync-stale" | "sync-failures";
             /** @example academie:10 */
             territory: string;
             from?: components["schemas"]["date"];
             to?: components["schemas"]["date"];
-            by: ("region" | "academie" | "departement" | "commune" | "establishmentType" | "sector" | "level")[];
+            /** @enum {string} */
+            period?: "day" | "week" | "month";
+            /** @description For `sync-stale`: the age in days beyond which a last successful import is stale. */
+            staleDays?: number;
+            by: ("region" | "academie" | "departement" | "commune" | "establishmentType" | "sector" | "level" | "reason" | "connector")[];
             /** @description The smallest group of people a published cell may describe. */
             threshold: number;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the numbers behind the cells were brought up to date: the facts' last refresh, or the time of the answer for the measures read as of now.
+             */
             freshAt: string;
-            cells: ({
-                value: number | null;
-                /** @enum {string} */
-                suppressed?: "small" | "complementary";
-            } & {
-                [key: string]: string | null;
-            })[];
-        };
+            cells?: components["schemas"]["AggregateCells"];
+            /** @description One table per period of the dates, in order; a period with nothing to count has no cells. */
+            series?: {
+                /** @description The period's first day within the dates. */
+                from: components["schemas"]["date"];
+                /** @description Its last day within the dates. */
+                to: components["schemas"]["date"];
+                cells: components["schemas"]["AggregateCells"];
+            }[];
+        } & (unknown | unknown);
+        AggregateCells: ({
+            value: number | null;
+            /** @enum {string} */
+            suppressed?: "small" | "complementary";
+        } & {
+            [key: string]: string | null;
+        })[];
         /** @description What a relying party is registered for. */
         RelyingPartyMetadata: {
             /** @description What it may learn of the person who logs in. */
@@ -4242,19 +4278,23 @@ export interface operations {
             query?: {
                 /** @description `national` (the default), `region:84`, `academie:10`, `departement:069` or `commune:69123`, optionally narrowed to types (`departement:069/college`). */
                 territory?: string;
-                /** @description Comma-separated dimensions among `region`, `academie`, `departement`, `commune`, `establishmentType`, `sector`, and `level` (pupils only). */
+                /** @description Comma-separated dimensions among `region`, `academie`, `departement`, `commune`, `establishmentType`, `sector`, `level` (pupils only), `reason` (disruption and lesson counts) and `connector` (sync health). */
                 by?: string;
                 /** @description The first day (local to the establishment), inclusive. Default, the Monday of the current week (or `to` minus 6 days). */
                 from?: components["parameters"]["From"];
                 /** @description The last day, inclusive, at most 366 days after `from`. Default, `from` plus 6 days. */
                 to?: components["parameters"]["To"];
+                /** @description For the measures over dates: a series of one table per day, ISO week (Monday to Sunday) or calendar month of the dates, each with its own margins and suppression. */
+                period?: "day" | "week" | "month";
+                /** @description For `sync-stale`: how many days old a last successful import may be before its establishment counts as stale. */
+                staleDays?: number;
             };
             header?: {
                 /** @description An `ETag` received earlier; if the answer has not changed, it is 304 with no body. */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path: {
-                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-logins" | "disruption";
+                measure: "establishments" | "pupils" | "teachers" | "classes" | "class-size" | "sso-adoption" | "sso-logins" | "disruption" | "cancelled-lessons" | "substituted-lessons" | "occupancy-rate" | "sync-stale" | "sync-failures";
             };
             cookie?: never;
         };

@@ -1,12 +1,21 @@
 // The sums of the establishments' facts over a territory, grouped by the requested dimensions with every margin
 // (GROUP BY CUBE: each dimension's totals and the grand total), for the aggregates feed to publish or suppress.
+// Measures over dates may also be grouped by period (day, week, month): each period is a table of its own, its
+// margins within it (the period is grouped by, never cubed).
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { PerimeterEntry } from '../../perimeter/perimeter.js';
 import { establishmentsCoveredBy } from '../reads/visibility.js';
 import type { Database } from '../tables.js';
 
-export const DIMENSIONS = ['region', 'academie', 'departement', 'commune', 'establishmentType', 'sector', 'level'] as const;
+export const DIMENSIONS = ['region', 'academie', 'departement', 'commune', 'establishmentType', 'sector', 'level', 'reason', 'connector'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
+
+export const PERIODS = ['day', 'week', 'month'] as const;
+export type Period = (typeof PERIODS)[number];
+
+/** What a disrupted lesson's reason is grouped as when no reason is given; undisrupted lessons have none. */
+export const UNSPECIFIED_REASON = 'unspecified';
+export const NOT_DISRUPTED = 'none';
 
 const COLUMN: Record<Dimension, RawBuilder<unknown>> = {
   region: sql`e.region_code`,
@@ -16,22 +25,37 @@ const COLUMN: Record<Dimension, RawBuilder<unknown>> = {
   establishmentType: sql`e.type`,
   sector: sql`e.sector`,
   level: sql`l.level`,
+  reason: sql`case when o.status in ('cancelled', 'substituted') then coalesce(o.reason, ${sql.lit(UNSPECIFIED_REASON)}) else ${sql.lit(NOT_DISRUPTED)} end`,
+  connector: sql`p.connector`,
 };
 
-/** One cell: its dimension values (null: the total over that dimension) and the sums behind it. */
-export interface FactCell {
+/** The sums a cell may carry; each query fills those of its measures (the others are 0). */
+export const SUMS = [
+  'establishments', 'pupils', 'teachers', 'divisions', 'divisionsWithPupils', 'pupilsInDivisions', 'pupilsLoggedIn',
+  // SSO logins over the dates asked.
+  'logins',
+  // Lesson occurrences over the dates asked; those of the cell's place whatever their reason (the denominator of
+  // a share by reason); and those cancelled or taught by a substitute.
+  'occurrences', 'placeOccurrences', 'disrupted', 'cancelled', 'substituted',
+  // Room time over the school days asked: open, and held by lessons.
+  'availableSeconds', 'occupiedSeconds',
+  // Establishments whose last successful import is old or missing (by any connector; by the cell's connector),
+  // and the failed imports since the last success.
+  'staleEstablishments', 'staleForConnector', 'failedJobs',
+] as const;
+export type Sum = (typeof SUMS)[number];
+
+/** One cell: its dimension values (null: the total over that dimension), its period's first day, and its sums. */
+export type FactCell = Readonly<Record<Sum, number>> & {
   readonly dimensions: Readonly<Partial<Record<Dimension, string | null>>>;
-  readonly establishments: number;
-  readonly pupils: number;
-  readonly teachers: number;
-  readonly divisions: number;
-  readonly divisionsWithPupils: number;
-  readonly pupilsInDivisions: number;
-  /** SSO logins over the dates asked (loginCells only). */
-  readonly logins: number;
-  /** Lesson occurrences over the dates asked, and those cancelled or taught by a substitute (occurrenceCells only). */
-  readonly occurrences: number;
-  readonly disrupted: number;
+  readonly period?: string;
+};
+
+/** The dates of a measure over time, and the periods to split them in. */
+export interface Dates {
+  readonly from: string;
+  readonly to: string;
+  readonly period?: Period;
 }
 
 /**
@@ -45,31 +69,43 @@ export async function territoryWithin(db: Kysely<Database>, territory: Perimeter
   return Number(counts.total) > 0 && counts.total === counts.covered;
 }
 
-/** The grouping of a cells query by `by`: each dimension's value and whether the row totals over it. */
-function grouping(by: readonly Dimension[]) {
+/** The territory's establishments, as a subquery of UAIs. */
+export const territoryUais = (db: Kysely<Database>, territory: PerimeterEntry) => establishmentsCoveredBy(db, [territory]).select('establishment.uai');
+
+/** The period a date column falls in (its first day), as a literal expression the GROUP BY can match. */
+export const periodOf = (period: Period, date: RawBuilder<unknown>): RawBuilder<unknown> => sql`date_trunc(${sql.lit(period)}, ${date})::date`;
+
+/**
+ * The grouping of a cells query by `by` (and by period when given): each dimension's value and whether the row
+ * totals over it; `partition` is a window's partition that holds a cell's place and period, not the dimensions
+ * of `along` (a share by reason divides by its place's lessons).
+ */
+export function grouping(by: readonly Dimension[], period?: RawBuilder<unknown>) {
   const columns = by.map((d) => sql`${COLUMN[d]}::text`);
+  const cube = by.length ? sql`cube(${sql.join(columns, sql`, `)})` : sql`()`;
   return {
     selected: [
+      ...(period ? [sql`${period}::text as period`] : []),
       ...by.map((d) => sql`coalesce(${COLUMN[d]}::text, 'unknown') as ${sql.ref(`value_${d}`)}`),
-      ...by.map((d) => sql`grouping(${COLUMN[d]}) as ${sql.ref(`total_${d}`)}`),
+      ...by.map((d) => sql`grouping(${COLUMN[d]}::text) as ${sql.ref(`total_${d}`)}`),
     ],
-    groupBy: by.length ? sql`cube(${sql.join(columns, sql`, `)})` : sql`()`,
-    orderBy: by.length ? sql.join(by.map((d) => sql`${sql.ref(`value_${d}`)}`), sql`, `) : sql`1`,
+    groupBy: period ? (by.length ? sql`${period}, ${cube}` : period) : cube,
+    orderBy: sql.join([...(period ? [sql`period`] : []), ...by.map((d) => sql`${sql.ref(`value_${d}`)}`), sql`1`], sql`, `),
+    partition: (along: readonly Dimension[]) => {
+      const kept = by.filter((d) => !along.includes(d)).flatMap((d) => [sql`${COLUMN[d]}::text`, sql`grouping(${COLUMN[d]}::text)`]);
+      return sql.join([...(period ? [period] : []), ...kept, sql`1`], sql`, `);
+    },
+    column: (d: Dimension) => sql`${COLUMN[d]}::text`,
   };
 }
 
-function toCell(by: readonly Dimension[], row: Record<string, string | number | null>): FactCell {
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+export function toCell(by: readonly Dimension[], row: Record<string, string | number | null>): FactCell {
   return {
     dimensions: Object.fromEntries(by.map((d) => [d, Number(row[`total_${d}`]) === 1 ? null : String(row[`value_${d}`])])),
-    establishments: Number(row.establishments),
-    pupils: Number(row.pupils ?? 0),
-    teachers: Number(row.teachers ?? 0),
-    divisions: Number(row.divisions ?? 0),
-    divisionsWithPupils: Number(row.divisions_with_pupils ?? 0),
-    pupilsInDivisions: Number(row.pupils_in_divisions ?? 0),
-    logins: Number(row.logins ?? 0),
-    occurrences: Number(row.occurrences ?? 0),
-    disrupted: Number(row.disrupted ?? 0),
+    ...(row.period != null ? { period: String(row.period) } : {}),
+    ...(Object.fromEntries(SUMS.map((sum) => [sum, Number(row[snake(sum)] ?? 0)])) as Record<Sum, number>),
   };
 }
 
@@ -81,38 +117,23 @@ export async function factCells(db: Kysely<Database>, territory: PerimeterEntry,
   const { rows } = await sql<Record<string, string | number | null>>`
     select ${sql.join([...selected, sql`count(distinct f.uai) as establishments`], sql`, `)},
       coalesce(${pupils}, 0) as pupils, coalesce(sum(f.teachers), 0) as teachers, coalesce(sum(f.divisions), 0) as divisions,
-      coalesce(sum(f.divisions_with_pupils), 0) as divisions_with_pupils, coalesce(sum(f.pupils_in_divisions), 0) as pupils_in_divisions
+      coalesce(sum(f.divisions_with_pupils), 0) as divisions_with_pupils, coalesce(sum(f.pupils_in_divisions), 0) as pupils_in_divisions,
+      coalesce(sum(f.pupils_logged_in), 0) as pupils_logged_in
     from establishment_fact f join establishment e on e.uai = f.uai
     ${byLevel ? sql`cross join lateral jsonb_each_text(f.pupils_by_level) as l(level, n)` : sql``}
-    where f.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')})
+    where f.uai in (${territoryUais(db, territory)})
     group by ${groupBy}
     order by ${orderBy}`.execute(db);
   return rows.map((row) => toCell(by, row));
 }
 
 /** The SSO logins of the territory's establishments from `from` to `to` (days, inclusive), by `by`, every margin. */
-export async function loginCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], from: string, to: string): Promise<FactCell[]> {
-  const { selected, groupBy, orderBy } = grouping(by);
+export async function loginCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], dates: Dates): Promise<FactCell[]> {
+  const { selected, groupBy, orderBy } = grouping(by, dates.period && periodOf(dates.period, sql`d.day`));
   const { rows } = await sql<Record<string, string | number | null>>`
-    select ${sql.join([...selected, sql`count(distinct d.uai) as establishments`], sql`, `)}, coalesce(sum(d.logins), 0) as logins
+    select ${sql.join([...selected, sql`coalesce(sum(d.logins), 0) as logins`], sql`, `)}
     from sso_login_day d join establishment e on e.uai = d.uai
-    where d.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) and d.day between ${from}::date and ${to}::date
-    group by ${groupBy}
-    order by ${orderBy}`.execute(db);
-  return rows.map((row) => toCell(by, row));
-}
-
-/** The lesson occurrences of the territory's establishments from `from` to `to`, and how many were disrupted, by `by`. */
-export async function occurrenceCells(db: Kysely<Database>, territory: PerimeterEntry, by: readonly Dimension[], from: string, to: string): Promise<FactCell[]> {
-  const { selected, groupBy, orderBy } = grouping(by);
-  // starts_at bounds (a day wider than the dates, for every time zone) let PostgreSQL skip other years' partitions.
-  const { rows } = await sql<Record<string, string | number | null>>`
-    select ${sql.join([...selected, sql`count(distinct o.uai) as establishments`], sql`, `)},
-      count(*) as occurrences, count(*) filter (where o.status in ('cancelled', 'substituted')) as disrupted
-    from occurrence o join establishment e on e.uai = o.uai
-    where o.uai in (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) and o.state = 'active'
-      and o.date between ${from}::date and ${to}::date
-      and o.starts_at >= ${from}::date - interval '1 day' and o.starts_at < ${to}::date + interval '2 days'
+    where d.uai in (${territoryUais(db, territory)}) and d.day between ${dates.from}::date and ${dates.to}::date
     group by ${groupBy}
     order by ${orderBy}`.execute(db);
   return rows.map((row) => toCell(by, row));

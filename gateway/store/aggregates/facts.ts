@@ -1,6 +1,7 @@
 // The per-establishment facts the aggregates sum, kept up to date incrementally: a refresh recomputes the
 // establishments the change log names since the last refresh (all of them the first time), in one transaction
-// that also moves the refresh's position, under a lock so that replicas refreshing at once do it once.
+// that also moves the refresh's position, under a lock so that replicas refreshing at once do it once. Logins
+// write no change log: the establishments of the SSO links made since the last refresh are recomputed too.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../tables.js';
 
@@ -17,6 +18,12 @@ export interface RefreshOutcome {
 /** The entities the facts are counted from. */
 const FACT_SOURCES = ['establishment', 'person', 'group', 'membership'];
 
+/**
+ * How far before the last refresh new SSO links are looked for: a link made just before it may have committed
+ * just after its snapshot (recomputing an establishment twice is harmless).
+ */
+const LINK_OVERLAP = '1 minute';
+
 /** A lock key of this refresh (pg_advisory_xact_lock): one per database. */
 const REFRESH_LOCK = 0x5a66_7e90;
 
@@ -28,21 +35,24 @@ export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome
     const { seq: current } = await trx.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
     const since = BigInt(state.seq);
     // Everything the first time; afterwards the establishments whose facts' sources the change log names since
-    // (themselves, their people, groups and memberships: a timetable's changes move no fact).
+    // (themselves, their people, groups and memberships: a timetable's changes move no fact), and those of the
+    // people who logged in through the SSO for the first time.
     const { rows: changed } = since < 0n
       ? await sql<{ uai: string }>`select uai from establishment`.execute(trx)
       : await sql<{ uai: string }>`
-        select distinct uai from change_log
-        where seq > ${String(since)} and seq <= ${current} and uai is not null and entity in (${sql.join(FACT_SOURCES)})`.execute(trx);
+        select uai from change_log
+        where seq > ${String(since)} and seq <= ${current} and uai is not null and entity in (${sql.join(FACT_SOURCES)})
+        union
+        select uai from sso_link where linked_at > ${state.refreshed_at}::timestamptz - ${LINK_OVERLAP}::interval`.execute(trx);
     const uais = changed.map((r) => r.uai);
     const refreshedAt = new Date();
     if (uais.length) {
       await sql`delete from establishment_fact where uai = any(${uais}::text[])`.execute(trx);
       await sql`
-        insert into establishment_fact (uai, computed_at, pupils, teachers, divisions, divisions_with_pupils, pupils_in_divisions, pupils_by_level)
+        insert into establishment_fact (uai, computed_at, pupils, teachers, divisions, divisions_with_pupils, pupils_in_divisions, pupils_by_level, pupils_logged_in)
         select e.uai, ${refreshedAt}::timestamptz,
           coalesce(people.pupils, 0), coalesce(people.teachers, 0), coalesce(groups.divisions, 0),
-          coalesce(placed.divisions, 0), coalesce(placed.pupils, 0), coalesce(levels.by_level, '{}'::jsonb)
+          coalesce(placed.divisions, 0), coalesce(placed.pupils, 0), coalesce(levels.by_level, '{}'::jsonb), coalesce(sso.pupils, 0)
         from establishment e
         left join lateral (
           select count(*) filter (where kind = 'pupil') as pupils, count(*) filter (where kind = 'teacher') as teachers
@@ -64,6 +74,12 @@ export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome
             group by 1
           ) counted
         ) levels on true
+        left join lateral (
+          -- From the pupils to their links (indexed by person), not the links of the establishment.
+          select count(*) as pupils from roster_record p
+          where p.uai = e.uai and p.entity = 'person' and p.kind = 'pupil' and p.status = 'active'
+            and exists (select from sso_link l where l.person_id = p.id and l.last_login_at is not null)
+        ) sso on true
         where e.uai = any(${uais}::text[]) and e.status = 'active'`.execute(trx);
     }
     await trx.updateTable('aggregate_refresh').set({ seq: current, refreshed_at: refreshedAt }).where('id', '=', 1).execute();

@@ -12,6 +12,7 @@ import * as timetables from './20261203_0015_timetables.js';
 import * as perimeterTypes from './20261203_0016_perimeter_types.js';
 import * as sso from './20261204_0017_sso.js';
 import * as aggregates from './20261205_0018_aggregates.js';
+import * as aggregateMeasures from './20261206_0019_aggregate_measures.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '20261203_0016_perimeter_types': perimeterTypes,
   '20261204_0017_sso': sso,
   '20261205_0018_aggregates': aggregates,
+  '20261206_0019_aggregate_measures': aggregateMeasures,
 };
 
 export const migrationProvider: MigrationProvider = {
