@@ -87,8 +87,9 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, au
       const grant = (grantId && (await oidc.provider.Grant.find(grantId))) || new oidc.provider.Grant({ clientId: oidc.client.clientId, accountId: oidc.session.accountId });
       const registered = new Set((oidc.client.scope ?? '').split(' '));
       const requested = String(oidc.params?.scope ?? '').split(' ').filter((s) => registered.has(s));
-      grant.addOIDCScope(requested.filter((s) => s !== DASHBOARD_SCOPE).join(' '));
-      // A dashboard's login reads the aggregates (only a dashboard party is registered for the scope).
+      grant.addOIDCScope(requested.join(' '));
+      // A dashboard's login reads the aggregates (only a dashboard party is registered for the scope): its access
+      // token is for the API (`resource`), never for userinfo, and carries no other scope.
       if (requested.includes(DASHBOARD_SCOPE)) grant.addResourceScope(apiAudience(publicUrl), DASHBOARD_SCOPE);
       await grant.save();
       return grant;
