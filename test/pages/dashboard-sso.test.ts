@@ -58,6 +58,14 @@ describe('dashboard parties over HTTP', () => {
     expect(answer.parties[0].clientId).toBe(lyonParty);
   });
 
+  it('get no token but by a person\'s login: no client credentials without a secret', async () => {
+    const answer = await fetch(`${world.baseUrl}/oauth/token`, {
+      method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: lyonParty, scope: 'aggregates.read' }),
+    });
+    const body = await answer.json();
+    expect([answer.status, body.access_token, body.error_description]).toEqual([400, undefined, 'requested grant type is not allowed for this client']);
+  });
+
   it('refuse the API to any other relying party: it logs people in, its login asks for no API token', async () => {
     const { client } = await world.relyingParty({ name: 'ENT', scopes: ['openid', 'profile'] });
     const url = new URL(`${world.baseUrl}/oauth/authorize`);
@@ -190,7 +198,7 @@ describe.skipIf(!hasChromium)(`the dashboard signed in through the SSO${hasChrom
     await page.selectOption('#sso-tableau', { label: LYON_DASHBOARD });
     await page.getByRole('button', { name: 'Se connecter avec le compte académique' }).click();
     await page.waitForURL(`${world.baseUrl}/sso/interaction/**`);
-  });
+  }, 90_000);
 
   it('reaches the SSO button with the keyboard', async () => {
     await newPage();
