@@ -117,15 +117,21 @@ const DASHBOARD_ROLES: readonly ClaimRole[] = ['teacher', 'staff'];
 
 /** Whether a relying party takes logins in `role`: any, except a dashboard party (relying-party.ts). */
 export function roleAllowed(client: { scope?: string }, role: ClaimRole): boolean {
-  return !isDashboardParty({ kind: 'relying-party', scopes: (client.scope ?? '').split(' ') }) || DASHBOARD_ROLES.includes(role);
+  return !isDashboardClient(client) || DASHBOARD_ROLES.includes(role);
 }
 
+function isDashboardClient(client: { scope?: string }): boolean {
+  return isDashboardParty({ kind: 'relying-party', scopes: (client.scope ?? '').split(' ') });
+}
+
+/** Whether the session's login may serve this relying party by its role (only a dashboard party minds). */
 async function roleWelcome(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {
   const parsed = ctx.oidc.session?.accountId ? parseAccountId(ctx.oidc.session.accountId) : undefined;
-  if (!parsed || !ctx.oidc.client) return true;
-  if (parsed.choiceKey === 'parent') return roleAllowed(ctx.oidc.client, 'parent');
+  const client = ctx.oidc.client;
+  if (!parsed || !client || !isDashboardClient(client)) return true;
+  if (parsed.choiceKey === 'parent') return false;
   const choice = choicesOf((await accounts.get(parsed.accountId)).people).find((c) => c.key === parsed.choiceKey);
-  return !!choice && roleAllowed(ctx.oidc.client, choice.role);
+  return !!choice && roleAllowed(client, choice.role);
 }
 
 async function withinPerimeter(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {
