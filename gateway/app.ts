@@ -181,7 +181,7 @@ function buildApp(config: Config, { store, auth, ssoRoutes, metrics, cursorKey, 
   app.use(subscribedCalendarRoutes(store.db, auth.reloadCaller, store.reads));
   app.use(pageKitRoutes());
   app.use(occupancyPageRoutes());
-  app.use(dashboardPageRoutes());
+  app.use(dashboardPageRoutes(store.db, config.publicUrl));
 
   const v1 = express.Router();
   // Browsers may call the API only from the origins the operator lists; nothing is sent to any other.

@@ -18,6 +18,7 @@ import { createBearerAuthenticator } from './bearer.js';
 import { verifyClientSecret } from './client-secret.js';
 import { CLIENT_ASSERTION_ALGS } from './clients.js';
 import { findActiveClientRow } from '../store/api-clients.js';
+import { DASHBOARD_SCOPE, isDashboardParty } from './relying-party.js';
 import { keysFingerprint, loadKeys, publicJwks, SIGNING_ALG, type KeyMaterial } from './keys.js';
 import { SCOPES, SSO_SCOPES, type Caller } from './scopes.js';
 
@@ -81,6 +82,11 @@ export const OAUTH_ROUTES = {
   userinfo: '/oauth/userinfo',
 } as const;
 
+/** The API's audience: what its access tokens are for (`aud`), and the resource a dashboard's login asks for. */
+export function apiAudience(publicUrl: string): string {
+  return `${publicUrl}/v1`;
+}
+
 const DISCOVERY_PATH = '/.well-known/openid-configuration';
 const KEY_MISS_REFRESH_MS = 5_000;
 
@@ -95,7 +101,7 @@ interface ServingState {
 export async function createAuthorizationServer(options: AuthorizationServerOptions): Promise<AuthorizationServer> {
   const { config, db, logger } = options;
   const issuer = config.publicUrl;
-  const audience = `${issuer}/v1`;
+  const audience = apiAudience(issuer);
   const publicUrl = new URL(issuer);
   const mountPath = publicUrl.pathname.replace(/\/$/, '');
 
@@ -214,7 +220,8 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso, r
     // API scopes are listed here too: oidc-provider only refuses a requested scope the client lacks
     // (`invalid_scope`) when the scope is one of these.
     scopes: [...SSO_SCOPES, ...SCOPES],
-    clientAuthMethods: ['client_secret_basic', 'private_key_jwt'],
+    // `none` only for dashboard parties (relying-party.ts): public clients, whose code exchange PKCE protects.
+    clientAuthMethods: ['client_secret_basic', 'private_key_jwt', 'none'],
     clientDefaults: {
       grant_types: ['client_credentials'],
       response_types: [],
@@ -256,10 +263,15 @@ function createProvider({ issuer, audience, keys, db, logger, ttlSeconds, sso, r
         // API clients need no `resource` parameter: their tokens are for the API unless they ask otherwise.
         defaultResource: (_ctx, client, oneOf) => oneOf ?? (client?.grantTypeAllowed('client_credentials') ? audience : undefined),
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator) => {
+        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
           if (resourceIndicator !== audience) throw new oidcErrors.InvalidTarget(`unknown resource; the API is ${audience}`);
+          // A person's login opens the API only through a dashboard party, and then only its aggregates.
+          const person = !client.grantTypeAllowed('client_credentials');
+          if (person && !isDashboardParty({ kind: 'relying-party', scopes: (client.scope ?? '').split(' ') })) {
+            throw new oidcErrors.InvalidTarget('a relying party logs people in: its tokens do not open the API');
+          }
           return {
-            scope: SCOPES.join(' '),
+            scope: person ? DASHBOARD_SCOPE : SCOPES.join(' '),
             audience,
             accessTokenFormat: 'jwt',
             accessTokenTTL: ttlSeconds,

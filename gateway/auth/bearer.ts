@@ -5,6 +5,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { UnauthorizedProblem } from '../errors/problems.js';
 import type { ApiClient } from '../store/tables.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { DASHBOARD_SCOPE, isDashboardParty } from './relying-party.js';
 import { callerOf, type Caller } from './scopes.js';
 import { SIGNING_ALG } from './keys.js';
 
@@ -115,6 +117,7 @@ export function createBearerAuthenticator(options: BearerOptions): BearerAuthent
       if (!row || row.status !== 'active') {
         throw new UnauthorizedProblem(`the client ${clientId} this token was issued to is unknown or revoked`);
       }
+      if (row.kind === 'relying-party') onlyDashboardReads(clientId, row, req);
       const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
       const caller = callerOf(clientId, granted, row);
       res.locals.caller = caller;
@@ -125,6 +128,21 @@ export function createBearerAuthenticator(options: BearerOptions): BearerAuthent
   }
 
   return { authenticate, reloadCaller };
+}
+
+/** What a dashboard's token opens: reading the aggregates feed, nothing else (not even what any token may read). */
+const DASHBOARD_READS = /^\/aggregates\/[^/]+$/;
+
+/**
+ * A relying party's token is a person's login. The authorization server gives one for the API to dashboard
+ * parties only, with aggregates.read; this refuses any other, and any use of it beyond the aggregates.
+ */
+function onlyDashboardReads(clientId: string, row: ApiClient, req: Request): void {
+  if (!isDashboardParty(row)) throw new UnauthorizedProblem(`the client ${clientId} logs people in: its tokens do not open the API`);
+  if ((req.method === 'GET' || req.method === 'HEAD') && DASHBOARD_READS.test(req.path)) return;
+  throw new GatewayError('insufficient-scope', 'a dashboard\'s token (a person signed in through the gateway\'s single sign-on) reads /v1/aggregates only', {
+    headers: { 'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${DASHBOARD_SCOPE}"` },
+  });
 }
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

@@ -4,19 +4,21 @@
 import { importJWK, type JSONWebKeySet, type JWK } from 'jose';
 import type { Kysely, Transaction } from 'kysely';
 import {
-  appendPerimeterVersion, clientRows, findClientRow, inClientTransaction, insertClientRow, lockClientRow, updateClientRow,
+  activePublicPartyRows, appendPerimeterVersion, clientRows, findClientRow, inClientTransaction, insertClientRow, lockClientRow, updateClientRow,
 } from '../store/api-clients.js';
 import type { ApiClient, Database } from '../store/tables.js';
 import { formatPerimeter, parsePerimeter, PerimeterError } from '../perimeter/perimeter.js';
 import { isScope, isSsoScope, SCOPES, SSO_SCOPES, type Scope } from './scopes.js';
 import { generateClientId, generateClientSecret, hashClientSecret } from './client-secret.js';
 import { ClientError, type ClientField } from './client-error.js';
-import { validateRelyingParty, type ClientKind, type NewRelyingPartyInput, type RelyingPartyMetadata } from './relying-party.js';
+import { DASHBOARD_SCOPE, isDashboardParty, validateRelyingParty, type ClientKind, type NewRelyingPartyInput, type RelyingPartyMetadata } from './relying-party.js';
 
 export { ClientError, type ClientField };
 export type { ClientKind, NewRelyingPartyInput, RelyingPartyMetadata };
 
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt';
+/** How a registered client authenticates: `none` is a dashboard party's, a public client (relying-party.ts). */
+export type StoredAuthMethod = ClientAuthMethod | 'none';
 export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'private_key_jwt'];
 
 /** Algorithms a client may sign its `private_key_jwt` assertions with (asymmetric only). */
@@ -29,7 +31,7 @@ export interface RegisteredClient {
   readonly scopes: readonly Scope[];
   /** Canonical perimeter entries (`uai:0750655E`, `departement:069`, `national`). */
   readonly perimeter: readonly string[];
-  readonly authMethod: ClientAuthMethod;
+  readonly authMethod: StoredAuthMethod;
   /** The public keys of a `private_key_jwt` client; null for secret-based clients. */
   readonly jwks: JSONWebKeySet | null;
   readonly status: 'active' | 'revoked';
@@ -77,17 +79,23 @@ export async function createClient(
 ): Promise<{ client: RegisteredClient; clientSecret?: string }> {
   const name = validateName(input.name);
   const kind: ClientKind = input.relyingParty ? 'relying-party' : 'api';
-  const scopes = validateScopes(input.scopes, kind);
+  const dashboard = input.relyingParty?.dashboard ?? false;
+  const scopes = validateScopes(input.scopes, kind, dashboard);
   const perimeter = validatePerimeter(input.perimeter);
   const relyingParty = input.relyingParty ? validateRelyingParty(input.relyingParty) : undefined;
-  const authMethod = input.authMethod ?? 'client_secret_basic';
-  if (!CLIENT_AUTH_METHODS.includes(authMethod)) {
+  const authMethod: StoredAuthMethod = dashboard ? 'none' : input.authMethod ?? 'client_secret_basic';
+  if (dashboard && (input.authMethod !== undefined || input.jwks !== undefined)) {
+    throw new ClientError('a dashboard is a public client (its page keeps no secret, PKCE protects its logins): it takes no auth method nor JWKS', { field: 'authMethod' });
+  }
+  if (authMethod !== 'none' && !CLIENT_AUTH_METHODS.includes(authMethod)) {
     throw new ClientError(`auth method "${String(authMethod)}": expected one of ${CLIENT_AUTH_METHODS.join(', ')}`, { field: 'authMethod' });
   }
   let jwks: JSONWebKeySet | null = null;
   let clientSecret: string | undefined;
   let secretHash: string | null = null;
-  if (authMethod === 'private_key_jwt') {
+  if (authMethod === 'none') {
+    // A public client: nothing to authenticate with at the token endpoint.
+  } else if (authMethod === 'private_key_jwt') {
     if (input.jwks === undefined) throw new ClientError('private_key_jwt needs the client\'s public keys (a JWKS)', { field: 'jwks' });
     jwks = await validatePublicJwks(input.jwks);
   } else {
@@ -127,6 +135,13 @@ export async function listClients(db: Kysely<Database>): Promise<RegisteredClien
   return (await clientRows(db)).map(toRegisteredClient);
 }
 
+/** The active dashboard parties whose people come back to `pageUrl`: what the dashboard page offers to sign in with. */
+export async function dashboardsAt(db: Kysely<Database>, pageUrl: string): Promise<{ clientId: string; name: string }[]> {
+  return (await activePublicPartyRows(db))
+    .filter((row) => isDashboardParty(row) && row.redirect_uris.includes(pageUrl))
+    .map((row) => ({ clientId: row.client_id, name: row.name }));
+}
+
 /** The client, or undefined when there is none with that id (revoked clients are returned, with their status). */
 export async function getClient(db: Kysely<Database>, clientId: string): Promise<RegisteredClient | undefined> {
   const row = await findClientRow(db, clientId);
@@ -146,12 +161,12 @@ export async function updateClient(
   const name = changes.name === undefined ? undefined : validateName(changes.name);
   const perimeter = changes.perimeter === undefined ? undefined : validatePerimeter(changes.perimeter);
   const row = await inClientTransaction(db, async (trx) => {
-    const scopesFor = (kind: ClientKind) => (changes.scopes === undefined ? undefined : validateScopes(changes.scopes, kind));
+    const scopesFor = (row: ApiClient) => (changes.scopes === undefined ? undefined : validateScopes(changes.scopes, row.kind, isDashboardParty(row)));
     const current = await lockActive(trx, clientId, guard, (row) => ({
-      scopes: row.kind === 'api' ? ((scopesFor('api') as Scope[] | undefined) ?? toRegisteredClient(row).scopes) : [],
+      scopes: row.kind === 'api' ? ((scopesFor(row) as Scope[] | undefined) ?? toRegisteredClient(row).scopes) : [],
       perimeter: perimeter ?? row.perimeter,
     }));
-    const scopes = scopesFor(current.kind);
+    const scopes = scopesFor(current);
     const perimeterChanged = perimeter !== undefined && !sameEntries(perimeter, current.perimeter);
     const updated = await updateClientRow(trx, clientId, {
       ...(name !== undefined ? { name } : {}),
@@ -202,12 +217,13 @@ export function toRegisteredClient(row: ApiClient): RegisteredClient {
     kind: row.kind,
     relyingParty: row.kind === 'relying-party'
       ? {
-        scopes: row.scopes.filter(isSsoScope),
+        scopes: row.scopes.filter((s) => isSsoScope(s) || s === DASHBOARD_SCOPE),
         redirectUris: row.redirect_uris,
         postLogoutRedirectUris: row.post_logout_redirect_uris,
         backchannelLogoutUri: row.backchannel_logout_uri,
         refreshTokens: row.refresh_tokens,
         allRoles: row.all_roles,
+        dashboard: isDashboardParty(row),
       }
       : null,
   };
@@ -263,14 +279,17 @@ function validateName(name: unknown): string {
   return trimmed;
 }
 
-function validateScopes(scopes: readonly string[], kind: ClientKind): string[] {
+/** `dashboard`: a dashboard party, whose scopes are SSO scopes and aggregates.read (which only it may hold). */
+function validateScopes(scopes: readonly string[], kind: ClientKind, dashboard = false): string[] {
   const cleaned = scopes.map((s) => s.trim()).filter((s) => s !== '');
   if (kind === 'relying-party') {
+    const allowed: readonly string[] = dashboard ? [...SSO_SCOPES, DASHBOARD_SCOPE] : SSO_SCOPES;
     for (const scope of cleaned) {
-      if (!isSsoScope(scope)) throw new ClientError(`scope "${scope}": a relying party's scopes are among ${SSO_SCOPES.join(', ')}`, { field: 'scopes' });
+      if (!allowed.includes(scope)) throw new ClientError(`scope "${scope}": a ${dashboard ? 'dashboard' : 'relying party'}'s scopes are among ${allowed.join(', ')}`, { field: 'scopes' });
     }
     if (!cleaned.includes('openid')) throw new ClientError('scopes: a relying party needs openid (and then any of profile, school, classes, role, children, offline_access)', { field: 'scopes' });
-    return SSO_SCOPES.filter((s) => cleaned.includes(s));
+    if (dashboard && !cleaned.includes(DASHBOARD_SCOPE)) throw new ClientError(`scopes: a dashboard needs ${DASHBOARD_SCOPE}, what its page reads`, { field: 'scopes' });
+    return allowed.filter((s) => cleaned.includes(s));
   }
   for (const scope of cleaned) {
     if (!isScope(scope)) throw new ClientError(`scope "${scope}": expected one of ${SCOPES.join(', ')}`, { field: 'scopes' });

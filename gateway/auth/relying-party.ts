@@ -18,6 +18,11 @@ export interface RelyingPartyMetadata {
   readonly refreshTokens: boolean;
   /** Receives every role of a person with several in one login (`roles`), instead of the one chosen. */
   readonly allRoles: boolean;
+  /**
+   * The gateway's own dashboard (/dashboard) for the people of its perimeter: a public client (the page holds no
+   * secret; PKCE protects its codes) whose logins give a token for the aggregates feed, with its perimeter.
+   */
+  readonly dashboard: boolean;
 }
 
 export interface NewRelyingPartyInput {
@@ -26,6 +31,15 @@ export interface NewRelyingPartyInput {
   backchannelLogoutUri?: string;
   refreshTokens?: boolean;
   allRoles?: boolean;
+  dashboard?: boolean;
+}
+
+/** The one API scope a dashboard party holds: what its logins may read of /v1. */
+export const DASHBOARD_SCOPE = 'aggregates.read';
+
+/** Whether a client row is a dashboard party: a relying party registered for the aggregates feed. */
+export function isDashboardParty(row: { kind: ClientKind; scopes: readonly string[] }): boolean {
+  return row.kind === 'relying-party' && row.scopes.includes(DASHBOARD_SCOPE);
 }
 
 const MAX_REDIRECT_URIS = 20;
@@ -41,6 +55,7 @@ export function validateRelyingParty(input: NewRelyingPartyInput): RelyingPartyM
     backchannelLogoutUri: backchannel[0] ?? null,
     refreshTokens: input.refreshTokens ?? false,
     allRoles: input.allRoles ?? false,
+    dashboard: input.dashboard ?? false,
   };
 }
 

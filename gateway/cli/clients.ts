@@ -63,9 +63,10 @@ establishments inside it (national when not given).
     .command('create')
     .description('Create a client and print its id and, for client_secret_basic, its secret (shown once)')
     .requiredOption('--name <name>', 'a name people recognise, such as "ENT Lyon Métropole"')
-    .requiredOption('--scopes <scopes>', `comma-separated scopes (${SERVED_SCOPES.join(', ')}; with --sso: ${SSO_SCOPES.join(', ')})`)
+    .option('--scopes <scopes>', `comma-separated scopes (${SERVED_SCOPES.join(', ')}; with --sso: ${SSO_SCOPES.join(', ')}; with --dashboard: ${DASHBOARD_SCOPES} by default)`)
     .option('--perimeter <entries>', `${PERIMETER_HELP} (required, except with --sso where it defaults to national)`)
     .option('--sso', 'register a relying party (a service people log in to) rather than an API client')
+    .option('--dashboard', 'register the gateway\'s own dashboard (/dashboard) for the staff of the perimeter: a relying party without secret whose logins read the aggregates')
     .option('--redirect-uri <uri>', 'with --sso: where people come back after logging in (repeat for several; matched exactly)', collect, [])
     .option('--post-logout-redirect-uri <uri>', 'with --sso: where people may be sent after logging out (repeatable)', collect, [])
     .option('--backchannel-logout-uri <uri>', 'with --sso: told by a signed logout token when a person\'s gateway session ends')
@@ -88,24 +89,40 @@ Examples:
   passerelle clients create --sso --name "ENT Lyon" --redirect-uri https://ent.example.fr/oidc/callback \\
       --scopes openid,profile,school,classes,role,children --perimeter departement:069 \\
       --backchannel-logout-uri https://ent.example.fr/oidc/backchannel
+  passerelle clients create --dashboard --name "Tableau de bord de l'académie de Lyon" --perimeter academie:10
 `,
     )
     .action(async (opts: CreateOptions) => {
       const jwks = opts.jwks === undefined ? undefined : readJwksFile(opts.jwks);
-      if (!opts.sso) {
+      if (opts.dashboard) {
+        if (opts.perimeter === undefined) fail('create: --perimeter is required for a dashboard (national for the ministry\'s, academie:CODE for an académie\'s)');
+        if (opts.backchannelLogoutUri !== undefined || opts.refreshTokens || opts.allRoles || opts.jwks !== undefined || opts.auth !== 'client_secret_basic') {
+          fail('create: a dashboard takes no --backchannel-logout-uri, --refresh-tokens, --all-roles, --auth nor --jwks');
+        }
+      } else if (opts.scopes === undefined) {
+        fail('create: --scopes is required');
+      }
+      if (!opts.sso && !opts.dashboard) {
         if (opts.perimeter === undefined) fail('create: --perimeter is required for an API client');
         const ssoOnly = opts.redirectUri.length || opts.postLogoutRedirectUri.length || opts.backchannelLogoutUri !== undefined || opts.refreshTokens || opts.allRoles;
         if (ssoOnly) fail('create: --redirect-uri, --post-logout-redirect-uri, --backchannel-logout-uri, --refresh-tokens and --all-roles go with --sso');
       }
       const { client, clientSecret } = await run(() =>
-        withStore(({ db }) =>
+        withStore(({ db }, config) =>
           createClient(db, {
             name: opts.name,
-            scopes: list(opts.scopes),
+            scopes: list(opts.scopes ?? DASHBOARD_SCOPES),
             perimeter: list(opts.perimeter ?? 'national'),
-            authMethod: opts.auth,
+            ...(opts.dashboard ? {
+              // The page comes back to itself after logging in and out.
+              relyingParty: {
+                redirectUris: opts.redirectUri.length ? opts.redirectUri : [dashboardUrl(config.publicUrl)],
+                postLogoutRedirectUris: opts.postLogoutRedirectUri.length ? opts.postLogoutRedirectUri : [dashboardUrl(config.publicUrl)],
+                dashboard: true,
+              },
+            } : { authMethod: opts.auth }),
             ...(jwks !== undefined ? { jwks } : {}),
-            ...(opts.sso ? {
+            ...(opts.sso && !opts.dashboard ? {
               relyingParty: {
                 redirectUris: opts.redirectUri,
                 postLogoutRedirectUris: opts.postLogoutRedirectUri,
@@ -120,6 +137,7 @@ Examples:
       if (opts.json) return printJson({ ...clientView(client), ...(clientSecret ? { clientSecret } : {}) });
       print(`Created client ${client.clientId} (${client.name})`);
       printDetails(client);
+      if (client.relyingParty?.dashboard) print(`\nIts people sign in at ${client.relyingParty.redirectUris[0]} with "Se connecter avec le compte académique".`);
       if (clientSecret) printSecret(clientSecret);
     });
 
@@ -206,8 +224,16 @@ Examples:
   return clients;
 }
 
+/** What a dashboard reads of the person (a pairwise id and their names, to greet them) and of the API. */
+const DASHBOARD_SCOPES = 'openid,profile,aggregates.read';
+
+/** The dashboard page's address, its redirect URI (dashboard-page.ts serves it without a trailing slash). */
+function dashboardUrl(publicUrl: string): string {
+  return `${publicUrl}/dashboard`;
+}
+
 interface CreateOptions {
-  name: string; scopes: string; perimeter?: string; auth: ClientAuthMethod; jwks?: string; json?: boolean;
+  name: string; scopes?: string; dashboard?: boolean; perimeter?: string; auth: ClientAuthMethod; jwks?: string; json?: boolean;
   sso?: boolean; redirectUri: string[]; postLogoutRedirectUri: string[]; backchannelLogoutUri?: string; refreshTokens?: boolean; allRoles?: boolean;
 }
 
@@ -265,6 +291,7 @@ function printDetails(client: RegisteredClient): void {
     if (rp.backchannelLogoutUri) print(`  back-channel logout: ${rp.backchannelLogoutUri}`);
     if (rp.refreshTokens) print('  refresh tokens: yes');
     if (rp.allRoles) print('  receives every role: yes');
+    if (rp.dashboard) print('  dashboard: yes (staff only, reads the aggregates of its perimeter)');
   } else {
     print(`  scopes:    ${client.scopes.join(', ')}`);
   }

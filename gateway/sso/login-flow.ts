@@ -21,7 +21,7 @@ import { identityOf } from './identity.js';
 import { accountIdOf, choicesOf, linkIdentity, type Choice } from './linking.js';
 import { choosePersonPage, errorPage, formPostPage, loginPage, type SsoErrorKind } from './pages/pages.js';
 import { sendPage } from './pages/send-page.js';
-import { claimsClientOf, interactionPath } from './provider-configuration.js';
+import { claimsClientOf, interactionPath, roleAllowed } from './provider-configuration.js';
 import { UpstreamError, type UpstreamProvider } from './upstream/upstream.js';
 
 export interface Upstream {
@@ -78,6 +78,10 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     if (details.prompt.name !== 'login') {
       // Relying parties are granted what they are registered for (provider-configuration.ts): no consent page.
       await options.provider().interactionFinished(req, res, { consent: {} }, { mergeWithLastSubmission: true });
+      return;
+    }
+    if (details.prompt.reasons.includes('staff_only') && details.session?.accountId) {
+      sendPage(res, errorPage('staff-only', { serviceName, abortHref: `${interactionPath(publicUrl, details.uid)}/abort` }));
       return;
     }
     if (details.prompt.reasons.includes('outside_perimeter') && details.session?.accountId) {
@@ -145,9 +149,13 @@ export function loginFlowRoutes(options: LoginFlowOptions): Router {
     const perimeter = client ? claimsClientOf(client as never).perimeter : [];
     const establishments = await establishmentsOf(db, outcome.people.map((p) => p.uai));
     accounts.remember(outcome.accountId, { people: outcome.people, establishments });
-    const offered = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || coversUai(perimeter, establishments, choice.people[0].uai));
+    const inPerimeter = choicesOf(outcome.people).filter((choice) => choice.role === 'parent' || coversUai(perimeter, establishments, choice.people[0].uai));
+    const offered = inPerimeter.filter((choice) => !client || roleAllowed(client, choice.role));
     if (!offered.length) {
-      sendPage(res, errorPage('not-for-this-service', { serviceName: client?.clientName, abortHref }));
+      // A pupil or a parent at a dashboard may have come through ÉduConnect by mistake: they may try another way.
+      sendPage(res, inPerimeter.length
+        ? errorPage('staff-only', { serviceName: client?.clientName, retryHref, abortHref })
+        : errorPage('not-for-this-service', { serviceName: client?.clientName, abortHref }));
       return;
     }
     const result: LoginResult = { accountId: outcome.accountId, provider: upstream.config.id, choices: offered.map((c) => offerOf(c, establishments)) };

@@ -8,7 +8,9 @@ import type { AuditLog } from '../store/audit.js';
 import type { Database } from '../store/tables.js';
 import type { AccountContexts } from './account-contexts.js';
 import { claimsFor, coversUai, SSO_CLAIMS, subjectBase, type ClaimsClient, type Pairwise } from './claims.js';
-import { choicesOf, parseAccountId } from './linking.js';
+import { choicesOf, parseAccountId, type ClaimRole } from './linking.js';
+import { apiAudience } from '../auth/authorization-server.js';
+import { DASHBOARD_SCOPE, isDashboardParty } from '../auth/relying-party.js';
 import { providerLogoutPages, renderProviderError } from './pages/provider-pages.js';
 import { isLoopbackHost } from '../config/loopback.js';
 
@@ -42,6 +44,12 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, au
     'outside_perimeter',
     'the role chosen at login is outside this service\'s perimeter',
     async (ctx) => (await withinPerimeter(accounts, ctx) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
+  ));
+  // Likewise a session a pupil or a parent opened elsewhere does not sign them in to a dashboard.
+  policy.get('login')!.checks.add(new interactionPolicy.Check(
+    'staff_only',
+    'this service is for the staff of establishments and académies only',
+    async (ctx) => (await roleWelcome(accounts, ctx) ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT),
   ));
 
   return {
@@ -80,6 +88,9 @@ export function ssoProviderConfiguration({ db, publicUrl, pairwise, accounts, au
       const registered = new Set((oidc.client.scope ?? '').split(' '));
       const requested = String(oidc.params?.scope ?? '').split(' ').filter((s) => registered.has(s));
       grant.addOIDCScope(requested.join(' '));
+      // A dashboard's login reads the aggregates (only a dashboard party is registered for the scope): its access
+      // token is for the API (`resource`), never for userinfo, and carries no other scope.
+      if (requested.includes(DASHBOARD_SCOPE)) grant.addResourceScope(apiAudience(publicUrl), DASHBOARD_SCOPE);
       await grant.save();
       return grant;
     },
@@ -99,6 +110,28 @@ function isLoopbackHttp(url: string): boolean {
   if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
   return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+}
+
+/** The roles a dashboard signs in: the staff of establishments (teachers included), never pupils or parents. */
+const DASHBOARD_ROLES: readonly ClaimRole[] = ['teacher', 'staff'];
+
+/** Whether a relying party takes logins in `role`: any, except a dashboard party (relying-party.ts). */
+export function roleAllowed(client: { scope?: string }, role: ClaimRole): boolean {
+  return !isDashboardClient(client) || DASHBOARD_ROLES.includes(role);
+}
+
+function isDashboardClient(client: { scope?: string }): boolean {
+  return isDashboardParty({ kind: 'relying-party', scopes: (client.scope ?? '').split(' ') });
+}
+
+/** Whether the session's login may serve this relying party by its role (only a dashboard party minds). */
+async function roleWelcome(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {
+  const parsed = ctx.oidc.session?.accountId ? parseAccountId(ctx.oidc.session.accountId) : undefined;
+  const client = ctx.oidc.client;
+  if (!parsed || !client || !isDashboardClient(client)) return true;
+  if (parsed.choiceKey === 'parent') return false;
+  const choice = choicesOf((await accounts.get(parsed.accountId)).people).find((c) => c.key === parsed.choiceKey);
+  return !!choice && roleAllowed(client, choice.role);
 }
 
 async function withinPerimeter(accounts: AccountContexts, ctx: KoaContextWithOIDC): Promise<boolean> {

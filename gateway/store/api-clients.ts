@@ -43,6 +43,13 @@ export function findActiveClientRow(db: Kysely<Database>, clientId: string): Pro
     .executeTakeFirst();
 }
 
+/** The active relying parties without credentials (dashboards: auth/relying-party.ts), oldest first. */
+export function activePublicPartyRows(db: Reader): Promise<ApiClient[]> {
+  return db.selectFrom('api_client').selectAll()
+    .where('kind', '=', 'relying-party').where('auth_method', '=', 'none').where('status', '=', 'active')
+    .orderBy('created_at').orderBy('client_id').execute();
+}
+
 /** Applies `changes` and stamps `updated_at`; returns the row as it now is. */
 export function updateClientRow(trx: Transaction<Database>, clientId: string, changes: Omit<ApiClientUpdate, 'updated_at'>): Promise<ApiClient> {
   return trx

@@ -96,7 +96,7 @@ export interface ApiClientTable {
   name: string;
   scopes: string[];
   perimeter: string[];
-  auth_method: 'client_secret_basic' | 'private_key_jwt';
+  auth_method: 'client_secret_basic' | 'private_key_jwt' | 'none';
   secret_hash: string | null;
   jwks: Json | null;
   status: 'active' | 'revoked';

@@ -123,7 +123,8 @@ describe('discovery and routing', () => {
     expect(doc.issuer).toBe(PUBLIC_URL);
     expect(doc.token_endpoint).toBe(`${PUBLIC_URL}/oauth/token`);
     expect(doc.jwks_uri).toBe(`${PUBLIC_URL}/oauth/jwks`);
-    expect(doc.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'private_key_jwt']);
+    // `none`: dashboard parties only, public clients whose codes PKCE protects (test/pages/dashboard-sso.test.ts).
+    expect(doc.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'private_key_jwt', 'none']);
     expect(doc.grant_types_supported).toContain('client_credentials');
     expect(doc.grant_types_supported).not.toContain('implicit');
   });

@@ -61,6 +61,32 @@ describe('passerelle', () => {
     expect(notSso.stderr).toContain('go with --sso');
   }, 120_000);
 
+  it('registers a dashboard with --dashboard: no secret, the page its way back, aggregates.read only for it', () => {
+    const created = passerelle('clients', 'create', '--dashboard', '--name', 'Tableau de bord de Lyon', '--perimeter', 'academie:10', '--json');
+    expect(created.status, created.stderr).toBe(0);
+    const client = JSON.parse(created.stdout);
+    expect(client).toMatchObject({
+      kind: 'relying-party', authMethod: 'none', perimeter: ['academie:10'], scopes: [],
+      relyingParty: {
+        scopes: ['openid', 'profile', 'aggregates.read'], redirectUris: [expect.stringMatching(/^http.*\/dashboard$/)], dashboard: true,
+        backchannelLogoutUri: null, refreshTokens: false, allRoles: false,
+      },
+    });
+    expect(client.relyingParty.postLogoutRedirectUris).toEqual(client.relyingParty.redirectUris);
+    expect(client.clientSecret).toBeUndefined();
+    const text = passerelle('clients', 'create', '--dashboard', '--name', 'Tableau de bord du ministère', '--perimeter', 'national');
+    expect(text.stdout).toMatch(/dashboard: yes[\s\S]*sign in at http\S*\/dashboard with "Se connecter avec le compte académique"/);
+    expect(text.stdout).not.toContain('secret');
+    const noPerimeter = passerelle('clients', 'create', '--dashboard', '--name', 'X');
+    expect([noPerimeter.status, noPerimeter.stderr]).toEqual([2, expect.stringContaining('--perimeter is required for a dashboard')]);
+    const withKeys = passerelle('clients', 'create', '--dashboard', '--name', 'X', '--perimeter', 'national', '--auth', 'private_key_jwt');
+    expect(withKeys.stderr).toContain('a dashboard takes no');
+    const noAggregates = passerelle('clients', 'create', '--dashboard', '--name', 'X', '--perimeter', 'national', '--scopes', 'openid,profile');
+    expect(noAggregates.stderr).toContain('--scopes: scopes: a dashboard needs aggregates.read');
+    const notDashboard = passerelle('clients', 'create', '--sso', '--name', 'X', '--scopes', 'openid,aggregates.read', '--redirect-uri', 'https://x.fr/cb');
+    expect(notDashboard.stderr).toContain('--scopes: scope "aggregates.read": a relying party\'s scopes are among');
+  }, 120_000);
+
   it('refreshes the aggregates on demand, all establishments the first time and none when nothing changed', () => {
     const first = passerelle('aggregates', 'refresh', '--json');
     expect(first.status, first.stderr).toBe(0);

@@ -120,7 +120,7 @@ describe('the error pages', () => {
   it('answer with the status of what went wrong', () => {
     expect(Object.fromEntries(SSO_ERROR_KINDS.map((kind) => [kind, errorPage(kind).status]))).toEqual({
       'unknown-person': 403, 'ambiguous-person': 403, 'upstream-refused': 403, 'upstream-invalid': 502,
-      'upstream-unavailable': 503, expired: 400, 'not-for-this-service': 403, 'no-provider': 503, internal: 500,
+      'upstream-unavailable': 503, expired: 400, 'not-for-this-service': 403, 'staff-only': 403, 'no-provider': 503, internal: 500,
     });
   });
 

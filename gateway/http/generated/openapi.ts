@@ -1525,7 +1525,8 @@ export interface components {
             scopes: components["schemas"]["Scope"][];
             /** @description The establishments and territories the client sees, resolved at each call. */
             perimeter: components["schemas"]["PerimeterEntry"][];
-            authMethod: components["schemas"]["ClientAuthMethod"];
+            /** @description How the client authenticates at `/oauth/token`; `none` for a dashboard, a public client whose logins PKCE protects. */
+            authMethod: components["schemas"]["ClientAuthMethod"] | "none";
             jwks?: components["schemas"]["PublicJwks"];
             /** @enum {string} */
             status: "active" | "revoked";
@@ -1579,8 +1580,8 @@ export interface components {
         })[];
         /** @description What a relying party is registered for. */
         RelyingPartyMetadata: {
-            /** @description What it may learn of the person who logs in. */
-            scopes: ("openid" | "profile" | "school" | "classes" | "role" | "children" | "offline_access")[];
+            /** @description What it may learn of the person who logs in; a dashboard's also `aggregates.read`, what its logins read of the API. */
+            scopes: ("openid" | "profile" | "school" | "classes" | "role" | "children" | "offline_access" | "aggregates.read")[];
             /** @description Matched exactly at the authorization endpoint. */
             redirectUris: string[];
             postLogoutRedirectUris: string[];
@@ -1589,6 +1590,8 @@ export interface components {
             refreshTokens: boolean;
             /** @description Receives every role of a person with several (claim `roles`), not only the one chosen at login. */
             allRoles: boolean;
+            /** @description The gateway's own dashboard (`/dashboard`, registered with `passerelle clients create --dashboard`): staff only, its logins read `/v1/aggregates` within its perimeter. */
+            dashboard: boolean;
         };
         /** @description A client and, for `client_secret_basic`, the secret made for it, shown in this answer only. */
         ApiClientWithSecret: {

@@ -3,7 +3,7 @@ import { apiClient } from '../page-kit/client.js';
 
 export { PageError } from '../page-kit/client.js';
 
-export const { signIn, signOut, apiGet, apiJson, download, currentClientId } = apiClient({
+export const { signIn, useToken, signOut, apiGet, apiJson, download, currentClientId } = apiClient({
   scope: 'aggregates.read',
   messages: {
     400: 'La demande a été refusée : vérifiez le code du territoire.',

@@ -1,7 +1,9 @@
-// The ministry's shared dashboard: sign in with an API client holding aggregates.read, choose a territory
+// The ministry's shared dashboard: sign in with an API client holding aggregates.read, or as a member of staff
+// through the gateway's SSO at a dashboard party (sso.js), choose a territory
 // (national, a région, an académie or a département) and read its key figures, the daily SSO logins of the
 // last 14 days, a table and a tile map by département, with a CSV download of each measure. Plain ES module.
-import { currentClientId, download, PageError, signIn, signOut } from './api.js';
+import { currentClientId, download, PageError, signIn, signOut, useToken } from './api.js';
+import { finishSsoLogin, ssoLogout, ssoParties, startSsoLogin } from './sso.js';
 import { aggregate, aggregatePath, cellContent, cellsBy, totalCell } from './aggregates.js';
 import { renderLogins } from './chart.js';
 import { renderTileMap } from './tile-map.js';
@@ -36,21 +38,60 @@ const LEVEL_NAMES = { region: 'région', academie: 'académie', departement: 'd�
 const status = statusArea({ onSignedOut: () => showSignIn() });
 const { say, fail, busy } = status;
 
+/** A login through the SSO (its ID token ends it), or null when signed in with an API client or not at all. */
+let ssoSession = null;
+
 function showSignIn() {
+  ssoSession = null;
   showSignInForm(signOut);
+}
+
+function signedIn(as, who) {
+  $('connecte-comme').textContent = as;
+  $('client-connecte').textContent = who;
+  $('connexion').hidden = true;
+  $('choix').hidden = false;
+  say('Connecté. Choisissez un territoire.');
+  $('niveau').focus();
 }
 
 wireSignIn({
   signIn,
   status,
   async signedIn() {
-    $('client-connecte').textContent = currentClientId();
-    $('connexion').hidden = true;
-    $('choix').hidden = false;
-    say('Connecté. Choisissez un territoire.');
-    $('niveau').focus();
+    ssoSession = null;
+    signedIn('Connecté avec le client', currentClientId());
   },
 });
+
+/** The SSO's button when some dashboard party comes back to this page, with a choice when there are several. */
+async function offerSso() {
+  const parties = await ssoParties();
+  if (!parties.length) return;
+  $('sso-tableau').replaceChildren(...parties.map((party) => el('option', { value: party.clientId }, party.name)));
+  $('sso-choix').hidden = parties.length < 2;
+  $('sso').hidden = false;
+  $('form-sso').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await busy(event.currentTarget, async () => {
+      say('Vous êtes dirigé vers la page de connexion…');
+      await startSsoLogin(parties.find((party) => party.clientId === $('sso-tableau').value) ?? parties[0]);
+    });
+  });
+}
+
+/** Back from the SSO's login pages: the token for the aggregates, and who is signed in. */
+async function resumeSso() {
+  try {
+    const session = await finishSsoLogin();
+    if (!session) return;
+    useToken(session.clientId, session.token, session.expiresIn);
+    ssoSession = session;
+    signedIn('Connecté :', `${session.person || 'compte académique'} (${session.partyName})`);
+  } catch (error) {
+    fail(error);
+  }
+}
 
 /** `national`, or `region:84`, `academie:10`, `departement:069` from the form. */
 function chosenTerritory() {
@@ -126,9 +167,16 @@ function onLevel() {
 
 $('form-territoire').addEventListener('submit', onTerritory);
 $('niveau').addEventListener('change', onLevel);
-$('deconnexion').addEventListener('click', () => {
+$('deconnexion').addEventListener('click', async () => {
+  const session = ssoSession;
   showSignIn();
+  if (session) {
+    say('Déconnexion du compte académique…');
+    await ssoLogout(session).catch(fail);
+    return;
+  }
   say('Vous êtes déconnecté.');
 });
 onLevel();
+await Promise.all([offerSso(), resumeSso()]);
 document.documentElement.dataset.ready = 'true';

@@ -41,9 +41,14 @@ export function apiClient({ scope, messages }) {
     });
     const body = await response.json().catch(() => ({}));
     if (!response.ok || typeof body.access_token !== 'string') throw tokenError(response.status, body);
+    useToken(clientId, body.access_token, body.expires_in);
+  }
+
+  /** A token the page got otherwise (the dashboard's login through the gateway's SSO), kept the same way. */
+  function useToken(clientId, token, expiresIn) {
     // A minute early: a request sent just before expiry would otherwise fail on arrival.
-    const lifetime = Number(body.expires_in) > 0 ? Number(body.expires_in) : 300;
-    session = { clientId, token: body.access_token, expiresAt: Date.now() + Math.max(lifetime - 60, 30) * 1000 };
+    const lifetime = Number(expiresIn) > 0 ? Number(expiresIn) : 300;
+    session = { clientId, token, expiresAt: Date.now() + Math.max(lifetime - 60, 30) * 1000 };
   }
 
   function tokenError(status, body) {
@@ -98,6 +103,7 @@ export function apiClient({ scope, messages }) {
 
   return {
     signIn,
+    useToken,
     signOut,
     apiGet,
     apiJson: async (path) => (await apiGet(path)).json(),

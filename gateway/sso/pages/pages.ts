@@ -82,7 +82,7 @@ ${radios}
 /** What can stop a login, as the person is told it. */
 export type SsoErrorKind =
   | 'unknown-person' | 'ambiguous-person' | 'upstream-refused' | 'upstream-invalid' | 'upstream-unavailable'
-  | 'expired' | 'not-for-this-service' | 'no-provider' | 'internal';
+  | 'expired' | 'not-for-this-service' | 'staff-only' | 'no-provider' | 'internal';
 
 interface ErrorText {
   readonly status: number;
@@ -138,6 +138,14 @@ const ERRORS: Readonly<Record<SsoErrorKind, ErrorText>> = {
     title: 'Ce service n\u2019est pas ouvert à votre établissement',
     explanation: [
       'Vous vous êtes bien identifié, mais ce service n\u2019est pas proposé à votre établissement. Si vous pensez que c\u2019est une erreur, parlez-en à votre établissement.',
+    ],
+  },
+  'staff-only': {
+    status: 403,
+    title: 'Ce service est réservé aux personnels',
+    explanation: [
+      'Vous vous êtes bien identifié, mais ce service est réservé aux personnels des établissements et de l\u2019académie : il n\u2019est ouvert ni aux élèves ni aux parents.',
+      'Si vous êtes un personnel, recommencez en choisissant votre compte académique.',
     ],
   },
   'no-provider': {
