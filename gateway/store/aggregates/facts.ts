@@ -52,28 +52,30 @@ export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome
         insert into establishment_fact (uai, computed_at, pupils, teachers, divisions, divisions_with_pupils, pupils_in_divisions, pupils_by_level, pupils_logged_in)
         select e.uai, ${refreshedAt}::timestamptz,
           coalesce(people.pupils, 0), coalesce(people.teachers, 0), coalesce(groups.divisions, 0),
-          coalesce(placed.divisions, 0), coalesce(placed.pupils, 0), coalesce(levels.by_level, '{}'::jsonb), coalesce(sso.pupils, 0)
+          coalesce(placed.divisions, 0), coalesce(placed.pupils, 0), coalesce(people.by_level, '{}'::jsonb), coalesce(sso.pupils, 0)
         from establishment e
         left join lateral (
-          select count(*) filter (where kind = 'pupil') as pupils, count(*) filter (where kind = 'teacher') as teachers
-          from roster_record where uai = e.uai and entity = 'person' and status = 'active'
+          -- The people read once for their counts and the pupils' levels.
+          select sum(n) filter (where kind = 'pupil')::bigint as pupils, sum(n) filter (where kind = 'teacher')::bigint as teachers,
+            jsonb_object_agg(level, n) filter (where kind = 'pupil') as by_level
+          from (
+            select kind, coalesce(data->>'level', 'unknown') as level, count(*) as n
+            from roster_record where uai = e.uai and entity = 'person' and kind in ('pupil', 'teacher') and status = 'active'
+            group by 1, 2
+          ) counted
         ) people on true
         left join lateral (
           select count(*) as divisions from roster_record where uai = e.uai and entity = 'group' and kind = 'division' and status = 'active'
         ) groups on true
         left join lateral (
-          select count(distinct g.id) as divisions, count(distinct m.data->>'personId') as pupils
-          from roster_record m join roster_record g on g.uai = m.uai and g.id = (m.data->>'groupId')::uuid
+          -- The divisions' ids are read once per establishment, then each membership is checked against them: a
+          -- join let the planner, expecting one division, read the memberships again for each division.
+          select count(distinct m.data->>'groupId') as divisions, count(distinct m.data->>'personId') as pupils
+          from roster_record m
           where m.uai = e.uai and m.entity = 'membership' and m.kind = 'pupil' and m.status = 'active'
-            and g.entity = 'group' and g.kind = 'division' and g.status = 'active'
+            and (m.data->>'groupId')::uuid = any(array(
+              select id from roster_record where uai = e.uai and entity = 'group' and kind = 'division' and status = 'active'))
         ) placed on true
-        left join lateral (
-          select jsonb_object_agg(level, n) as by_level from (
-            select coalesce(data->>'level', 'unknown') as level, count(*) as n
-            from roster_record where uai = e.uai and entity = 'person' and kind = 'pupil' and status = 'active'
-            group by 1
-          ) counted
-        ) levels on true
         left join lateral (
           -- From the pupils to their links (indexed by person), not the links of the establishment.
           select count(*) as pupils from roster_record p
