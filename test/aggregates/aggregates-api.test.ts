@@ -87,6 +87,9 @@ describe('the aggregates feed', () => {
       // Paris exists, département 033 holds nothing: the answers say the same.
       expect(answer.body.detail).toBe(`no territory ${territory} in your perimeter`);
     }
+    // A national perimeter covers every territory that holds an establishment, and only those.
+    expect((await national.get('/v1/aggregates/teachers?territory=departement:033')).status).toBe(404);
+    expect((await national.get('/v1/aggregates/teachers?territory=region:84')).status).toBe(200);
     const client = await createClientWithToken(t.gateway.store.db, t.baseUrl, { scopes: ['roster.read'], perimeter: ['national'] });
     expect((await api(t.baseUrl, client.token).get('/v1/aggregates/pupils')).status).toBe(403);
   });

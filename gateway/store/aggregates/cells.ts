@@ -63,6 +63,11 @@ export interface Dates {
  * inside the perimeter. Anything else is answered as missing.
  */
 export async function territoryWithin(db: Kysely<Database>, territory: PerimeterEntry, perimeter: readonly PerimeterEntry[]): Promise<boolean> {
+  // A national perimeter covers every establishment: whether the territory has one is all there is to know.
+  if (perimeter.some((entry) => entry.kind === 'national')) {
+    const { rows: [found] } = await sql<{ found: boolean }>`select exists (${territoryUais(db, territory)}) as found`.execute(db);
+    return found.found;
+  }
   const { rows: [counts] } = await sql<{ total: string; covered: string }>`
     select count(*) as total, count(*) filter (where t.uai in (${establishmentsCoveredBy(db, perimeter).select('establishment.uai')})) as covered
     from (${establishmentsCoveredBy(db, [territory]).select('establishment.uai')}) t`.execute(db);
