@@ -24,12 +24,15 @@ const FACT_SOURCES = ['establishment', 'person', 'group', 'membership'];
  */
 const LINK_OVERLAP = '1 minute';
 
-/** A lock key of this refresh (pg_advisory_xact_lock): one per database. */
-const REFRESH_LOCK = 0x5a66_7e90;
+/**
+ * The lock class of this refresh (pg_try_advisory_xact_lock), keyed with the schema: deployments (and test suites)
+ * in other schemas of one database refresh their own facts, and must not skip theirs for another's.
+ */
+export const REFRESH_LOCK = 0x5a66_7e90;
 
 export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome> {
   return db.transaction().execute(async (trx) => {
-    const { rows: [lock] } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REFRESH_LOCK}) as locked`.execute(trx);
+    const { rows: [lock] } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REFRESH_LOCK}, hashtext(current_schema())) as locked`.execute(trx);
     const state = await trx.selectFrom('aggregate_refresh').select(['seq', 'refreshed_at']).where('id', '=', 1).executeTakeFirstOrThrow();
     if (!lock.locked) return { establishments: 0, seq: BigInt(state.seq), refreshedAt: state.refreshed_at, skipped: true };
     const { seq: current } = await trx.selectFrom('change_counter').select('seq').where('id', '=', 1).executeTakeFirstOrThrow();
