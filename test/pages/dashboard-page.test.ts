@@ -6,15 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { countLogins } from '../../gateway/store/sso/accounts.js';
 import { createClientWithToken } from '../support/clients.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { contrastRatios } from '../support/contrast.js';
 import { seedAggregatesWorld } from '../support/aggregates-world.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 
 /** The browser's calendar is the machine's: days counted back from today as the page counts them. */
 const daysAgo = (days: number) => {
@@ -99,10 +98,7 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
 
   beforeAll(async () => {
     screenshots = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-page-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
     context.on('request', (request) => requested.push(request.url()));
   });

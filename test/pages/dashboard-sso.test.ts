@@ -9,16 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createClient } from '../../gateway/auth/clients.js';
 import { createClientWithToken } from '../support/clients.js';
 import { contrastRatios } from '../support/contrast.js';
 import { seedAggregatesWorld } from '../support/aggregates-world.js';
 import type { RelyingParty } from '../support/relying-party.js';
 import { PASSWORD, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const ACADEMIE = 'Académie de Lyon — personnels';
 const LYON_DASHBOARD = 'Tableau de bord de l’académie de Lyon';
 
@@ -127,10 +126,7 @@ describe.skipIf(!hasChromium)(`the dashboard signed in through the SSO${hasChrom
 
   beforeAll(async () => {
     screenshots = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-page-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     ent = (await world.relyingParty({ name: 'ENT Lyon', scopes: ['openid', 'role'] })).rp;
   });
 

@@ -5,16 +5,15 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { putEstablishment } from '../../gateway/store/establishments.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { createClientWithToken } from '../support/clients.js';
 import { establishment, LYON, newUai, upsert } from '../support/fixtures.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { contrastRatios } from '../support/contrast.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const RESULTS = path.resolve(import.meta.dirname, '../../test-results');
 const SCREENSHOT = path.join(RESULTS, 'occupancy-page.png');
 
@@ -89,10 +88,7 @@ describe('the page over HTTP', () => {
 
 describe.skipIf(!hasChromium)(`the occupancy page in a browser${hasChromium ? '' : ` (SKIPPED: ${CHROMIUM} is missing; apt-get install chromium)`}`, () => {
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);

@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page, type Response } from 'playwright-core';
 import type { RelyingParty } from '../support/relying-party.js';
 import { PASSWORD, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const EDUCONNECT = 'ÉduConnect';
 const ACADEMIE = 'Académie de Lyon — personnels';
 
@@ -91,10 +90,7 @@ describe.skipIf(!hasChromium)(`the SSO federation in a browser${hasChromium ? ''
     vieScolaire = (await world.relyingParty({ name: 'Vie scolaire', scopes: ['openid', 'role', 'school'] })).rp;
     espaceParents = (await world.relyingParty({ name: 'Espace parents', scopes: ['openid', 'profile', 'children', 'classes', 'role'] })).rp;
     annuaire = (await world.relyingParty({ name: 'Annuaire', scopes: ['openid', 'role'], allRoles: true })).rp;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     screenshots = fs.mkdtempSync(path.join(os.tmpdir(), 'sso-federation-browser-'));
   }, 60_000);
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { securityHeaders } from '../../gateway/http/security-headers.js';
 import {
   choosePersonPage, errorPage, formPostPage, loggedOutPage, loginPage, logoutConfirmPage, oidcErrorPage, SSO_ERROR_KINDS,
@@ -20,9 +20,8 @@ import { ssoPageRoutes } from '../../gateway/sso/pages/routes.js';
 import { pageSecurityPolicy, sendPage } from '../../gateway/sso/pages/send-page.js';
 import { freePort } from '../support/ports.js';
 import { startRelyingParty, type RelyingParty } from '../support/relying-party.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const TEMP = fs.mkdtempSync(path.join(os.tmpdir(), 'sso-pages-'));
 
 interface Served { readonly server: http.Server; readonly url: string }
@@ -120,10 +119,7 @@ describe.skipIf(!hasChromium)(`the SSO pages in a browser${hasChromium ? '' : ` 
   beforeAll(async () => {
     idp = await serve(identityProvider());
     pages = await serve(pagesApp(idp.url));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
@@ -289,10 +285,7 @@ describe.skipIf(!hasChromium)('oidc-provider\'s pages drawn as the SSO pages', (
 
   beforeAll(async () => {
     op = await startProviderWithPages();
-    opBrowser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    opBrowser = await launchChromium();
     const opContext = await opBrowser.newContext({ locale: 'fr-FR' });
     // The development login imports a web font; nothing leaves loopback.
     await opContext.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());

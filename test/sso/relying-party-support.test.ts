@@ -2,17 +2,15 @@
 // login page (any login is accepted): it starts a login with PKCE S256, state and nonce, signs in from a real
 // browser and from a fetch client, shows the claims, logs out through the end-session endpoint, and takes only
 // the back-channel logout tokens that pass every check, ending the local session they name.
-import fs from 'node:fs';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import Provider from 'oidc-provider';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { freePort } from '../support/ports.js';
 import { startRelyingParty, type RelyingParty } from '../support/relying-party.js';
+import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = fs.existsSync(CHROMIUM);
 const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 let issuer: string;
@@ -192,10 +190,7 @@ describe.skipIf(!hasChromium)(`a browser${hasChromium ? '' : ` (SKIPPED: ${CHROM
   let page: Page;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ locale: 'fr-FR' });
     // The development pages import a web font; nothing leaves loopback.
     await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
