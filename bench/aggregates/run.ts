@@ -24,6 +24,7 @@ import { closedLoop, ms, percentile, printTable, type Figures } from '../occupan
 import { runFloor } from '../occupancy/run-floor.js';
 import { cellsFloorSql, refreshFloorSql, type FloorDimension } from './floors.js';
 import { plan, recordsOf, seedEstablishments, seedRoster, withoutRoster, type PlannedEstablishment } from './seed.js';
+import { runBench } from '../run-bench.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -315,15 +316,4 @@ function report(planned: readonly PlannedEstablishment[], seeded: Awaited<Return
   ], [48, 24, 24, 18, 8]);
 }
 
-main()
-  .then(async () => {
-    if (!options.keep) {
-      await dropSchema();
-      console.log(`schema ${SCHEMA} dropped`);
-    }
-  })
-  .catch(async (error) => {
-    console.error(error);
-    if (!options.keep) await dropSchema().catch(() => {});
-    process.exit(1);
-  });
+runBench(main, { keep: options.keep, schema: SCHEMA, dropSchema });

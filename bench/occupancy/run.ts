@@ -32,6 +32,7 @@ import type { FloorSpec, Statement } from './floor.js';
 import { runFloor as runFloorProcess } from './run-floor.js';
 import { changeOneCourse, COURSES, lyceeUai, movedCourse, ROOMS, seedLycee, type Course } from './seed.js';
 import { capturedStatements, stagesOf, type Stages } from './stages.js';
+import { runBench } from '../run-bench.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -281,15 +282,4 @@ function report(seeded: Seeded, change: Awaited<ReturnType<typeof changeOne>>, l
   ], [52, 28, 22, 18, 30]);
 }
 
-main()
-  .then(async () => {
-    if (!options.keep) {
-      await dropSchema();
-      console.log(`schema ${SCHEMA} dropped`);
-    }
-  })
-  .catch(async (error) => {
-    console.error(error);
-    if (!options.keep) await dropSchema().catch(() => {});
-    process.exit(1);
-  });
+runBench(main, { keep: options.keep, schema: SCHEMA, dropSchema });

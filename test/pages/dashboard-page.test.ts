@@ -13,6 +13,7 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { contrastRatios } from '../support/contrast.js';
 import { seedAggregatesWorld } from '../support/aggregates-world.js';
 import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
+import { figuresOf, showTerritory, textOf } from '../support/dashboard-reading.js';
 
 
 /** The browser's calendar is the machine's: days counted back from today as the page counts them. */
@@ -69,9 +70,8 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
   const pageErrors: string[] = [];
   const requested: string[] = [];
 
-  const text = async (selector: string) => (await page.locator(selector).innerText()).replace(/\s+/g, ' ').trim();
-  const figures = () => page.$$eval('#chiffres .figure', (items) => items.map((item) =>
-    [(item as HTMLElement).dataset.measure, (item.querySelector('dd') as HTMLElement).innerText.replace(/\s+/g, ' ').trim()]));
+  const text = (selector: string) => textOf(page, selector);
+  const figures = () => figuresOf(page);
   const tableRows = () => page.$$eval('#departements tbody tr', (trs) => trs.map((tr) =>
     [...tr.children].map((c) => (c as HTMLElement).innerText.replace(/\s+/g, ' ').trim())));
 
@@ -90,11 +90,7 @@ describe.skipIf(!hasChromium)(`the dashboard in a browser${hasChromium ? '' : ` 
     await page.waitForSelector('#choix:not([hidden])');
   }
 
-  async function show(level: string, code = '') {
-    await page.selectOption('#niveau', level);
-    if (code) await page.fill('#code', code);
-    await page.click('#form-territoire button[type="submit"]');
-  }
+  const show = (level: string, code = '') => showTerritory(page, level, code);
 
   beforeAll(async () => {
     screenshots = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-page-'));

@@ -17,6 +17,7 @@ import { seedAggregatesWorld } from '../support/aggregates-world.js';
 import type { RelyingParty } from '../support/relying-party.js';
 import { PASSWORD, startSsoWorld, type SsoWorld } from '../support/sso-world.js';
 import { CHROMIUM, launchChromium, hasChromium } from '../support/chromium.js';
+import { figuresOf, showTerritory, textOf } from '../support/dashboard-reading.js';
 
 const ACADEMIE = 'Académie de Lyon — personnels';
 const LYON_DASHBOARD = 'Tableau de bord de l’académie de Lyon';
@@ -87,9 +88,8 @@ describe.skipIf(!hasChromium)(`the dashboard signed in through the SSO${hasChrom
   const pageErrors: string[] = [];
   const requested: string[] = [];
 
-  const text = async (selector: string) => (await page.locator(selector).innerText()).replace(/\s+/g, ' ').trim();
-  const figures = () => page.$$eval('#chiffres .figure', (items) => items.map((item) =>
-    [(item as HTMLElement).dataset.measure, (item.querySelector('dd') as HTMLElement).innerText.replace(/\s+/g, ' ').trim()]));
+  const text = (selector: string) => textOf(page, selector);
+  const figures = () => figuresOf(page);
 
   async function newPage() {
     context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } });
@@ -118,11 +118,7 @@ describe.skipIf(!hasChromium)(`the dashboard signed in through the SSO${hasChrom
     await page.getByRole('button', { name: 'Se connecter' }).click();
   }
 
-  async function show(level: string, code = '') {
-    await page.selectOption('#niveau', level);
-    if (code) await page.fill('#code', code);
-    await page.click('#form-territoire button[type="submit"]');
-  }
+  const show = (level: string, code = '') => showTerritory(page, level, code);
 
   beforeAll(async () => {
     screenshots = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-page-'));
