@@ -26,13 +26,9 @@ export function dashboardPageRoutes(db: Kysely<Database>, publicUrl: string): Ro
   });
   // The dashboard parties that come back to this page: their ids are public (no secret), their names are what
   // people choose between when there are several.
-  router.get('/dashboard/sso.json', async (_req, res, next) => {
-    try {
-      noCache(res);
-      res.json({ parties: await dashboardsAt(db, `${publicUrl}/dashboard`) });
-    } catch (error) {
-      next(error);
-    }
+  router.get('/dashboard/sso.json', async (_req, res) => {
+    noCache(res);
+    res.json({ parties: await dashboardsAt(db, `${publicUrl}/dashboard`) });
   });
   router.get(['/dashboard/', '/dashboard/index.html'], (_req, res) => res.redirect(301, '../dashboard'));
   router.get('/dashboard/vendor/:file', (req, res, next) => {

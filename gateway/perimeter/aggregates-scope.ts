@@ -24,32 +24,38 @@ export class AggregatesScope {
   /** Built by `ScopedAccess.aggregates()`. */
   constructor(private readonly access: ScopedAccess) {}
 
-  /**
-   * The territory's cells by `by`, every margin included, and how fresh they are: from the establishments'
-   * facts (as of their last refresh), or as of now between two dates (SSO's daily login counts, the lessons,
-   * the rooms' time) or from the import jobs.
-   */
-  async cells(territory: PerimeterEntry, by: readonly Dimension[], source: Source): Promise<{ cells: FactCell[]; freshAt: Date }> {
-    const db = await this.#within(territory);
-    if (source.kind === 'facts') {
-      const [cells, freshAt] = await Promise.all([factCells(db, territory, by), factsRefreshedAt(db)]);
-      return { cells, freshAt };
-    }
-    const freshAt = new Date();
-    if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt };
-    return { cells: await DATED_CELLS[source.kind](db, territory, by, source), freshAt };
-  }
-
-  /** When the facts were last brought up to date, told only of a territory the caller may ask about. */
-  async factsFreshAt(territory: PerimeterEntry): Promise<Date> {
-    return factsRefreshedAt(await this.#within(territory));
-  }
-
-  async #within(territory: PerimeterEntry): Promise<Kysely<Database>> {
+  /** The reads of a territory that lies wholly inside the caller's perimeter, checked once for all of them. */
+  async of(territory: PerimeterEntry): Promise<TerritoryAggregates> {
     this.access.requireScopes(AGGREGATES_SCOPES);
     await this.access.fresh();
     const db = await internalsOf(this.access).reading();
     if (!(await territoryWithin(db, territory, this.access.perimeter))) throw notInPerimeter(`territory ${formatPerimeterEntry(territory)}`);
-    return db;
+    return new TerritoryAggregates(db, territory);
+  }
+}
+
+export class TerritoryAggregates {
+  constructor(private readonly db: Kysely<Database>, private readonly territory: PerimeterEntry) {}
+
+  /** When the establishments' facts were last brought up to date. */
+  factsFreshAt(): Promise<Date> {
+    return factsRefreshedAt(this.db);
+  }
+
+  /**
+   * The territory's cells by `by`, every margin included, and how fresh they are: from the establishments'
+   * facts (as of their last refresh, `freshAt` when the caller has just read it), or as of now between two dates
+   * (SSO's daily login counts, the lessons, the rooms' time) or from the import jobs.
+   */
+  async cells(by: readonly Dimension[], source: Source, freshAt?: Date): Promise<{ cells: FactCell[]; freshAt: Date }> {
+    const { db, territory } = this;
+    if (source.kind === 'facts') {
+      // One statement at a time: on a replica, the request's reads share one connection.
+      const refreshedAt = freshAt ?? await factsRefreshedAt(db);
+      return { cells: await factCells(db, territory, by), freshAt: refreshedAt };
+    }
+    const now = new Date();
+    if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt: now };
+    return { cells: await DATED_CELLS[source.kind](db, territory, by, source), freshAt: now };
   }
 }

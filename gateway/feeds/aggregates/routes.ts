@@ -11,7 +11,7 @@ import { dateRange } from '../../http/date-range.js';
 import { queryInteger, queryString } from '../../http/query.js';
 import { representationOf, sendRepresentation } from '../../http/representations.js';
 import { formatPerimeterEntry, parsePerimeterEntry, PerimeterError, type PerimeterEntry } from '../../perimeter/perimeter.js';
-import type { AggregatesScope, Source } from '../../perimeter/aggregates-scope.js';
+import type { Source, TerritoryAggregates } from '../../perimeter/aggregates-scope.js';
 import { DIMENSIONS, PERIODS, type Dimension, type Period } from '../../store/aggregates/cells.js';
 
 const MAX_DIMENSIONS = 3;
@@ -32,10 +32,10 @@ export function aggregatesRoutes(threshold: number): Router {
     const territory = territoryOf(queryString(req, 'territory') ?? 'national');
     const by = dimensionsOf(queryString(req, 'by'), MEASURES[measure].dimensions);
     const { source, request } = sourceOf(req, measure, { territory: formatPerimeterEntry(territory), by, threshold });
-    const aggregates = accessOf(res).aggregates();
+    const place = await accessOf(res).aggregates().of(territory);
     const answer = source.kind === 'facts'
-      ? await cachedAnswer(cache, aggregates, measure, territory, request)
-      : aggregatesAnswer(measure, request, await aggregates.cells(territory, by, source));
+      ? await cachedAnswer(cache, place, measure, request)
+      : aggregatesAnswer(measure, request, await place.cells(by, source));
     const body = representation === 'csv' ? aggregatesCsv(answer) : JSON.stringify(answer);
     sendRepresentation(req, res, representation, body, `${measure}-${answer.territory.replace(/[:/+]/g, '-')}`);
   });
@@ -43,13 +43,14 @@ export function aggregatesRoutes(threshold: number): Router {
 }
 
 /** Answers from the facts are the same until the facts are refreshed: computed once per refresh. */
-async function cachedAnswer(cache: AnswerCache, aggregates: AggregatesScope, measure: MeasureName, territory: PerimeterEntry, request: AggregatesRequest): Promise<AggregatesAnswer> {
-  const key = (freshAt: string) => AnswerCache.key({ measure, ...request, freshAt });
-  // The perimeter is checked on every request, cached answer or not.
-  const cached = cache.get(key((await aggregates.factsFreshAt(territory)).toISOString()));
+async function cachedAnswer(cache: AnswerCache, place: TerritoryAggregates, measure: MeasureName, request: AggregatesRequest): Promise<AggregatesAnswer> {
+  // The perimeter was checked for this request (`place`), cached answer or not.
+  const freshAt = await place.factsFreshAt();
+  const key = AnswerCache.key({ measure, ...request, freshAt: freshAt.toISOString() });
+  const cached = cache.get(key);
   if (cached) return cached;
-  const answer = aggregatesAnswer(measure, request, await aggregates.cells(territory, request.by, { kind: 'facts' }));
-  cache.set(key(answer.freshAt), answer);
+  const answer = aggregatesAnswer(measure, request, await place.cells(request.by, { kind: 'facts' }, freshAt));
+  cache.set(key, answer);
   return answer;
 }
 
