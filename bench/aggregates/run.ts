@@ -25,6 +25,7 @@ import { runFloor } from '../occupancy/run-floor.js';
 import { cellsFloorSql, refreshFloorSql, type FloorDimension } from './floors.js';
 import { plan, recordsOf, seedEstablishments, seedRoster, withoutRoster, type PlannedEstablishment } from './seed.js';
 import { runBench } from '../run-bench.js';
+import { fetchToken } from '../../test/support/clients.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -181,14 +182,8 @@ async function refreshes(planned: readonly PlannedEstablishment[]): Promise<Refr
   }
 }
 
-async function tokenFor(clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${BASE}/oauth/token`, {
-    method: 'POST', body: 'grant_type=client_credentials',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  if (!response.ok) throw new Error(`token: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+/** A token of the bench's client from the gateway's token endpoint. */
+const tokenFor = async (clientId: string, secret: string): Promise<string> => (await fetchToken(BASE, clientId, secret)).access_token;
 
 const urlOf = (q: Query) => `${BASE}/v1/aggregates/pupils?territory=${q.territory}${q.by.length ? `&by=${q.by.join(',')}` : ''}`;
 

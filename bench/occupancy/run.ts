@@ -33,6 +33,7 @@ import { runFloor as runFloorProcess } from './run-floor.js';
 import { changeOneCourse, COURSES, lyceeUai, movedCourse, ROOMS, seedLycee, type Course } from './seed.js';
 import { capturedStatements, stagesOf, type Stages } from './stages.js';
 import { runBench } from '../run-bench.js';
+import { fetchToken } from '../../test/support/clients.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -159,14 +160,8 @@ function startGateway(): Promise<ChildProcess> {
   return startBuiltGateway({ databaseUrl: DATABASE_URL, schema: SCHEMA, port: PORT, env: { LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' }, attempts: 150 });
 }
 
-async function tokenFor(clientId: string, secret: string): Promise<string> {
-  const response = await fetch(`${BASE}/oauth/token`, {
-    method: 'POST', body: 'grant_type=client_credentials',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  if (!response.ok) throw new Error(`token: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+/** A token of the bench's client from the gateway's token endpoint. */
+const tokenFor = async (clientId: string, secret: string): Promise<string> => (await fetchToken(BASE, clientId, secret)).access_token;
 
 /** A floor (floor.ts) of this bench's schema, in a process of its own. */
 const runFloor = (spec: Omit<FloorSpec, 'databaseUrl' | 'schema'>) => runFloorProcess({ ...spec, databaseUrl: DATABASE_URL, schema: SCHEMA });

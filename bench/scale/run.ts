@@ -15,6 +15,7 @@ import type { FloorSpec } from '../roster/floor-server.js';
 import { seedRoster } from '../roster/seed.js';
 import { load, type LoadOptions, type Measure } from './load.js';
 import { startStreamingReplica } from '../../test/support/streaming-replica.js';
+import { fetchToken } from '../../test/support/clients.js';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -96,7 +97,7 @@ async function measureDeployment(deployment: Deployment): Promise<Row[]> {
         env: { PUBLIC_URL: publicUrl, REDIS_URL, QUEUE_PREFIX: SCHEMA, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', ...(deployment.readUrl ? { DATABASE_READ_URL: deployment.readUrl } : {}) },
       })));
       try {
-        const token = await fetchToken(publicUrl, clientId, clientSecret);
+        const token = (await fetchToken(publicUrl, clientId, clientSecret)).access_token;
         const pagePath = `/v1/establishments/${busiest.uai}/people?limit=100`;
         const check = await fetch(`${publicUrl}${pagePath}`, { headers: { authorization: `Bearer ${token}` } });
         const body = await check.text();
@@ -130,15 +131,6 @@ function floorSpec(deployment: Deployment, port: number, statements: Pick<FloorS
     mode: 'statements', databaseUrl: deployment.databaseUrl, readDatabaseUrl: deployment.readUrl, schema: SCHEMA, port, ...statements, body,
     changeCursor: (JSON.parse(body) as { changeCursor: string }).changeCursor,
   };
-}
-
-async function fetchToken(base: string, clientId: string, clientSecret: string): Promise<string> {
-  const response = await fetch(`${base}/oauth/token`, {
-    method: 'POST', body: 'grant_type=client_credentials',
-    headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-  });
-  if (response.status !== 200) throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 const line = (f: Figures) => `${f.rps.toFixed(0)}/s p50 ${f.p50.toFixed(1)} ms p99 ${f.p99.toFixed(1)} ms cpu ${f.cpu.serverMs.toFixed(2)}+${f.cpu.postgresMs.toFixed(2)} ms, ${f.errors} errors`;
