@@ -45,7 +45,7 @@ let rp: RelyingParty;
 let gateways: string[];
 let workerNames: string[];
 let killed: { gateway: ChildProcess; worker: ChildProcess };
-let tokens: { writer: string; reader: string; limited: string; load: string[] };
+let tokens: { writer: string; reader: string; lister: string; limited: string; load: string[] };
 
 /** `passerelle serve` or `worker` as an operator runs it, in a process of its own. */
 function passerelle(command: 'serve' | 'worker', env: Record<string, string>): ChildProcess {
@@ -91,6 +91,8 @@ beforeAll(async () => {
   tokens = {
     writer: await client(['sync.write', 'roster.read'], gateways[A]),
     reader: await client(['roster.read'], gateways[B]),
+    // The listings the consumer ends compared with: the consumer's own allowance may be mostly spent by then.
+    lister: await client(['roster.read'], gateways[B]),
     limited: await client(['roster.read'], gateways[A]),
     // The load's clients, each well under the limit at the pace the load keeps.
     load: await Promise.all(Array.from({ length: 16 }, (_, i) => client(['roster.read'], gateways[i % 2]))),
@@ -145,11 +147,12 @@ describe('two gateways and two workers on one store, one of each killed mid-way'
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
     });
-    // A consumer of the change feed, each page from the next gateway; a page lost with a gateway is asked again.
+    // A consumer of the change feed, each page from the next gateway (a rotation of its own: sharing the readers'
+    // could hand it the same gateway every time); a page lost with a gateway is asked again.
     let cursor: string | undefined;
     const follow = async () => {
       for (;;) {
-        const { request, body } = await tracked.get(`/v1/changes?limit=100${cursor ? `&since=${encodeURIComponent(cursor)}` : ''}`, tokens.reader);
+        const { request, body } = await tracked.get(`/v1/changes?limit=100${cursor ? `&since=${encodeURIComponent(cursor)}` : ''}`, tokens.reader, 'consumer');
         if (request.status === undefined) continue;
         expect(request.status).toBe(200);
         const page = body as { data: Entry[]; cursor: string; hasMore: boolean };
@@ -257,7 +260,7 @@ describe('two gateways and two workers on one store, one of each killed mid-way'
   });
 
   it('brings a consumer of the change feed that read from both gateways to exactly what the listings show', async () => {
-    const reader = api(gateways[B], tokens.reader);
+    const reader = api(gateways[B], tokens.lister);
     const listed = new Map<string, Record<string, unknown>>();
     const establishments = (await reader.get('/v1/establishments?limit=1000')).body.data as Record<string, unknown>[];
     for (const record of establishments) {

@@ -1,7 +1,8 @@
 // Requests spread round-robin over gateway processes addressed directly, as a load balancer without affinity
 // would, each one recorded (which process, whether answered, how it failed), so that a test can tell the
 // requests a killed process took with it from any other. A process taken out of the rotation gets no request
-// after that instant, as a balancer's health check would ensure.
+// after that instant, as a balancer's health check would ensure. Each named stream of requests keeps a rotation
+// of its own, so that a client's successive requests alternate whatever the other clients send in between.
 
 export interface TrackedRequest {
   readonly id: number;
@@ -23,7 +24,7 @@ export interface TrackedAnswer {
 export class TrackedRequests {
   readonly requests: TrackedRequest[] = [];
   readonly #down = new Set<number>();
-  #next = 0;
+  readonly #next = new Map<string, number>();
 
   constructor(private readonly bases: readonly string[]) {}
 
@@ -37,10 +38,12 @@ export class TrackedRequests {
     return this.requests.filter((request) => request.status === undefined && request.error === undefined);
   }
 
-  /** GETs `path` (from `/v1...`) on the next process in the rotation; never throws. */
-  async get(path: string, token: string): Promise<TrackedAnswer> {
+  /** GETs `path` (from `/v1...`) on the next process in `stream`'s rotation; never throws. */
+  async get(path: string, token: string, stream = ''): Promise<TrackedAnswer> {
     const live = this.bases.map((_, i) => i).filter((i) => !this.#down.has(i));
-    const target = live[this.#next++ % live.length];
+    const turn = this.#next.get(stream) ?? 0;
+    this.#next.set(stream, turn + 1);
+    const target = live[turn % live.length];
     const request: TrackedRequest = { id: this.requests.length, target, path };
     this.requests.push(request);
     try {
