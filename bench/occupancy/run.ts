@@ -12,6 +12,9 @@
 //       that week's rooms and busy intervals, replayed through pg at the same concurrency (floor.ts);
 //   (d) the whole région's week (GET /v1/occupancy, one request after the other), next to the same statements
 //       for every lycée;
+//   (e) the aggregates refresh summing the région's school days (every day the first time), then the région's
+//       aggregates over four weeks (GET /v1/aggregates/occupancy-rate by département and disruption by reason,
+//       one request after the other), next to the bare SQL summing the same day sums;
 // and where the time of (c) and (d) goes in the gateway's own code (stages.ts). The schema is dropped at the end
 // (--keep keeps it, and a later --keep run of the same size reuses it without seeding: (a) is then not measured).
 // Targets: (c) >= 60 % of its floor's requests/s; (d) p99 under 1 s; (b) p99 under 100 ms.
@@ -25,6 +28,7 @@ import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { createClient } from '../../gateway/auth/clients.js';
+import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
 import { openStore } from '../../gateway/store/db.js';
 import { cpuPerRequest, sampleCpu } from '../roster/cpu.js';
 import { ms, percentile, printTable, type Figures } from './figures.js';
@@ -56,6 +60,8 @@ const PORT = 18_090;
 const BASE = `http://127.0.0.1:${PORT}`;
 /** A school week of zone A (no holiday, no public holiday). */
 const WEEK = { from: '2026-11-16', to: '2026-11-22' };
+/** Four school weeks of zone A, for the aggregates. */
+const MONTH = { from: '2026-11-02', to: '2026-11-29' };
 const TARGET = { lyceeShare: 0.6, regionMs: 1000, changeMs: 100 };
 const POSTGRES_PORT = Number(new URL(DATABASE_URL).port || 5432);
 
@@ -176,8 +182,8 @@ async function loadGateway(url: string, token: string, pid: number, admin: pg.Po
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx + result.errors, cpu };
 }
 
-/** (d) through the gateway: one request after the other, each timed to its last byte. */
-async function sequenceGateway(url: string, token: string): Promise<Figures & { bytes: number; establishments: number }> {
+/** (d) and (e) through the gateway: one request after the other, each timed to its last byte. */
+async function sequenceGateway(url: string, token: string): Promise<Figures & { bytes: number; body: string }> {
   const get = async () => {
     const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
     const body = await response.text();
@@ -192,8 +198,23 @@ async function sequenceGateway(url: string, token: string): Promise<Figures & { 
     latencies.push(performance.now() - start);
   }
   const { p50, p99 } = timings(latencies);
-  return { rps: 1000 / p50, p50, p99, errors: 0, bytes: Buffer.byteLength(body), establishments: (JSON.parse(body) as { data: unknown[] }).data.length };
+  return { rps: 1000 / p50, p50, p99, errors: 0, bytes: Buffer.byteLength(body), body };
 }
+
+/** (e)'s requests, each with the bare SQL over the day sums a user would write for the same table. */
+const AGGREGATES_FLOOR: Record<string, string> = {
+  'occupancy-rate?territory=region:84&by=departement': `
+    select e.departement_code, grouping(e.departement_code), sum(d.rooms * 36000) as available, round(sum(d.occupied_seconds)) as occupied
+    from occupancy_day d join establishment e on e.uai = d.uai
+    where e.region_code = '84' and e.status = 'active' and d.date between $1::date and $2::date
+    group by cube(e.departement_code)`,
+  'disruption?territory=region:84&by=reason': `
+    select r.reason, grouping(r.reason), sum(o.occurrences) as lessons, sum(o.occurrences) filter (where o.status in ('cancelled', 'substituted')) as disrupted
+    from occurrence_day o join establishment e on e.uai = o.uai
+    cross join lateral (select case when o.status in ('cancelled', 'substituted') then coalesce(o.reason, 'unspecified') else 'none' end as reason) r
+    where e.region_code = '84' and e.status = 'active' and o.date between $1::date and $2::date
+    group by cube(r.reason)`,
+};
 
 async function main(): Promise<void> {
   console.log(`bench/occupancy: ${LYCEES} lycées${LYCEES < 300 ? ' (the issue\'s région has 300: --lycees 300)' : ''}, ${os.cpus().length} cores (shared: figures are noisy)`);
@@ -204,7 +225,11 @@ async function main(): Promise<void> {
   const change = await changeOne(target);
 
   const bench = await store();
-  const { client, clientSecret } = await createClient(bench.db, { name: 'bench occupancy', scopes: ['occupancy.read'], perimeter: ['region:84'] });
+  console.log('(e) the aggregates refresh, summing the lessons of every school day...');
+  const refreshStart = performance.now();
+  const refreshed = await refreshFacts(bench.db);
+  const refresh = { ms: performance.now() - refreshStart, days: refreshed.days };
+  const { client, clientSecret } = await createClient(bench.db, { name: 'bench occupancy', scopes: ['occupancy.read', 'aggregates.read'], perimeter: ['region:84'] });
   await bench.close();
   const statements: Record<'lycee' | 'region', Statement[]> = {
     lycee: await capturedStatements(DATABASE_URL, SCHEMA, [target], WEEK.from, WEEK.to),
@@ -215,6 +240,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway();
   let lycee: { gateway: Figures; floor: Figures & { rows: number } };
   let region: { gateway: Awaited<ReturnType<typeof sequenceGateway>>; floor: Figures & { rows: number } };
+  const aggregates: Record<string, { gateway: Awaited<ReturnType<typeof sequenceGateway>>; floor: Figures & { rows: number } }> = {};
   try {
     const query = `from=${WEEK.from}&to=${WEEK.to}`;
     console.log(`(c) GET /v1/establishments/${target}/occupancy?${query}, ${CONNECTIONS} connections, ${DURATION_S} s...`);
@@ -226,6 +252,13 @@ async function main(): Promise<void> {
       gateway: await sequenceGateway(`${BASE}/v1/occupancy?${query}`, await tokenFor(client.clientId, clientSecret!)),
       floor: await runFloor({ mode: 'sequence', statements: statements.region, connections: 1, seconds: 0, warmUpSeconds: 0, requests: REGION_REQUESTS }),
     };
+    for (const [measure, floorSql] of Object.entries(AGGREGATES_FLOOR)) {
+      console.log(`(e) GET /v1/aggregates/${measure}, ${REGION_REQUESTS} requests one after the other...`);
+      aggregates[measure] = {
+        gateway: await sequenceGateway(`${BASE}/v1/aggregates/${measure}&from=${MONTH.from}&to=${MONTH.to}`, await tokenFor(client.clientId, clientSecret!)),
+        floor: await runFloor({ mode: 'sequence', statements: [{ sql: floorSql, parameters: [MONTH.from, MONTH.to] }], connections: 1, seconds: 0, warmUpSeconds: 0, requests: REGION_REQUESTS }),
+      };
+    }
   } finally {
     const exited = new Promise((resolve) => gateway.once('exit', resolve));
     gateway.kill('SIGTERM');
@@ -238,15 +271,16 @@ async function main(): Promise<void> {
     region: await stagesOf(DATABASE_URL, SCHEMA, client.clientId, 'perimeter', WEEK.from, WEEK.to, 5),
   };
 
-  report(seeded, change, lycee, region, stages);
+  report(seeded, change, lycee, region, stages, { refresh, answers: aggregates });
   const out = path.join('bench', 'results');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, `occupancy-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
-    JSON.stringify({ lycees: LYCEES, seeded, change, lycee, region, stages }, null, 2));
+    JSON.stringify({ lycees: LYCEES, seeded, change, lycee, region, stages, refresh, aggregates }, null, 2));
 }
 
 function report(seeded: Seeded, change: Awaited<ReturnType<typeof changeOne>>, lycee: { gateway: Figures; floor: Figures & { rows: number } },
-  region: { gateway: Awaited<ReturnType<typeof sequenceGateway>>; floor: Figures & { rows: number } }, stages: { lycee: Stages; region: Stages }): void {
+  region: { gateway: Awaited<ReturnType<typeof sequenceGateway>>; floor: Figures & { rows: number } }, stages: { lycee: Stages; region: Stages },
+  aggregates: { refresh: { ms: number; days: number }; answers: Record<string, { gateway: Figures; floor: Figures & { rows: number } }> }): void {
   const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
   const cpu = (f: Figures) => (f.cpu ? `cpu/req ${f.cpu.serverMs.toFixed(2)} Node + ${f.cpu.postgresMs.toFixed(2)} PG ms` : '');
   const perLycee = seeded.batchMs ? timings(seeded.batchMs) : undefined;
@@ -266,9 +300,13 @@ function report(seeded: Seeded, change: Awaited<ReturnType<typeof changeOne>>, l
     ['(c) CPU per request', cpu(lycee.gateway), cpu(lycee.floor), '', '', ''],
     ['(d) the région\'s week, p50', ms(region.gateway.p50), `${ms(region.floor.p50)} (${region.floor.rows.toLocaleString('en')} rows)`, `${(region.gateway.p50 / region.floor.p50).toFixed(1)}x`, '', ''],
     ['(d) the région\'s week, p99', ms(region.gateway.p99), ms(region.floor.p99), `${(region.gateway.p99 / region.floor.p99).toFixed(1)}x`, '< 1 s', verdict(region.gateway.p99 < TARGET.regionMs)],
+    [`(e) refresh: ${aggregates.refresh.days.toLocaleString('en')} school days summed`, ms(aggregates.refresh.ms), '', '', '(none)', ''],
+    ...Object.entries(aggregates.answers).map(([measure, { gateway, floor }]) => [`(e) ${measure.split('?')[0]}, 4 weeks, p50 / p99`,
+      `${ms(gateway.p50)} / ${ms(gateway.p99)}`, `${ms(floor.p50)} / ${ms(floor.p99)} (${floor.rows} rows)`, `${(gateway.p99 / floor.p99).toFixed(1)}x p99`, '(none)', '']),
   ];
   printTable(rows, [52, 34, 34, 12, 10, 8]);
-  console.log(`(d) answer: ${region.gateway.establishments} establishments, ${(region.gateway.bytes / 2 ** 20).toFixed(1)} MiB of JSON`);
+  const establishments = (JSON.parse(region.gateway.body) as { data: unknown[] }).data.length;
+  console.log(`(d) answer: ${establishments} establishments, ${(region.gateway.bytes / 2 ** 20).toFixed(1)} MiB of JSON`);
   console.log('\nwhere the time goes (in-process, gateway code, no HTTP; median of 5):');
   printTable([
     ['', 'read sources (SQL + rows)', 'rates (occupancyOf)', 'JSON.stringify', 'answer'],

@@ -43,16 +43,18 @@ export class TerritoryAggregates {
   }
 
   /**
-   * The territory's cells by `by`, every margin included, and how fresh they are: from the establishments'
-   * facts (as of their last refresh, `freshAt` when the caller has just read it), or as of now between two dates
-   * (SSO's daily login counts, the lessons, the rooms' time) or from the import jobs.
+   * The territory's cells by `by`, every margin included, and how fresh they are: as of the last refresh from the
+   * establishments' facts (`freshAt` when the caller has just read it) and between two dates from the lessons'
+   * day sums (the lessons, the rooms' time); as of now between two dates from SSO's daily login counts, or from
+   * the import jobs.
    */
   async cells(by: readonly Dimension[], source: Source, freshAt?: Date): Promise<{ cells: FactCell[]; freshAt: Date }> {
     const { db, territory } = this;
-    if (source.kind === 'facts') {
-      // One statement at a time: on a replica, the request's reads share one connection.
+    // One statement at a time: on a replica, the request's reads share one connection.
+    if (source.kind === 'facts' || source.kind === 'occurrences' || source.kind === 'occupancy') {
       const refreshedAt = freshAt ?? await factsRefreshedAt(db);
-      return { cells: await factCells(db, territory, by), freshAt: refreshedAt };
+      const cells = source.kind === 'facts' ? await factCells(db, territory, by) : await DATED_CELLS[source.kind](db, territory, by, source);
+      return { cells, freshAt: refreshedAt };
     }
     const now = new Date();
     if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt: now };

@@ -185,6 +185,30 @@ export interface EstablishmentFactTable {
   pupils_logged_in: number;
 }
 
+/** An establishment's lessons of a day with one status and reason (migration 20261207_0020_occurrence_days). */
+export interface OccurrenceDayTable {
+  uai: string;
+  date: ColumnType<Date, string, string>;
+  status: string;
+  reason: string | null;
+  occurrences: number;
+}
+
+/** A school day of an establishment with rooms: its active rooms, and the seconds lessons held them. */
+export interface OccupancyDayTable {
+  uai: string;
+  date: ColumnType<Date, string, string>;
+  rooms: number;
+  occupied_seconds: number;
+}
+
+/** A day of an establishment whose sums the next aggregates refresh computes again. */
+export interface OccurrenceDayStaleTable {
+  uai: string;
+  date: ColumnType<Date, string, string>;
+  marked_at: Generated<Timestamp>;
+}
+
 export interface AggregateRefreshTable {
   id: number;
   seq: Int8;
@@ -311,6 +335,9 @@ export interface Database {
   sso_login_day: SsoLoginDayTable;
   establishment_fact: EstablishmentFactTable;
   aggregate_refresh: AggregateRefreshTable;
+  occurrence_day: OccurrenceDayTable;
+  occupancy_day: OccupancyDayTable;
+  occurrence_day_stale: OccurrenceDayStaleTable;
 }
 
 export type EstablishmentRow = Selectable<EstablishmentTable>;

@@ -128,7 +128,7 @@ describe('the aggregates feed', () => {
     expect(cell(body, { commune: VILLEURBANNE.communeCode })).toMatchObject({ value: null, suppressed: 'complementary' });
   });
 
-  it('gives the share of lessons cancelled or taught by a substitute between two dates, never suppressed', async () => {
+  it('gives the share of lessons cancelled or taught by a substitute between two dates, as of the last refresh, never suppressed', async () => {
     // Tuesdays and Thursdays of January 2027 at the Lyon collège: 8 lessons, one cancelled, one substituted.
     const ids = () => [randomUUID()];
     const january = { validFrom: '2027-01-04', validTo: '2027-01-31', teacherIds: ids(), groupIds: ids(), roomIds: ids() };
@@ -140,8 +140,13 @@ describe('the aggregates feed', () => {
     ], PARIS_2026_2027);
     expect(occurrences).toHaveLength(8);
     await t.gateway.store.db.transaction().execute((trx) => writeOccurrences(trx, { uai: lyon, courseIds: 'all', from: '2027-01-01', to: '2027-01-31' }, occurrences));
-    const { body } = await national.get<Answer>('/v1/aggregates/disruption?by=departement&from=2027-01-04&to=2027-01-31');
+    const path = '/v1/aggregates/disruption?by=departement&from=2027-01-04&to=2027-01-31';
+    const before = (await national.get<Answer>(path)).body;
+    expect(cell(before, { departement: '069' })).toBeUndefined();
+    expect((await refreshFacts(t.gateway.store.db)).days).toBe(8);
+    const { body } = await national.get<Answer>(path);
     expect(body).toMatchObject({ measure: 'disruption', from: '2027-01-04', to: '2027-01-31' });
+    expect(Date.parse(body.freshAt)).toBeGreaterThan(Date.parse(before.freshAt));
     expect(cell(body, { departement: '069' })).toEqual({ departement: '069', value: 25 });
     expect(cell(body, { departement: null })).toEqual({ departement: null, value: 25 });
     const outside = (await national.get<Answer>('/v1/aggregates/disruption?from=2027-01-13&to=2027-01-20')).body;

@@ -720,9 +720,10 @@ export interface paths {
          *     `sso-adoption` (the share of the active pupils who ever logged in through the gateway's single sign-on, in
          *     percent; suppressed below `threshold` pupils).
          *
-         *     From `from` to `to` (the current week by default), as of now, optionally split by `period`:
-         *     `sso-logins` (logins through the single sign-on; a cell of fewer logins than the threshold is suppressed
-         *     like a small group); `disruption` (the share of lessons cancelled or taught by a substitute, in percent;
+         *     From `from` to `to` (the current week by default), optionally split by `period`: as of now, `sso-logins`
+         *     (logins through the single sign-on; a cell of fewer logins than the threshold is suppressed like a small
+         *     group); as of the facts' last refresh (`freshAt`), from the lessons summed per establishment and day,
+         *     `disruption` (the share of lessons cancelled or taught by a substitute, in percent;
          *     by `reason`, the share of the place's lessons disrupted for that reason, `unspecified` when none was
          *     given); `cancelled-lessons` and `substituted-lessons` (counts, also by `reason`); `occupancy-rate` (the
          *     share of the rooms' available time held by lessons that were not cancelled, in percent: each active room
@@ -1558,7 +1559,7 @@ export interface components {
             threshold: number;
             /**
              * Format: date-time
-             * @description When the numbers behind the cells were brought up to date: the facts' last refresh, or the time of the answer for the measures read as of now.
+             * @description When the numbers behind the cells were brought up to date: the facts' last refresh (which also sums the lessons of the days that changed), or the time of the answer for the measures read as of now.
              */
             freshAt: string;
             cells?: components["schemas"]["AggregateCells"];

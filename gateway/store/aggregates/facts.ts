@@ -1,13 +1,17 @@
 // The per-establishment facts the aggregates sum, kept up to date incrementally: a refresh recomputes the
 // establishments the change log names since the last refresh (all of them the first time), in one transaction
 // that also moves the refresh's position, under a lock so that replicas refreshing at once do it once. Logins
-// write no change log: the establishments of the SSO links made since the last refresh are recomputed too.
+// write no change log: the establishments of the SSO links made since the last refresh are recomputed too. The
+// lesson days the timetables' writes marked are computed after the facts (store/timetable/occurrence-days.ts).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../tables.js';
+import { refreshStaleDays } from '../timetable/occurrence-days.js';
 
 export interface RefreshOutcome {
   /** Establishments whose facts were recomputed. */
   readonly establishments: number;
+  /** Establishments' school days whose lessons and room time were summed again. */
+  readonly days: number;
   /** The change-log position the facts are now up to date with. */
   readonly seq: bigint;
   readonly refreshedAt: Date;
@@ -30,7 +34,13 @@ const LINK_OVERLAP = '1 minute';
  */
 export const REFRESH_LOCK = 0x5a66_7e90;
 
-export async function refreshFacts(db: Kysely<Database>): Promise<RefreshOutcome> {
+/** Brings the facts up to date, then the marked lesson days (up to about `maxDays` of them: all by default). */
+export async function refreshFacts(db: Kysely<Database>, maxDays = Infinity): Promise<RefreshOutcome> {
+  const facts = await refreshEstablishmentFacts(db);
+  return { ...facts, days: facts.skipped ? 0 : await refreshStaleDays(db, maxDays) };
+}
+
+function refreshEstablishmentFacts(db: Kysely<Database>): Promise<Omit<RefreshOutcome, 'days'>> {
   return db.transaction().execute(async (trx) => {
     const { rows: [lock] } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REFRESH_LOCK}, hashtext(current_schema())) as locked`.execute(trx);
     const state = await trx.selectFrom('aggregate_refresh').select(['seq', 'refreshed_at']).where('id', '=', 1).executeTakeFirstOrThrow();

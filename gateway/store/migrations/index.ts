@@ -13,6 +13,7 @@ import * as perimeterTypes from './20261203_0016_perimeter_types.js';
 import * as sso from './20261204_0017_sso.js';
 import * as aggregates from './20261205_0018_aggregates.js';
 import * as aggregateMeasures from './20261206_0019_aggregate_measures.js';
+import * as occurrenceDays from './20261207_0020_occurrence_days.js';
 
 const migrations: Record<string, Migration> = {
   '20261123_0001_core': core,
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '20261204_0017_sso': sso,
   '20261205_0018_aggregates': aggregates,
   '20261206_0019_aggregate_measures': aggregateMeasures,
+  '20261207_0020_occurrence_days': occurrenceDays,
 };
 
 export const migrationProvider: MigrationProvider = {

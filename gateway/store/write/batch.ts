@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import { entityNamed } from '../../model/registry.js';
 import { lockOwner } from '../owner-lock.js';
+import { markDaysStale } from '../timetable/occurrence-days.js';
 import { rematerialise, staleTimetable } from '../timetable/rematerialise.js';
 import type { Database } from '../tables.js';
 import { BatchRejected, UnknownEstablishment } from '../write-errors.js';
@@ -48,6 +49,8 @@ export async function applyBatch(
       })));
       const stale = staleTimetable(changed);
       if (stale) await rematerialise(trx, uai, stale);
+      // A school day's room time counts the establishment's active rooms.
+      if (changed.some((p) => p.operation.entity === 'room')) await markDaysStale(trx, uai, 'all');
     }
 
     const counts: Record<Outcome, number> = { created: 0, updated: 0, unchanged: 0, deleted: 0 };

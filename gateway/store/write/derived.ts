@@ -1,12 +1,13 @@
 // The write path of records the gateway derives (occurrences): the newly materialised set of a scope is staged,
 // compared with what the table holds, and only what really changed is written, takes a sequence number (from
-// the same counter as writeRows, taken last) and is announced in the one change log. Materialising the same
-// inputs again writes nothing.
+// the same counter as writeRows, taken last) and is announced in the one change log; the days it changes are
+// marked for the aggregates' day sums. Materialising the same inputs again writes nothing.
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Occurrence } from '../../timetable/model.js';
 import { reserveSequence } from '../changelog.js';
 import { jsonForPostgres } from '../record-shape.js';
 import type { Database } from '../tables.js';
+import { markDaysStale } from '../timetable/occurrence-days.js';
 import { ensureOccurrencePartitions, partitionYear } from '../timetable/partitions.js';
 import { chunks } from './rows.js';
 
@@ -76,6 +77,11 @@ export async function writeOccurrences(trx: Transaction<Database>, scope: Materi
     if (earliest && latest) await ensureOccurrencePartitions(trx, partitionYear(earliest), partitionYear(latest));
     await sql`update occurrence_diff d set position = n.position from (
       select id, (row_number() over (order by id))::int - 1 as position from occurrence_diff) n where n.id = d.id`.execute(trx);
+    // The days whose sums change: those of the new versions, and those the old ones leave (a session moved).
+    const { rows: days } = await sql<{ date: string }>`
+      select s.date::text as date from occurrence_diff d join staged_occurrence s using (id)
+      union
+      select o.date::text from occurrence_diff d join occurrence o on o.id = d.id and o.uai = ${scope.uai} where o.state = 'active'`.execute(trx);
 
     // Taken last: from here every other writer waits for this transaction to commit.
     const first = await reserveSequence(trx, changed);
@@ -97,6 +103,7 @@ export async function writeOccurrences(trx: Transaction<Database>, scope: Materi
     await sql`
       insert into change_log (seq, entity, record_id, uai, op, changed_at)
       select ${seq}, 'occurrence', d.id, ${scope.uai}, d.op, ${at}::timestamptz from occurrence_diff d`.execute(trx);
+    await markDaysStale(trx, scope.uai, days.map((day) => day.date));
     Object.assign(counts, { created: created.length, updated: updated.length, deleted: deleted.length });
   }
   await sql`truncate staged_occurrence, occurrence_diff`.execute(trx);
