@@ -90,9 +90,9 @@ describe('passerelle', () => {
   it('refreshes the aggregates on demand, all establishments the first time and none when nothing changed', () => {
     const first = passerelle('aggregates', 'refresh', '--json');
     expect(first.status, first.stderr).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ skipped: false });
+    expect(JSON.parse(first.stdout)).toMatchObject({ skipped: false, days: 0 });
     const second = passerelle('aggregates', 'refresh');
-    expect(second.stdout).toMatch(/^0 establishment\(s\) refreshed/);
+    expect(second.stdout).toMatch(/^0 establishment\(s\) and 0 school day\(s\) of lessons refreshed/);
   }, 120_000);
 
   beforeAll(async () => {
