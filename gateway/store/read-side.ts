@@ -3,7 +3,7 @@
 // stays on the primary. A replica replays the primary's transactions in commit order, so its change counter is the
 // position of what it holds: a request holding a cursor of a later position waits for it a moment, then reads
 // from the primary, and a client's cursor never goes backwards.
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
 import { committedSequence } from './changelog.js';
 import type { Database } from './tables.js';
 
@@ -68,16 +68,23 @@ export function replicaReads(primary: Kysely<Database>, replica: Kysely<Database
     options.onFallback?.(reason, error);
   };
 
-  /** Holds one replica connection until released; resolves with the database bound to it, or the primary. */
-  const pin = (held: Promise<void>): Promise<Kysely<Database>> => {
+  /**
+   * Holds one replica connection until released; resolves with the database bound to it, or the primary. A
+   * request can be over (its client gone) while its handler still reads: the connection goes back to the pool
+   * only once the statements begun before the release are done, and any statement after it is refused, so that
+   * none runs on a connection another request holds.
+   */
+  const pin = (held: Promise<void>, isReleased: () => boolean): Promise<Kysely<Database>> => {
     if (Date.now() < downUntil) {
       counts.unreachable += 1;
       return Promise.resolve(primary);
     }
     return new Promise((resolve) => {
       replica.connection().execute(async (connection) => {
-        resolve(connection);
+        resolve(connection.withPlugin(new RefusedAfter(isReleased)));
         await held;
+        // A connection's statements run one after the other, in order: this turn comes after theirs.
+        await connection.connection().execute(async () => undefined);
       }).catch((error: unknown) => {
         fellBack('unreachable', error);
         resolve(primary);
@@ -109,7 +116,7 @@ export function replicaReads(primary: Kysely<Database>, replica: Kysely<Database
       return {
         async at(position) {
           if (released) return primary;
-          const db = await (chosen ??= pin(held));
+          const db = await (chosen ??= pin(held, () => released));
           if (db === primary || position === undefined || position <= replayed) return db;
           let caughtUp: boolean;
           try {
@@ -144,6 +151,20 @@ export function replicaReads(primary: Kysely<Database>, replica: Kysely<Database
     },
     fallbacks: () => ({ ...counts }),
   };
+}
+
+/** Refuses the statements of a request that is over (its pinned connection is going back to the pool). */
+class RefusedAfter implements KyselyPlugin {
+  constructor(private readonly isOver: () => boolean) {}
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (this.isOver()) throw new Error('the request is over: its replica connection is given back');
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
 }
 
 /**
