@@ -1,8 +1,9 @@
-// Answers from the establishments' facts, kept in this process while the facts stay as they are: a national
-// table's suppression takes about a second, and the same few questions come back from every dashboard. The key
-// holds everything the answer depends on, the facts' refresh time among them, so a refresh makes every older
-// entry unreachable (they age out) and two replicas never disagree: each caches only what it would compute.
-import type { AggregatesAnswer } from './answer.js';
+// Answers from what the aggregates refresh brings up to date (the establishments' facts, the lessons' day sums),
+// kept in this process until the next refresh: a national table's suppression takes about a second, and the same
+// few questions come back from every dashboard. The key holds everything the answer depends on, the refresh time
+// among them, so a refresh makes every older entry unreachable (they age out) and two replicas never disagree:
+// each caches only what it would compute.
+import type { AggregatesAnswer, AggregatesRequest } from './answer.js';
 
 interface Entry {
   readonly answer: AggregatesAnswer;
@@ -19,8 +20,9 @@ export class AnswerCache {
    */
   constructor(private readonly maxCells: number) {}
 
-  static key(parts: { measure: string; territory: string; by: readonly string[]; threshold: number; freshAt: string }): string {
-    return JSON.stringify([parts.measure, parts.territory, parts.by, parts.threshold, parts.freshAt]);
+  static key(parts: AggregatesRequest & { measure: string; freshAt: string }): string {
+    const { measure, territory, by, threshold, from, to, period, staleDays, freshAt } = parts;
+    return JSON.stringify([measure, territory, by, threshold, from ?? null, to ?? null, period ?? null, staleDays ?? null, freshAt]);
   }
 
   get(key: string): AggregatesAnswer | undefined {

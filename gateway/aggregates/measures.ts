@@ -25,6 +25,12 @@ export type DatedSource = (typeof DATED_SOURCES)[number];
 
 export const isDated = (source: Source): source is DatedSource => (DATED_SOURCES as readonly Source[]).includes(source);
 
+/** The sources the aggregates refresh brings up to date: their numbers hold until the next refresh. */
+export const REFRESHED_SOURCES = ['facts', 'occurrences', 'occupancy'] as const satisfies readonly Source[];
+export type RefreshedSource = (typeof REFRESHED_SOURCES)[number];
+
+export const isRefreshed = (source: Source): source is RefreshedSource => (REFRESHED_SOURCES as readonly Source[]).includes(source);
+
 /** What a count of establishments or classes stands for: no person, so never a small group. */
 const NO_PEOPLE = Number.MAX_SAFE_INTEGER;
 

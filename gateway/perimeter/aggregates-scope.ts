@@ -2,7 +2,7 @@
 // answered as missing, whether it exists or not), from the establishments' facts, the logins, lessons and
 // import jobs of that territory's establishments only; never a person's record.
 import type { Kysely } from 'kysely';
-import type { DatedSource } from '../aggregates/measures.js';
+import { isRefreshed, type DatedSource } from '../aggregates/measures.js';
 import type { Scope } from '../auth/scopes.js';
 import { factCells, factsRefreshedAt, loginCells, territoryWithin, type Dates, type Dimension, type FactCell } from '../store/aggregates/cells.js';
 import { syncCells } from '../store/aggregates/sync-cells.js';
@@ -50,14 +50,11 @@ export class TerritoryAggregates {
    */
   async cells(by: readonly Dimension[], source: Source, freshAt?: Date): Promise<{ cells: FactCell[]; freshAt: Date }> {
     const { db, territory } = this;
-    // One statement at a time: on a replica, the request's reads share one connection.
-    if (source.kind === 'facts' || source.kind === 'occurrences' || source.kind === 'occupancy') {
-      const refreshedAt = freshAt ?? await factsRefreshedAt(db);
-      const cells = source.kind === 'facts' ? await factCells(db, territory, by) : await DATED_CELLS[source.kind](db, territory, by, source);
-      return { cells, freshAt: refreshedAt };
-    }
-    const now = new Date();
-    if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt: now };
-    return { cells: await DATED_CELLS[source.kind](db, territory, by, source), freshAt: now };
+    if (source.kind === 'sync') return { cells: await syncCells(db, territory, by, source.staleDays), freshAt: new Date() };
+    // The refresh time is read before the numbers, which are then at least that fresh. One statement at a time: on
+    // a replica, the request's reads share one connection.
+    const asOf = isRefreshed(source.kind) ? freshAt ?? await factsRefreshedAt(db) : new Date();
+    const cells = source.kind === 'facts' ? await factCells(db, territory, by) : await DATED_CELLS[source.kind](db, territory, by, source);
+    return { cells, freshAt: asOf };
   }
 }

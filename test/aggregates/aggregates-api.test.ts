@@ -2,6 +2,7 @@
 // facts, refreshed incrementally; every margin; small groups and the cells that would give them away
 // suppressed; territories wholly inside the caller's perimeter only; JSON and CSV.
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
 import { countLogins } from '../../gateway/store/sso/accounts.js';
@@ -151,6 +152,10 @@ describe('the aggregates feed', () => {
     expect(cell(body, { departement: null })).toEqual({ departement: null, value: 25 });
     const outside = (await national.get<Answer>('/v1/aggregates/disruption?from=2027-01-13&to=2027-01-20')).body;
     expect(cell(outside, {})).toEqual({ value: 0 });
+    // Until the next refresh the answer is kept: day sums changed behind the refresh's back go unseen.
+    await sql`update occurrence_day set occurrences = occurrences * 3 where uai = ${lyon} and status = 'scheduled'`.execute(t.gateway.store.db);
+    expect((await national.get<Answer>(path)).body).toEqual(body);
+    await sql`update occurrence_day set occurrences = occurrences / 3 where uai = ${lyon} and status = 'scheduled'`.execute(t.gateway.store.db);
   });
 
   it('refreshes only the establishments that changed, and says when the facts were brought up to date', async () => {

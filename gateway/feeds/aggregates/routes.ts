@@ -5,7 +5,7 @@ import { Router, type Request } from 'express';
 import { ValidationProblem } from '../../errors/problems.js';
 import { AnswerCache } from '../../aggregates/answer-cache.js';
 import { aggregatesAnswer, aggregatesCsv, type AggregatesAnswer, type AggregatesRequest } from '../../aggregates/answer.js';
-import { isDated, isMeasure, MEASURES, type MeasureName } from '../../aggregates/measures.js';
+import { isDated, isMeasure, isRefreshed, MEASURES, type MeasureName } from '../../aggregates/measures.js';
 import { accessOf } from '../../http/context.js';
 import { dateRange } from '../../http/date-range.js';
 import { queryInteger, queryString } from '../../http/query.js';
@@ -33,8 +33,8 @@ export function aggregatesRoutes(threshold: number): Router {
     const by = dimensionsOf(queryString(req, 'by'), MEASURES[measure].dimensions);
     const { source, request } = sourceOf(req, measure, { territory: formatPerimeterEntry(territory), by, threshold });
     const place = await accessOf(res).aggregates().of(territory);
-    const answer = source.kind === 'facts'
-      ? await cachedAnswer(cache, place, measure, request)
+    const answer = isRefreshed(source.kind)
+      ? await cachedAnswer(cache, place, measure, request, source)
       : aggregatesAnswer(measure, request, await place.cells(by, source));
     const body = representation === 'csv' ? aggregatesCsv(answer) : JSON.stringify(answer);
     sendRepresentation(req, res, representation, body, `${measure}-${answer.territory.replace(/[:/+]/g, '-')}`);
@@ -42,14 +42,14 @@ export function aggregatesRoutes(threshold: number): Router {
   return router;
 }
 
-/** Answers from the facts are the same until the facts are refreshed: computed once per refresh. */
-async function cachedAnswer(cache: AnswerCache, place: TerritoryAggregates, measure: MeasureName, request: AggregatesRequest): Promise<AggregatesAnswer> {
+/** Answers from what the aggregates refresh keeps are the same until the next refresh: computed once per refresh. */
+async function cachedAnswer(cache: AnswerCache, place: TerritoryAggregates, measure: MeasureName, request: AggregatesRequest, source: Source): Promise<AggregatesAnswer> {
   // The perimeter was checked for this request (`place`), cached answer or not.
   const freshAt = await place.factsFreshAt();
   const key = AnswerCache.key({ measure, ...request, freshAt: freshAt.toISOString() });
   const cached = cache.get(key);
   if (cached) return cached;
-  const answer = aggregatesAnswer(measure, request, await place.cells(request.by, { kind: 'facts' }, freshAt));
+  const answer = aggregatesAnswer(measure, request, await place.cells(request.by, source, freshAt));
   cache.set(key, answer);
   return answer;
 }

@@ -2,7 +2,7 @@
 // establishments the change log names since the last refresh (all of them the first time), in one transaction
 // that also moves the refresh's position, under a lock so that replicas refreshing at once do it once. Logins
 // write no change log: the establishments of the SSO links made since the last refresh are recomputed too. The
-// lesson days the timetables' writes marked are computed after the facts (store/timetable/occurrence-days.ts).
+// lesson days the timetables' writes marked are computed first (store/timetable/occurrence-days.ts).
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../tables.js';
 import { refreshStaleDays } from '../timetable/occurrence-days.js';
@@ -34,10 +34,14 @@ const LINK_OVERLAP = '1 minute';
  */
 export const REFRESH_LOCK = 0x5a66_7e90;
 
-/** Brings the facts up to date, then the marked lesson days (up to about `maxDays` of them: all by default). */
+/**
+ * Brings the marked lesson days (up to about `maxDays` of them: all by default), then the facts up to date. The
+ * days come first: the refresh time the facts take then covers them too, and answers cached under it (answer-
+ * cache.ts) hold the days as refreshed.
+ */
 export async function refreshFacts(db: Kysely<Database>, maxDays = Infinity): Promise<RefreshOutcome> {
-  const facts = await refreshEstablishmentFacts(db);
-  return { ...facts, days: facts.skipped ? 0 : await refreshStaleDays(db, maxDays) };
+  const days = await refreshStaleDays(db, maxDays);
+  return { ...(await refreshEstablishmentFacts(db)), days };
 }
 
 function refreshEstablishmentFacts(db: Kysely<Database>): Promise<Omit<RefreshOutcome, 'days'>> {
