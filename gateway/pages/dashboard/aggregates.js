@@ -18,6 +18,15 @@ export function totalCell(answer) {
   return answer.cells.find((cell) => answer.by.every((dimension) => cell[dimension] === null)) ?? { value: null };
 }
 
+/** The total of each of `days` in an answer split by day, in their order: a day with nothing to count is 0. */
+export function dailyTotals(answer, days) {
+  const tables = new Map(answer.series.map((table) => [table.from, table]));
+  return days.map((day) => {
+    const table = tables.get(day);
+    return table?.cells.length ? totalCell({ by: answer.by, cells: table.cells }) : { value: 0 };
+  });
+}
+
 /** The cells split by `dimension` (its total left out), keyed by its value. */
 export function cellsBy(answer, dimension) {
   return new Map(answer.cells.filter((cell) => cell[dimension] !== null).map((cell) => [cell[dimension], cell]));
