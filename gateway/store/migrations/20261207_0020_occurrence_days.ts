@@ -32,5 +32,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('marked_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('occurrence_day_stale_pk', ['uai', 'date'])
     .execute();
+  // A refresh takes the marked days in date order.
+  await sql`create index occurrence_day_stale_date_idx on occurrence_day_stale (date, uai)`.execute(db);
   await sql`insert into occurrence_day_stale (uai, date) select distinct uai, date from occurrence where state = 'active'`.execute(db);
 }

@@ -57,7 +57,7 @@ async function refreshSomeStaleDays(trx: Kysely<Database>): Promise<number> {
   const { numAffectedRows } = await sql`
     with taken as (
       delete from occurrence_day_stale where (uai, date) in (
-        select uai, date from occurrence_day_stale order by uai, date limit ${DAYS_PER_TRANSACTION} for update skip locked)
+        select uai, date from occurrence_day_stale order by date, uai limit ${DAYS_PER_TRANSACTION} for update skip locked)
       returning uai, date
     )
     insert into taken_day select uai, date from taken`.execute(trx);
@@ -67,6 +67,8 @@ async function refreshSomeStaleDays(trx: Kysely<Database>): Promise<number> {
     select array_agg(distinct uai) as uais, min(date)::text as first, max(date)::text as last from taken_day`.execute(trx);
 
   // The lessons of the days taken: the establishments' between the first and the last of them, joined to the days.
+  // Taken in date order, the days of one transaction span a few dates (a backlog's, one date of 2,000
+  // establishments), not the year of each establishment.
   const lessons = sql`occurrence o join taken_day t on t.uai = o.uai and t.date = o.date`;
   const takenRange = sql`o.uai = any(${span.uais}::text[]) and ${startsAround(span.first, span.last)} and o.state = 'active'`;
   await sql`delete from occurrence_day d using taken_day t where d.uai = t.uai and d.date = t.date`.execute(trx);
