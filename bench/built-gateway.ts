@@ -38,3 +38,11 @@ export async function startBuiltGateway(options: BuiltGatewayOptions): Promise<C
   child.kill();
   throw new Error('gateway did not become ready');
 }
+
+/** Stops a process the bench started (a gateway, a floor server) with SIGTERM, as an orchestrator would, and waits for its exit (a CPU profile it writes is on disk by then). */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}

@@ -18,7 +18,7 @@ import { refreshFacts } from '../../gateway/store/aggregates/facts.js';
 import { openStore } from '../../gateway/store/db.js';
 import { applyBatch } from '../../gateway/store/records.js';
 import { school } from '../../test/support/aggregates-world.js';
-import { startBuiltGateway } from '../built-gateway.js';
+import { startBuiltGateway, stopProcess } from '../built-gateway.js';
 import { cpuPerRequest, sampleCpu } from '../roster/cpu.js';
 import { closedLoop, ms, percentile, printTable, type Figures } from '../occupancy/figures.js';
 import { runFloor } from '../occupancy/run-floor.js';
@@ -264,9 +264,7 @@ async function main(): Promise<void> {
       measured.push({ q, gateway: figures, floor });
     }
   } finally {
-    const exited = new Promise((resolve) => gateway.once('exit', resolve));
-    gateway.kill('SIGTERM');
-    await exited;
+    await stopProcess(gateway);
     await admin.end();
   }
   console.log('where the time goes, in this process (median of 5)...');

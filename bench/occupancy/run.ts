@@ -18,7 +18,7 @@
 // and where the time of (c) and (d) goes in the gateway's own code (stages.ts). The schema is dropped at the end
 // (--keep keeps it, and a later --keep run of the same size reuses it without seeding: (a) is then not measured).
 // Targets: (c) >= 60 % of its floor's requests/s; (d) p99 under 1 s; (b) p99 under 100 ms.
-import { startBuiltGateway } from '../built-gateway.js';
+import { startBuiltGateway, stopProcess } from '../built-gateway.js';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -260,9 +260,7 @@ async function main(): Promise<void> {
       };
     }
   } finally {
-    const exited = new Promise((resolve) => gateway.once('exit', resolve));
-    gateway.kill('SIGTERM');
-    await exited;
+    await stopProcess(gateway);
     await admin.end();
   }
   console.log('where the time goes, in this process (median of 5): reading the sources, computing the rates, JSON...');

@@ -62,11 +62,3 @@ export async function startFloor(spec: FloorSpec): Promise<ChildProcess> {
   });
   return child;
 }
-
-/** Stops a server with SIGTERM and waits for its exit. */
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}

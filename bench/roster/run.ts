@@ -10,7 +10,7 @@
 // (cpu.ts), which moves much less than throughput with the machine's other load. BENCH_ROUNDS repeats the page
 // measures, interleaved (gateway, a, a', b, gateway, ...), and reports the median: the spread between rounds is the noise.
 // Targets: the gateway >= 80% of (a) and >= 40% of (b) in req/s, its p99 <= 1.5x (a)'s; >= 500 tokens/s.
-import { startBuiltGateway } from '../built-gateway.js';
+import { startBuiltGateway, stopProcess } from '../built-gateway.js';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { cpuPerRequest, sampleCpu } from './cpu.js';
-import { capturedStatements, startFloor, stop } from './floor.js';
+import { capturedStatements, startFloor } from './floor.js';
 import type { FloorSpec } from './floor-server.js';
 import { seedRoster } from './seed.js';
 
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         try {
           into.push(await load({ url: floorUrl, connections: CONNECTIONS }, floor.pid));
         } finally {
-          await stop(floor);
+          await stopProcess(floor);
         }
       }
       const line = (f: Figures) => `${f.rps.toFixed(0)}/s p99 ${f.p99} ms${f.cpu ? ` cpu ${f.cpu.serverMs.toFixed(2)}+${f.cpu.postgresMs.toFixed(2)} ms` : ''}`;
@@ -138,7 +138,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(out, `roster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`),
       JSON.stringify({ workers: WORKERS, rounds: measured, tokens, signsPerSecond: signs }, null, 2));
   } finally {
-    gateway.kill('SIGTERM');
+    await stopProcess(gateway);
     await admin.end();
   }
 }

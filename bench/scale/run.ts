@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startBuiltGateway } from '../built-gateway.js';
+import { startBuiltGateway, stopProcess } from '../built-gateway.js';
 import { cpuPerRequest, sampleCpu, type CpuSample } from '../roster/cpu.js';
-import { capturedStatements, startFloor, stop } from '../roster/floor.js';
+import { capturedStatements, startFloor } from '../roster/floor.js';
 import type { FloorSpec } from '../roster/floor-server.js';
 import { seedRoster } from '../roster/seed.js';
 import { load, type LoadOptions, type Measure } from './load.js';
@@ -107,17 +107,17 @@ async function measureDeployment(deployment: Deployment): Promise<Row[]> {
           urls: GATEWAY_PORTS.slice(0, processes).map((port) => `http://127.0.0.1:${port}${pagePath}`),
           connections: CONNECTIONS, seconds: SECONDS, headers: { authorization: `Bearer ${token}` },
         }, gateways, clusters);
-        await Promise.all(gateways.map(stop));
+        await Promise.all(gateways.map(stopProcess));
         const floors = await Promise.all(FLOOR_PORTS.slice(0, processes).map((port) => startFloor(floorSpec(deployment, port, statements, body))));
         try {
           const floor = await measured({ urls: FLOOR_PORTS.slice(0, processes).map((port) => `http://127.0.0.1:${port}/`), connections: CONNECTIONS, seconds: SECONDS }, floors, clusters);
           rows.push({ deployment: deployment.label, processes, gateway, floor });
           console.log(`  ${processes} process(es): gateway ${line(gateway)}; floor ${line(floor)}`);
         } finally {
-          await Promise.all(floors.map(stop));
+          await Promise.all(floors.map(stopProcess));
         }
       } finally {
-        await Promise.all(gateways.map(stop));
+        await Promise.all(gateways.map(stopProcess));
       }
     }
   } finally {

@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
+import { stopProcess } from '../built-gateway.js';
 import { SIGNING_ALG } from '../../gateway/auth/keys.js';
 import { openStore } from '../../gateway/store/db.js';
 import { ms, percentile, printTable } from '../occupancy/figures.js';
@@ -149,7 +150,7 @@ async function main(): Promise<void> {
       exchange = await measured(gateway, admin, () => runOver(codes, CONCURRENCY, (code) => exchangeCode(world, code)));
       console.log(` ${(exchange.done / exchange.seconds).toFixed(0)} exchanges/s, ${exchange.errors} errors${exchange.firstError ? ` (first: ${exchange.firstError})` : ''}`);
     } finally {
-      await world.stopGateway(gateway);
+      await stopProcess(gateway);
     }
 
     const missed = [...logins.values()].some((r) => r.done / r.seconds < TARGET_LOGINS_PER_SECOND);
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
         windows.push({ label: 'code exchange at the token endpoint', fromNs: from, toNs: process.hrtime.bigint(), operations: result.done });
         sql.set('code exchange', { ...tap.tally(), operations: result.done });
       } finally {
-        await world.stopGateway(gateway);
+        await stopProcess(gateway);
         await tap.close();
       }
       const [file] = fs.readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'));

@@ -52,8 +52,6 @@ export interface BenchWorld {
   readonly logins: readonly string[];
   /** Starts the gateway process (the previous one must be stopped). */
   startGateway(run?: GatewayRun): Promise<ChildProcess>;
-  /** Stops it with SIGTERM, as an orchestrator would, and waits for its exit (and its CPU profile, if any). */
-  stopGateway(gateway: ChildProcess): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,12 +90,6 @@ export async function startBenchWorld(options: BenchWorldOptions): Promise<Bench
       },
       nodeArgs: run.nodeArgs,
     }),
-    async stopGateway(gateway) {
-      if (gateway.exitCode !== null) return;
-      const exited = new Promise((resolve) => gateway.once('exit', resolve));
-      gateway.kill('SIGTERM');
-      await exited;
-    },
     async close() {
       await rp.close();
       await upstreams.close();
